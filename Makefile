@@ -1,0 +1,65 @@
+# GateLab: `make demo` and `make test` install whatever is missing, then do their job.
+# Both are idempotent: a second run only re-does what changed.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.gatelab-installed
+# Debian/Ubuntu packages needed to build pycairo/manimpango (no Linux wheels), to run
+# `dot`, and to make a venv with Debian's own python.
+APT_PKGS := libpango1.0-dev pkg-config graphviz python3-dev python3-venv gcc
+
+.PHONY: demo demo-all test test-fast sysdeps install bench clean
+
+demo: install
+	$(BIN)/gatelab demo --out media
+
+demo-all: install
+	$(BIN)/gatelab all --out media
+
+test: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+test-fast: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow"
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml | sysdeps
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@
+
+# System packages: check each, install with apt-get when we can, else say exactly what to install.
+sysdeps:
+	@missing=""; \
+	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
+	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
+	pkg-config --exists pangocairo 2>/dev/null || missing="$$missing libpango1.0-dev"; \
+	command -v cc >/dev/null 2>&1 || command -v gcc >/dev/null 2>&1 || missing="$$missing gcc"; \
+	inc=$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["include"])' 2>/dev/null); \
+	test -f "$$inc/Python.h" || missing="$$missing python3-dev"; \
+	test -x $(BIN)/python || $(PY) -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	echo "GateLab needs system packages:$$missing"; \
+	if command -v apt-get >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else echo "Run as root or with sudo:  sudo apt-get install -y --no-install-recommends $(APT_PKGS)"; exit 1; fi; \
+	  echo "Installing with apt-get: $(APT_PKGS)"; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(APT_PKGS) >/dev/null || exit 1; \
+	else \
+	  echo "No apt-get here. Install the equivalents, then run make again:"; \
+	  echo "  macOS (Homebrew):  brew install graphviz pango pkg-config"; \
+	  echo "  Fedora:            sudo dnf install graphviz pango-devel pkgconf-pkg-config python3-devel gcc"; \
+	  echo "  Arch:              sudo pacman -S graphviz pango pkgconf gcc"; \
+	  exit 1; \
+	fi
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) media build *.egg-info .pytest_cache .hypothesis

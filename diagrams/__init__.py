@@ -1,0 +1,1 @@
+"""Graphviz diagrams drawn from engine traces (views: no maths here)."""

@@ -1,0 +1,149 @@
+"""Reading weights/inputs files and validating arrays at the public boundary.
+
+Weights file format (also the format of every shipped preset)::
+
+    {
+      "model": "lstm",                      # optional: which engine it is for
+      "description": "one line",            # optional
+      "options": {"variant": "peephole"},   # optional engine options
+      "weights": {"W_f": [[...]], ...},     # named arrays (our names, or PyTorch/Keras names)
+      "inputs": {"x": [[...], ...], "h0": [...]}   # optional default inputs
+    }
+
+A *flat* JSON object of arrays, or an ``.npz`` archive, is read as the ``weights``
+part alone (this is what ``torch.save``-then-convert or ``np.savez(**state_dict)`` gives).
+
+Inputs file: ``{"x": [[...], ...]}`` (time-major ``[T, input_size]``) with optional
+``"h0"``, ``"c0"`` and model-specific keys.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from .errors import InputError
+
+_META_KEYS = {"model", "description", "options", "weights", "inputs", "format", "notes", "reading"}
+
+
+@dataclass(frozen=True)
+class WeightsDoc:
+    weights: dict[str, Any]
+    inputs: dict[str, Any] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    model: str | None = None
+    description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
+def _read_json(path: str | os.PathLike, what: str) -> Any:
+    try:
+        with open(path, "r", encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError:
+        raise InputError(f"{what} file {os.fspath(path)!r} does not exist") from None
+    except IsADirectoryError:
+        raise InputError(f"{what} file {os.fspath(path)!r} is a directory, expected a .json file") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InputError(f"{what} file {os.fspath(path)!r} is not valid JSON ({e.__class__.__name__}: {str(e).splitlines()[0]})") from None
+    except OSError as e:
+        raise InputError(f"cannot read {what} file {os.fspath(path)!r}: {e.strerror}") from None
+
+
+def parse_weights_doc(doc: Any, where: str = "weights") -> WeightsDoc:
+    """Interpret a parsed JSON object as a weights document (structured or flat)."""
+    if not isinstance(doc, dict):
+        raise InputError(f"{where} must be a JSON object of named arrays, got {type(doc).__name__}")
+    if "weights" in doc:
+        w = doc["weights"]
+        if not isinstance(w, dict):
+            raise InputError(f"{where}: 'weights' must be an object of named arrays")
+        inputs = doc.get("inputs")
+        if inputs is not None and not isinstance(inputs, dict):
+            raise InputError(f"{where}: 'inputs' must be an object like {{\"x\": [[...], ...]}}")
+        options = doc.get("options") or {}
+        if not isinstance(options, dict):
+            raise InputError(f"{where}: 'options' must be an object")
+        extra = {k: v for k, v in doc.items() if k not in _META_KEYS}
+        return WeightsDoc(dict(w), inputs, dict(options), doc.get("model"), doc.get("description", ""), extra)
+    flat = {k: v for k, v in doc.items() if k not in _META_KEYS}
+    return WeightsDoc(flat, None, dict(doc.get("options") or {}), doc.get("model"), doc.get("description", ""))
+
+
+def read_weights(path: str | os.PathLike) -> WeightsDoc:
+    """Read a ``.json`` or ``.npz`` weights file."""
+    p = os.fspath(path)
+    if p.endswith(".npz"):
+        try:
+            with np.load(p, allow_pickle=False) as z:
+                return WeightsDoc({k: np.array(z[k]) for k in z.files})
+        except FileNotFoundError:
+            raise InputError(f"weights file {p!r} does not exist") from None
+        except Exception as e:  # zipfile.BadZipFile, ValueError (pickled object arrays) ...
+            raise InputError(f"weights file {p!r} is not a readable .npz archive ({e.__class__.__name__})") from None
+    if not p.endswith(".json"):
+        raise InputError(f"weights file {p!r}: expected a .json or .npz file")
+    return parse_weights_doc(_read_json(p, "weights"), where=f"weights file {p!r}")
+
+
+def read_inputs(path: str | os.PathLike) -> dict[str, Any]:
+    doc = _read_json(path, "inputs")
+    if not isinstance(doc, dict):
+        raise InputError(f"inputs file {os.fspath(path)!r} must be a JSON object like {{\"x\": [[...], ...]}}")
+    return doc
+
+
+def as_array(name: str, value: Any, ndim: int | None = None, *, allow_empty: bool = False) -> np.ndarray:
+    """``value`` as a float64 array, checked: numeric, finite, rank ``ndim``."""
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a numeric array (nested lists of numbers), got {_short(value)}") from None
+    if ndim is not None and arr.ndim != ndim:
+        raise InputError(f"{name} has {arr.ndim} dimension(s) {arr.shape}, expected {ndim}")
+    if arr.size == 0 and not allow_empty:
+        raise InputError(f"{name} is empty, expected at least one value")
+    if not np.all(np.isfinite(arr)):
+        bad = "NaN" if np.any(np.isnan(arr)) else "inf"
+        raise InputError(f"{name} contains {bad}; expected finite numbers")
+    return arr
+
+
+def check_shape(name: str, arr: np.ndarray, expected: tuple[int, ...], meaning: str = "") -> None:
+    """Raise ``InputError`` naming the tensor, the shape found and the one expected."""
+    if tuple(arr.shape) != tuple(expected):
+        m = f" = {meaning}" if meaning else ""
+        raise InputError(f"{name} has shape {tuple(arr.shape)}, expected {tuple(expected)}{m}")
+
+
+def require(weights: Mapping[str, Any], names: list[str], layout: str) -> None:
+    missing = [n for n in names if n not in weights]
+    if missing:
+        raise InputError(f"weights for {layout} are missing {', '.join(missing)}; found {', '.join(sorted(weights)) or 'nothing'}")
+
+
+def sequence(name: str, value: Any, input_size: int | None = None) -> np.ndarray:
+    """A time-major input sequence ``[T, input_size]``; a 1-D list is read as T scalar steps."""
+    arr = as_array(name, value)
+    if arr.ndim == 1:
+        arr = arr[:, None]  # [T] -> [T, 1]
+    if arr.ndim != 2:
+        raise InputError(f"{name} has shape {arr.shape}, expected [T, input_size] (time-major)")
+    if input_size is not None and arr.shape[1] != input_size:
+        raise InputError(f"{name} has shape {arr.shape}, expected (T, {input_size}) = (steps, input_size)")
+    return arr
+
+
+def _short(v: Any) -> str:
+    s = repr(v)
+    return s if len(s) <= 40 else s[:37] + "..."

@@ -1,0 +1,185 @@
+"""One registry of models and engine options; it feeds ``click.Choice``, ``gatelab list``,
+``compute``, ``explain`` and every diagram/scene that needs a trace.
+
+Engine module protocol (``ModelSpec.engine``)::
+
+    build(weights: dict, inputs: dict, **options) -> Record      # validates, runs, returns the trace
+    random(rng: np.random.Generator, *, hidden, input_size, steps, **options) -> (weights, inputs)
+
+Walkthrough module protocol (``ModelSpec.walkthrough``)::
+
+    table(trace) -> str                 # the readable default of `gatelab compute`
+    explain(trace, fmt: "md" | "tex") -> str
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import io, presets
+from .errors import InputError
+from .trace import Record
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """An engine option exposed on the CLI as ``--<name>`` (underscores become dashes).
+
+    ``type`` is ``int``, ``float``, ``str``, ``bool`` (a flag) or a tuple of choices.
+    """
+    type: Any
+    help: str
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    summary: str
+    engine: str
+    walkthrough: str
+    default_preset: str
+    options: tuple[str, ...] = ()
+
+
+# Engine options shared across models. A model accepts only those listed in its spec.
+OPTIONS: dict[str, OptionSpec] = {
+    "variant": OptionSpec(("standard", "peephole"), "LSTM variant: peephole gates also see the cell state."),
+    "layers": OptionSpec(int, "Number of stacked recurrent layers."),
+    "bidirectional": OptionSpec(bool, "Also run the sequence backwards and concatenate both outputs."),
+    "convention": OptionSpec(("textbook", "torch"), "GRU update-gate convention (textbook: h=(1-z)h_prev+z*h~; torch: h=(1-z)n+z*h_prev)."),
+    "activation": OptionSpec(("tanh", "relu", "sigmoid", "step"), "Hidden activation of the Elman RNN."),
+    "output": OptionSpec(("none", "identity", "sigmoid", "softmax"), "Output layer y_t = g(V h_t + b_y) of the RNN."),
+    "clip": OptionSpec(float, "Clip the gradient by norm: if ||g|| > BETA, g <- BETA g/||g||."),
+}
+
+MODELS: dict[str, ModelSpec] = {}
+
+
+def register(spec: ModelSpec) -> None:
+    for o in spec.options:
+        if o not in OPTIONS:
+            raise KeyError(f"model {spec.name!r} names unknown option {o!r}")
+    MODELS[spec.name] = spec
+
+
+for _spec in (
+    ModelSpec("rnn", "Elman RNN h_t = f(U x_t + W h_{t-1} + b_h), y_t = g(V h_t + b_y), with BPTT and clipping.",
+              "engines.rnn", "engines.walkthrough.rnn", "exam-rnn", ("activation", "output", "clip")),
+    ModelSpec("lstm", "LSTM (colah notation): gates f, i, o, candidate g = C~, cell c, hidden h; BPTT.",
+              "engines.lstm", "engines.walkthrough.lstm", "lstm-3step", ("variant", "layers", "bidirectional")),
+    ModelSpec("gru", "GRU in the textbook or PyTorch convention: gates r, z, candidate n, hidden h.",
+              "engines.gru", "engines.walkthrough.gru", "gru-3step", ("convention", "layers", "bidirectional")),
+    ModelSpec("model-summary", "Keras-Sequential-like stack (SimpleRNN/LSTM/GRU/Dense) with parameter counts.",
+              "engines.params", "engines.walkthrough.params", "keras-lstm-summary", ()),
+    ModelSpec("attention", "Attention: scores (dot, scaled dot, general, additive), masks, softmax, weighted sum.",
+              "engines.attention", "engines.walkthrough.attention", "thinking-machines", ()),
+    ModelSpec("multihead", "Multi-head attention: per-head Q/K/V projections, concat, output projection.",
+              "engines.attention", "engines.walkthrough.attention", "causal-self-attention", ()),
+    ModelSpec("seq2seq", "Encoder-decoder with a fixed context vector or with attention (alignment matrix).",
+              "engines.seq2seq", "engines.walkthrough.seq2seq", "seq2seq-translate", ()),
+    ModelSpec("transformer", "One Transformer encoder/decoder block: MHA, add & norm, FFN, masks.",
+              "engines.transformer", "engines.walkthrough.transformer", "transformer-block", ()),
+    ModelSpec("positional-encoding", "Sinusoidal positional encoding and its rotation matrices M(k).",
+              "engines.transformer", "engines.walkthrough.transformer", "positional-encoding", ()),
+    ModelSpec("layernorm", "Layer norm (across features) of a batch of vectors.",
+              "engines.transformer", "engines.walkthrough.transformer", "norms", ()),
+    ModelSpec("batchnorm", "Batch norm (across the batch, training-mode statistics).",
+              "engines.transformer", "engines.walkthrough.transformer", "norms", ()),
+    ModelSpec("info", "Entropy, cross-entropy and KL divergence in bits or nats.",
+              "engines.info", "engines.walkthrough.info", "cross-entropy-table", ()),
+    ModelSpec("softmax", "Softmax with temperature softmax(z/T) and seeded sampling.",
+              "engines.activations", "engines.walkthrough.activations", "softmax-temperature", ()),
+    ModelSpec("activations", "Activation functions and their derivatives on a grid.",
+              "engines.activations", "engines.walkthrough.activations", "activations", ()),
+    ModelSpec("gan", "A GAN trained in numpy: MLP generator and discriminator, snapshots of training.",
+              "engines.gan", "engines.walkthrough.gan", "gan-1d", ()),
+):
+    register(_spec)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a trace's numbers come from: a preset, a weights file, or a seeded random init."""
+    preset: str | None = None
+    weights: str | None = None
+    inputs: str | None = None
+    seed: int | None = None
+    hidden: int | None = None
+    input_size: int | None = None
+    steps: int | None = None
+
+
+@dataclass(frozen=True)
+class Computed:
+    model: str
+    trace: Record
+    options: dict[str, Any]
+    provenance: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+
+def get(name: str) -> ModelSpec:
+    if name not in MODELS:
+        raise InputError(f"unknown model {name!r}; expected one of: {', '.join(MODELS)}")
+    return MODELS[name]
+
+
+def engine(name: str):
+    return importlib.import_module(get(name).engine)
+
+
+def walkthrough(name: str):
+    return importlib.import_module(get(name).walkthrough)
+
+
+def compute(model: str, source: Source = Source(), options: dict[str, Any] | None = None) -> Computed:
+    """Resolve ``source`` into weights and inputs, run the model's engine, return the trace."""
+    spec = get(model)
+    options = {k: v for k, v in (options or {}).items() if v is not None}
+    for k in options:
+        if k not in spec.options:
+            accepted = ", ".join("--" + o.replace("_", "-") for o in spec.options) or "none"
+            raise InputError(f"option --{k.replace('_', '-')} does not apply to model {model!r} (it accepts: {accepted})")
+    sizes = {"hidden": source.hidden, "input_size": source.input_size, "steps": source.steps}
+    given = [n for n, v in (("--preset", source.preset), ("--weights", source.weights), ("--seed", source.seed)) if v is not None]
+    if len(given) > 1:
+        raise InputError(f"{' and '.join(given)} conflict: give one source of weights (a preset, a weights file or a seed)")
+    if any(v is not None for v in sizes.values()) and source.seed is None:
+        raise InputError("--hidden/--input-size/--steps set the size of random weights and need --seed N")
+    for n, v in sizes.items():
+        if v is not None and v < 1:
+            raise InputError(f"--{n.replace('_', '-')} must be a positive integer, got {v}")
+    provenance: dict[str, Any] = {}
+    description = ""
+    eng = importlib.import_module(spec.engine)
+    if source.seed is not None:
+        rng = np.random.default_rng(source.seed)
+        weights, inputs = eng.random(rng, hidden=source.hidden or 3, input_size=source.input_size or 2,
+                                     steps=source.steps or 3, **options)
+        doc_options: dict[str, Any] = {}
+        provenance.update(seed=source.seed, **{k: v for k, v in sizes.items() if v is not None})
+        description = f"random weights, seed {source.seed}"
+    else:
+        if source.weights is not None:
+            doc = io.read_weights(source.weights)
+            provenance.update(weights=source.weights, weights_sha256=io.file_sha256(source.weights))
+        else:
+            name = source.preset or spec.default_preset
+            doc = presets.load(name)
+            provenance.update(preset=name)
+        if doc.model is not None and doc.model != model:
+            what = f"preset {source.preset or spec.default_preset!r}" if source.weights is None else f"weights file {source.weights!r}"
+            raise InputError(f"{what} is for model {doc.model!r}, not {model!r}")
+        weights, inputs, doc_options = doc.weights, doc.inputs, doc.options
+        description = doc.description
+    if source.inputs is not None:
+        inputs = io.read_inputs(source.inputs)
+        provenance.update(inputs=source.inputs, inputs_sha256=io.file_sha256(source.inputs))
+    if inputs is None:
+        raise InputError('--weights needs --inputs FILE (JSON like {"x": [[...], ...]}) unless the weights file has "inputs"')
+    merged = {**doc_options, **options}
+    trace = eng.build(weights, inputs, **merged)
+    return Computed(model, trace, merged, provenance, description)

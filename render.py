@@ -1,0 +1,255 @@
+"""GateLab command line: ``gatelab`` (or ``python render.py``).
+
+The thin orchestrator, and the only module that imports engines, diagrams and scenes.
+graphviz and manim are imported lazily, so ``compute``/``explain`` never pay for them.
+Every user error is reported as one line ``Error: ...`` with exit code 2.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from engines import __version__, presets, registry
+from engines.errors import GateLabError
+from diagrams import catalogue as dcat
+from scenes import catalogue as scat
+
+
+class _OneLineGroup(click.Group):
+    """Report usage errors and GateLab errors as a single line, exit code 2."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
+                              standalone_mode=False, **extra)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        except click.ClickException as e:
+            click.echo(f"Error: {e.format_message()}", err=True)
+            sys.exit(2 if isinstance(e, click.UsageError) else max(e.exit_code, 2))
+        except GateLabError as e:
+            click.echo(f"Error: {str(e).splitlines()[0] if str(e) else type(e).__name__}", err=True)
+            sys.exit(2)
+        if isinstance(rv, int) and rv:
+            sys.exit(rv)
+        if standalone_mode:
+            sys.exit(0)
+        return rv
+
+
+# --------------------------------------------------------------------------- options
+
+def _click_type(t: Any):
+    if isinstance(t, tuple):
+        return click.Choice(t)
+    return t
+
+
+def _option_decorators(table: dict[str, registry.OptionSpec], skip: set[str] = frozenset()):
+    decs = []
+    for name, spec in table.items():
+        if name in skip:
+            continue
+        flag = "--" + name.replace("_", "-")
+        if spec.type is bool:
+            decs.append(click.option(flag, name, is_flag=True, default=None, help=spec.help))
+        else:
+            decs.append(click.option(flag, name, type=_click_type(spec.type), default=None, help=spec.help))
+    return decs
+
+
+def _apply(decs):
+    def wrap(f):
+        for d in reversed(decs):
+            f = d(f)
+        return f
+    return wrap
+
+
+def source_options(f):
+    """--preset/--weights/--inputs/--seed and the sizes of random weights."""
+    decs = [
+        click.option("--preset", "-p", default=None, help="A shipped worked example (see `gatelab list`)."),
+        click.option("--weights", "-w", type=click.Path(dir_okay=False), default=None,
+                     help="Weights file (.json/.npz): our format, PyTorch state_dict or Keras names."),
+        click.option("--inputs", "-i", type=click.Path(dir_okay=False), default=None,
+                     help='Inputs JSON: {"x": [[...], ...]} time-major, optional "h0", "c0".'),
+        click.option("--seed", type=int, default=None, help="Random weights and inputs from this seed."),
+        click.option("--hidden", type=int, default=None, help="Hidden size of random weights (with --seed)."),
+        click.option("--input-size", "input_size", type=int, default=None, help="Input size of random weights (with --seed)."),
+        click.option("--steps", type=int, default=None, help="Sequence length of random inputs (with --seed)."),
+    ]
+    return _apply(decs)(f)
+
+
+def _source(kw: dict) -> registry.Source:
+    keys = ("preset", "weights", "inputs", "seed", "hidden", "input_size", "steps")
+    return registry.Source(**{k: kw.pop(k) for k in keys})
+
+
+def _engine_options(kw: dict) -> dict:
+    return {k: kw.pop(k) for k in list(kw) if k in registry.OPTIONS and kw[k] is not None}
+
+
+def _pop_options(kw: dict, table: dict) -> dict:
+    return {k: kw.pop(k) for k in list(kw) if k in table and kw[k] is not None}
+
+
+# --------------------------------------------------------------------------- commands
+
+@click.group(cls=_OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gatelab")
+def cli() -> None:
+    """GateLab: diagrams and animations of sequence models, drawn from real engine runs."""
+
+
+@cli.command("list")
+def list_cmd() -> None:
+    """Models, presets, diagrams and scenes, one line each."""
+    def section(title: str, rows: list[tuple[str, str]]) -> None:
+        click.echo(title)
+        width = max((len(n) for n, _ in rows), default=0)
+        for n, s in rows:
+            click.echo(f"  {n.ljust(width)}  {s}")
+        click.echo()
+    section("Models (gatelab compute|explain MODEL):",
+            [(m.name, f"{m.summary} [default preset: {m.default_preset}]") for m in registry.MODELS.values()])
+    section("Presets (--preset NAME):", [(p.name, f"[{p.model}] {p.description}") for p in presets.catalogue()])
+    section("Diagrams (gatelab diagram NAME):", [(d.name, d.summary) for d in dcat.DIAGRAMS.values()])
+    section("Scenes (gatelab scene NAME):", [(s.name, s.summary) for s in scat.SCENES.values()])
+
+
+@cli.command()
+@click.argument("model", type=click.Choice(list(registry.MODELS)))
+@source_options
+@_apply(_option_decorators(registry.OPTIONS))
+@click.option("--json", "as_json", is_flag=True, help="Print the whole trace as JSON.")
+def compute(model: str, as_json: bool, **kw) -> None:
+    """Run MODEL's engine and print its values (a table, or the trace as JSON)."""
+    src = _source(kw)
+    result = registry.compute(model, src, _engine_options(kw))
+    if as_json:
+        click.echo(result.trace.to_json())
+    else:
+        click.echo(registry.walkthrough(model).table(result.trace))
+
+
+@cli.command()
+@click.argument("model", type=click.Choice(list(registry.MODELS)))
+@source_options
+@_apply(_option_decorators(registry.OPTIONS))
+@click.option("--format", "fmt", type=click.Choice(["md", "tex"]), default="md", show_default=True,
+              help="Markdown for notes, LaTeX for an answer key.")
+def explain(model: str, fmt: str, **kw) -> None:
+    """The worked solution of MODEL, step by step, with shapes and numbers."""
+    src = _source(kw)
+    result = registry.compute(model, src, _engine_options(kw))
+    click.echo(registry.walkthrough(model).explain(result.trace, fmt))
+
+
+_DIAGRAM_SHARED = set(registry.OPTIONS)
+
+
+@cli.command()
+@click.argument("name", type=click.Choice(list(dcat.DIAGRAMS)))
+@source_options
+@_apply(_option_decorators(registry.OPTIONS))
+@_apply(_option_decorators(dcat.OPTIONS, skip=_DIAGRAM_SHARED))
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), default=None,
+              help="Output file; its extension (.svg/.png/.pdf/.dot) picks the format.")
+@click.option("--format", "-f", "formats", type=click.Choice(["svg", "png", "pdf"]), multiple=True,
+              help="Output format(s) when -o is not given (repeatable). Default: svg.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="media", show_default=True,
+              help="Media directory; files go to OUT/diagrams/NAME.FORMAT.")
+@click.option("--theme", type=click.Choice(["light", "dark"]), default="light", show_default=True)
+@click.option("--values", type=click.Choice(["none", "key", "all"]), default="all", show_default=True,
+              help="Which numbers to print on the figure.")
+@click.option("--digits", type=click.IntRange(1, 8), default=3, show_default=True,
+              help="Significant digits of printed numbers.")
+@click.option("--dot", "dot_only", is_flag=True, help="Print the DOT source instead of rendering (no Graphviz binary needed).")
+def diagram(name: str, output, formats, out_dir, theme, values, digits, dot_only, **kw) -> None:
+    """Draw diagram NAME from a real trace and export it (SVG by default)."""
+    from diagrams import api
+    src = _source(kw)
+    options = {k: v for k, v in kw.items() if v is not None}
+    result = api.render(name, source=src, options=options, theme=theme, values=values, digits=digits,
+                        formats=tuple(formats), output=output, out_dir=out_dir, dot_only=dot_only)
+    if dot_only:
+        click.echo(result, nl=False)
+    else:
+        for path in result:
+            click.echo(path)
+
+
+@cli.command()
+@click.argument("name", type=click.Choice(list(scat.SCENES)))
+@source_options
+@_apply(_option_decorators(registry.OPTIONS))
+@_apply(_option_decorators(scat.OPTIONS, skip=_DIAGRAM_SHARED))
+@click.option("--quality", "-q", type=click.Choice(["l", "m", "h", "k"]), default="l", show_default=True,
+              help="l=480p15, m=720p30, h=1080p60, k=4K.")
+@click.option("--format", "fmt", type=click.Choice(["mp4", "gif", "webm", "png"]), default="mp4", show_default=True,
+              help="png writes the last frame.")
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), default=None, help="Output file.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="media", show_default=True,
+              help="Media directory; files go to OUT/videos/NAME.FORMAT.")
+@click.option("--theme", type=click.Choice(["light", "dark"]), default="dark", show_default=True)
+@click.option("--tex", is_flag=True, help="Typeset equations with LaTeX (must be installed).")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on the terminal.")
+def scene(name: str, quality, fmt, output, out_dir, theme, tex, progress, **kw) -> None:
+    """Render animation NAME (Manim) from a real trace."""
+    from scenes import api
+    src = _source(kw)
+    options = {k: v for k, v in kw.items() if v is not None}
+    path = api.render(name, source=src, options=options, quality=quality, fmt=fmt, output=output,
+                      out_dir=out_dir, theme=theme, tex=tex, progress=progress)
+    click.echo(path)
+
+
+@cli.command("all")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="media", show_default=True)
+@click.option("--scenes/--no-scenes", "with_scenes", default=False, show_default=True,
+              help="Also render every scene at low quality.")
+def all_cmd(out_dir: str, with_scenes: bool) -> None:
+    """Export the whole diagram catalogue (SVG) with default presets, and optionally every scene."""
+    from diagrams import api as dapi
+    for name in dcat.DIAGRAMS:
+        for path in dapi.render(name, source=registry.Source(), options={}, theme="light", values="all",
+                                digits=3, formats=("svg",), output=None, out_dir=out_dir, dot_only=False):
+            click.echo(path)
+    if with_scenes:
+        from scenes import api as sapi
+        for name in scat.SCENES:
+            click.echo(sapi.render(name, source=registry.Source(), options={}, quality="l", fmt="mp4",
+                                   output=None, out_dir=out_dir, theme="dark", tex=False, progress=False))
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="media", show_default=True)
+def demo(out_dir: str) -> None:
+    """The default outputs: the lstm-3step walkthrough, its unfolded diagram and the gates animation."""
+    result = registry.compute("lstm")
+    click.echo(registry.walkthrough("lstm").table(result.trace))
+    if "lstm-unfolded" in dcat.DIAGRAMS:
+        from diagrams import api as dapi
+        for path in dapi.render("lstm-unfolded", source=registry.Source(), options={}, theme="light",
+                                values="all", digits=3, formats=("svg", "png"), output=None,
+                                out_dir=out_dir, dot_only=False):
+            click.echo(f"wrote {path}")
+    if "lstm-gates" in scat.SCENES:
+        from scenes import api as sapi
+        path = sapi.render("lstm-gates", source=registry.Source(), options={}, quality="l", fmt="mp4",
+                           output=None, out_dir=out_dir, theme="dark", tex=False, progress=True)
+        click.echo(f"wrote {path}")
+
+
+def main() -> None:
+    cli.main(prog_name="gatelab")
+
+
+if __name__ == "__main__":
+    main()

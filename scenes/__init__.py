@@ -1,0 +1,1 @@
+"""Manim scenes driven by engine traces (views: no maths here)."""
