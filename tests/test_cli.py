@@ -1,0 +1,98 @@
+"""CLI behaviour shared by every command: listing, one-line errors with exit code 2."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from engines import presets, registry
+
+
+def _one_line_error(result, *needles):
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    for n in needles:
+        assert n in lines[0], (n, lines[0])
+    assert "Traceback" not in result.output
+
+
+def test_list_names_every_model_and_preset(run_cli):
+    r = run_cli("list")
+    assert r.exit_code == 0
+    for name in registry.MODELS:
+        assert name in r.stdout
+    for p in presets.names():
+        assert p in r.stdout
+
+
+def test_every_preset_names_a_registered_model_and_describes_itself():
+    for info in presets.catalogue():
+        assert info.model in registry.MODELS, info
+        assert info.description.strip(), f"preset {info.name} has no description"
+
+
+def test_version(run_cli):
+    r = run_cli("--version")
+    assert r.exit_code == 0 and "gatelab" in r.stdout
+
+
+def test_unknown_model_is_one_line(run_cli):
+    _one_line_error(run_cli("compute", "transformerz"), "transformerz")
+
+
+def test_unknown_preset_lists_known_ones(run_cli):
+    _one_line_error(run_cli("compute", "lstm", "--preset", "nope"), "unknown preset 'nope'", "lstm-3step")
+
+
+def test_preset_for_another_model(run_cli):
+    _one_line_error(run_cli("compute", "lstm", "--preset", "exam-rnn"), "is for model 'rnn'")
+
+
+def test_conflicting_sources(run_cli):
+    _one_line_error(run_cli("compute", "lstm", "--preset", "lstm-3step", "--seed", "1"), "conflict")
+
+
+def test_sizes_need_a_seed(run_cli):
+    _one_line_error(run_cli("compute", "lstm", "--hidden", "3"), "--seed")
+
+
+def test_option_not_for_this_model(run_cli):
+    _one_line_error(run_cli("compute", "lstm", "--convention", "torch"), "--convention", "lstm")
+
+
+def test_missing_weights_file(run_cli, tmp_path):
+    _one_line_error(run_cli("compute", "lstm", "--weights", tmp_path / "nope.json", "--inputs", tmp_path / "x.json"),
+                    "does not exist")
+
+
+def test_malformed_weights_file(run_cli, tmp_path):
+    p = tmp_path / "w.json"
+    p.write_text("{not json")
+    _one_line_error(run_cli("compute", "lstm", "--weights", p), "not valid JSON")
+
+
+def test_weights_without_inputs(run_cli, write_json):
+    w = write_json({"W_f": [[0.0]]}, "w.json")
+    _one_line_error(run_cli("compute", "lstm", "--weights", w), "--inputs")
+
+
+def test_wrong_extension(run_cli, tmp_path):
+    p = tmp_path / "w.txt"
+    p.write_text("{}")
+    _one_line_error(run_cli("compute", "lstm", "--weights", p), ".json or .npz")
+
+
+def test_compute_does_not_import_manim_or_graphviz():
+    code = ("import sys, render; from click.testing import CliRunner; "
+            "r = CliRunner().invoke(render.cli, ['compute', 'lstm']); assert r.exit_code == 0, r.output; "
+            "bad = [m for m in ('manim', 'graphviz') if m in sys.modules]; assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_console_script_exit_code(tmp_path):
+    r = subprocess.run([sys.executable, "render.py", "compute", "lstm", "--preset", "nope"],
+                       capture_output=True, text=True, cwd=str(__import__("pathlib").Path(__file__).parents[1]))
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0 and r.stderr.startswith("Error: ")
