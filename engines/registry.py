@@ -50,9 +50,10 @@ OPTIONS: dict[str, OptionSpec] = {
     "layers": OptionSpec(int, "Number of stacked recurrent layers."),
     "bidirectional": OptionSpec(bool, "Also run the sequence backwards and concatenate both outputs."),
     "convention": OptionSpec(("textbook", "torch"), "GRU update-gate convention (textbook: h=(1-z)h_prev+z*h~; torch: h=(1-z)n+z*h_prev)."),
-    "activation": OptionSpec(("tanh", "relu", "sigmoid", "step"), "Hidden activation of the Elman RNN."),
+    "activation": OptionSpec(("tanh", "relu", "sigmoid", "step", "identity"), "Hidden activation of the Elman RNN."),
     "output": OptionSpec(("none", "identity", "sigmoid", "softmax"), "Output layer y_t = g(V h_t + b_y) of the RNN."),
     "clip": OptionSpec(float, "Clip the gradient by norm: if ||g|| > BETA, g <- BETA g/||g||."),
+    "framework": OptionSpec(("keras", "torch"), "Parameter-count convention of model-summary: keras (one bias) or torch (two biases)."),
 }
 
 MODELS: dict[str, ModelSpec] = {}
@@ -73,7 +74,7 @@ for _spec in (
     ModelSpec("gru", "GRU in the textbook or PyTorch convention: gates r, z, candidate n, hidden h.",
               "engines.gru", "engines.walkthrough.gru", "gru-3step", ("convention", "layers", "bidirectional")),
     ModelSpec("model-summary", "Keras-Sequential-like stack (SimpleRNN/LSTM/GRU/Dense) with parameter counts.",
-              "engines.params", "engines.walkthrough.params", "keras-lstm-summary", ()),
+              "engines.params", "engines.walkthrough.params", "keras-lstm-summary", ("framework",)),
     ModelSpec("attention", "Attention: scores (dot, scaled dot, general, additive), masks, softmax, weighted sum.",
               "engines.attention", "engines.walkthrough.attention", "thinking-machines", ()),
     ModelSpec("multihead", "Multi-head attention: per-head Q/K/V projections, concat, output projection.",
