@@ -42,6 +42,8 @@ class ModelSpec:
     walkthrough: str
     default_preset: str
     options: tuple[str, ...] = ()
+    build: str = "build"        # name of the engine function that builds the trace (several models may share a module)
+    random: str = "random"      # name of the engine function that draws random weights and inputs
 
 
 # Engine options shared across models. A model accepts only those listed in its spec.
@@ -53,6 +55,18 @@ OPTIONS: dict[str, OptionSpec] = {
     "activation": OptionSpec(("tanh", "relu", "sigmoid", "step", "identity"), "Hidden activation of the Elman RNN."),
     "output": OptionSpec(("none", "identity", "sigmoid", "softmax"), "Output layer y_t = g(V h_t + b_y) of the RNN."),
     "clip": OptionSpec(float, "Clip the gradient by norm: if ||g|| > BETA, g <- BETA g/||g||."),
+    "score": OptionSpec(("dot", "scaled_dot", "general", "additive"), "Attention score: q.k, q.k/sqrt(d_k), Luong q W_a k, Bahdanau v_a.tanh(q W_aq + k W_ak)."),
+    "mask": OptionSpec(("none", "causal"), "Attention mask: causal hides later keys (query t sees keys <= t)."),
+    "heads": OptionSpec(int, "Number of attention heads (must divide the model width)."),
+    "attention": OptionSpec(("none", "bahdanau", "luong"), "seq2seq: fixed context (none) or attention over a bidirectional encoder."),
+    "cell": OptionSpec(("rnn", "gru", "lstm"), "seq2seq recurrent cell."),
+    "decode": OptionSpec(("teacher", "free"), "seq2seq decoding: teacher forcing (feed the target) or free running (feed the argmax)."),
+    "block": OptionSpec(("encoder", "decoder"), "Transformer block: encoder (self-attention, FFN) or decoder (masked self-attention, cross-attention, FFN)."),
+    "eps": OptionSpec(float, "Epsilon added to the variance in layer/batch norm."),
+    "units": OptionSpec(("bits", "nats"), "Information units: bits (log2) or nats (ln)."),
+    "temperature": OptionSpec(float, "Softmax temperature T in softmax(z/T) (T > 0)."),
+    "samples": OptionSpec(int, "Number of seeded samples drawn from softmax(z/T)."),
+    "function": OptionSpec(("all", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "softplus", "gelu", "gelu_tanh"), "Activation function(s) to tabulate."),
     "framework": OptionSpec(("keras", "torch"), "Parameter-count convention of model-summary: keras (one bias) or torch (two biases)."),
 }
 
@@ -76,25 +90,30 @@ for _spec in (
     ModelSpec("model-summary", "Keras-Sequential-like stack (SimpleRNN/LSTM/GRU/Dense) with parameter counts.",
               "engines.params", "engines.walkthrough.params", "keras-lstm-summary", ("framework",)),
     ModelSpec("attention", "Attention: scores (dot, scaled dot, general, additive), masks, softmax, weighted sum.",
-              "engines.attention", "engines.walkthrough.attention", "thinking-machines", ()),
+              "engines.attention", "engines.walkthrough.attention", "thinking-machines", ("score", "mask")),
     ModelSpec("multihead", "Multi-head attention: per-head Q/K/V projections, concat, output projection.",
-              "engines.attention", "engines.walkthrough.attention", "causal-self-attention", ()),
+              "engines.attention", "engines.walkthrough.attention", "causal-self-attention", ("heads", "mask"),
+              build="build_multihead", random="random_multihead"),
     ModelSpec("seq2seq", "Encoder-decoder with a fixed context vector or with attention (alignment matrix).",
-              "engines.seq2seq", "engines.walkthrough.seq2seq", "seq2seq-translate", ()),
+              "engines.seq2seq", "engines.walkthrough.seq2seq", "seq2seq-translate", ("cell", "attention", "score", "decode")),
     ModelSpec("transformer", "One Transformer encoder/decoder block: MHA, add & norm, FFN, masks.",
-              "engines.transformer", "engines.walkthrough.transformer", "transformer-block", ()),
+              "engines.transformer", "engines.walkthrough.transformer", "transformer-block", ("block", "heads", "eps")),
     ModelSpec("positional-encoding", "Sinusoidal positional encoding and its rotation matrices M(k).",
-              "engines.transformer", "engines.walkthrough.transformer", "positional-encoding", ()),
+              "engines.transformer", "engines.walkthrough.transformer", "positional-encoding", (),
+              build="build_pe", random="random_pe"),
     ModelSpec("layernorm", "Layer norm (across features) of a batch of vectors.",
-              "engines.transformer", "engines.walkthrough.transformer", "norms", ()),
+              "engines.transformer", "engines.walkthrough.transformer", "norms", ("eps",),
+              build="build_layernorm", random="random_norm"),
     ModelSpec("batchnorm", "Batch norm (across the batch, training-mode statistics).",
-              "engines.transformer", "engines.walkthrough.transformer", "norms", ()),
+              "engines.transformer", "engines.walkthrough.transformer", "norms", ("eps",),
+              build="build_batchnorm", random="random_norm"),
     ModelSpec("info", "Entropy, cross-entropy and KL divergence in bits or nats.",
-              "engines.info", "engines.walkthrough.info", "cross-entropy-table", ()),
+              "engines.info", "engines.walkthrough.info", "cross-entropy-table", ("units",)),
     ModelSpec("softmax", "Softmax with temperature softmax(z/T) and seeded sampling.",
-              "engines.activations", "engines.walkthrough.activations", "softmax-temperature", ()),
+              "engines.activations", "engines.walkthrough.activations", "softmax-temperature", ("temperature", "samples"),
+              build="build_softmax", random="random_softmax"),
     ModelSpec("activations", "Activation functions and their derivatives on a grid.",
-              "engines.activations", "engines.walkthrough.activations", "activations", ()),
+              "engines.activations", "engines.walkthrough.activations", "activations", ("function",)),
     ModelSpec("gan", "A GAN trained in numpy: MLP generator and discriminator, snapshots of training.",
               "engines.gan", "engines.walkthrough.gan", "gan-1d", ()),
 ):
@@ -158,7 +177,7 @@ def compute(model: str, source: Source = Source(), options: dict[str, Any] | Non
     eng = importlib.import_module(spec.engine)
     if source.seed is not None:
         rng = np.random.default_rng(source.seed)
-        weights, inputs = eng.random(rng, hidden=source.hidden or 3, input_size=source.input_size or 2,
+        weights, inputs = getattr(eng, spec.random)(rng, hidden=source.hidden or 3, input_size=source.input_size or 2,
                                      steps=source.steps or 3, **options)
         doc_options: dict[str, Any] = {}
         provenance.update(seed=source.seed, **{k: v for k, v in sizes.items() if v is not None})
@@ -182,5 +201,5 @@ def compute(model: str, source: Source = Source(), options: dict[str, Any] | Non
     if inputs is None:
         raise InputError('--weights needs --inputs FILE (JSON like {"x": [[...], ...]}) unless the weights file has "inputs"')
     merged = {**doc_options, **options}
-    trace = eng.build(weights, inputs, **merged)
+    trace = getattr(eng, spec.build)(weights, inputs, **merged)
     return Computed(model, trace, merged, provenance, description)
