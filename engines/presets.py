@@ -25,7 +25,10 @@ def _dir():
 
 
 def names() -> list[str]:
-    return sorted(p.name[:-5] for p in _dir().iterdir() if p.name.endswith(".json"))
+    d = _dir()
+    if not d.is_dir():
+        return []
+    return sorted(p.name[:-5] for p in d.iterdir() if p.name.endswith(".json"))
 
 
 def _raw(name: str) -> dict:
