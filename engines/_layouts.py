@@ -1,0 +1,125 @@
+"""Weight layouts shared by the LSTM and GRU engines: our names, PyTorch and Keras.
+
+Our layout (colah notation): one matrix per gate acting on the concatenation
+``[h_{t-1}, x_t]`` (h first), ``W_<gate>`` of shape ``[H, H + D]`` and ``b_<gate>`` ``[H]``.
+Layer ``k`` and the backward direction are named with suffixes, exactly as PyTorch does:
+``W_f`` (= ``W_f_l0``), ``W_f_l1``, ``W_f_l0_reverse`` (= ``W_f_reverse``), ``W_f_l1_reverse``.
+
+PyTorch (``nn.LSTM`` / ``nn.GRU`` ``state_dict``): ``weight_ih_l{k}[_reverse]`` ``[G*H, D_k]``,
+``weight_hh_l{k}[_reverse]`` ``[G*H, H]``, ``bias_ih_l{k}[_reverse]`` and ``bias_hh_l{k}[_reverse]``
+``[G*H]`` with the gates stacked along the rows (LSTM ``i, f, g, o``; GRU ``r, z, n``).
+
+Keras (``LSTM`` / ``GRU`` layer weights): ``kernel`` ``[D, G*H]``, ``recurrent_kernel`` ``[H, G*H]``,
+``bias`` ``[G*H]`` (GRU ``reset_after=True``: ``[2, G*H]``, row 0 input bias, row 1 recurrent bias),
+gates stacked along the columns (LSTM ``i, f, c, o``; GRU ``z, r, h``). Names as saved by Keras
+(``lstm/lstm_cell/kernel:0``) are accepted; stacked/bidirectional Keras weights use our
+suffixes (``kernel_l1``, ``kernel_reverse``).
+
+Nothing here does model maths: it only renames, splits and checks shapes.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any, Mapping
+
+import numpy as np
+
+from .errors import InputError
+from .io import as_array
+
+_KERAS_BASE = ("kernel", "recurrent_kernel", "bias")
+
+
+def suffix(layer: int, reverse: bool) -> str:
+    """PyTorch-style suffix: ``_l0``, ``_l1_reverse``."""
+    return f"_l{layer}" + ("_reverse" if reverse else "")
+
+
+def run_label(layer: int, reverse: bool) -> str:
+    return f"layer {layer} {'backward' if reverse else 'forward'}"
+
+
+def mode(values: list[int], prefer: int | None = None) -> int:
+    """The most common value (ties go to ``prefer`` if it is among the tied, else the first)."""
+    counts = Counter(values)
+    best = max(counts.values())
+    tied = [v for v in values if counts[v] == best]
+    if prefer is not None and prefer in tied:
+        return prefer
+    return tied[0]
+
+
+def normalise_keras_names(weights: Mapping[str, Any]) -> dict[str, Any]:
+    """``lstm/lstm_cell/kernel:0`` -> ``kernel``; other names unchanged."""
+    out: dict[str, Any] = {}
+    for k, v in weights.items():
+        base = re.sub(r":\d+$", "", k).split("/")[-1]
+        name = base if base in _KERAS_BASE or re.fullmatch(r"(kernel|recurrent_kernel|bias)(_l\d+)?(_reverse)?", base) else k
+        if name in out and name != k:
+            raise InputError(f"weights name {k!r} clashes with another weight also read as {name!r}")
+        out[name] = v
+    return out
+
+
+def detect(weights: Mapping[str, Any]) -> str:
+    """'torch', 'keras' or 'ours' from the weight names."""
+    keys = list(weights)
+    if any(k.startswith("weight_ih_l") or k.startswith("weight_hh_l") for k in keys):
+        return "torch"
+    if any(re.fullmatch(r"(kernel|recurrent_kernel)(_l\d+)?(_reverse)?", re.sub(r":\d+$", "", k).split("/")[-1]) for k in keys):
+        return "keras"
+    return "ours"
+
+
+def get_ours(weights: Mapping[str, Any], bases: tuple[str, ...], layer: int, reverse: bool) -> tuple[str, Any] | None:
+    """Find a weight by any of its base names (``W_C`` or ``W_g``) for a layer/direction."""
+    for base in bases:
+        cands = [base + suffix(layer, reverse)]
+        if layer == 0:
+            cands.append(base + ("_reverse" if reverse else ""))
+        for c in cands:
+            if c in weights:
+                return c, weights[c]
+    return None
+
+
+def count_runs(weights: Mapping[str, Any], layout: str) -> tuple[int, bool]:
+    """(layers, bidirectional) present in the weights, from their names."""
+    keys = list(weights)
+    if layout == "torch":
+        pat = re.compile(r"weight_ih_l(\d+)(_reverse)?$")
+    elif layout == "keras":
+        pat = re.compile(r"kernel(?:_l(\d+))?(_reverse)?$")
+    else:
+        pat = re.compile(r"[Ww]_[A-Za-z]+?(?:_l(\d+))?(_reverse)?$")
+    layers = 0
+    bidir = False
+    for k in keys:
+        if layout == "keras" and k.startswith("recurrent_kernel"):
+            continue
+        m = pat.match(k)
+        if m:
+            layers = max(layers, int(m.group(1) or 0) + 1)
+            bidir = bidir or bool(m.group(2))
+    return max(layers, 1), bidir
+
+
+def arr(name: str, value: Any, ndim: int) -> np.ndarray:
+    return as_array(name, value, ndim)
+
+
+def split_rows(name: str, a: np.ndarray, gates: int, hidden: int, width: int | None, meaning: str) -> list[np.ndarray]:
+    """Split ``[G*H, width]`` (or ``[G*H]``) along rows into G blocks, checking the shape."""
+    exp = (gates * hidden,) if width is None else (gates * hidden, width)
+    if tuple(a.shape) != exp:
+        raise InputError(f"{name} has shape {tuple(a.shape)}, expected {exp} = {meaning}")
+    return [a[j * hidden:(j + 1) * hidden] for j in range(gates)]
+
+
+def split_cols(name: str, a: np.ndarray, gates: int, hidden: int, rows: int, meaning: str) -> list[np.ndarray]:
+    """Split ``[rows, G*H]`` along columns into G blocks ``[rows, H]``, checking the shape."""
+    exp = (rows, gates * hidden)
+    if tuple(a.shape) != exp:
+        raise InputError(f"{name} has shape {tuple(a.shape)}, expected {exp} = {meaning}")
+    return [a[:, j * hidden:(j + 1) * hidden] for j in range(gates)]

@@ -1,0 +1,742 @@
+"""LSTM engine: standard and peephole cells, stacked and bidirectional, with BPTT.
+
+Notation (colah's "Understanding LSTM Networks")
+-------------------------------------------------
+``H`` hidden size, ``D`` input size, ``T`` steps, ``O`` output size.
+``x_t`` [D] input at step t (t = 1..T), ``h_t`` [H] hidden state, ``c_t`` [H] cell state (colah's C_t).
+``[h_{t-1}, x_t]`` [H + D] the concatenation, **h first** (as in colah's figures).
+``f_t`` forget gate, ``i_t`` input gate, ``o_t`` output gate, each in (0, 1).
+``g_t`` the candidate cell value: **g is colah's C~_t** (C-tilde; PyTorch also calls it g).
+``z_f, z_i, z_g, z_o`` the pre-activations. ``W_f, W_i, W_C (= W_g), W_o`` [H, H + D],
+``b_f, b_i, b_C (= b_g), b_o`` [H]. ``σ`` logistic sigmoid, ``*`` element-wise product.
+Peephole weights ``P_f, P_i, P_o`` [H] are diagonal (one weight per unit).
+Optional linear output layer ``V`` [O, H] (``[O, 2H]`` if bidirectional), ``b_y`` [O].
+
+Equations (standard)
+--------------------
+    z_f = W_f·[h_{t-1}, x_t] + b_f        f_t = σ(z_f)
+    z_i = W_i·[h_{t-1}, x_t] + b_i        i_t = σ(z_i)
+    z_g = W_C·[h_{t-1}, x_t] + b_C        g_t = C~_t = tanh(z_g)
+    c_t = f_t * c_{t-1} + i_t * g_t
+    z_o = W_o·[h_{t-1}, x_t] + b_o        o_t = σ(z_o)
+    h_t = o_t * tanh(c_t)
+    y_t = V h_t + b_y                      (y = y_T: many-to-one, "predict y from x1, x2, x3")
+
+Peephole variant (Gers & Schmidhuber 2000; diagonal peepholes)
+--------------------------------------------------------------
+colah writes ``W_f·[C_{t-1}, h_{t-1}, x_t]``; we use the standard *diagonal* peephole
+(each unit sees only its own cell), i.e. the C-block of colah's matrix is ``diag(P)``:
+
+    z_f += P_f * c_{t-1}      z_i += P_i * c_{t-1}      z_o += P_o * c_t
+
+Stacked and bidirectional (PyTorch semantics)
+---------------------------------------------
+Layer 0 reads ``x``; layer k+1 reads the outputs of layer k. A bidirectional layer also runs a
+backward pass over the reversed sequence; its output at time t is ``[h_fwd_t, h_bwd_t]`` [2H].
+Weights per layer/direction carry PyTorch-style suffixes: ``W_f`` (= ``W_f_l0``), ``W_f_l1``,
+``W_f_l0_reverse`` (= ``W_f_reverse``). Initial states ``h0``/``c0``: [H] for one run, or
+``[layers * directions, H]`` in PyTorch order (l0 fwd, l0 bwd, l1 fwd, ...).
+
+Loss and BPTT (convention shared with the RNN engine)
+-----------------------------------------------------
+With ``target`` in the inputs: ``L = 1/2 ||y_T - target||^2`` (target [O]), or summed over steps
+``L = 1/2 Σ_t ||y_t - target_t||^2`` (target [T, O]); ``y`` is the top output itself when there
+is no ``V``. Without a target: ``L = sum(y_T)`` if ``V`` is given, else ``L = sum(outputs_T)``.
+BPTT gives, per step, the total ``dL/dh_t`` (h_t as a node: paths into y_t and into step t+1)
+and the total ``dL/dc_t`` (including the path through ``h_t = o_t tanh(c_t)``), the gradients of
+every weight, and the Jacobian ``dc_t/dc_{t-1}`` (with ``h_{t-1} = o_{t-1} tanh(c_{t-1})``, so the
+paths through h_{t-1} into f, i, g count; at t = 1 the given h0 is held fixed) split as
+
+    dc_t/dc_{t-1} = A_t + B_t + C_t + D_t,   B_t = diag(f_t)  (the additive forget-gate path)
+    A_t = diag(c_{t-1} σ'(z_f)) (W_f^h diag(dh_{t-1}/dc_{t-1}) [+ diag(P_f)])
+    C_t = diag(g_t σ'(z_i))     (W_i^h diag(dh_{t-1}/dc_{t-1}) [+ diag(P_i)])
+    D_t = diag(i_t tanh'(z_g))   W_C^h diag(dh_{t-1}/dc_{t-1})
+
+``W^h`` is the first H columns of W (the part acting on h_{t-1}); "rest" = A + C + D.
+Matrix norms are spectral norms (largest singular value).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Mapping
+
+import numpy as np
+
+from . import _layouts as L
+from ._numerics import sigmoid
+from .errors import InputError
+from .io import as_array, check_shape, sequence
+from .trace import Array, Record
+
+VARIANTS = ("standard", "peephole")
+GATES = ("f", "i", "g", "o")
+_TORCH_ORDER = ("i", "f", "g", "o")   # rows of weight_ih / weight_hh
+_KERAS_ORDER = ("i", "f", "g", "o")   # columns of kernel (Keras calls g "c")
+
+
+# --------------------------------------------------------------------------- parameters
+
+@dataclass(frozen=True)
+class LSTMCell(Record):
+    """Weights of one (layer, direction) in our layout: each W [H, H + D_k] acts on [h_{t-1}, x_t]."""
+    layer: int
+    direction: str            # "forward" | "backward"
+    W_f: Array
+    W_i: Array
+    W_g: Array                # = W_C
+    W_o: Array
+    b_f: Array
+    b_i: Array
+    b_g: Array                # = b_C
+    b_o: Array
+    P_f: Array | None = None  # peephole (diagonal), [H]
+    P_i: Array | None = None
+    P_o: Array | None = None
+
+    @property
+    def hidden(self) -> int:
+        return int(self.b_f.shape[0])
+
+    @property
+    def input_size(self) -> int:
+        return int(self.W_f.shape[1]) - self.hidden
+
+
+@dataclass(frozen=True)
+class LSTMParams(Record):
+    """All weights: cells in PyTorch order (l0 fwd, l0 bwd, l1 fwd, ...) and the output layer."""
+    variant: str
+    hidden: int
+    input_size: int
+    num_layers: int
+    bidirectional: bool
+    cells: tuple[LSTMCell, ...]
+    V: Array | None = None
+    b_y: Array | None = None
+    layout: str = "ours"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.variant not in VARIANTS:
+            raise InputError(f"variant is {self.variant!r}, expected one of: {', '.join(VARIANTS)}")
+        H, dirs = self.hidden, 2 if self.bidirectional else 1
+        if len(self.cells) != self.num_layers * dirs:
+            raise InputError(f"{len(self.cells)} LSTM cells given, expected {self.num_layers * dirs} = layers * directions")
+        for idx, cell in enumerate(self.cells):
+            k, rev = divmod(idx, dirs)
+            sfx = L.suffix(k, bool(rev))
+            d_in = self.input_size if k == 0 else H * dirs
+            for gname in GATES:
+                check_shape(f"W_{gname}{sfx}", getattr(cell, f"W_{gname}"), (H, H + d_in), "(hidden, hidden + input)")
+                check_shape(f"b_{gname}{sfx}", getattr(cell, f"b_{gname}"), (H,), "(hidden,)")
+            for p in ("P_f", "P_i", "P_o"):
+                v = getattr(cell, p)
+                if self.variant == "peephole":
+                    if v is None:
+                        raise InputError(f"variant peephole needs {p}{sfx} (diagonal peephole weights, shape ({H},))")
+                    check_shape(f"{p}{sfx}", v, (H,), "(hidden,)")
+                elif v is not None:
+                    raise InputError(f"{p}{sfx} given but variant is standard; use --variant peephole")
+        if (self.V is None) != (self.b_y is None):
+            raise InputError("V and b_y go together: give both (linear output layer y = V h_T + b_y) or neither")
+        if self.V is not None:
+            if self.V.ndim != 2 or self.V.shape[1] != H * dirs:
+                raise InputError(f"V has shape {tuple(self.V.shape)}, expected (output, {H * dirs}) = (output, {'2*' if dirs == 2 else ''}hidden)")
+            check_shape("b_y", self.b_y, (self.V.shape[0],), "(output,)")
+
+    @property
+    def directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    def cell(self, layer: int, reverse: bool = False) -> LSTMCell:
+        return self.cells[layer * self.directions + int(reverse)]
+
+    # ---- constructors ---------------------------------------------------------------
+
+    @classmethod
+    def from_weights(cls, weights: Mapping[str, Any], *, input_size: int | None = None,
+                     variant: str | None = None, layers: int | None = None,
+                     bidirectional: bool | None = None) -> "LSTMParams":
+        """Build from our names, a PyTorch ``nn.LSTM`` state_dict or Keras ``LSTM`` weights (auto-detected)."""
+        if not isinstance(weights, Mapping) or not weights:
+            raise InputError("LSTM weights are empty; expected W_f, W_i, W_C, W_o, b_f, ... (or PyTorch/Keras names)")
+        layout = L.detect(weights)
+        if layout == "keras":
+            weights = L.normalise_keras_names(weights)
+        n_layers, bidir = L.count_runs(weights, layout)
+        if variant is None:
+            variant = "peephole" if any(k.startswith("P_") for k in weights) else "standard"
+        if variant not in VARIANTS:
+            raise InputError(f"variant is {variant!r}, expected one of: {', '.join(VARIANTS)}")
+        if layers is not None:
+            if int(layers) < 1:
+                raise InputError(f"layers must be a positive integer, got {layers}")
+            n_layers = int(layers)
+        if bidirectional is not None:
+            bidir = bool(bidirectional)
+        if layout == "torch":
+            H, D, cells = _from_torch(weights, n_layers, bidir, input_size)
+        elif layout == "keras":
+            H, D, cells = _from_keras(weights, n_layers, bidir, input_size)
+        else:
+            H, D, cells = _from_ours(weights, n_layers, bidir, input_size)
+        dirs = 2 if bidir else 1
+        peep = []
+        for idx, cell in enumerate(cells):
+            k, rev = divmod(idx, dirs)
+            ps = {}
+            for p in ("P_f", "P_i", "P_o"):
+                got = L.get_ours(weights, (p,), k, bool(rev))
+                if got is not None:
+                    ps[p] = as_array(got[0], got[1], 1)
+                    check_shape(got[0], ps[p], (H,), "(hidden,)")
+            peep.append(ps)
+        cells = [LSTMCell(k // dirs, "backward" if k % dirs else "forward", **c, **p) if variant == "peephole"
+                 else LSTMCell(k // dirs, "backward" if k % dirs else "forward", **c)
+                 for k, (c, p) in enumerate(zip(cells, peep))]
+        if variant == "standard":
+            extra = sorted(k for k in weights if k.startswith("P_"))
+            if extra:
+                raise InputError(f"{extra[0]} given but variant is standard; use --variant peephole")
+        V = b_y = None
+        for vn in ("V", "W_y", "dense_kernel"):
+            if vn in weights:
+                V = as_array(vn, weights[vn])
+                if vn == "dense_kernel":
+                    V = V.T  # Keras Dense kernel [H, O] -> [O, H]
+                if V.ndim == 1:
+                    V = V[None, :]  # [H] -> [1, H]
+                break
+        for bn in ("b_y", "dense_bias"):
+            if bn in weights:
+                b_y = np.atleast_1d(as_array(bn, weights[bn]))
+        return cls(variant, H, D, n_layers, bidir, tuple(cells), V, b_y, layout)
+
+
+def _mat(name: str, v: Any) -> np.ndarray:
+    return as_array(name, v, 2)
+
+
+def _vec(name: str, v: Any) -> np.ndarray:
+    return as_array(name, v, 1)
+
+
+def _from_ours(weights: Mapping[str, Any], n_layers: int, bidir: bool, input_size: int | None):
+    dirs = 2 if bidir else 1
+    bases = {"f": ("W_f",), "i": ("W_i",), "g": ("W_C", "W_g", "W_c"), "o": ("W_o",)}
+    bbases = {"f": ("b_f",), "i": ("b_i",), "g": ("b_C", "b_g", "b_c"), "o": ("b_o",)}
+    # Hidden and input sizes from layer 0 forward: the most common reading wins, so a single
+    # wrong tensor is the one named in the error.
+    first: dict[str, tuple[str, np.ndarray]] = {}
+    for gname in GATES:
+        for kind, table in (("W", bases), ("b", bbases)):
+            got = L.get_ours(weights, table[gname], 0, False)
+            if got is None:
+                names = " or ".join(table[gname])
+                raise InputError(f"LSTM weights are missing {names}; found {', '.join(sorted(weights))} "
+                                 "(expected W_f, W_i, W_C, W_o [H, H+D] and b_f, b_i, b_C, b_o [H], or PyTorch/Keras names)")
+            first[f"{kind}_{gname}"] = (got[0], (_mat if kind == "W" else _vec)(*got))
+    H = L.mode([first[f"W_{g}"][1].shape[0] for g in GATES] + [first[f"b_{g}"][1].shape[0] for g in GATES],
+               prefer=first["b_f"][1].shape[0])
+    widths = [first[f"W_{g}"][1].shape[1] - H for g in GATES]
+    D = L.mode(widths + ([input_size] if input_size is not None else []), prefer=input_size)
+    if D < 1:
+        name, W = first["W_f"]
+        raise InputError(f"{name} has shape {W.shape}, expected ({H}, {H} + input) = (hidden, hidden + input)")
+    cells = []
+    for k in range(n_layers):
+        for rev in range(dirs):
+            d_in = D if k == 0 else H * dirs
+            c: dict[str, np.ndarray] = {}
+            for gname in GATES:
+                for kind, table, shape, meaning in (
+                        ("W", bases, (H, H + d_in), "(hidden, hidden + input)" if k == 0 else f"(hidden, hidden + {dirs}*hidden)"),
+                        ("b", bbases, (H,), "(hidden,)")):
+                    got = L.get_ours(weights, table[gname], k, bool(rev))
+                    if got is None:
+                        names = " or ".join(b + L.suffix(k, bool(rev)) for b in table[gname])
+                        raise InputError(f"LSTM weights for {L.run_label(k, bool(rev))} are missing {names} "
+                                         f"(layers={n_layers}, bidirectional={bidir}); found {', '.join(sorted(weights))}")
+                    a = (_mat if kind == "W" else _vec)(*got)
+                    check_shape(got[0], a, shape, meaning)
+                    c[f"{kind}_{gname}"] = a
+            cells.append(c)
+    return H, D, cells
+
+
+def _from_torch(weights: Mapping[str, Any], n_layers: int, bidir: bool, input_size: int | None):
+    dirs = 2 if bidir else 1
+    if "weight_hh_l0" not in weights:
+        raise InputError(f"PyTorch LSTM weights are missing weight_hh_l0; found {', '.join(sorted(weights))}")
+    whh0 = _mat("weight_hh_l0", weights["weight_hh_l0"])
+    H = whh0.shape[1]
+    if "weight_ih_l0" not in weights:
+        raise InputError(f"PyTorch LSTM weights are missing weight_ih_l0; found {', '.join(sorted(weights))}")
+    D = _mat("weight_ih_l0", weights["weight_ih_l0"]).shape[1]
+    if any(k.startswith("weight_hr_l") for k in weights):
+        raise InputError("weight_hr_l0 found: LSTMs with proj_size > 0 are not supported")
+    cells = []
+    for k in range(n_layers):
+        for rev in range(dirs):
+            sfx = L.suffix(k, bool(rev))
+            d_in = D if k == 0 else H * dirs
+            for n in ("weight_ih", "weight_hh"):
+                if n + sfx not in weights:
+                    raise InputError(f"PyTorch LSTM weights for {L.run_label(k, bool(rev))} are missing {n + sfx} "
+                                     f"(layers={n_layers}, bidirectional={bidir}); found {', '.join(sorted(weights))}")
+            wih = L.split_rows("weight_ih" + sfx, _mat("weight_ih" + sfx, weights["weight_ih" + sfx]), 4, H, d_in,
+                               "(4*hidden, input_size)" if k == 0 else f"(4*hidden, {dirs}*hidden)")
+            whh = L.split_rows("weight_hh" + sfx, _mat("weight_hh" + sfx, weights["weight_hh" + sfx]), 4, H, H,
+                               "(4*hidden, hidden)")
+            bias = np.zeros(4 * H)
+            for n in ("bias_ih", "bias_hh"):
+                if n + sfx in weights:
+                    b = _vec(n + sfx, weights[n + sfx])
+                    check_shape(n + sfx, b, (4 * H,), "(4*hidden,)")
+                    bias = bias + b  # PyTorch adds its two bias vectors
+            bs = [bias[j * H:(j + 1) * H] for j in range(4)]
+            c = {}
+            for j, gname in enumerate(_TORCH_ORDER):
+                c[f"W_{gname}"] = np.hstack([whh[j], wih[j]])  # [H, H] | [H, D] -> [H, H + D] (h first)
+                c[f"b_{gname}"] = bs[j]
+            cells.append(c)
+    return H, D, cells
+
+
+def _from_keras(weights: Mapping[str, Any], n_layers: int, bidir: bool, input_size: int | None):
+    dirs = 2 if bidir else 1
+    for n in ("kernel", "recurrent_kernel"):
+        if n not in weights and n + "_l0" not in weights:
+            raise InputError(f"Keras LSTM weights are missing {n}; found {', '.join(sorted(weights))}")
+    rk0 = _mat("recurrent_kernel", weights.get("recurrent_kernel", weights.get("recurrent_kernel_l0")))
+    H = rk0.shape[0]
+    D = _mat("kernel", weights.get("kernel", weights.get("kernel_l0"))).shape[0]
+    cells = []
+    for k in range(n_layers):
+        for rev in range(dirs):
+            d_in = D if k == 0 else H * dirs
+
+            def name(base: str) -> str:
+                for cand in (base + L.suffix(k, bool(rev)),) + ((base + ("_reverse" if rev else ""),) if k == 0 else ()):
+                    if cand in weights:
+                        return cand
+                return ""
+            nk, nr, nb = name("kernel"), name("recurrent_kernel"), name("bias")
+            if not nk or not nr:
+                raise InputError(f"Keras LSTM weights for {L.run_label(k, bool(rev))} are missing "
+                                 f"{'kernel' if not nk else 'recurrent_kernel'}{L.suffix(k, bool(rev))}; found {', '.join(sorted(weights))}")
+            ker = L.split_cols(nk, _mat(nk, weights[nk]), 4, H, d_in,
+                               "(input_size, 4*units)" if k == 0 else f"({dirs}*units, 4*units)")
+            rec = L.split_cols(nr, _mat(nr, weights[nr]), 4, H, H, "(units, 4*units)")
+            bias = np.zeros(4 * H)
+            if nb:
+                bias = _vec(nb, weights[nb])
+                check_shape(nb, bias, (4 * H,), "(4*units,)")
+            c = {}
+            for j, gname in enumerate(_KERAS_ORDER):
+                c[f"W_{gname}"] = np.hstack([rec[j].T, ker[j].T])  # [H, H] | [H, D] -> [H, H + D]
+                c[f"b_{gname}"] = bias[j * H:(j + 1) * H]
+            cells.append(c)
+    return H, D, cells
+
+
+def to_torch(params: LSTMParams) -> dict[str, np.ndarray]:
+    """The same weights as a PyTorch ``nn.LSTM`` state_dict (bias_hh all zero; bias_ih carries b)."""
+    out: dict[str, np.ndarray] = {}
+    H = params.hidden
+    for idx, cell in enumerate(params.cells):
+        k, rev = divmod(idx, params.directions)
+        sfx = L.suffix(k, bool(rev))
+        Ws = [getattr(cell, f"W_{g}") for g in _TORCH_ORDER]
+        out["weight_ih" + sfx] = np.vstack([W[:, H:] for W in Ws])  # 4 x [H, D] -> [4H, D]
+        out["weight_hh" + sfx] = np.vstack([W[:, :H] for W in Ws])  # 4 x [H, H] -> [4H, H]
+        out["bias_ih" + sfx] = np.concatenate([getattr(cell, f"b_{g}") for g in _TORCH_ORDER])
+        out["bias_hh" + sfx] = np.zeros(4 * H)
+    return out
+
+
+def to_keras(params: LSTMParams) -> dict[str, np.ndarray]:
+    """The same weights in Keras layout (``kernel``, ``recurrent_kernel``, ``bias``; our suffixes for l>0/reverse)."""
+    out: dict[str, np.ndarray] = {}
+    H = params.hidden
+    for idx, cell in enumerate(params.cells):
+        k, rev = divmod(idx, params.directions)
+        sfx = "" if idx == 0 else L.suffix(k, bool(rev))
+        Ws = [getattr(cell, f"W_{g}") for g in _KERAS_ORDER]
+        out["kernel" + sfx] = np.hstack([W[:, H:].T for W in Ws])            # 4 x [D, H] -> [D, 4H]
+        out["recurrent_kernel" + sfx] = np.hstack([W[:, :H].T for W in Ws])  # 4 x [H, H] -> [H, 4H]
+        out["bias" + sfx] = np.concatenate([getattr(cell, f"b_{g}") for g in _KERAS_ORDER])
+    return out
+
+
+# --------------------------------------------------------------------------- trace
+
+@dataclass(frozen=True)
+class LSTMStep(Record):
+    """One step of one run. ``t`` is the time index (1..T) of the input consumed."""
+    t: int
+    x: Array          # [D_k]
+    h_prev: Array     # [H]
+    c_prev: Array     # [H]
+    f: Array          # [H] forget gate
+    i: Array          # [H] input gate
+    g: Array          # [H] candidate C~
+    o: Array          # [H] output gate
+    c: Array          # [H] cell state
+    h: Array          # [H] hidden state
+    tanh_c: Array     # [H]
+    hx: Array         # [H + D_k] the concatenation [h_{t-1}, x_t]
+    z_f: Array        # [H] pre-activations
+    z_i: Array
+    z_g: Array
+    z_o: Array
+
+
+@dataclass(frozen=True)
+class LSTMRun(Record):
+    """One (layer, direction). Backward runs list their steps in processing order (t = T first)."""
+    layer: int
+    direction: str
+    h0: Array               # [H]
+    c0: Array               # [H]
+    steps: tuple[LSTMStep, ...]
+    outputs: Array          # [T, H] h_t in time order (1..T)
+    h_n: Array              # [H] final hidden state (after the last processed step)
+    c_n: Array              # [H]
+
+
+@dataclass(frozen=True)
+class LSTMGradStep(Record):
+    """BPTT quantities at one step (same order as the run's steps)."""
+    t: int
+    dh: Array               # [H] dL/dh_t (total)
+    dc: Array               # [H] dL/dc_t (total, incl. through h_t = o_t tanh(c_t))
+    dh_norm: float
+    dc_norm: float
+    dz_f: Array             # [H] dL/dz (gate pre-activations)
+    dz_i: Array
+    dz_g: Array
+    dz_o: Array
+    dx: Array               # [D_k] dL/dx_t through this run
+    J: Array                # [H, H] dc_t/dc_{t-1} = A + B + C + D
+    J_forget: Array         # [H, H] B_t = diag(f_t)
+    J_rest: Array           # [H, H] A_t + C_t + D_t
+    J_A: Array              # through the forget gate's dependence on c_{t-1}
+    J_C: Array              # through the input gate
+    J_D: Array              # through the candidate g
+    J_norm: float
+    J_forget_norm: float
+    J_rest_norm: float
+
+
+@dataclass(frozen=True)
+class LSTMRunGrad(Record):
+    layer: int
+    direction: str
+    steps: tuple[LSTMGradStep, ...]
+    dW_f: Array
+    dW_i: Array
+    dW_g: Array
+    dW_o: Array
+    db_f: Array
+    db_i: Array
+    db_g: Array
+    db_o: Array
+    dh0: Array
+    dc0: Array
+    dP_f: Array | None = None
+    dP_i: Array | None = None
+    dP_o: Array | None = None
+
+
+@dataclass(frozen=True)
+class LSTMBPTT(Record):
+    loss_kind: str          # "mse_last" | "mse_all" | "sum_y" | "sum_h"
+    loss: float
+    steps: tuple[LSTMGradStep, ...]   # = runs[0].steps (layer 0 forward)
+    runs: tuple[LSTMRunGrad, ...]
+    dx: Array               # [T, D] dL/dx_t
+    dV: Array | None = None
+    db_y: Array | None = None
+
+
+@dataclass(frozen=True)
+class LSTMTrace(Record):
+    kind: ClassVar[str] = "lstm"
+    variant: str
+    hidden: int
+    input_size: int
+    num_layers: int
+    bidirectional: bool
+    steps: tuple[LSTMStep, ...]       # layer 0 forward = runs[0].steps
+    h0: Array                         # [H] of layer 0 forward
+    c0: Array
+    runs: tuple[LSTMRun, ...]         # PyTorch order: l0 fwd, l0 bwd, l1 fwd, ...
+    xs: Array                         # [T, D]
+    outputs: Array                    # [T, H] or [T, 2H] top layer
+    h_n: Array                        # [layers*dirs, H]
+    c_n: Array
+    params: LSTMParams
+    ys: Array | None = None           # [T, O] y_t = V outputs_t + b_y
+    y: Array | None = None            # [O] = ys[-1]
+    target: Array | None = None
+    bptt: LSTMBPTT | None = None
+
+
+# --------------------------------------------------------------------------- maths
+
+def cell_step(cell: LSTMCell, x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray) -> dict[str, np.ndarray]:
+    """One LSTM step (peephole terms used when the cell has P_f/P_i/P_o)."""
+    hx = np.concatenate([h_prev, x])                 # [H] + [D] -> [H + D]
+    z_f = cell.W_f @ hx + cell.b_f                   # [H, H + D] @ [H + D] -> [H]
+    z_i = cell.W_i @ hx + cell.b_i
+    z_g = cell.W_g @ hx + cell.b_g
+    z_o = cell.W_o @ hx + cell.b_o
+    if cell.P_f is not None:
+        z_f = z_f + cell.P_f * c_prev
+        z_i = z_i + cell.P_i * c_prev
+    f, i, g = sigmoid(z_f), sigmoid(z_i), np.tanh(z_g)
+    c = f * c_prev + i * g
+    if cell.P_o is not None:
+        z_o = z_o + cell.P_o * c
+    o = sigmoid(z_o)
+    tanh_c = np.tanh(c)
+    h = o * tanh_c
+    return dict(x=x, h_prev=h_prev, c_prev=c_prev, f=f, i=i, g=g, o=o, c=c, h=h, tanh_c=tanh_c,
+                hx=hx, z_f=z_f, z_i=z_i, z_g=z_g, z_o=z_o)
+
+
+def run_cell(cell: LSTMCell, xs: np.ndarray, h0: np.ndarray, c0: np.ndarray) -> LSTMRun:
+    """Run one cell over ``xs`` [T, D] (backwards over time for a backward cell)."""
+    T = xs.shape[0]
+    order = range(T - 1, -1, -1) if cell.direction == "backward" else range(T)
+    h, c = h0, c0
+    steps = []
+    outputs = np.zeros((T, cell.hidden))
+    for tt in order:
+        s = cell_step(cell, xs[tt], h, c)
+        steps.append(LSTMStep(t=tt + 1, **s))
+        outputs[tt] = s["h"]
+        h, c = s["h"], s["c"]
+    return LSTMRun(cell.layer, cell.direction, h0, c0, tuple(steps), outputs, h, c)
+
+
+def _initial(name: str, value: Any, n_runs: int, H: int) -> np.ndarray:
+    """h0/c0 as [n_runs, H]."""
+    if value is None:
+        return np.zeros((n_runs, H))
+    a = as_array(name, value)
+    if a.ndim == 1 and n_runs == 1:
+        check_shape(name, a, (H,), "(hidden,)")
+        return a[None, :]  # [H] -> [1, H]
+    if a.ndim == 1:
+        raise InputError(f"{name} has shape {a.shape}, expected ({n_runs}, {H}) = (layers * directions, hidden)")
+    check_shape(name, a, (n_runs, H), "(layers * directions, hidden)")
+    return a
+
+
+def run(params: LSTMParams, xs: np.ndarray, h0: np.ndarray | None = None, c0: np.ndarray | None = None,
+        target: np.ndarray | None = None, *, with_bptt: bool = True) -> LSTMTrace:
+    """Forward pass of every layer/direction, the output layer, the loss and BPTT."""
+    xs = np.asarray(xs, dtype=np.float64)
+    H, dirs = params.hidden, params.directions
+    n_runs = params.num_layers * dirs
+    h0s = _initial("h0", h0, n_runs, H)
+    c0s = _initial("c0", c0, n_runs, H)
+    runs = []
+    layer_in = xs
+    for k in range(params.num_layers):
+        outs = []
+        for rev in range(dirs):
+            idx = k * dirs + rev
+            r = run_cell(params.cells[idx], layer_in, h0s[idx], c0s[idx])
+            runs.append(r)
+            outs.append(r.outputs)
+        layer_in = np.concatenate(outs, axis=1)     # dirs x [T, H] -> [T, dirs*H]
+    outputs = layer_in
+    ys = y = None
+    if params.V is not None:
+        ys = outputs @ params.V.T + params.b_y       # [T, W] @ [W, O] -> [T, O]
+        y = ys[-1]
+    trace_target = None
+    if target is not None:
+        trace_target = np.asarray(target, dtype=np.float64)
+    bptt = _bptt(params, runs, xs, outputs, ys, trace_target) if with_bptt else None
+    return LSTMTrace(
+        variant=params.variant, hidden=H, input_size=params.input_size, num_layers=params.num_layers,
+        bidirectional=params.bidirectional, steps=runs[0].steps, h0=runs[0].h0, c0=runs[0].c0,
+        runs=tuple(runs), xs=xs, outputs=outputs,
+        h_n=np.stack([r.h_n for r in runs]), c_n=np.stack([r.c_n for r in runs]),  # [L*dirs, H]
+        params=params, ys=ys, y=y, target=trace_target, bptt=bptt)
+
+
+def _loss_grad(params: LSTMParams, outputs: np.ndarray, ys: np.ndarray | None, target: np.ndarray | None):
+    """(kind, L, dL/d outputs [T, W], dV, db_y)."""
+    T, W = outputs.shape
+    g_out = np.zeros((T, W))
+    pred = ys if ys is not None else outputs
+    if target is not None:
+        if target.ndim == 1:
+            e = np.zeros_like(pred)
+            e[-1] = pred[-1] - target
+            kind = "mse_last"
+        else:
+            e = pred - target
+            kind = "mse_all"
+        loss = 0.5 * float(np.sum(e * e))
+        g_pred = e                                     # [T, O]
+    elif ys is not None:
+        kind = "sum_y"
+        loss = float(np.sum(ys[-1]))
+        g_pred = np.zeros_like(ys)
+        g_pred[-1] = 1.0
+    else:
+        kind = "sum_h"
+        loss = float(np.sum(outputs[-1]))
+        g_pred = np.zeros_like(outputs)
+        g_pred[-1] = 1.0
+    dV = db_y = None
+    if ys is not None:
+        g_out = g_pred @ params.V                      # [T, O] @ [O, W] -> [T, W]
+        dV = g_pred.T @ outputs                        # [O, T] @ [T, W] -> [O, W]
+        db_y = g_pred.sum(axis=0)                      # [T, O] -> [O]
+    else:
+        g_out = g_pred
+    return kind, loss, g_out, dV, db_y
+
+
+def _spec(a: np.ndarray) -> float:
+    return float(np.linalg.norm(a, 2))
+
+
+def _backward_run(cell: LSTMCell, r: LSTMRun, g_h: np.ndarray) -> tuple[LSTMRunGrad, np.ndarray]:
+    """Backprop through one run given dL/dh_t from above ([T, H], time order). Returns (grads, dx [T, D_k])."""
+    H = cell.hidden
+    peep = cell.P_f is not None
+    T = len(r.steps)
+    dx = np.zeros((T, cell.input_size))
+    dW = {gn: np.zeros_like(getattr(cell, f"W_{gn}")) for gn in GATES}
+    db = {gn: np.zeros(H) for gn in GATES}
+    dP = {p: np.zeros(H) for p in ("f", "i", "o")}
+    dh_next = np.zeros(H)
+    dc_next = np.zeros(H)
+    out: list[LSTMGradStep] = [None] * T  # type: ignore[list-item]
+    for p in range(T - 1, -1, -1):
+        s = r.steps[p]
+        dh = g_h[s.t - 1] + dh_next
+        dz_o = dh * s.tanh_c * s.o * (1 - s.o)
+        dc = dc_next + dh * s.o * (1 - s.tanh_c ** 2)
+        if peep:
+            dc = dc + cell.P_o * dz_o
+        dz_f = dc * s.c_prev * s.f * (1 - s.f)
+        dz_i = dc * s.g * s.i * (1 - s.i)
+        dz_g = dc * s.i * (1 - s.g ** 2)
+        dz = {"f": dz_f, "i": dz_i, "g": dz_g, "o": dz_o}
+        d_hx = np.zeros(H + cell.input_size)
+        for gn in GATES:
+            dW[gn] += np.outer(dz[gn], s.hx)           # [H] x [H + D] -> [H, H + D]
+            db[gn] += dz[gn]
+            d_hx += getattr(cell, f"W_{gn}").T @ dz[gn]  # [H + D, H] @ [H] -> [H + D]
+        dh_next = d_hx[:H]
+        dx[s.t - 1] = d_hx[H:]
+        dc_next = dc * s.f
+        if peep:
+            dc_next = dc_next + cell.P_f * dz_f + cell.P_i * dz_i
+            dP["f"] += dz_f * s.c_prev
+            dP["i"] += dz_i * s.c_prev
+            dP["o"] += dz_o * s.c
+        # Jacobian dc_t/dc_{t-1}: h_{t-1} = o_{t-1} tanh(c_{t-1}) except at the first processed step.
+        if p > 0:
+            q = r.steps[p - 1]
+            dh_dc = q.o * (1 - q.tanh_c ** 2)          # [H] diagonal of dh_{t-1}/dc_{t-1}
+            if peep:
+                dh_dc = dh_dc + q.tanh_c * q.o * (1 - q.o) * cell.P_o
+        else:
+            dh_dc = np.zeros(H)
+        Wfh, Wih, Wgh = cell.W_f[:, :H], cell.W_i[:, :H], cell.W_g[:, :H]
+        Pf = np.diag(cell.P_f) if peep else np.zeros((H, H))
+        Pi = np.diag(cell.P_i) if peep else np.zeros((H, H))
+        J_A = (s.c_prev * s.f * (1 - s.f))[:, None] * (Wfh * dh_dc[None, :] + Pf)   # [H, H]
+        J_B = np.diag(s.f)
+        J_C = (s.g * s.i * (1 - s.i))[:, None] * (Wih * dh_dc[None, :] + Pi)
+        J_D = (s.i * (1 - s.g ** 2))[:, None] * (Wgh * dh_dc[None, :])
+        J_rest = J_A + J_C + J_D
+        J = J_B + J_rest
+        out[p] = LSTMGradStep(
+            t=s.t, dh=dh, dc=dc, dh_norm=float(np.linalg.norm(dh)), dc_norm=float(np.linalg.norm(dc)),
+            dz_f=dz_f, dz_i=dz_i, dz_g=dz_g, dz_o=dz_o, dx=d_hx[H:], J=J, J_forget=J_B, J_rest=J_rest,
+            J_A=J_A, J_C=J_C, J_D=J_D, J_norm=_spec(J), J_forget_norm=_spec(J_B), J_rest_norm=_spec(J_rest))
+    extra = dict(dP_f=dP["f"], dP_i=dP["i"], dP_o=dP["o"]) if peep else {}
+    g = LSTMRunGrad(r.layer, r.direction, tuple(out), dW["f"], dW["i"], dW["g"], dW["o"],
+                    db["f"], db["i"], db["g"], db["o"], dh_next, dc_next, **extra)
+    return g, dx
+
+
+def _bptt(params: LSTMParams, runs: list[LSTMRun], xs: np.ndarray, outputs: np.ndarray,
+          ys: np.ndarray | None, target: np.ndarray | None) -> LSTMBPTT:
+    kind, loss, g_out, dV, db_y = _loss_grad(params, outputs, ys, target)
+    H, dirs = params.hidden, params.directions
+    grads: list[LSTMRunGrad] = [None] * len(runs)  # type: ignore[list-item]
+    for k in range(params.num_layers - 1, -1, -1):
+        g_in = None
+        for rev in range(dirs):
+            idx = k * dirs + rev
+            gr, dx = _backward_run(params.cells[idx], runs[idx], g_out[:, rev * H:(rev + 1) * H])
+            grads[idx] = gr
+            g_in = dx if g_in is None else g_in + dx
+        g_out = g_in                                   # [T, D_k]: dL/d(outputs of layer k-1)
+    return LSTMBPTT(kind, loss, grads[0].steps, tuple(grads), g_out, dV, db_y)
+
+
+# --------------------------------------------------------------------------- engine protocol
+
+def build(weights: Mapping[str, Any], inputs: Mapping[str, Any] | None, *, variant: str | None = None,
+          layers: int | None = None, bidirectional: bool | None = None) -> LSTMTrace:
+    """Validate weights (ours / PyTorch / Keras) and inputs, run, return the trace."""
+    if not isinstance(inputs, Mapping) or "x" not in inputs:
+        raise InputError('LSTM inputs need "x": time-major [T, input_size], e.g. {"x": [[1.0], [0.5], [-1.0]]}')
+    x_raw = as_array("x", inputs["x"], allow_empty=True)
+    if x_raw.size == 0:
+        raise InputError("x is empty, expected at least one time step [T, input_size] with T >= 1")
+    width = 1 if x_raw.ndim == 1 else (x_raw.shape[1] if x_raw.ndim == 2 else None)
+    params = LSTMParams.from_weights(weights, input_size=width, variant=variant, layers=layers,
+                                     bidirectional=bidirectional)
+    xs = sequence("x", inputs["x"], params.input_size)  # [T, D]
+    target = None
+    if inputs.get("target") is not None:
+        target = as_array("target", inputs["target"])
+        if target.ndim == 0:
+            target = target[None]
+        O = params.V.shape[0] if params.V is not None else params.hidden * params.directions
+        T = xs.shape[0]
+        if target.ndim == 1 and target.shape != (O,) and O == 1 and target.shape == (T,):
+            target = target[:, None]  # [T] -> [T, 1] (one scalar target per step)
+        if target.ndim == 1:
+            check_shape("target", target, (O,), "(output,) for the last step")
+        else:
+            check_shape("target", target, (T, O), "(steps, output)")
+    return run(params, xs, inputs.get("h0"), inputs.get("c0"), target)
+
+
+def random(rng: np.random.Generator, *, hidden: int, input_size: int, steps: int, variant: str | None = None,
+           layers: int | None = None, bidirectional: bool | None = None, output: int = 1,
+           **_: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Random weights in our names (uniform(-1, 1)) and inputs (standard normal), from ``rng``."""
+    H, D = hidden, input_size
+    n_layers = layers or 1
+    dirs = 2 if bidirectional else 1
+    w: dict[str, Any] = {}
+    for k in range(n_layers):
+        for rev in range(dirs):
+            sfx = "" if (k == 0 and not rev) else L.suffix(k, bool(rev))
+            d_in = D if k == 0 else H * dirs
+            for gn in ("f", "i", "C", "o"):
+                w[f"W_{gn}{sfx}"] = rng.uniform(-1.0, 1.0, size=(H, H + d_in)).tolist()
+                w[f"b_{gn}{sfx}"] = rng.uniform(-1.0, 1.0, size=H).tolist()
+            if variant == "peephole":
+                for p in ("P_f", "P_i", "P_o"):
+                    w[f"{p}{sfx}"] = rng.uniform(-1.0, 1.0, size=H).tolist()
+    w["V"] = rng.uniform(-1.0, 1.0, size=(output, H * dirs)).tolist()
+    w["b_y"] = rng.uniform(-1.0, 1.0, size=output).tolist()
+    inputs = {"x": rng.standard_normal((steps, D)).tolist()}
+    return w, inputs
