@@ -2,11 +2,17 @@
 
 Importing this module must stay cheap (no graphviz import): ``gatelab list`` and
 the CLI's option parsing read it.
+
+Each entry names the module holding its builder. ``model`` is the engine whose trace it
+draws (else the module's ``MODEL``); ``builder`` is the function ``build(computed, *, style,
+opts) -> graphviz.Digraph``; ``prepare`` optionally names a function ``(source,
+engine_options, opts) -> computed`` for figures that need several traces.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engines.errors import InputError
 from engines.registry import OptionSpec
 
 
@@ -16,9 +22,36 @@ class DiagramSpec:
     summary: str
     module: str                 # module holding the builder
     options: tuple[str, ...] = ()
+    model: str = ""             # engine model (default: the module's MODEL)
+    builder: str = "build"      # builder function in `module`
+    prepare: str = ""           # optional function computing the trace(s)
 
 
 # Diagram-specific options (engine options from engines.registry.OPTIONS are accepted too).
-OPTIONS: dict[str, OptionSpec] = {}
+OPTIONS: dict[str, OptionSpec] = {
+    "step": OptionSpec(int, "Which time step t (1-based) a cell diagram shows the values of (default: the last)."),
+    "max_steps": OptionSpec(int, "Unfolded diagrams: draw at most this many steps, eliding the middle (default 8)."),
+}
 
 DIAGRAMS: dict[str, DiagramSpec] = {}
+
+
+def add(spec: DiagramSpec) -> None:
+    for o in spec.options:
+        if o not in OPTIONS:
+            raise KeyError(f"diagram {spec.name!r} names unknown option {o!r}")
+    DIAGRAMS[spec.name] = spec
+
+
+for _spec in (
+    DiagramSpec("lstm-unfolded", "The LSTM unfolded over T steps predicting y: cell-state highway on top, "
+                "hidden state below, f/i/g/o/c/h values in every step (the flagship).",
+                "diagrams.lstm", ("max_steps",), model="lstm", builder="build_unfolded"),
+):
+    add(_spec)
+
+
+def get(name: str) -> DiagramSpec:
+    if name not in DIAGRAMS:
+        raise InputError(f"unknown diagram {name!r}; expected one of: {', '.join(DIAGRAMS)}")
+    return DIAGRAMS[name]

@@ -1,0 +1,206 @@
+"""LSTM diagrams: ``lstm-unfolded`` (the flagship), ``lstm-cell``.
+
+Views only: every number comes from the LSTM trace (``trace.steps[k].f`` ...), formatted by
+``diagrams.style.fmt``. Notation (colah): forget f, input i, candidate g = C~, output o,
+cell c, hidden h.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import graphviz
+
+from . import _draw as D
+from ._draw import Style, esc, font, sym
+
+MODEL = "lstm"
+
+# (field, symbol, name, role colour key, bar range) in the order colah draws them.
+GATES = (
+    ("f", "f", "forget", "forget", (0.0, 1.0)),
+    ("i", "i", "input", "input", (0.0, 1.0)),
+    ("g", "g", "candidate C\u0303", "candidate", (-1.0, 1.0)),
+    ("o", "o", "output", "output", (0.0, 1.0)),
+)
+
+
+def _tsub(t: int | str) -> str:
+    return str(t)
+
+
+def _title(computed: Any, what: str) -> str:
+    prov = getattr(computed, "provenance", {}) or {}
+    if "preset" in prov:
+        src = f"preset {prov['preset']}"
+    elif "weights" in prov:
+        src = f"weights {prov['weights']}"
+    elif "seed" in prov:
+        src = f"random weights, seed {prov['seed']}"
+    else:
+        src = ""
+    return f"{what}" + (f"  \u00b7  {src}" if src else "")
+
+
+def _steps_shown(n: int, max_steps: int) -> tuple[list[int], int | None]:
+    """Indices of the steps drawn, and the index after which an ellipsis goes (or None)."""
+    if n <= max_steps:
+        return list(range(n)), None
+    head = max_steps // 2
+    tail = max_steps - head
+    return list(range(head)) + list(range(n - tail, n)), head - 1
+
+
+def _units(trace: Any) -> int:
+    return int(len(trace.steps[0].h))
+
+
+def _step_box(step: Any, st: Style, hidden: int) -> str:
+    """The HTML-like label of one unrolled step: the highway row on top, gate rows, hidden row."""
+    t = step.t
+    fg, panel = st.fg, st.panel
+    ncols = 2 + (hidden if st.all else 0)
+    tm1 = f"{t - 1}"
+    rows = []
+    cell = D.role("cell")
+    hid = D.role("hidden")
+    # top row: the highway, c_t = f ⊙ c_{t-1} + i ⊙ g
+    highway = (sym("c", t) + " = " + sym("f", t) + " \u2299 " + sym("c", tm1) + " + " + sym("i", t)
+               + " \u2299 " + sym("g", t))
+    rows.append(f'<TR><TD PORT="c_in" WIDTH="4" BGCOLOR="{cell}"></TD>'
+                f'<TD COLSPAN="{ncols}" BGCOLOR="{cell}" CELLPADDING="5">'
+                f'{font(highway, color="#000000")}</TD>'
+                f'<TD PORT="c_out" WIDTH="4" BGCOLOR="{cell}"></TD></TR>')
+    rows.append(f'<TR><TD></TD><TD COLSPAN="{ncols}" CELLPADDING="5">{font("LSTM step t = " + esc(t), bold=True, size=14)}</TD><TD></TD></TR>')
+    if st.all and hidden > 1:
+        heads = "".join(f'<TD>{font("unit " + str(u + 1), color=st.muted, size=10)}</TD>' for u in range(hidden))
+        rows.append(f"<TR><TD></TD><TD></TD><TD></TD>{heads}<TD></TD></TR>")
+    for field, s, name, rk, (lo, hi) in GATES:
+        colour = D.role(rk)
+        label = sym(s, t)
+        swatch = (f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
+                  f'<TD WIDTH="6" HEIGHT="16" FIXEDSIZE="TRUE" BGCOLOR="{colour}"></TD>'
+                  f'<TD WIDTH="4"></TD><TD>{font(label, bold=True)}</TD></TR></TABLE>')
+        vals = D.vec_cells(getattr(step, field), st, colour=colour, lo=lo, hi=hi) if st.all else ""
+        rows.append(f'<TR><TD></TD><TD ALIGN="LEFT" CELLPADDING="3">{swatch}</TD>'
+                    f'<TD ALIGN="LEFT" CELLPADDING="3">{font(esc(name), color=st.muted, size=12)}</TD>{vals}<TD></TD></TR>')
+    hrow = sym("h", t) + " = " + sym("o", t) + " \u2299 tanh(" + sym("c", t) + ")"
+    rows.append(f'<TR><TD PORT="h_in" WIDTH="4" BGCOLOR="{hid}"></TD>'
+                f'<TD COLSPAN="{ncols}" PORT="x_in" BGCOLOR="{hid}" CELLPADDING="5">{font(hrow, color="#000000")}</TD>'
+                f'<TD PORT="h_out" WIDTH="4" BGCOLOR="{hid}"></TD></TR>')
+    return (f'<TABLE BORDER="2" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" COLOR="{fg}" '
+            f'BGCOLOR="{panel}">{"".join(rows)}</TABLE>')
+
+
+def _state_label(kind: str, t: int | str, value: Any, st: Style) -> str:
+    name = sym(kind, t, size=14)
+    if st.key and value is not None:
+        return f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1"><TR><TD>{font(name, bold=True, size=14)}</TD></TR><TR><TD>{D.mono(st.vec(value), size=12)}</TD></TR></TABLE>'
+    return font(name, bold=True, size=14)
+
+
+def _legend(st: Style, *, with_y: bool) -> str:
+    eq = [
+        ("forget", sym("f", "t") + " = \u03c3(" + sym("W", "f") + " \u00b7 [" + sym("h", "t\u22121") + ", " + sym("x", "t") + "] + " + sym("b", "f") + ")", "forget gate"),
+        ("input", sym("i", "t") + " = \u03c3(" + sym("W", "i") + " \u00b7 [" + sym("h", "t\u22121") + ", " + sym("x", "t") + "] + " + sym("b", "i") + ")", "input gate"),
+        ("candidate", sym("g", "t") + " = C\u0303" + "<SUB><FONT POINT-SIZE=\"10\">t</FONT></SUB>" + " = tanh(" + sym("W", "C") + " \u00b7 [" + sym("h", "t\u22121") + ", " + sym("x", "t") + "] + " + sym("b", "C") + ")", "candidate"),
+        ("output", sym("o", "t") + " = \u03c3(" + sym("W", "o") + " \u00b7 [" + sym("h", "t\u22121") + ", " + sym("x", "t") + "] + " + sym("b", "o") + ")", "output gate"),
+        ("cell", sym("c", "t") + " = " + sym("f", "t") + " \u2299 " + sym("c", "t\u22121") + " + " + sym("i", "t") + " \u2299 " + sym("g", "t"), "cell state (highway)"),
+        ("hidden", sym("h", "t") + " = " + sym("o", "t") + " \u2299 tanh(" + sym("c", "t") + ")", "hidden state"),
+    ]
+    rows = []
+    for rk, formula, name in eq:
+        rows.append(f'<TR><TD WIDTH="14" HEIGHT="12" FIXEDSIZE="TRUE" BGCOLOR="{D.role(rk)}"></TD>'
+                    f'<TD ALIGN="LEFT">{formula}</TD><TD ALIGN="LEFT">{font(esc(name), color=st.muted)}</TD></TR>')
+    note = []
+    if st.all:
+        note.append("bars: gate openings on [0, 1]; g on [\u22121, 1] from the centre")
+    note.append("\u2299 element-wise product, \u03c3 logistic sigmoid")
+    rows.append(f'<TR><TD></TD><TD COLSPAN="2" ALIGN="LEFT">{font(esc("; ".join(note)), color=st.muted, size=11)}</TD></TR>')
+    return (f'<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="2">{"".join(rows)}</TABLE>')
+
+
+def build_unfolded(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digraph:
+    """The LSTM unfolded over its T steps: c-highway on top, h below, x under each step, y last."""
+    st = style
+    trace = computed.trace
+    steps = trace.steps
+    n = len(steps)
+    max_steps = int(opts.get("max_steps") or 8)
+    if max_steps < 2:
+        from engines.errors import InputError
+        raise InputError(f"--max-steps must be at least 2, got {max_steps}")
+    shown, gap_after = _steps_shown(n, max_steps)
+    hidden = _units(trace)
+    y = getattr(trace, "y", None)
+
+    g = D.digraph("lstm_unfolded", st, rankdir="LR", nodesep="0.25", ranksep="0.35")
+    g.attr("graph", label=D.html_label(_legend(st, with_y=y is not None)), labelloc="b", labeljust="c")
+    title = _title(computed, f"LSTM unfolded over T = {n} steps" + (", predicting y" if y is not None else ""))
+
+    cell_edge = dict(color=D.role("cell"), penwidth="4", arrowsize="0.8", weight="8")
+    hid_edge = dict(color=D.role("hidden"), penwidth="2.2", arrowsize="0.8", weight="8")
+    state_node = dict(shape="box", style="rounded,filled", fillcolor=st.bg, margin="0.08,0.04")
+
+    with g.subgraph(name="cluster_main") as m:
+        m.attr(label=D.html_label(font(esc(title), bold=True, size=16)), labelloc="t", labeljust="c",
+               color=st.bg, fontcolor=st.fg)
+        c0 = steps[0].c_prev
+        h0 = steps[0].h_prev
+        m.node("c_0", D.html_label(_state_label("c", 0, c0, st)), color=D.role("cell"), penwidth="2.5", **state_node)
+        m.node("h_0", D.html_label(_state_label("h", 0, h0, st)), color=D.role("hidden"), penwidth="2.5", **state_node)
+        with m.subgraph() as r:
+            r.attr(rank="same")
+            r.edge("c_0", "h_0", style="invis")
+        prev_c, prev_h = "c_0", "h_0"
+        for k in shown:
+            s = steps[k]
+            t = s.t
+            sid = f"step_{t}"
+            with m.subgraph() as col:
+                col.attr(rank="same")
+                col.node(sid, D.html_label(_step_box(s, st, hidden)), shape="plain")
+                xl = sym("x", t, size=14)
+                if st.key:
+                    xl = f'{font(xl, bold=True, size=14)} = {D.mono(st.vec(s.x) if len(s.x) > 1 else st.num(s.x[0]), size=12)}'
+                else:
+                    xl = font(xl, bold=True, size=14)
+                col.node(f"x_{t}", D.html_label(xl), shape="box", style="rounded,filled", fillcolor=st.bg,
+                         color=D.role("x"), penwidth="2")
+                col.edge(f"x_{t}:n", sid + ":x_in:s", color=D.role("x"), penwidth="2")
+            m.edge(prev_c + ":e", sid + ":c_in:w", **cell_edge)
+            m.edge(prev_h + ":e", sid + ":h_in:w", **hid_edge)
+            cid, hidn = f"c_{t}", f"h_{t}"
+            m.node(cid, D.html_label(_state_label("c", t, s.c, st)), color=D.role("cell"), penwidth="2.5", **state_node)
+            m.node(hidn, D.html_label(_state_label("h", t, s.h, st)), color=D.role("hidden"), penwidth="2.5", **state_node)
+            with m.subgraph() as r:
+                r.attr(rank="same")
+                r.edge(cid, hidn, style="invis")
+            m.edge(sid + ":c_out:e", cid + ":w", **cell_edge)
+            m.edge(sid + ":h_out:e", hidn + ":w", **hid_edge)
+            prev_c, prev_h = cid, hidn
+            if gap_after is not None and k == shown[gap_after]:
+                lo_t, hi_t = steps[k + 1].t, steps[shown[gap_after + 1] - 1].t
+                msg = f"\u22ef steps {lo_t}\u2013{hi_t} \u22ef"
+                m.node("skip_c", D.html_label(font(esc(msg), color=st.muted)), shape="plaintext")
+                m.node("skip_h", D.html_label(font(esc(msg), color=st.muted)), shape="plaintext")
+                with m.subgraph() as r:
+                    r.attr(rank="same")
+                    r.edge("skip_c", "skip_h", style="invis")
+                m.edge(prev_c + ":e", "skip_c:w", style="dashed", **cell_edge)
+                m.edge(prev_h + ":e", "skip_h:w", style="dashed", **hid_edge)
+                prev_c, prev_h = "skip_c", "skip_h"
+        if y is not None:
+            last = steps[shown[-1]].t
+            yl = font("y", bold=True, size=14) + " = V " + sym("h", last) + " + " + sym("b", "y")
+            if st.key:
+                yl += " = " + D.mono(st.vec(y) if len(y) > 1 else st.num(y[0]), size=12)
+            rows = f"<TR><TD>{yl}</TD></TR>"
+            target = getattr(trace, "target", None)
+            if st.key and target is not None and getattr(target, "ndim", 0) == 1:
+                tv = st.vec(target) if len(target) > 1 else st.num(target[0])
+                rows += f'<TR><TD>{font("target " + D.mono(tv), color=st.muted, size=11)}</TD></TR>'
+            yl = f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{rows}</TABLE>'
+            m.node("y", D.html_label(yl), shape="box", style="rounded,filled,bold", fillcolor=st.bg,
+                   color=st.fg, penwidth="2.5")
+            m.edge(prev_h + ":e", "y:w", color=st.fg, penwidth="2")
+    return g
