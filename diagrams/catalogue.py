@@ -47,6 +47,9 @@ for _spec in (
     DiagramSpec("lstm-unfolded", "The LSTM unfolded over T steps predicting y: cell-state highway on top, "
                 "hidden state below, f/i/g/o/c/h values in every step (the flagship).",
                 "diagrams.lstm", ("max_steps",), model="lstm", builder="build_unfolded"),
+    DiagramSpec("lstm-cell", "One LSTM cell's internals in colah's layout (sigma, sigma, tanh, sigma; x and +; the "
+                "C highway) with the values of step --step t; --variant peephole draws the peepholes.",
+                "diagrams.lstm", ("step",), model="lstm", builder="build_cell"),
 ):
     add(_spec)
 

@@ -98,7 +98,7 @@ def _state_label(kind: str, t: int | str, value: Any, st: Style) -> str:
     return font(name, bold=True, size=14)
 
 
-def _legend(st: Style, *, with_y: bool) -> str:
+def _legend(st: Style, *, with_y: bool, peephole: bool = False) -> str:
     eq = [
         ("forget", sym("f", "t") + " = \u03c3(" + sym("W", "f") + " \u00b7 [" + sym("h", "t\u22121") + ", " + sym("x", "t") + "] + " + sym("b", "f") + ")", "forget gate"),
         ("input", sym("i", "t") + " = \u03c3(" + sym("W", "i") + " \u00b7 [" + sym("h", "t\u22121") + ", " + sym("x", "t") + "] + " + sym("b", "i") + ")", "input gate"),
@@ -107,6 +107,10 @@ def _legend(st: Style, *, with_y: bool) -> str:
         ("cell", sym("c", "t") + " = " + sym("f", "t") + " \u2299 " + sym("c", "t\u22121") + " + " + sym("i", "t") + " \u2299 " + sym("g", "t"), "cell state (highway)"),
         ("hidden", sym("h", "t") + " = " + sym("o", "t") + " \u2299 tanh(" + sym("c", "t") + ")", "hidden state"),
     ]
+    if peephole:
+        eq.append(("cell", "peephole: " + sym("z", "f") + " += " + sym("P", "f") + " \u2299 " + sym("c", "t\u22121") + ",  "
+                   + sym("z", "i") + " += " + sym("P", "i") + " \u2299 " + sym("c", "t\u22121") + ",  "
+                   + sym("z", "o") + " += " + sym("P", "o") + " \u2299 " + sym("c", "t"), "dashed lines"))
     rows = []
     for rk, formula, name in eq:
         rows.append(f'<TR><TD WIDTH="14" HEIGHT="12" FIXEDSIZE="TRUE" BGCOLOR="{D.role(rk)}"></TD>'
@@ -203,4 +207,150 @@ def build_unfolded(computed: Any, *, style: Style, opts: dict[str, Any]) -> grap
             m.node("y", D.html_label(yl), shape="box", style="rounded,filled,bold", fillcolor=st.bg,
                    color=st.fg, penwidth="2.5")
             m.edge(prev_h + ":e", "y:w", color=st.fg, penwidth="2")
+    return g
+
+
+# --------------------------------------------------------------------------- lstm-cell
+
+def _pick_step(trace: Any, step: int | None) -> Any:
+    from engines.errors import InputError
+    steps = trace.steps
+    if step is None:
+        return steps[-1]
+    for s in steps:
+        if s.t == step:
+            return s
+    raise InputError(f"--step {step} is out of range: the trace has steps 1..{len(steps)}")
+
+
+def _gate_node(st: Style, op: str, symbol: str, name: str, colour: str, values: Any, lo: float, hi: float) -> str:
+    """A gate layer: the operation (σ or tanh) in a coloured band, its symbol, name and values."""
+    ncol = max(1, len(values)) if (st.all and values is not None) else 1
+    rows = [f'<TR><TD COLSPAN="{ncol}" BGCOLOR="{colour}" CELLPADDING="4">{font(esc(op), bold=True, size=16, color="#000000")}</TD></TR>',
+            f'<TR><TD COLSPAN="{ncol}" CELLPADDING="2">{font(symbol, bold=True, size=14)}  {font(esc(name), color=st.muted, size=11)}</TD></TR>']
+    if st.all and values is not None:
+        rows.append(f"<TR>{D.vec_cells(values, st, colour=colour, lo=lo, hi=hi)}</TR>")
+    return (f'<TABLE BORDER="2" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2" COLOR="{st.fg}" BGCOLOR="{st.panel}">'
+            f'{"".join(rows)}</TABLE>')
+
+
+def build_cell(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digraph:
+    """One LSTM cell's internals in colah's layout, with the values of step ``--step t``.
+
+    Drawn with pinned positions (neato, ``pos=...!``): the C highway on top, the
+    [h_{t-1}, x_t] bus at the bottom, σ σ tanh σ layers between, pointwise × and +.
+    """
+    st = style
+    trace = computed.trace
+    s = _pick_step(trace, opts.get("step"))
+    t = s.t
+    peephole = getattr(trace, "variant", "standard") == "peephole"
+    tp = f"{t - 1}"
+    cell, hid, xcol = D.role("cell"), D.role("hidden"), D.role("x")
+
+    g = D.digraph("lstm_cell", st, rankdir="LR")
+    g.attr("graph", layout="neato", splines="line", overlap="true", outputorder="edgesfirst")
+    g.attr("node", fixedsize="false")
+
+    def pin(x: float, y: float) -> str:
+        return f"{x:.2f},{y:.2f}!"
+
+    # grid (inches): columns of the four layers, rows of highway / products / layers / bus / input
+    hidden = _units(trace)
+    dx = max(1.8, 0.72 * hidden + 0.45) if st.all else 1.8   # room for one value column per unit
+    half_state = (0.4 * hidden + 0.3) if st.key else 0.4    # half the width of a state box
+    X = dict(f=1.6, i=1.6 + dx, g=1.6 + 2 * dx, o=1.6 + 3 * dx, tc=1.6 + 4 * dx, xin=0.95)
+    X["cin"] = X["xin"] - 0.35 - half_state
+    X["out"] = X["tc"] + 0.6 + half_state
+    X["mid"] = (X["cin"] + X["out"]) / 2
+    Y = dict(top=6.2, prod=4.7, layer=3.0, bus=1.2, x=0.0, title=7.0, legend=-1.5)
+    n = len(trace.steps)
+    title = _title(computed, f"LSTM cell at step t = {t} of {n}" + ("  (peephole)" if peephole else ""))
+    g.node("title", D.html_label(font(esc(title), bold=True, size=16)), shape="plaintext", pos=pin(X["mid"], Y["title"]))
+
+    def state(nid: str, kind: str, sub: str, value: Any, colour: str, x: float, y: float) -> None:
+        lab = _state_label(kind, sub, value, st)
+        g.node(nid, D.html_label(lab), shape="box", style="rounded,filled", fillcolor=st.bg, color=colour,
+               penwidth="2.5", pos=pin(x, y), margin="0.08,0.04")
+
+    def op(nid: str, text: str, x: float, y: float, colour: str) -> None:
+        g.node(nid, D.html_label(font(esc(text), bold=True, size=18)), shape="circle", width="0.42",
+               fixedsize="true", style="filled", fillcolor=st.bg, color=colour, penwidth="2.2", pos=pin(x, y))
+
+    def dot_(nid: str, x: float, y: float, colour: str, size: str = "0.09") -> None:
+        g.node(nid, "", shape="point", width=size, color=colour, fillcolor=colour, pos=pin(x, y))
+
+    def wire(a: str, b: str, colour: str, width: str = "2", arrow: bool = True, **kw) -> None:
+        g.edge(a, b, color=colour, penwidth=width, arrowhead="normal" if arrow else "none", **kw)
+
+    state("c_prev", "c", tp, s.c_prev, cell, X["cin"], Y["top"])
+    state("c_t", "c", str(t), s.c, cell, X["out"], Y["top"])
+    state("h_prev", "h", tp, s.h_prev, hid, X["cin"], Y["bus"])
+    state("h_t", "h", str(t), s.h, hid, X["out"], Y["bus"])
+    xl = font(sym("x", t, size=14), bold=True, size=14)
+    if st.key:
+        xl += " = " + D.mono(st.vec(s.x) if len(s.x) > 1 else st.num(s.x[0]), size=12)
+    g.node("x_t", D.html_label(xl), shape="box", style="rounded,filled", fillcolor=st.bg, color=xcol,
+           penwidth="2", pos=pin(X["xin"], Y["x"]))
+
+    # layers
+    for nid, opname, field, symb, name, rk, (lo, hi), x in (
+        ("gate_f", "\u03c3", "f", sym("f", t), "forget gate", "forget", (0.0, 1.0), X["f"]),
+        ("gate_i", "\u03c3", "i", sym("i", t), "input gate", "input", (0.0, 1.0), X["i"]),
+        ("gate_g", "tanh", "g", sym("g", t) + " = C\u0303" + f'<SUB><FONT POINT-SIZE="10">{t}</FONT></SUB>', "candidate", "candidate", (-1.0, 1.0), X["g"]),
+        ("gate_o", "\u03c3", "o", sym("o", t), "output gate", "output", (0.0, 1.0), X["o"]),
+    ):
+        g.node(nid, D.html_label(_gate_node(st, opname, symb, name, D.role(rk), getattr(s, field), lo, hi)),
+               shape="plain", pos=pin(x, Y["layer"]))
+
+    # pointwise operations
+    op("mul_f", "\u00d7", X["f"], Y["top"], D.role("forget"))
+    op("mul_i", "\u00d7", X["g"], Y["prod"], D.role("input"))
+    op("add_c", "+", X["g"], Y["top"], cell)
+    op("mul_o", "\u00d7", X["tc"], Y["layer"], D.role("output"))
+    g.node("tanh_c", D.html_label(font("tanh", bold=True, size=14)), shape="box", style="rounded,filled",
+           fillcolor=st.bg, color=cell, penwidth="2.2", pos=pin(X["tc"], Y["prod"]))
+
+    # junctions and bends
+    dot_("j_c", X["tc"], Y["top"], cell)
+    dot_("j_x", X["xin"], Y["bus"], hid)
+    for k in ("f", "i", "g", "o"):
+        dot_(f"j_{k}", X[k], Y["bus"], hid)
+    dot_("b_i", X["i"], Y["prod"], D.role("input"), "0.01")
+    dot_("j_h", X["tc"], Y["bus"], hid)
+
+    # the highway
+    wire("c_prev", "mul_f", cell, "4.5", arrow=False)
+    wire("mul_f", "add_c", cell, "4.5", arrow=False)
+    wire("add_c", "j_c", cell, "4.5", arrow=False)
+    wire("j_c", "c_t", cell, "4.5")
+    # the [h_{t-1}, x_t] bus
+    wire("h_prev", "j_x", hid, "2.5", arrow=False)
+    wire("x_t", "j_x", xcol, "2.5", arrow=False)
+    wire("j_x", "j_f", hid, "2.5", arrow=False)
+    wire("j_f", "j_i", hid, "2.5", arrow=False)
+    wire("j_i", "j_g", hid, "2.5", arrow=False)
+    wire("j_g", "j_o", hid, "2.5", arrow=False)
+    for k in ("f", "i", "g", "o"):
+        wire(f"j_{k}", f"gate_{k}", hid, "2")
+    # gate outputs
+    wire("gate_f", "mul_f", D.role("forget"), "2.5")
+    wire("gate_i", "b_i", D.role("input"), "2.5", arrow=False)
+    wire("b_i", "mul_i", D.role("input"), "2.5")
+    wire("gate_g", "mul_i", D.role("candidate"), "2.5")
+    wire("mul_i", "add_c", D.role("input"), "2.5")
+    wire("gate_o", "mul_o", D.role("output"), "2.5")
+    wire("j_c", "tanh_c", cell, "2.5")
+    wire("tanh_c", "mul_o", cell, "2.5")
+    wire("mul_o", "j_h", hid, "2.5", arrow=False)
+    wire("j_h", "h_t", hid, "2.5")
+    if peephole:
+        for k, src in (("f", "p_f"), ("i", "p_i")):
+            dot_(src, X[k] - 0.45, Y["top"], cell)
+            wire(src, f"gate_{k}", cell, "1.6", style="dashed")
+        dot_("p_o", X["tc"] - 0.45, Y["top"], cell)
+        wire("p_o", "gate_o", cell, "1.6", style="dashed")
+
+    g.node("legend", D.html_label(_legend(st, with_y=False, peephole=peephole)), shape="plaintext",
+           pos=pin(X["mid"], Y["legend"]))
     return g
