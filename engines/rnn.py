@@ -202,7 +202,7 @@ def params_from_weights(weights: Mapping[str, Any]) -> Params:
         R = as_array("recurrent_kernel", w["recurrent_kernel"], 2)  # [H, H]
         H = K.shape[1]
         check_shape("recurrent_kernel", R, (H, H), "(hidden, hidden)")
-        U, W = K.T, R.T  # [D, H] -> [H, D]; [H, H] -> [H, H]
+        U, W = np.ascontiguousarray(K.T), np.ascontiguousarray(R.T)  # [D, H] -> [H, D]; [H, H] -> [H, H]
         if "bias" in w:
             b_h = as_array("bias", w["bias"], 1)
             check_shape("bias", b_h, (H,), "(hidden,)")
