@@ -93,6 +93,10 @@ class LSTMCell(Record):
     P_i: Array | None = None
     P_o: Array | None = None
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _c_order(self)
+
     @property
     def hidden(self) -> int:
         return int(self.b_f.shape[0])
@@ -117,6 +121,7 @@ class LSTMParams(Record):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        _c_order(self)
         if self.variant not in VARIANTS:
             raise InputError(f"variant is {self.variant!r}, expected one of: {', '.join(VARIANTS)}")
         H, dirs = self.hidden, 2 if self.bidirectional else 1
@@ -211,6 +216,17 @@ class LSTMParams(Record):
             if bn in weights:
                 b_y = np.atleast_1d(as_array(bn, weights[bn]))
         return cls(variant, H, D, n_layers, bidir, tuple(cells), V, b_y, layout)
+
+
+def _c_order(rec: Record) -> None:
+    """Store every array C-contiguous: BLAS sums a matrix-vector product in a different order
+    for Fortran-ordered matrices, and the same weights must give bit-identical traces whatever
+    layout (ours, PyTorch, Keras) they were loaded from."""
+    for name, v in vars(rec).items():
+        if isinstance(v, np.ndarray) and not v.flags["C_CONTIGUOUS"]:
+            a = np.ascontiguousarray(v)
+            a.setflags(write=False)
+            object.__setattr__(rec, name, a)
 
 
 def _mat(name: str, v: Any) -> np.ndarray:
