@@ -68,6 +68,16 @@ OPTIONS: dict[str, OptionSpec] = {
     "samples": OptionSpec(int, "Number of seeded samples drawn from softmax(z/T)."),
     "function": OptionSpec(("all", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "softplus", "gelu", "gelu_tanh"), "Activation function(s) to tabulate."),
     "framework": OptionSpec(("keras", "torch"), "Parameter-count convention of model-summary: keras (one bias) or torch (two biases)."),
+    "loss": OptionSpec(("minimax", "non_saturating"), "GAN generator loss: minimax log(1-D(G(z))) or non-saturating -log D(G(z))."),
+    "optimizer": OptionSpec(("sgd", "adam"), "GAN optimiser for G and D."),
+    "train_steps": OptionSpec(int, "GAN training iterations (each: d_steps D updates, then one G update)."),
+    "lr_g": OptionSpec(float, "GAN generator learning rate."),
+    "lr_d": OptionSpec(float, "GAN discriminator learning rate."),
+    "batch_size": OptionSpec(int, "GAN batch: B real and B generated samples per D step, B noises per G step."),
+    "d_steps": OptionSpec(int, "GAN discriminator steps k per generator step."),
+    "snapshot_every": OptionSpec(int, "GAN: record a snapshot every N generator steps."),
+    "compare": OptionSpec(("none", "loss"), "GAN: also train the other generator loss from the same seed (two runs in one trace)."),
+    "data": OptionSpec(str, "GAN training data: a CSV file of x or x,y rows (overrides the preset's data)."),
 }
 
 MODELS: dict[str, ModelSpec] = {}
@@ -115,7 +125,9 @@ for _spec in (
     ModelSpec("activations", "Activation functions and their derivatives on a grid.",
               "engines.activations", "engines.walkthrough.activations", "activations", ("function",)),
     ModelSpec("gan", "A GAN trained in numpy: MLP generator and discriminator, snapshots of training.",
-              "engines.gan", "engines.walkthrough.gan", "gan-1d", ()),
+              "engines.gan", "engines.walkthrough.gan", "gan-1d",
+              ("loss", "optimizer", "train_steps", "lr_g", "lr_d", "batch_size", "d_steps", "snapshot_every",
+               "compare", "data")),
 ):
     register(_spec)
 
