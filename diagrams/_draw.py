@@ -22,6 +22,11 @@ _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\u
 _MAX_TEXT = 48
 
 
+def xml_safe(s: str) -> str:
+    """Replace characters XML 1.0 cannot carry by a visible ``\\xNN`` / ``\\uNNNN``."""
+    return _BAD_XML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", s)
+
+
 def esc(text: Any, *, limit: int | None = None) -> str:
     """User text -> safe text for a DOT HTML-like label.
 
@@ -30,14 +35,13 @@ def esc(text: Any, *, limit: int | None = None) -> str:
     visible ``\\xNN``/``\\uNNNN`` escape; whitespace runs become one space; very long text
     is cut with an ellipsis (``limit``; use ``token()`` for user tokens).
     """
-    s = str(text)
-    s = _BAD_XML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", s)
+    s = xml_safe(str(text))
     s = re.sub(r"\s+", " ", s)
     if limit is not None and len(s) > limit:
         s = s[: limit - 1] + "…"
-    out = html.escape(s, quote=True)
-    # graphviz collapses nothing else, but a bare "]" or "\" is harmless inside <...>.
-    return out
+    # graphviz expands \N, \G, \L ... even inside HTML-like labels (and even written as &#92;N):
+    # a doubled backslash is the only way to print one.
+    return html.escape(s, quote=True).replace("\\", "\\\\")
 
 
 def token(text: Any) -> str:

@@ -16,6 +16,8 @@ from xml.sax.saxutils import quoteattr
 
 from engines.errors import OutputError, ToolMissing
 
+from ._draw import xml_safe
+
 FORMATS = ("svg", "png", "pdf", "dot")
 PNG_DPI = "144"
 METADATA_NS = "https://gatelab.dev/ns/diagram-metadata/1"
@@ -54,7 +56,7 @@ def svg_with_metadata(svg: bytes, metadata: Mapping[str, object]) -> bytes:
     """Insert ``<metadata><gatelab:diagram k="v" .../></metadata>`` right after the <svg> tag."""
     if not metadata:
         return svg
-    attrs = " ".join(f"{k}={quoteattr(str(v))}" for k, v in metadata.items() if v is not None)
+    attrs = " ".join(f"{k}={quoteattr(xml_safe(str(v)))}" for k, v in metadata.items() if v is not None)
     elem = (f'<metadata id="gatelab-metadata"><gatelab:diagram xmlns:gatelab="{METADATA_NS}" {attrs}/>'
             f"</metadata>\n").encode("utf-8")
     start = svg.find(b"<svg")

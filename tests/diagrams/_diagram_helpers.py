@@ -1,0 +1,44 @@
+"""Shared helpers of the diagram tests: golden DOT files and SVG parsing."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from lxml import etree
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+SVG_NS = "http://www.w3.org/2000/svg"
+META_NS = "https://gatelab.dev/ns/diagram-metadata/1"
+
+
+def check_golden(name: str, text: str) -> None:
+    """Compare ``text`` with golden/NAME.dot. GATELAB_UPDATE_GOLDEN=1 rewrites it (then LOOK at the
+    diff and the rendered PNG before committing: a golden must have been eyeballed)."""
+    path = GOLDEN / f"{name}.dot"
+    if os.environ.get("GATELAB_UPDATE_GOLDEN") == "1" or not path.exists():
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), f"DOT differs from {path}; if intended, regenerate and review"
+
+
+def parse_svg(path) -> etree._Element:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    return etree.parse(str(path), parser).getroot()
+
+
+def svg_texts(root) -> list[str]:
+    return ["".join(t.itertext()) for t in root.iter(f"{{{SVG_NS}}}text")]
+
+
+def svg_nodes(root) -> list[str]:
+    """Titles of the graph's node groups (graphviz writes the node id as <title>)."""
+    out = []
+    for g in root.iter(f"{{{SVG_NS}}}g"):
+        if g.get("class") == "node":
+            out.append(g.find(f"{{{SVG_NS}}}title").text)
+    return out
+
+
+def metadata(root) -> dict[str, str]:
+    el = root.find(f"{{{SVG_NS}}}metadata/{{{META_NS}}}diagram")
+    assert el is not None, "no GateLab <metadata> in the SVG"
+    return dict(el.attrib)

@@ -1,0 +1,87 @@
+"""lstm-unfolded and lstm-cell: golden DOT, SVG structure, the trace's numbers on the figure."""
+from __future__ import annotations
+
+import pytest
+
+from diagrams import api
+from diagrams.style import fmt
+from engines import registry
+from engines.registry import Source
+
+from _diagram_helpers import check_golden, parse_svg, svg_nodes, svg_texts
+
+
+def _svg(tmp_path, name, **kw):
+    p = tmp_path / f"{name}.svg"
+    api.render(name, output=str(p), **kw)
+    return parse_svg(p)
+
+
+def test_lstm_unfolded_golden():
+    g, _ = api.build("lstm-unfolded")
+    check_golden("lstm-unfolded", g.source)
+
+
+def test_lstm_cell_golden():
+    g, _ = api.build("lstm-cell", options={"step": 1})
+    check_golden("lstm-cell-step1", g.source)
+
+
+def test_lstm_unfolded_svg_has_every_value(tmp_path):
+    root = _svg(tmp_path, "lstm-unfolded")
+    trace = registry.compute("lstm").trace
+    nodes = svg_nodes(root)
+    expected = {"c_0", "h_0", "y"} | {f"{k}_{t}" for t in (1, 2, 3) for k in ("step", "x", "c", "h")}
+    assert set(nodes) == expected and len(nodes) == 15
+    text = " ".join(svg_texts(root))
+    for s in trace.steps:
+        for field in ("f", "i", "g", "o", "c", "h", "x"):
+            for v in getattr(s, field):
+                assert fmt(v) in text, (s.t, field, v)
+    assert fmt(trace.y[0]) in text
+    assert "LSTM step t = 3" in text and "forget" in text
+
+
+def test_values_none_prints_no_numbers(tmp_path):
+    root = _svg(tmp_path, "lstm-unfolded", values="none")
+    trace = registry.compute("lstm").trace
+    text = " ".join(svg_texts(root))
+    assert fmt(trace.steps[0].f[0]) not in text and fmt(trace.y[0]) not in text
+    key = " ".join(svg_texts(_svg(tmp_path, "lstm-unfolded", values="key")))
+    assert fmt(trace.steps[1].c[0]) in key and fmt(trace.steps[0].f[0]) not in key
+
+
+def test_long_sequence_elides_the_middle(tmp_path):
+    root = _svg(tmp_path, "lstm-unfolded", source=Source(seed=1, steps=12), options={"max_steps": 6})
+    nodes = set(svg_nodes(root))
+    assert {"step_1", "step_3", "step_10", "step_12", "skip_c", "skip_h"} <= nodes
+    assert "step_4" not in nodes and "step_9" not in nodes
+    assert any("steps 4\u20139" in t for t in svg_texts(root))
+
+
+def test_any_length_and_width(tmp_path):
+    for steps, hidden in ((1, 1), (5, 3)):
+        root = _svg(tmp_path, "lstm-unfolded", source=Source(seed=2, steps=steps, hidden=hidden))
+        assert f"step_{steps}" in svg_nodes(root)
+
+
+def test_lstm_cell_values_of_the_chosen_step(tmp_path):
+    trace = registry.compute("lstm").trace
+    root = _svg(tmp_path, "lstm-cell", options={"step": 2})
+    text = " ".join(svg_texts(root))
+    s = trace.steps[1]
+    for field in ("f", "i", "g", "o", "c", "h", "c_prev", "h_prev"):
+        for v in getattr(s, field):
+            assert fmt(v) in text, (field, v)
+    assert "forget gate" in text and "output gate" in text and "step t = 2 of 3" in text
+    nodes = set(svg_nodes(root))
+    assert {"gate_f", "gate_i", "gate_g", "gate_o", "mul_f", "add_c", "mul_i", "mul_o", "tanh_c",
+            "c_prev", "c_t", "h_prev", "h_t", "x_t"} <= nodes
+
+
+def test_lstm_cell_peephole(tmp_path):
+    g, meta = api.build("lstm-cell", source=Source(seed=3), options={"variant": "peephole"})
+    assert "p_f -> gate_f" in g.source and "style=dashed" in g.source
+    assert "variant=peephole" in meta["options"]
+    plain, _ = api.build("lstm-cell")
+    assert "p_f" not in plain.source
