@@ -202,7 +202,7 @@ def compute(model: str, source: Source = Source(), options: dict[str, Any] | Non
             name = source.preset or spec.default_preset
             doc = presets.load(name)
             provenance.update(preset=name)
-        if doc.model is not None and doc.model != model:
+        if doc.model is not None and doc.model != model and model not in (doc.extra.get("models") or ()):
             what = f"preset {source.preset or spec.default_preset!r}" if source.weights is None else f"weights file {source.weights!r}"
             raise InputError(f"{what} is for model {doc.model!r}, not {model!r}")
         weights, inputs, doc_options = doc.weights, doc.inputs, doc.options
