@@ -92,7 +92,7 @@ def count_runs(weights: Mapping[str, Any], layout: str) -> tuple[int, bool]:
     elif layout == "keras":
         pat = re.compile(r"kernel(?:_l(\d+))?(_reverse)?$")
     else:
-        pat = re.compile(r"[Ww]_[A-Za-z]+?(?:_l(\d+))?(_reverse)?$")
+        pat = re.compile(r"[Ww](?:_(?!l\d|reverse$)[A-Za-z]+?)?(?:_l(\d+))?(_reverse)?$")
     layers = 0
     bidir = False
     for k in keys:

@@ -1,0 +1,669 @@
+"""GRU engine in two named conventions (textbook and PyTorch), stacked and bidirectional, with BPTT.
+
+Notation
+--------
+``H`` hidden size, ``D`` input size, ``T`` steps. ``x_t`` [D], ``h_t`` [H], ``[h_{t-1}, x_t]`` [H + D]
+(**h first**). ``r_t`` reset gate, ``z_t`` update gate, ``n_t`` candidate state (the textbook's
+h~_t; PyTorch calls it n). ``a_r, a_z, a_n`` pre-activations. ``W_r, W_z, W_n`` [H, H + D] act on
+``[h, x]``; their first H columns ``W^h`` act on the hidden state, the last D ``W^x`` on the input.
+``b_r, b_z, b_n`` [H]; ``b_hn`` [H] (torch convention only). ``σ`` sigmoid, ``*`` element-wise.
+
+Equations, convention ``textbook`` (MISSION.md; Cho et al. 2014 with z mixing in the candidate)
+------------------------------------------------------------------------------------------
+    z_t = σ(W_z·[h_{t-1}, x_t] + b_z)
+    r_t = σ(W_r·[h_{t-1}, x_t] + b_r)
+    n_t = h~_t = tanh(W_n·[r_t * h_{t-1}, x_t] + b_n)        (W_n is the textbook's W)
+    h_t = (1 - z_t) * h_{t-1} + z_t * n_t
+
+Equations, convention ``torch`` (``nn.GRU``; also Keras ``GRU(reset_after=True)``)
+-------------------------------------------------------------------------------
+    r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)          = σ(W_r·[h, x] + b_r),  b_r = b_ir + b_hr
+    z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)          = σ(W_z·[h, x] + b_z)
+    n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))  (b_n = b_in; hn_t = W_hn h + b_hn)
+    h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+
+The two differ in where r acts (on h before the matrix, or on the matrix product) and in the
+role of z (textbook: the share of the new candidate; torch: the share of the old state).
+Keras ``GRU(reset_after=False)`` (bias [3H]) puts r where the textbook does and mixes
+``h = z h_prev + (1 - z) n``; it is loaded as the textbook convention with ``z_textbook = 1 - z_keras``
+(``W_z``, ``b_z`` negated, since σ(-a) = 1 - σ(a)).
+
+Output layer, loss and BPTT: as in the LSTM/RNN engines (``y_t = V h_t + b_y``; ``target`` [O] on the
+last step or [T, O] on every step gives ``L = 1/2 Σ ||y_t - target_t||^2``; otherwise
+``L = sum(y_T)``, or ``sum(outputs_T)`` without V). Per step: total ``dL/dh_t`` and its norm, and
+the Jacobian ``dh_t/dh_{t-1}`` split into the direct (gated copy) path, ``diag(1 - z_t)``
+(textbook) or ``diag(z_t)`` (torch), and the rest (through r, z, n); spectral norms.
+Stacked and bidirectional runs, suffixes and initial states as in :mod:`engines.lstm`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Mapping
+
+import numpy as np
+
+from . import _layouts as L
+from ._numerics import sigmoid
+from .errors import InputError
+from .io import as_array, check_shape, sequence
+from .trace import Array, Record
+
+CONVENTIONS = ("textbook", "torch")
+_OURS_W = {"r": ("W_r",), "z": ("W_z",), "n": ("W_n", "W", "W_h")}
+_OURS_B = {"r": ("b_r",), "z": ("b_z",), "n": ("b_n", "b", "b_h")}
+
+
+def _c_order(rec: Record) -> None:
+    """C-contiguous arrays so that every layout gives bit-identical matrix products."""
+    for name, v in vars(rec).items():
+        if isinstance(v, np.ndarray) and not v.flags["C_CONTIGUOUS"]:
+            a = np.ascontiguousarray(v)
+            a.setflags(write=False)
+            object.__setattr__(rec, name, a)
+
+
+@dataclass(frozen=True)
+class GRUCell(Record):
+    """Weights of one (layer, direction): W_* [H, H + D_k] on [h_{t-1}, x_t]."""
+    layer: int
+    direction: str
+    W_r: Array
+    W_z: Array
+    W_n: Array
+    b_r: Array
+    b_z: Array
+    b_n: Array
+    b_hn: Array              # zeros in the textbook convention
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _c_order(self)
+
+    @property
+    def hidden(self) -> int:
+        return int(self.b_r.shape[0])
+
+    @property
+    def input_size(self) -> int:
+        return int(self.W_r.shape[1]) - self.hidden
+
+
+@dataclass(frozen=True)
+class GRUParams(Record):
+    convention: str
+    hidden: int
+    input_size: int
+    num_layers: int
+    bidirectional: bool
+    cells: tuple[GRUCell, ...]
+    V: Array | None = None
+    b_y: Array | None = None
+    layout: str = "ours"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _c_order(self)
+        if self.convention not in CONVENTIONS:
+            raise InputError(f"convention is {self.convention!r}, expected one of: {', '.join(CONVENTIONS)}")
+        H, dirs = self.hidden, self.directions
+        if len(self.cells) != self.num_layers * dirs:
+            raise InputError(f"{len(self.cells)} GRU cells given, expected {self.num_layers * dirs} = layers * directions")
+        for idx, cell in enumerate(self.cells):
+            k, rev = divmod(idx, dirs)
+            sfx = L.suffix(k, bool(rev))
+            d_in = self.input_size if k == 0 else H * dirs
+            for g in "rzn":
+                check_shape(f"W_{g}{sfx}", getattr(cell, f"W_{g}"), (H, H + d_in), "(hidden, hidden + input)")
+                check_shape(f"b_{g}{sfx}", getattr(cell, f"b_{g}"), (H,), "(hidden,)")
+            check_shape(f"b_hn{sfx}", cell.b_hn, (H,), "(hidden,)")
+            if self.convention == "textbook" and np.any(cell.b_hn != 0):
+                raise InputError(f"b_hn{sfx} is non-zero but the textbook convention has no b_hn; use --convention torch")
+        if (self.V is None) != (self.b_y is None):
+            raise InputError("V and b_y go together: give both (linear output layer y = V h_T + b_y) or neither")
+        if self.V is not None:
+            if self.V.ndim != 2 or self.V.shape[1] != H * dirs:
+                raise InputError(f"V has shape {tuple(self.V.shape)}, expected (output, {H * dirs}) = (output, {'2*' if dirs == 2 else ''}hidden)")
+            check_shape("b_y", self.b_y, (self.V.shape[0],), "(output,)")
+
+    @property
+    def directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @classmethod
+    def from_weights(cls, weights: Mapping[str, Any], *, input_size: int | None = None,
+                     convention: str | None = None, layers: int | None = None,
+                     bidirectional: bool | None = None) -> "GRUParams":
+        """Build from our names, a PyTorch ``nn.GRU`` state_dict or Keras ``GRU`` weights (auto-detected)."""
+        if not isinstance(weights, Mapping) or not weights:
+            raise InputError("GRU weights are empty; expected W_r, W_z, W_n, b_r, b_z, b_n (or PyTorch/Keras names)")
+        if convention is not None and convention not in CONVENTIONS:
+            raise InputError(f"convention is {convention!r}, expected one of: {', '.join(CONVENTIONS)}")
+        layout = L.detect(weights)
+        if layout == "keras":
+            weights = L.normalise_keras_names(weights)
+        n_layers, bidir = L.count_runs(weights, layout)
+        if layers is not None:
+            if int(layers) < 1:
+                raise InputError(f"layers must be a positive integer, got {layers}")
+            n_layers = int(layers)
+        if bidirectional is not None:
+            bidir = bool(bidirectional)
+        if layout == "torch":
+            implied = "torch"
+            H, D, cells = _from_torch(weights, n_layers, bidir)
+        elif layout == "keras":
+            H, D, cells, implied = _from_keras(weights, n_layers, bidir)
+        else:
+            implied = "torch" if any(k.startswith("b_hn") for k in weights) else None
+            H, D, cells = _from_ours(weights, n_layers, bidir, input_size)
+        if implied is not None and convention is not None and convention != implied:
+            what = {"torch": "PyTorch GRU weights", "keras": "Keras GRU weights", "ours": "weights with b_hn"}[layout]
+            raise InputError(f"--convention {convention} conflicts with the {what}, which use the {implied} convention")
+        conv = convention or implied or "textbook"
+        dirs = 2 if bidir else 1
+        cells = tuple(GRUCell(k // dirs, "backward" if k % dirs else "forward", **c) for k, c in enumerate(cells))
+        V = b_y = None
+        if "V" in weights:
+            V = as_array("V", weights["V"])
+            if V.ndim == 1:
+                V = V[None, :]  # [H] -> [1, H]
+        if "b_y" in weights:
+            b_y = np.atleast_1d(as_array("b_y", weights["b_y"]))
+        return cls(conv, H, D, n_layers, bidir, cells, V, b_y, layout)
+
+
+def _from_ours(weights, n_layers, bidir, input_size):
+    dirs = 2 if bidir else 1
+    first = {}
+    for g in "rzn":
+        for kind, table in (("W", _OURS_W), ("b", _OURS_B)):
+            got = L.get_ours(weights, table[g], 0, False)
+            if got is None:
+                raise InputError(f"GRU weights are missing {' or '.join(table[g])}; found {', '.join(sorted(weights))} "
+                                 "(expected W_r, W_z, W_n [H, H+D] and b_r, b_z, b_n [H], or PyTorch/Keras names)")
+            first[kind + g] = as_array(got[0], got[1], 2 if kind == "W" else 1)
+    H = L.mode([first["W" + g].shape[0] for g in "rzn"] + [first["b" + g].shape[0] for g in "rzn"],
+               prefer=first["br"].shape[0])
+    D = L.mode([first["W" + g].shape[1] - H for g in "rzn"] + ([input_size] if input_size is not None else []),
+               prefer=input_size)
+    if D < 1:
+        raise InputError(f"W_r has shape {first['Wr'].shape}, expected ({H}, {H} + input) = (hidden, hidden + input)")
+    cells = []
+    for k in range(n_layers):
+        for rev in range(dirs):
+            d_in = D if k == 0 else H * dirs
+            c = {}
+            for g in "rzn":
+                for kind, table, shape, meaning in (
+                        ("W", _OURS_W, (H, H + d_in), "(hidden, hidden + input)" if k == 0 else f"(hidden, hidden + {dirs}*hidden)"),
+                        ("b", _OURS_B, (H,), "(hidden,)")):
+                    got = L.get_ours(weights, table[g], k, bool(rev))
+                    if got is None:
+                        names = " or ".join(b + L.suffix(k, bool(rev)) for b in table[g])
+                        raise InputError(f"GRU weights for {L.run_label(k, bool(rev))} are missing {names} "
+                                         f"(layers={n_layers}, bidirectional={bidir}); found {', '.join(sorted(weights))}")
+                    a = as_array(got[0], got[1], len(shape))
+                    check_shape(got[0], a, shape, meaning)
+                    c[f"{kind}_{g}"] = a
+            got = L.get_ours(weights, ("b_hn",), k, bool(rev))
+            if got is not None:
+                c["b_hn"] = as_array(got[0], got[1], 1)
+                check_shape(got[0], c["b_hn"], (H,), "(hidden,)")
+            else:
+                c["b_hn"] = np.zeros(H)
+            cells.append(c)
+    return H, D, cells
+
+
+def _from_torch(weights, n_layers, bidir):
+    dirs = 2 if bidir else 1
+    for n in ("weight_ih_l0", "weight_hh_l0"):
+        if n not in weights:
+            raise InputError(f"PyTorch GRU weights are missing {n}; found {', '.join(sorted(weights))}")
+    H = as_array("weight_hh_l0", weights["weight_hh_l0"], 2).shape[1]
+    D = as_array("weight_ih_l0", weights["weight_ih_l0"], 2).shape[1]
+    cells = []
+    for k in range(n_layers):
+        for rev in range(dirs):
+            sfx = L.suffix(k, bool(rev))
+            d_in = D if k == 0 else H * dirs
+            for n in ("weight_ih", "weight_hh"):
+                if n + sfx not in weights:
+                    raise InputError(f"PyTorch GRU weights for {L.run_label(k, bool(rev))} are missing {n + sfx} "
+                                     f"(layers={n_layers}, bidirectional={bidir}); found {', '.join(sorted(weights))}")
+            wih = L.split_rows("weight_ih" + sfx, as_array("weight_ih" + sfx, weights["weight_ih" + sfx], 2), 3, H, d_in,
+                               "(3*hidden, input_size)" if k == 0 else f"(3*hidden, {dirs}*hidden)")
+            whh = L.split_rows("weight_hh" + sfx, as_array("weight_hh" + sfx, weights["weight_hh" + sfx], 2), 3, H, H,
+                               "(3*hidden, hidden)")
+            bs = {}
+            for n in ("bias_ih", "bias_hh"):
+                b = np.zeros(3 * H)
+                if n + sfx in weights:
+                    b = as_array(n + sfx, weights[n + sfx], 1)
+                    check_shape(n + sfx, b, (3 * H,), "(3*hidden,)")
+                bs[n] = [b[j * H:(j + 1) * H] for j in range(3)]
+            c = {}
+            for j, g in enumerate("rzn"):
+                c[f"W_{g}"] = np.hstack([whh[j], wih[j]])  # [H, H] | [H, D] -> [H, H + D]
+            c["b_r"] = bs["bias_ih"][0] + bs["bias_hh"][0]
+            c["b_z"] = bs["bias_ih"][1] + bs["bias_hh"][1]
+            c["b_n"] = bs["bias_ih"][2]
+            c["b_hn"] = bs["bias_hh"][2]
+            cells.append(c)
+    return H, D, cells
+
+
+def _from_keras(weights, n_layers, bidir):
+    dirs = 2 if bidir else 1
+    for n in ("kernel", "recurrent_kernel"):
+        if n not in weights and n + "_l0" not in weights:
+            raise InputError(f"Keras GRU weights are missing {n}; found {', '.join(sorted(weights))}")
+    H = as_array("recurrent_kernel", weights.get("recurrent_kernel", weights.get("recurrent_kernel_l0")), 2).shape[0]
+    D = as_array("kernel", weights.get("kernel", weights.get("kernel_l0")), 2).shape[0]
+    cells = []
+    convention = None
+    for k in range(n_layers):
+        for rev in range(dirs):
+            d_in = D if k == 0 else H * dirs
+
+            def name(base: str) -> str:
+                for cand in (base + L.suffix(k, bool(rev)),) + ((base + ("_reverse" if rev else ""),) if k == 0 else ()):
+                    if cand in weights:
+                        return cand
+                return ""
+            nk, nr, nb = name("kernel"), name("recurrent_kernel"), name("bias")
+            if not nk or not nr:
+                raise InputError(f"Keras GRU weights for {L.run_label(k, bool(rev))} are missing "
+                                 f"{'kernel' if not nk else 'recurrent_kernel'}{L.suffix(k, bool(rev))}; found {', '.join(sorted(weights))}")
+            ker = L.split_cols(nk, as_array(nk, weights[nk], 2), 3, H, d_in,
+                               "(input_size, 3*units)" if k == 0 else f"({dirs}*units, 3*units)")
+            rec = L.split_cols(nr, as_array(nr, weights[nr], 2), 3, H, H, "(units, 3*units)")
+            bias = np.zeros((2, 3 * H))
+            after = True
+            if nb:
+                b = as_array(nb, weights[nb])
+                if b.shape == (3 * H,):
+                    after = False
+                    bias = np.vstack([b, np.zeros(3 * H)])  # [3H] -> [2, 3H]
+                else:
+                    check_shape(nb, b, (2, 3 * H), "(2, 3*units) for reset_after=True, or (3*units,) for reset_after=False")
+                    bias = b
+            conv = "torch" if after else "textbook"
+            if convention is not None and conv != convention:
+                raise InputError(f"{nb} mixes reset_after=True and reset_after=False layers")
+            convention = conv
+            b_in = [bias[0, j * H:(j + 1) * H] for j in range(3)]  # Keras columns: z, r, h
+            b_rec = [bias[1, j * H:(j + 1) * H] for j in range(3)]
+            Wz = np.hstack([rec[0].T, ker[0].T])  # [H, H] | [H, D] -> [H, H + D]
+            Wr = np.hstack([rec[1].T, ker[1].T])
+            Wn = np.hstack([rec[2].T, ker[2].T])
+            if after:
+                c = {"W_r": Wr, "W_z": Wz, "W_n": Wn, "b_r": b_in[1] + b_rec[1], "b_z": b_in[0] + b_rec[0],
+                     "b_n": b_in[2], "b_hn": b_rec[2]}
+            else:  # textbook with z_textbook = 1 - z_keras = σ(-a_z)
+                c = {"W_r": Wr, "W_z": -Wz, "W_n": Wn, "b_r": b_in[1], "b_z": -b_in[0], "b_n": b_in[2],
+                     "b_hn": np.zeros(H)}
+            cells.append(c)
+    return H, D, cells, convention
+
+
+def to_torch(params: GRUParams) -> dict[str, np.ndarray]:
+    """The same weights as a PyTorch ``nn.GRU`` state_dict (torch convention only)."""
+    if params.convention != "torch":
+        raise InputError("only torch-convention GRU weights can be written in PyTorch layout")
+    H, out = params.hidden, {}
+    for idx, cell in enumerate(params.cells):
+        k, rev = divmod(idx, params.directions)
+        sfx = L.suffix(k, bool(rev))
+        Ws = [cell.W_r, cell.W_z, cell.W_n]
+        out["weight_ih" + sfx] = np.vstack([W[:, H:] for W in Ws])  # 3 x [H, D] -> [3H, D]
+        out["weight_hh" + sfx] = np.vstack([W[:, :H] for W in Ws])  # 3 x [H, H] -> [3H, H]
+        out["bias_ih" + sfx] = np.concatenate([cell.b_r, cell.b_z, cell.b_n])
+        out["bias_hh" + sfx] = np.concatenate([np.zeros(H), np.zeros(H), cell.b_hn])
+    return out
+
+
+def to_keras(params: GRUParams) -> dict[str, np.ndarray]:
+    """The same weights in Keras layout: reset_after=True (torch convention) or False (textbook)."""
+    H, out = params.hidden, {}
+    for idx, cell in enumerate(params.cells):
+        k, rev = divmod(idx, params.directions)
+        sfx = "" if idx == 0 else L.suffix(k, bool(rev))
+        sign = 1.0 if params.convention == "torch" else -1.0  # textbook z = 1 - keras z
+        Ws = [sign * cell.W_z, cell.W_r, cell.W_n]          # Keras columns: z, r, h
+        out["kernel" + sfx] = np.hstack([W[:, H:].T for W in Ws])            # [D, 3H]
+        out["recurrent_kernel" + sfx] = np.hstack([W[:, :H].T for W in Ws])  # [H, 3H]
+        b_in = np.concatenate([sign * cell.b_z, cell.b_r, cell.b_n])
+        if params.convention == "torch":
+            out["bias" + sfx] = np.vstack([b_in, np.concatenate([np.zeros(2 * H), cell.b_hn])])  # [2, 3H]
+        else:
+            out["bias" + sfx] = b_in                                                                # [3H]
+    return out
+
+
+# --------------------------------------------------------------------------- trace
+
+@dataclass(frozen=True)
+class GRUStep(Record):
+    t: int
+    x: Array            # [D_k]
+    h_prev: Array       # [H]
+    r: Array            # [H] reset gate
+    z: Array            # [H] update gate
+    n: Array            # [H] candidate h~
+    h: Array            # [H]
+    hx: Array           # [H + D_k] [h_{t-1}, x_t]
+    a_r: Array          # [H] pre-activations
+    a_z: Array
+    a_n: Array
+    rh: Array | None = None   # textbook: r * h_{t-1}
+    hn: Array | None = None   # torch: W_hn h_{t-1} + b_hn
+
+
+@dataclass(frozen=True)
+class GRURun(Record):
+    layer: int
+    direction: str
+    h0: Array
+    steps: tuple[GRUStep, ...]
+    outputs: Array      # [T, H] time order
+    h_n: Array
+
+
+@dataclass(frozen=True)
+class GRUGradStep(Record):
+    t: int
+    dh: Array           # [H] dL/dh_t (total)
+    dh_norm: float
+    da_r: Array
+    da_z: Array
+    da_n: Array
+    dx: Array           # [D_k]
+    J: Array            # [H, H] dh_t/dh_{t-1}
+    J_direct: Array     # diag(1 - z_t) (textbook) or diag(z_t) (torch)
+    J_rest: Array
+    J_norm: float
+    J_direct_norm: float
+    J_rest_norm: float
+
+
+@dataclass(frozen=True)
+class GRURunGrad(Record):
+    layer: int
+    direction: str
+    steps: tuple[GRUGradStep, ...]
+    dW_r: Array
+    dW_z: Array
+    dW_n: Array
+    db_r: Array
+    db_z: Array
+    db_n: Array
+    db_hn: Array | None
+    dh0: Array
+
+
+@dataclass(frozen=True)
+class GRUBPTT(Record):
+    loss_kind: str
+    loss: float
+    steps: tuple[GRUGradStep, ...]
+    runs: tuple[GRURunGrad, ...]
+    dx: Array
+    dV: Array | None = None
+    db_y: Array | None = None
+
+
+@dataclass(frozen=True)
+class GRUTrace(Record):
+    kind: ClassVar[str] = "gru"
+    convention: str
+    hidden: int
+    input_size: int
+    num_layers: int
+    bidirectional: bool
+    steps: tuple[GRUStep, ...]
+    h0: Array
+    runs: tuple[GRURun, ...]
+    xs: Array
+    outputs: Array
+    h_n: Array
+    params: GRUParams
+    ys: Array | None = None
+    y: Array | None = None
+    target: Array | None = None
+    bptt: GRUBPTT | None = None
+
+
+# --------------------------------------------------------------------------- maths
+
+def cell_step(cell: GRUCell, x: np.ndarray, h_prev: np.ndarray, convention: str) -> dict[str, np.ndarray]:
+    H = cell.hidden
+    hx = np.concatenate([h_prev, x])                        # [H] + [D] -> [H + D]
+    a_r = cell.W_r @ hx + cell.b_r                          # [H, H + D] @ [H + D] -> [H]
+    a_z = cell.W_z @ hx + cell.b_z
+    r, z = sigmoid(a_r), sigmoid(a_z)
+    if convention == "textbook":
+        rh = r * h_prev
+        a_n = cell.W_n @ np.concatenate([rh, x]) + cell.b_n  # [H, H + D] @ [r*h, x] -> [H]
+        n = np.tanh(a_n)
+        h = (1 - z) * h_prev + z * n
+        return dict(x=x, h_prev=h_prev, r=r, z=z, n=n, h=h, hx=hx, a_r=a_r, a_z=a_z, a_n=a_n, rh=rh, hn=None)
+    hn = cell.W_n[:, :H] @ h_prev + cell.b_hn               # [H, H] @ [H] -> [H]
+    a_n = cell.W_n[:, H:] @ x + cell.b_n + r * hn           # [H, D] @ [D] -> [H]
+    n = np.tanh(a_n)
+    h = (1 - z) * n + z * h_prev
+    return dict(x=x, h_prev=h_prev, r=r, z=z, n=n, h=h, hx=hx, a_r=a_r, a_z=a_z, a_n=a_n, rh=None, hn=hn)
+
+
+def run_cell(cell: GRUCell, xs: np.ndarray, h0: np.ndarray, convention: str) -> GRURun:
+    T = xs.shape[0]
+    order = range(T - 1, -1, -1) if cell.direction == "backward" else range(T)
+    h = h0
+    steps = []
+    outputs = np.zeros((T, cell.hidden))
+    for tt in order:
+        s = cell_step(cell, xs[tt], h, convention)
+        steps.append(GRUStep(t=tt + 1, **s))
+        outputs[tt] = s["h"]
+        h = s["h"]
+    return GRURun(cell.layer, cell.direction, h0, tuple(steps), outputs, h)
+
+
+def _initial(value: Any, n_runs: int, H: int) -> np.ndarray:
+    if value is None:
+        return np.zeros((n_runs, H))
+    a = as_array("h0", value)
+    if a.ndim == 1 and n_runs == 1:
+        check_shape("h0", a, (H,), "(hidden,)")
+        return a[None, :]  # [H] -> [1, H]
+    if a.ndim == 1:
+        raise InputError(f"h0 has shape {a.shape}, expected ({n_runs}, {H}) = (layers * directions, hidden)")
+    check_shape("h0", a, (n_runs, H), "(layers * directions, hidden)")
+    return a
+
+
+def run(params: GRUParams, xs: np.ndarray, h0: Any = None, target: np.ndarray | None = None) -> GRUTrace:
+    xs = np.asarray(xs, dtype=np.float64)
+    H, dirs = params.hidden, params.directions
+    h0s = _initial(h0, params.num_layers * dirs, H)
+    runs = []
+    layer_in = xs
+    for k in range(params.num_layers):
+        outs = []
+        for rev in range(dirs):
+            idx = k * dirs + rev
+            r = run_cell(params.cells[idx], layer_in, h0s[idx], params.convention)
+            runs.append(r)
+            outs.append(r.outputs)
+        layer_in = np.concatenate(outs, axis=1)             # dirs x [T, H] -> [T, dirs*H]
+    outputs = layer_in
+    ys = y = None
+    if params.V is not None:
+        ys = outputs @ params.V.T + params.b_y               # [T, W] @ [W, O] -> [T, O]
+        y = ys[-1]
+    tgt = None if target is None else np.asarray(target, dtype=np.float64)
+    bptt = _bptt(params, runs, outputs, ys, tgt)
+    return GRUTrace(params.convention, H, params.input_size, params.num_layers, params.bidirectional,
+                    runs[0].steps, runs[0].h0, tuple(runs), xs, outputs, np.stack([r.h_n for r in runs]),
+                    params, ys, y, tgt, bptt)
+
+
+def _loss_grad(params, outputs, ys, target):
+    pred = ys if ys is not None else outputs
+    if target is not None:
+        if target.ndim == 1:
+            e = np.zeros_like(pred)
+            e[-1] = pred[-1] - target
+            kind = "mse_last"
+        else:
+            e = pred - target
+            kind = "mse_all"
+        loss = 0.5 * float(np.sum(e * e))
+        g_pred = e
+    else:
+        kind = "sum_y" if ys is not None else "sum_h"
+        loss = float(np.sum(pred[-1]))
+        g_pred = np.zeros_like(pred)
+        g_pred[-1] = 1.0
+    dV = db_y = None
+    if ys is not None:
+        g_out = g_pred @ params.V                            # [T, O] @ [O, W] -> [T, W]
+        dV = g_pred.T @ outputs                              # [O, T] @ [T, W] -> [O, W]
+        db_y = g_pred.sum(axis=0)
+    else:
+        g_out = g_pred
+    return kind, loss, g_out, dV, db_y
+
+
+def _spec(a: np.ndarray) -> float:
+    return float(np.linalg.norm(a, 2))
+
+
+def _backward_run(cell: GRUCell, r: GRURun, g_h: np.ndarray, convention: str):
+    H = cell.hidden
+    T = len(r.steps)
+    dx_all = np.zeros((T, cell.input_size))
+    dW = {g: np.zeros_like(getattr(cell, f"W_{g}")) for g in "rzn"}
+    db = {g: np.zeros(H) for g in "rzn"}
+    db_hn = np.zeros(H)
+    dh_next = np.zeros(H)
+    out = [None] * T
+    Wrh, Wzh, Wnh = cell.W_r[:, :H], cell.W_z[:, :H], cell.W_n[:, :H]
+    for p in range(T - 1, -1, -1):
+        s = r.steps[p]
+        dh = g_h[s.t - 1] + dh_next
+        rr, zz, nn, hp = s.r, s.z, s.n, s.h_prev
+        dr_sig, dz_sig, dn_tanh = rr * (1 - rr), zz * (1 - zz), 1 - nn ** 2
+        d_hx = np.zeros(H + cell.input_size)
+        if convention == "textbook":
+            dn = dh * zz
+            dz = dh * (nn - hp)
+            dh_prev = dh * (1 - zz)
+            da_n = dn * dn_tanh
+            rhx = np.concatenate([s.rh, s.x])                 # [r*h, x]
+            dW["n"] += np.outer(da_n, rhx)                    # [H] x [H + D] -> [H, H + D]
+            d_rhx = cell.W_n.T @ da_n                         # [H + D, H] @ [H] -> [H + D]
+            d_rh = d_rhx[:H]
+            d_hx[H:] += d_rhx[H:]
+            dr = d_rh * hp
+            dh_prev = dh_prev + d_rh * rr
+            J_direct = np.diag(1 - zz)
+            J_rest = ((nn - hp) * dz_sig)[:, None] * Wzh + \
+                (zz * dn_tanh)[:, None] * (Wnh * rr[None, :] + (Wnh * hp[None, :]) @ (dr_sig[:, None] * Wrh))
+        else:
+            dn = dh * (1 - zz)
+            dz = dh * (hp - nn)
+            dh_prev = dh * zz
+            da_n = dn * dn_tanh
+            dW["n"][:, H:] += np.outer(da_n, s.x)             # [H] x [D] -> [H, D]
+            d_hx[H:] += cell.W_n[:, H:].T @ da_n
+            d_hn = da_n * rr
+            dW["n"][:, :H] += np.outer(d_hn, hp)              # [H] x [H] -> [H, H]
+            db_hn += d_hn
+            dh_prev = dh_prev + Wnh.T @ d_hn
+            dr = da_n * s.hn
+            J_direct = np.diag(zz)
+            J_rest = ((hp - nn) * dz_sig)[:, None] * Wzh + \
+                ((1 - zz) * dn_tanh)[:, None] * (rr[:, None] * Wnh + (s.hn * dr_sig)[:, None] * Wrh)
+        db["n"] += da_n
+        da_r = dr * dr_sig
+        da_z = dz * dz_sig
+        dW["r"] += np.outer(da_r, s.hx)
+        dW["z"] += np.outer(da_z, s.hx)
+        db["r"] += da_r
+        db["z"] += da_z
+        d_hx += cell.W_r.T @ da_r + cell.W_z.T @ da_z          # [H + D, H] @ [H] -> [H + D]
+        dh_prev = dh_prev + d_hx[:H]
+        dx_all[s.t - 1] = d_hx[H:]
+        J = J_direct + J_rest
+        out[p] = GRUGradStep(s.t, dh, float(np.linalg.norm(dh)), da_r, da_z, da_n, d_hx[H:], J, J_direct, J_rest,
+                             _spec(J), _spec(J_direct), _spec(J_rest))
+        dh_next = dh_prev
+    g = GRURunGrad(r.layer, r.direction, tuple(out), dW["r"], dW["z"], dW["n"], db["r"], db["z"], db["n"],
+                   db_hn if convention == "torch" else None, dh_next)
+    return g, dx_all
+
+
+def _bptt(params, runs, outputs, ys, target) -> GRUBPTT:
+    kind, loss, g_out, dV, db_y = _loss_grad(params, outputs, ys, target)
+    H, dirs = params.hidden, params.directions
+    grads = [None] * len(runs)
+    for k in range(params.num_layers - 1, -1, -1):
+        g_in = None
+        for rev in range(dirs):
+            idx = k * dirs + rev
+            gr, dx = _backward_run(params.cells[idx], runs[idx], g_out[:, rev * H:(rev + 1) * H], params.convention)
+            grads[idx] = gr
+            g_in = dx if g_in is None else g_in + dx
+        g_out = g_in
+    return GRUBPTT(kind, loss, grads[0].steps, tuple(grads), g_out, dV, db_y)
+
+
+# --------------------------------------------------------------------------- engine protocol
+
+def build(weights: Mapping[str, Any], inputs: Mapping[str, Any] | None, *, convention: str | None = None,
+          layers: int | None = None, bidirectional: bool | None = None) -> GRUTrace:
+    if not isinstance(inputs, Mapping) or "x" not in inputs:
+        raise InputError('GRU inputs need "x": time-major [T, input_size], e.g. {"x": [[1.0], [0.5], [-1.0]]}')
+    x_raw = as_array("x", inputs["x"], allow_empty=True)
+    if x_raw.size == 0:
+        raise InputError("x is empty, expected at least one time step [T, input_size] with T >= 1")
+    width = 1 if x_raw.ndim == 1 else (x_raw.shape[1] if x_raw.ndim == 2 else None)
+    params = GRUParams.from_weights(weights, input_size=width, convention=convention, layers=layers,
+                                    bidirectional=bidirectional)
+    xs = sequence("x", inputs["x"], params.input_size)      # [T, D]
+    target = None
+    if inputs.get("target") is not None:
+        target = as_array("target", inputs["target"])
+        if target.ndim == 0:
+            target = target[None]
+        O = params.V.shape[0] if params.V is not None else params.hidden * params.directions
+        T = xs.shape[0]
+        if target.ndim == 1 and O == 1 and target.shape == (T,) and T != 1:
+            target = target[:, None]  # [T] -> [T, 1]
+        if target.ndim == 1:
+            check_shape("target", target, (O,), "(output,) for the last step")
+        else:
+            check_shape("target", target, (T, O), "(steps, output)")
+    return run(params, xs, inputs.get("h0"), target)
+
+
+def random(rng: np.random.Generator, *, hidden: int, input_size: int, steps: int, convention: str | None = None,
+           layers: int | None = None, bidirectional: bool | None = None, output: int = 1,
+           **_: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Random weights in our names (uniform(-1, 1)) and inputs (standard normal), from ``rng``."""
+    H, D = hidden, input_size
+    dirs = 2 if bidirectional else 1
+    w: dict[str, Any] = {}
+    for k in range(layers or 1):
+        for rev in range(dirs):
+            sfx = "" if (k == 0 and not rev) else L.suffix(k, bool(rev))
+            d_in = D if k == 0 else H * dirs
+            for g in "rzn":
+                w[f"W_{g}{sfx}"] = rng.uniform(-1.0, 1.0, size=(H, H + d_in)).tolist()
+                w[f"b_{g}{sfx}"] = rng.uniform(-1.0, 1.0, size=H).tolist()
+            if convention == "torch":
+                w[f"b_hn{sfx}"] = rng.uniform(-1.0, 1.0, size=H).tolist()
+    w["V"] = rng.uniform(-1.0, 1.0, size=(output, H * dirs)).tolist()
+    w["b_y"] = rng.uniform(-1.0, 1.0, size=output).tolist()
+    return w, {"x": rng.standard_normal((steps, D)).tolist()}
