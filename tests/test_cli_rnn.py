@@ -185,3 +185,22 @@ def test_model_summary_user_architecture_and_errors(run_cli, write_json):
                     "layers[1] (LSTM) needs a sequence input", "return_sequences")
     _one_line_error(run_cli("compute", "model-summary", "--inputs", write_json({"layers": []}, "c.json")), "input_shape")
     _one_line_error(run_cli("compute", "model-summary", "--activation", "relu"), "--activation", "model-summary")
+
+
+def test_target_loss_through_the_cli(run_cli, write_json):
+    """Exam weights with per-step targets: L and dL/db_y derived by hand with plain floats."""
+    h = [0.0, 0.0]
+    ys = []
+    for x in (2.0, 3.0):
+        h = [math.tanh(0.1 * h[0] + 0.2 * h[1] + 0.5 * x + 1.0), math.tanh(0.3 * h[0] + 0.4 * h[1] + 0.6 * x - 1.0)]
+        ys.append(h[0] + 2 * h[1] + 0.1)
+    w = write_json({"weights": _EXAM, "options": {"activation": "tanh"}}, "w.json")
+    every = _json(run_cli("compute", "rnn", "--weights", w, "--inputs",
+                          write_json({"x": [2, 3], "target": [[1.0], [2.0]]}, "x.json"), "--json"))
+    assert every["loss"] == pytest.approx(0.5 * ((ys[0] - 1) ** 2 + (ys[1] - 2) ** 2), abs=1e-14)
+    assert every["grads"]["b_y"] == pytest.approx([(ys[0] - 1) + (ys[1] - 2)], abs=1e-14)
+    last = _json(run_cli("compute", "rnn", "--weights", w, "--inputs",
+                         write_json({"x": [2, 3], "target": [2.0]}, "x2.json"), "--json"))
+    assert last["loss"] == pytest.approx(0.5 * (ys[1] - 2) ** 2, abs=1e-14)
+    assert last["steps"][0]["target"] is None and last["steps"][0]["loss"] == 0.0
+    assert last["grads"]["V"][0] == pytest.approx([(ys[1] - 2) * h[0], (ys[1] - 2) * h[1]], abs=1e-14)

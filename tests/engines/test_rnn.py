@@ -416,3 +416,24 @@ def test_bad_inputs_name_the_tensor(weights, inputs, needle):
 def test_output_layer_option_needs_v():
     with pytest.raises(InputError, match="needs an output layer"):
         rnn.build({"U": [[1.0]], "W": [[1.0]], "b_h": [0.0]}, {"x": [1.0]}, output="sigmoid")
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(H=st.integers(1, 4), D=st.integers(1, 3), O=st.integers(1, 3), T=st.integers(1, 5), seed=st.integers(0, 10_000))
+def test_shapes_and_one_fd_entry_for_any_size(H, D, O, T, seed):
+    rng, w, x, h0 = _random_case(seed, H=H, D=D, O=O, T=T)
+    tr = rnn.run(rnn.Params(**w), x, h0, output="identity", target=rng.uniform(size=(T, O)))
+    s = tr.steps[-1]
+    assert (s.hx.shape, tr.WU.shape, s.y.shape, tr.grads.U.shape, tr.grads.V.shape) == \
+        ((H + D,), (H, H + D), (O,), (H, D), (O, H))
+    np.testing.assert_array_equal(tr.WU[:, :H], w["W"])
+    np.testing.assert_array_equal(tr.WU[:, H:], w["U"])
+    i, j = rng.integers(H), rng.integers(H)
+    wp = {k: v.copy() for k, v in w.items()}; wm = {k: v.copy() for k, v in w.items()}
+    wp["W"][i, j] += 1e-6; wm["W"][i, j] -= 1e-6
+    tg = np.array([st_.target for st_ in tr.steps])
+    fd = (_loss(wp, x, h0, "tanh", "identity", tg) - _loss(wm, x, h0, "tanh", "identity", tg)) / 2e-6
+    assert abs(tr.grads.W[i, j] - fd) <= 1e-6 * max(1.0, abs(fd))
