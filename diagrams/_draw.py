@@ -193,3 +193,9 @@ def vec_cells(values: Iterable[float], st: Style, *, colour: str | None = None, 
 def html_label(body: str) -> str:
     """Mark a string as an HTML-like label for graphviz (``<...>``)."""
     return f"<{body}>"
+
+
+def edge_label(text: str, st: Style, *, size: int = 13, color: str | None = None) -> str:
+    """A padded edge label (already-escaped ``text``), so it never touches its line."""
+    return html_label(f'<TABLE BORDER="0" CELLPADDING="3" CELLSPACING="0"><TR><TD>'
+                      f'{font(text, bold=True, size=size, color=color)}</TD></TR></TABLE>')

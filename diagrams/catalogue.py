@@ -30,6 +30,8 @@ class DiagramSpec:
 # Diagram-specific options (engine options from engines.registry.OPTIONS are accepted too).
 OPTIONS: dict[str, OptionSpec] = {
     "step": OptionSpec(int, "Which time step t (1-based) a cell diagram shows the values of (default: the last)."),
+    "layout": OptionSpec(("many-to-many", "many-to-one", "one-to-many"), "RNN diagram layout: which outputs (and inputs) are drawn."),
+    "rolled": OptionSpec(bool, "Also draw the rolled (folded) form beside the unfolded one."),
     "max_steps": OptionSpec(int, "Unfolded diagrams: draw at most this many steps, eliding the middle (default 8)."),
 }
 
@@ -50,6 +52,9 @@ for _spec in (
     DiagramSpec("lstm-cell", "One LSTM cell's internals in colah's layout (sigma, sigma, tanh, sigma; x and +; the "
                 "C highway) with the values of step --step t; --variant peephole draws the peepholes.",
                 "diagrams.lstm", ("step",), model="lstm", builder="build_cell"),
+    DiagramSpec("rnn-unfolded", "Elman RNN unfolded over T steps (x_t, h_t, y_t; U, W, V on the edges); --layout "
+                "many-to-many|many-to-one|one-to-many, --rolled draws the rolled form beside it.",
+                "diagrams.rnn", ("layout", "rolled", "max_steps"), model="rnn", builder="build_unfolded"),
 ):
     add(_spec)
 

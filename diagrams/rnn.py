@@ -1,0 +1,146 @@
+"""Elman RNN diagrams: ``rnn-unfolded`` (layouts, rolled form) and the shared pieces of ``bptt``.
+
+Views only: every number is a field of the RNN trace (``trace.steps[k].h`` ...), formatted by
+``diagrams.style.fmt``. Notation: h_t = f(U x_t + W h_{t-1} + b_h), y_t = g(V h_t + b_y).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import graphviz
+
+from engines.errors import InputError
+
+from . import _draw as D
+from ._draw import Style, esc, font, sym
+from .lstm import _steps_shown, _title
+
+MODEL = "rnn"
+LAYOUTS = ("many-to-many", "many-to-one", "one-to-many")
+
+
+def _val(v: Any, st: Style) -> str:
+    return D.mono(st.vec(v) if len(v) > 1 else st.num(v[0]), size=12)
+
+
+def _node_label(name: str, t: Any, rows: list[str], st: Style, *, size: int = 14) -> str:
+    head = font(sym(name, t, size=size), bold=True, size=size)
+    body = "".join(f"<TR><TD>{r}</TD></TR>" for r in rows)
+    return f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1"><TR><TD>{head}</TD></TR>{body}</TABLE>'
+
+
+def _weights_legend(trace: Any, st: Style, layout: str = "many-to-many") -> str:
+    act = esc(trace.activation)
+    out = esc(trace.output)
+    tm1 = sym("h", "t\u22121")
+    rows = [
+        f"{sym('h', 't')} = {act}({sym('a', 't')}),  {sym('a', 't')} = U {sym('x', 't')} + W {tm1} + {sym('b', 'h')}",
+    ]
+    if trace.V is not None:
+        g = "" if trace.output in ("identity", "none") else out
+        rows.append(f"{sym('y', 't')} = {g}(V {sym('h', 't')} + {sym('b', 'y')})" if g else
+                    f"{sym('y', 't')} = V {sym('h', 't')} + {sym('b', 'y')}")
+    if st.key:
+        ws = [("U", trace.U), ("W", trace.W), (sym("b", "h"), trace.b_h)]
+        if trace.V is not None:
+            ws += [("V", trace.V), (sym("b", "y"), trace.b_y)]
+        parts = []
+        for name, m in ws:
+            if m is None:
+                continue
+            txt = st.vec(m) if m.ndim == 1 else "[" + ", ".join(st.vec(r) for r in m) + "]"
+            parts.append(f"{name} = {D.mono(txt, size=12)}")
+        rows.append(",  ".join(parts))
+    shapes = (f"shapes: {sym('x', 't')} [{trace.input_size}], {sym('h', 't')} [{trace.hidden}]"
+              + (f", {sym('y', 't')} [{trace.output_size}]" if trace.V is not None else "")
+              + f"; T = {len(trace.steps)} steps")
+    if layout == "one-to-many" and len(trace.steps) > 1:
+        shapes += "; one-to-many: inputs after t = 1 drawn dashed (this trace still feeds them)"
+    rows.append(font(shapes, color=st.muted, size=11))
+    body = "".join(f'<TR><TD ALIGN="LEFT">{r}</TD></TR>' for r in rows)
+    return f'<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="2">{body}</TABLE>'
+
+
+def build_unfolded(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digraph:
+    """x_t at the bottom, h_t in the middle, y_t on top; U, W, V on the edges."""
+    st = style
+    trace = computed.trace
+    layout = opts.get("layout") or "many-to-many"
+    if layout not in LAYOUTS:
+        raise InputError(f"--layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+    rolled = bool(opts.get("rolled"))
+    steps = trace.steps
+    n = len(steps)
+    has_y = steps[0].y is not None
+    shown, gap_after = _steps_shown(n, int(opts.get("max_steps") or 8))
+    hid, xcol, ycol = D.role("hidden"), D.role("x"), st.fg
+
+    g = D.digraph("rnn_unfolded", st, rankdir="BT", nodesep="0.5", ranksep="0.55")
+    title = _title(computed, f"Elman RNN unfolded over T = {n} steps ({layout})")
+    g.attr("graph", label=D.html_label(_weights_legend(trace, st, layout)), labelloc="b", labeljust="c")
+    node = dict(shape="box", style="rounded,filled", fillcolor=st.bg, penwidth="2.2", margin="0.1,0.05")
+    edge_lab: dict[str, str] = {}
+
+    m = graphviz.Digraph(name="cluster_main")
+    m.attr(label=D.html_label(font(esc(title), bold=True, size=16)), labelloc="b", labeljust="c",  # BT: "b" is the top
+           color=st.bg, fontcolor=st.fg)
+    rank_x, rank_h, rank_y = [], [], []
+    if rolled:
+        m.node("rolled_x", D.html_label(font(sym("x", "t", size=14), bold=True, size=14)), color=xcol, **node)
+        m.node("rolled_h", D.html_label(font(sym("h", "t", size=14), bold=True, size=14)), color=hid, **node)
+        m.edge("rolled_x", "rolled_h", label=D.edge_label("U", st), color=xcol, **edge_lab)
+        m.edge("rolled_h", "rolled_h", label=D.edge_label("W", st), color=hid, penwidth="2", **edge_lab)
+        rank_x.append("rolled_x")
+        rank_h.append("rolled_h")
+        if has_y:
+            m.node("rolled_y", D.html_label(font(sym("y", "t", size=14), bold=True, size=14)), color=ycol, **node)
+            m.edge("rolled_h", "rolled_y", label=D.edge_label("V", st), color=ycol, **edge_lab)
+            rank_y.append("rolled_y")
+        m.node("unfold", D.html_label(font("= unfold \u2192", bold=True, size=14, color=st.muted)), shape="plaintext")
+        rank_h.append("unfold")
+        m.edge("rolled_h", "unfold", style="invis", minlen="1")
+        m.edge("unfold", "h_0", style="invis")
+
+    h0 = steps[0].h_prev
+    m.node("h_0", D.html_label(_node_label("h", 0, [_val(h0, st)] if st.key else [], st)), color=hid, **node)
+    rank_h.append("h_0")
+    prev = "h_0"
+    for k in shown:
+        s = steps[k]
+        t = s.t
+        hrows = []
+        if st.all:
+            hrows.append(font(sym("a", t) + " = " + _val(s.a, st), color=st.muted, size=11))
+        if st.key:
+            hrows.append(_val(s.h, st))
+        m.node(f"h_{t}", D.html_label(_node_label("h", t, hrows, st)), color=hid, **node)
+        rank_h.append(f"h_{t}")
+        m.edge(prev, f"h_{t}", label=D.edge_label("W", st), color=hid, penwidth="2.2", **edge_lab,
+               **({"style": "dashed"} if prev == "skip" else {}))
+        prev = f"h_{t}"
+        dashed_x = layout == "one-to-many" and t > 1
+        xrows = [_val(s.x, st)] if st.key else []
+        m.node(f"x_{t}", D.html_label(_node_label("x", t, xrows, st)), color=xcol,
+               **{**node, "style": "rounded,filled,dashed" if dashed_x else "rounded,filled"})
+        m.edge(f"x_{t}", f"h_{t}", label=D.edge_label("U", st), color=xcol, **edge_lab, **({"style": "dashed"} if dashed_x else {}))
+        rank_x.append(f"x_{t}")
+        if has_y and (layout != "many-to-one" or k == n - 1):
+            yrows = [_val(s.y, st)] if st.key else []
+            m.node(f"y_{t}", D.html_label(_node_label("y", t, yrows, st)), color=ycol, **node)
+            m.edge(f"h_{t}", f"y_{t}", label=D.edge_label("V", st), color=ycol, **edge_lab)
+            rank_y.append(f"y_{t}")
+        if gap_after is not None and k == shown[gap_after]:
+            lo_t, hi_t = steps[k + 1].t, steps[shown[gap_after + 1] - 1].t
+            m.node("skip", D.html_label(font(esc(f"\u22ef steps {lo_t}\u2013{hi_t} \u22ef"), color=st.muted)),
+                   shape="plaintext")
+            m.edge(prev, "skip", label=D.edge_label("W", st), color=hid, penwidth="2.2", style="dashed", **edge_lab)
+            rank_h.append("skip")
+            prev = "skip"
+    for name, members in (("x", rank_x), ("h", rank_h), ("y", rank_y)):
+        if members:
+            with m.subgraph(name=f"rank_{name}") as r:
+                r.attr(rank="same")
+                for m_ in members:
+                    r.node(m_)
+    g.subgraph(m)
+    return g
