@@ -98,6 +98,12 @@ class Params(Record):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        for name in ("U", "W", "b_h", "V", "b_y", "b_ih", "b_hh"):
+            v = getattr(self, name)
+            if v is not None and not v.flags.c_contiguous:  # same memory order -> bit-identical results
+                c = np.ascontiguousarray(v)
+                c.setflags(write=False)
+                object.__setattr__(self, name, c)
         if self.U.ndim != 2:
             raise InputError(f"U has shape {self.U.shape}, expected (H, D) = (hidden, input)")
         H, _ = self.U.shape
@@ -375,9 +381,12 @@ def run(params: Params, xs: np.ndarray, h0: np.ndarray | None = None, *, activat
     H, D = params.U.shape
     has_out = output != "none"
     O = params.V.shape[0] if has_out else 0
-    xs = np.array(xs, dtype=np.float64)  # a private copy
+    xs = as_array("x", xs)  # a private float64 copy, finite, non-empty
+    if xs.ndim != 2 or xs.shape[1] != D:
+        raise InputError(f"x has shape {xs.shape}, expected (T, {D}) = (steps, input) because U has shape {(H, D)}")
     T = xs.shape[0]
-    h_init = np.zeros(H) if h0 is None else np.array(h0, dtype=np.float64)
+    h_init = np.zeros(H) if h0 is None else as_array("h0", h0)
+    check_shape("h0", h_init, (H,), "(hidden,)")
     WU = np.concatenate([params.W, params.U], axis=1)  # [H, H] + [H, D] -> [H, H+D]
 
     # ---- forward

@@ -53,7 +53,8 @@ def explain(trace, fmt: str = "md") -> str:
         w(r"\# & layer & output shape & params & formula \\ \hline")
         for layer in tr.layers:
             f = layer.formula.replace("*", r"\cdot ")
-            w(rf"{layer.index} & {layer.name}({layer.units}) & ${_shape(layer.output_shape)}$ & {layer.params} & ${f}$ \\")
+            shape = _shape(layer.output_shape).replace("None", r"\mathrm{None}")
+            w(rf"{layer.index} & {layer.name}({layer.units}) & ${shape}$ & {layer.params} & ${f}$ \\")
         w(r"\end{tabular}")
         w("")
         w(rf"Total: ${tr.total_formula}$.")
