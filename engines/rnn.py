@@ -338,6 +338,7 @@ class RNNTrace(Record):
     h0: Array                     # [H]
     steps: tuple[Step, ...]
     loss: float
+    loss_kind: str                # "mse_last" | "mse_all" | "sum_y" | "sum_h" (as in the LSTM/GRU traces)
     loss_rule: str
     grads: Grads
     dh0: Array                    # [H] dL/dh_0
@@ -413,11 +414,14 @@ def run(params: Params, xs: np.ndarray, h0: np.ndarray | None = None, *, activat
                 diff = outs[t] - tgts[t]
                 losses[t] = 0.5 * float(diff @ diff)
                 dys[t] = diff
+        every = all(g is not None for g in tgts)
+        loss_kind = "mse_all" if every else "mse_last"
         loss_rule = ("L = 1/2 sum_t ||y_t - target_t||^2" if has_out else "L = 1/2 sum_t ||h_t - target_t||^2") + \
-            (" over every step" if all(g is not None for g in tgts) else " on the last step only")
+            (" over every step" if every else " on the last step only")
     else:
         losses[-1] = float(np.sum(outs[-1]))
         dys[-1] = np.ones_like(outs[-1])
+        loss_kind = "sum_y" if has_out else "sum_h"
         loss_rule = "L = sum(y_T) (no target given)" if has_out else "L = sum(h_T) (no target given, no output layer)"
     L = float(sum(losses))
 
@@ -476,7 +480,7 @@ def run(params: Params, xs: np.ndarray, h0: np.ndarray | None = None, *, activat
         hidden=H, input_size=D, output_size=O,
         U=params.U, W=params.W, b_h=params.b_h, b_ih=params.b_ih, b_hh=params.b_hh,
         V=params.V if has_out else None, b_y=params.b_y if has_out else None,
-        WU=WU, h0=h_init, steps=tuple(steps), loss=L, loss_rule=loss_rule,
+        WU=WU, h0=h_init, steps=tuple(steps), loss=L, loss_kind=loss_kind, loss_rule=loss_rule,
         grads=grads, dh0=dh0, grad_norm=gnorm, clip=clip_rec, decay=_decay(norms))
 
 

@@ -203,4 +203,5 @@ def test_target_loss_through_the_cli(run_cli, write_json):
                          write_json({"x": [2, 3], "target": [2.0]}, "x2.json"), "--json"))
     assert last["loss"] == pytest.approx(0.5 * (ys[1] - 2) ** 2, abs=1e-14)
     assert last["steps"][0]["target"] is None and last["steps"][0]["loss"] == 0.0
+    assert (every["loss_kind"], last["loss_kind"]) == ("mse_all", "mse_last")
     assert last["grads"]["V"][0] == pytest.approx([(ys[1] - 2) * h[0], (ys[1] - 2) * h[1]], abs=1e-14)

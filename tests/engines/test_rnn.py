@@ -343,6 +343,7 @@ def test_exploding_preset_grows_by_exactly_1_25():
         assert abs(s.ratio - 1.25) < 1e-12
     assert abs(tr.decay.first_over_last - 1.25 ** (len(tr.steps) - 1)) < 1e-9
     assert tr.decay.verdict == "exploding"
+    assert tr.loss_kind == "sum_h"
     assert tr.clip is not None and tr.clip.clipped and abs(tr.clip.norm_after - tr.clip.beta) < 1e-12
 
 
