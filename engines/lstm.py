@@ -406,6 +406,15 @@ class LSTMStep(Record):
     z_i: Array
     z_g: Array
     z_o: Array
+    m_f: Array        # [H] W_f·[h_{t-1}, x_t] (before bias and peephole); likewise m_i, m_g, m_o
+    m_i: Array
+    m_g: Array
+    m_o: Array
+    fc: Array         # [H] f_t * c_{t-1} (what the cell keeps)
+    ig: Array         # [H] i_t * g_t (what the cell writes)
+    pc_f: Array | None = None   # [H] peephole terms P_f * c_{t-1}, P_i * c_{t-1}, P_o * c_t
+    pc_i: Array | None = None
+    pc_o: Array | None = None
 
 
 @dataclass(frozen=True)
@@ -495,6 +504,7 @@ class LSTMTrace(Record):
     params: LSTMParams
     ys: Array | None = None           # [T, O] y_t = V outputs_t + b_y
     y: Array | None = None            # [O] = ys[-1]
+    Vh: Array | None = None           # [O] V outputs_T (y before the bias)
     target: Array | None = None
     bptt: LSTMBPTT | None = None
 
@@ -504,22 +514,28 @@ class LSTMTrace(Record):
 def cell_step(cell: LSTMCell, x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray) -> dict[str, np.ndarray]:
     """One LSTM step (peephole terms used when the cell has P_f/P_i/P_o)."""
     hx = np.concatenate([h_prev, x])                 # [H] + [D] -> [H + D]
-    z_f = cell.W_f @ hx + cell.b_f                   # [H, H + D] @ [H + D] -> [H]
-    z_i = cell.W_i @ hx + cell.b_i
-    z_g = cell.W_g @ hx + cell.b_g
-    z_o = cell.W_o @ hx + cell.b_o
+    m_f = cell.W_f @ hx                              # [H, H + D] @ [H + D] -> [H]
+    m_i = cell.W_i @ hx
+    m_g = cell.W_g @ hx
+    m_o = cell.W_o @ hx
+    z_f, z_i, z_g, z_o = m_f + cell.b_f, m_i + cell.b_i, m_g + cell.b_g, m_o + cell.b_o
+    peep = {}
     if cell.P_f is not None:
-        z_f = z_f + cell.P_f * c_prev
-        z_i = z_i + cell.P_i * c_prev
+        peep["pc_f"], peep["pc_i"] = cell.P_f * c_prev, cell.P_i * c_prev
+        z_f = z_f + peep["pc_f"]
+        z_i = z_i + peep["pc_i"]
     f, i, g = sigmoid(z_f), sigmoid(z_i), np.tanh(z_g)
-    c = f * c_prev + i * g
+    fc, ig = f * c_prev, i * g
+    c = fc + ig
     if cell.P_o is not None:
-        z_o = z_o + cell.P_o * c
+        peep["pc_o"] = cell.P_o * c
+        z_o = z_o + peep["pc_o"]
     o = sigmoid(z_o)
     tanh_c = np.tanh(c)
     h = o * tanh_c
     return dict(x=x, h_prev=h_prev, c_prev=c_prev, f=f, i=i, g=g, o=o, c=c, h=h, tanh_c=tanh_c,
-                hx=hx, z_f=z_f, z_i=z_i, z_g=z_g, z_o=z_o)
+                hx=hx, z_f=z_f, z_i=z_i, z_g=z_g, z_o=z_o, m_f=m_f, m_i=m_i, m_g=m_g, m_o=m_o,
+                fc=fc, ig=ig, **peep)
 
 
 def run_cell(cell: LSTMCell, xs: np.ndarray, h0: np.ndarray, c0: np.ndarray) -> LSTMRun:
@@ -570,10 +586,11 @@ def run(params: LSTMParams, xs: np.ndarray, h0: np.ndarray | None = None, c0: np
             outs.append(r.outputs)
         layer_in = np.concatenate(outs, axis=1)     # dirs x [T, H] -> [T, dirs*H]
     outputs = layer_in
-    ys = y = None
+    ys = y = Vh = None
     if params.V is not None:
-        ys = outputs @ params.V.T + params.b_y       # [T, W] @ [W, O] -> [T, O]
-        y = ys[-1]
+        Vhs = outputs @ params.V.T                   # [T, W] @ [W, O] -> [T, O]
+        ys = Vhs + params.b_y
+        y, Vh = ys[-1], Vhs[-1]
     trace_target = None
     if target is not None:
         trace_target = np.asarray(target, dtype=np.float64)
@@ -583,7 +600,7 @@ def run(params: LSTMParams, xs: np.ndarray, h0: np.ndarray | None = None, c0: np
         bidirectional=params.bidirectional, steps=runs[0].steps, h0=runs[0].h0, c0=runs[0].c0,
         runs=tuple(runs), xs=xs, outputs=outputs,
         h_n=np.stack([r.h_n for r in runs]), c_n=np.stack([r.c_n for r in runs]),  # [L*dirs, H]
-        params=params, ys=ys, y=y, target=trace_target, bptt=bptt)
+        params=params, ys=ys, y=y, Vh=Vh, target=trace_target, bptt=bptt)
 
 
 def _loss_grad(params: LSTMParams, outputs: np.ndarray, ys: np.ndarray | None, target: np.ndarray | None):
