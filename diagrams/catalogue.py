@@ -32,6 +32,7 @@ OPTIONS: dict[str, OptionSpec] = {
     "step": OptionSpec(int, "Which time step t (1-based) a cell diagram shows the values of (default: the last)."),
     "layout": OptionSpec(("many-to-many", "many-to-one", "one-to-many"), "RNN diagram layout: which outputs (and inputs) are drawn."),
     "rolled": OptionSpec(bool, "Also draw the rolled (folded) form beside the unfolded one."),
+    "query": OptionSpec(int, "attention-walkthrough: which query position i (1-based) to follow (default 1)."),
     "max_steps": OptionSpec(int, "Unfolded diagrams: draw at most this many steps, eliding the middle (default 8)."),
 }
 
@@ -55,6 +56,9 @@ for _spec in (
     DiagramSpec("rnn-unfolded", "Elman RNN unfolded over T steps (x_t, h_t, y_t; U, W, V on the edges); --layout "
                 "many-to-many|many-to-one|one-to-many, --rolled draws the rolled form beside it.",
                 "diagrams.rnn", ("layout", "rolled", "max_steps"), model="rnn", builder="build_unfolded"),
+    DiagramSpec("attention-walkthrough", "Scaled dot-product attention as a computation graph for one query: x -> q, k, v "
+                "-> q.k -> / sqrt(d_k) -> softmax -> alpha -> z = sum alpha v (thinking-machines: 112, 96 -> 14, 12 -> 0.88, 0.12).",
+                "diagrams.attention", ("query",), model="attention", builder="build_walkthrough"),
 ):
     add(_spec)
 

@@ -1,0 +1,160 @@
+"""Attention diagrams: ``attention-walkthrough`` (one query's computation graph) and
+``self-attention`` (token-to-token weights as a bipartite graph).
+
+Views only: raw scores (``dots``), the divisor (``scale``), scaled scores (``scores``), weights
+(``weights``) and outputs are fields of the attention trace; nothing is recomputed here.
+Token strings come from users: every one goes through ``_draw.token`` (escaped, cut).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import graphviz
+
+from engines.errors import InputError
+
+from . import _draw as D
+from ._draw import Style, esc, font, sym
+from .lstm import _title
+
+MODEL = "attention"
+
+
+def _tok(tokens: tuple[str, ...], j: int, fallback: str) -> str:
+    return D.token(tokens[j]) if j < len(tokens) and tokens[j] != "" else esc(fallback)
+
+
+def short_vec(v: Any, st: Style, n: int = 4) -> str:
+    """'[3, 5, 2, 1, … ] (64)' — the first ``n`` entries of a long vector and its length."""
+    items = list(v)
+    if len(items) <= n + 1:
+        return st.vec(items)
+    return esc("[" + ", ".join(_fmt(x, st) for x in items[:n]) + f", \u2026] ({len(items)})")
+
+
+def _fmt(x: float, st: Style) -> str:
+    from .style import fmt
+    return fmt(x, st.digits)
+
+
+def _box(rows: list[str], colour: str, st: Style, *, bold_first: bool = True) -> str:
+    body = "".join(f"<TR><TD>{r}</TD></TR>" for r in rows)
+    return f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{body}</TABLE>'
+
+
+def build_walkthrough(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digraph:
+    """x -> q, k, v -> q·k -> ÷ scale -> softmax -> α -> z = Σ α v, for one query (``--query i``)."""
+    st = style
+    tr = computed.trace
+    Tq, Tk = tr.weights.shape
+    i = int(opts.get("query") or 1)
+    if not 1 <= i <= Tq:
+        raise InputError(f"--query {i} is out of range: the trace has queries 1..{Tq}")
+    qi = i - 1
+    att, qcol, kcol, vcol = D.role("attention"), D.role("input"), D.role("forget"), D.role("output")
+    node = dict(shape="box", style="rounded,filled", fillcolor=st.bg, penwidth="2", margin="0.1,0.05")
+    scaled = tr.scale != 1.0
+    g = D.digraph("attention_walkthrough", st, rankdir="LR", nodesep="0.3", ranksep="0.5")
+    qname = _tok(tr.tokens, qi, f"query {i}")
+    head = (f"{esc('Scaled dot-product attention' if tr.score == 'scaled_dot' else tr.score.replace('_', ' ') + ' attention')}"
+            f" for query {i} \u201c{qname}\u201d")
+    src = esc(_title(computed, "").strip(" \u00b7"))
+    g.attr("graph", label=D.html_label(font(head, bold=True, size=16) + (f"<BR/>{font(src, color=st.muted, size=12)}" if src else "")),
+           labelloc="t", labeljust="c")
+
+    have_x = tr.x is not None
+    # the query
+    if have_x:
+        g.node(f"x_{i}", D.html_label(_box([font(f"{sym('x', i)}  \u201c{qname}\u201d", bold=True, size=14),
+                                            D.mono(st.vec(tr.x[qi]), size=11) if st.key else ""], st.fg, st)),
+               color=D.role("x"), **node)
+    qrows = [font(sym("q", i), bold=True, size=14)]
+    if st.all:
+        qrows.append(D.mono(short_vec(tr.q[qi], st), size=11))
+    g.node(f"q_{i}", D.html_label(_box(qrows, qcol, st)), color=qcol, **node)
+    if have_x:
+        g.edge(f"x_{i}", f"q_{i}", label=D.edge_label(sym("W", sup="q"), st, size=12), color=qcol)
+
+    g.node("softmax", D.html_label(font("softmax", bold=True, size=14) + "<BR/>"
+                                   + font(esc("over the keys j"), color=st.muted, size=11)),
+           shape="box", style="filled", fillcolor=st.panel, color=att, penwidth="2.5")
+    zrows = [font(sym("z", i) + " = " + " + ".join(
+        f"{D.mono(st.num(tr.weights[qi, j]), size=12) if st.key else sym('α', f'{i}{j + 1}')} {sym('v', j + 1)}"
+        for j in range(Tk) if not tr.mask[qi, j]) if Tk <= 4 else font(sym("z", i) + " = \u03a3" + sym("", "j") + " "
+        + sym("α", f"{i}j") + " " + sym("v", "j")), bold=True, size=14)]
+    if st.all:
+        zrows.append(D.mono(short_vec(tr.output[qi], st), size=11))
+    g.node(f"z_{i}", D.html_label(_box(zrows, st.fg, st)), color=st.fg, penwidth="2.5",
+           **{k: v for k, v in node.items() if k != "penwidth"})
+    g.node("sum", D.html_label(font("\u03a3", bold=True, size=18)), shape="circle", width="0.5", fixedsize="true",
+           style="filled", fillcolor=st.bg, color=vcol, penwidth="2.2")
+    g.edge("sum", f"z_{i}", color=st.fg, penwidth="2.2")
+
+    for j in range(Tk):
+        jj = j + 1
+        kname = _tok(tr.key_tokens, j, f"key {jj}")
+        masked = bool(tr.mask[qi, j])
+        if have_x and jj != i:
+            g.node(f"x_{jj}", D.html_label(_box([font(f"{sym('x', jj)}  \u201c{kname}\u201d", bold=True, size=14),
+                                                 D.mono(st.vec(tr.x[j]), size=11) if st.key else ""], st.fg, st)),
+                   color=D.role("x"), **node)
+        krows = [font(sym("k", jj), bold=True, size=14) + ("" if have_x else f"  \u201c{kname}\u201d")]
+        vrows = [font(sym("v", jj), bold=True, size=14)]
+        if st.all:
+            krows.append(D.mono(short_vec(tr.k[j], st), size=11))
+            vrows.append(D.mono(short_vec(tr.v[j], st), size=11))
+        g.node(f"k_{jj}", D.html_label(_box(krows, kcol, st)), color=kcol, **node)
+        g.node(f"v_{jj}", D.html_label(_box(vrows, vcol, st)), color=vcol, **node)
+        if have_x:
+            g.edge(f"x_{jj}", f"k_{jj}", label=D.edge_label(sym("W", sup="k"), st, size=12), color=kcol)
+            g.edge(f"x_{jj}", f"v_{jj}", label=D.edge_label(sym("W", sup="v"), st, size=12), color=vcol)
+        # raw score q_i . k_j
+        op = "\u00b7" if tr.score in ("dot", "scaled_dot") else "score"
+        drow = f"{sym('q', i)} {op} {sym('k', jj)}" if op == "\u00b7" else f"score({sym('q', i)}, {sym('k', jj)})"
+        if st.key:
+            drow += " = " + D.mono(st.num(tr.dots[qi, j]), size=13)
+        g.node(f"dot_{i}_{jj}", D.html_label(font(drow, size=13)), shape="box", style="filled", fillcolor=st.panel,
+               color=st.fg, penwidth="1.5")
+        g.edge(f"q_{i}", f"dot_{i}_{jj}", color=qcol)
+        g.edge(f"k_{jj}", f"dot_{i}_{jj}", color=kcol)
+        e_lab = sym("e", f"{i}{jj}")
+        if masked:
+            e_lab += " = " + D.mono(esc("\u2212\u221e"), size=13) + "<BR/>" + font(esc("masked"), color=st.muted, size=11)
+        elif st.key:
+            e_lab += " = " + D.mono(st.num(tr.scores[qi, j]), size=13)
+        g.node(f"e_{i}_{jj}", D.html_label(font(e_lab, size=13)), shape="box", style="filled", fillcolor=st.panel,
+               color=att, penwidth="1.5", **({"style": "filled,dashed"} if masked else {}))
+        if scaled:
+            div = "\u00f7 \u221a" + sym("d", "k")
+            if st.key:
+                div += " = " + st.num(tr.scale)
+            g.edge(f"dot_{i}_{jj}", f"e_{i}_{jj}", label=D.edge_label(div, st, size=12), color=st.edge)
+        else:
+            g.edge(f"dot_{i}_{jj}", f"e_{i}_{jj}", color=st.edge)
+        g.edge(f"e_{i}_{jj}", "softmax", color=att)
+        a = float(tr.weights[qi, j])
+        arow = font(sym("α", f"{i}{jj}"), bold=True, size=14)
+        if st.key:
+            arow += " = " + D.mono(st.num(a), size=13)
+        cells = f'<TR><TD>{arow}</TD></TR>'
+        if st.all:
+            cells += f'<TR><TD>{D.bar(a, att, st, width=60, height=8)}</TD></TR>'
+        g.node(f"alpha_{i}_{jj}", D.html_label(f'<TABLE BORDER="0" CELLSPACING="1" CELLPADDING="1">{cells}</TABLE>'),
+               color=att, **node)
+        width = f"{0.8 + 5.0 * a:.2f}"  # pen width from the weight (a drawing choice, not maths on the model)
+        g.edge("softmax", f"alpha_{i}_{jj}", color=att, penwidth=width)
+        g.edge(f"alpha_{i}_{jj}", "sum", color=att, penwidth=width, style="dashed" if masked else "solid")
+        g.edge(f"v_{jj}", "sum", color=vcol, penwidth="1.4", style="dashed" if masked else "solid")
+        with g.subgraph() as r:
+            r.attr(rank="same")
+            r.node(f"k_{jj}")
+            r.node(f"v_{jj}")
+            r.node(f"q_{i}")
+    # keep the per-key rows in key order, top to bottom (invisible flat edges j -> j+1)
+    for col in ("dot", "e", "alpha"):
+        with g.subgraph() as r:
+            r.attr(rank="same")
+            for j in range(1, Tk):
+                r.edge(f"{col}_{i}_{j}", f"{col}_{i}_{j + 1}", style="invis")
+    return g

@@ -1,0 +1,73 @@
+"""attention-walkthrough: the Thinking Machines numbers, golden DOT, hostile tokens end to end."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as hs
+
+from diagrams import api
+from engines.errors import InputError
+from engines.registry import Source
+
+from _diagram_helpers import SVG_NS, check_golden, metadata, parse_svg, svg_nodes, svg_texts
+
+
+def test_attention_walkthrough_golden():
+    g, _ = api.build("attention-walkthrough")
+    check_golden("attention-walkthrough", g.source)
+
+
+def test_thinking_machines_numbers(tmp_path):
+    p = tmp_path / "a.svg"
+    api.render("attention-walkthrough", output=str(p))
+    root = parse_svg(p)
+    text = " ".join(svg_texts(root))
+    for s in ("112", "96", "= 8", "14", "12", "0.881", "0.119", "Thinking", "Machines"):
+        assert s in text, s
+    p2 = tmp_path / "b.svg"
+    api.render("attention-walkthrough", output=str(p2), digits=2)
+    text2 = " ".join(svg_texts(parse_svg(p2)))
+    assert "0.88" in text2 and "0.12" in text2
+    assert {"q_1", "k_1", "k_2", "v_1", "v_2", "dot_1_1", "dot_1_2", "e_1_1", "e_1_2", "softmax",
+            "alpha_1_1", "alpha_1_2", "sum", "z_1", "x_1", "x_2"} == set(svg_nodes(root))
+    assert metadata(root)["preset"] == "thinking-machines"
+
+
+def test_query_out_of_range():
+    with pytest.raises(InputError, match="--query 3 is out of range"):
+        api.build("attention-walkthrough", options={"query": 3})
+
+
+def _qkv_file(tmp_path, tokens, key_tokens):
+    doc = {"model": "attention", "weights": {}, "inputs": {
+        "q": [[1.0, 0.0]], "k": [[1.0, 0.0], [0.0, 1.0]], "v": [[1.0, 2.0], [3.0, 4.0]],
+        "tokens": tokens, "key_tokens": key_tokens}}
+    p = tmp_path / "w.json"
+    p.write_text(json.dumps(doc))
+    return str(p)
+
+
+ALLOWED = {f"{{{SVG_NS}}}{t}" for t in ("svg", "g", "title", "text", "polygon", "path", "ellipse", "polyline", "metadata")}
+
+
+def _check(tmp_path, tokens, key_tokens):
+    out = tmp_path / "t.svg"
+    api.render("attention-walkthrough", source=Source(weights=_qkv_file(tmp_path, tokens, key_tokens)),
+               output=str(out))
+    root = parse_svg(out)
+    for el in root.iter():
+        if isinstance(el.tag, str) and not el.tag.startswith("{https://gatelab.dev/"):
+            assert el.tag in ALLOWED, el.tag
+    return " ".join(svg_texts(root))
+
+
+def test_hostile_tokens_end_to_end(tmp_path):
+    text = _check(tmp_path, ["<script>alert(1)</script>"], ['"]; x [label=', "\\N & <b>"])
+    assert "<script>alert(1)</script>" in text and '"]; x [label=' in text and "\\N & <b>" in text
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(hs.lists(hs.text(min_size=1, max_size=20), min_size=3, max_size=3))
+def test_token_escaping_property(tmp_path, toks):
+    _check(tmp_path, toks[:1], toks[1:])
