@@ -210,6 +210,32 @@ def scene(name: str, quality, fmt, output, out_dir, theme, tex, progress, **kw) 
     click.echo(path)
 
 
+PLOTS = {"gan-losses": ("gan", "GAN loss curves, mean D(x) / D(G(z)), JS divergence and gradient norms (matplotlib).")}
+
+
+@cli.command()
+@click.argument("name", type=click.Choice(list(PLOTS)))
+@source_options
+@_apply(_option_decorators({k: registry.OPTIONS[k] for m in {m for m, _ in PLOTS.values()} for k in registry.get(m).options}))
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False), default=None,
+              help="Output file (.svg/.png/.pdf). Default: OUT/plots/NAME.svg.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="media", show_default=True)
+def plot(name: str, output, out_dir, **kw) -> None:
+    """Plot NAME (training curves) with matplotlib from a real trace; SVG by default."""
+    import os
+    from diagrams import plot_gan
+    src = _source(kw)
+    result = registry.compute(PLOTS[name][0], src, _engine_options(kw))
+    if output is None:
+        output = os.path.join(out_dir, "plots", f"{name}.svg")
+        try:
+            os.makedirs(os.path.dirname(output), exist_ok=True)
+        except OSError as e:
+            raise click.UsageError(f"cannot create {os.path.dirname(output)!r}: {e.strerror}") from None
+    title = result.provenance.get("preset") or os.path.basename(str(result.provenance.get("weights", ""))) or ""
+    click.echo(plot_gan.save(plot_gan.figure(result.trace, title), output))
+
+
 @cli.command("all")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="media", show_default=True)
 @click.option("--scenes/--no-scenes", "with_scenes", default=False, show_default=True,

@@ -123,3 +123,42 @@ def test_weights_file_runs_moons(run_cli, write_json):
     assert r.exit_code == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["data"] == "two moons (noise 0.1)" and [s["step"] for s in d["runs"][0]["snapshots"]] == [0, 10, 20]
+
+
+# --------------------------------------------------------------------------- gatelab plot gan-losses
+
+def test_plot_gan_losses_svg_is_reproducible_and_holds_the_curves(run_cli, tmp_path):
+    from lxml import etree
+    out = tmp_path / "l.svg"
+    r = run_cli("plot", "gan-losses", "--preset", "gan-saturating", "-o", str(out), *FAST)
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.strip() == str(out)
+    root = etree.fromstring(out.read_bytes())
+    assert root.tag.endswith("svg")
+    # 2 runs x (4 loss lines + 4 D lines + 1 JS + 2 grad) + 2 reference lines, drawn as paths with ids
+    lines = root.xpath("//*[local-name()='g'][starts-with(@id, 'line2d_')]")
+    assert len(lines) >= 24
+    first = out.read_bytes()
+    assert run_cli("plot", "gan-losses", "--preset", "gan-saturating", "-o", str(out), *FAST).exit_code == 0
+    assert out.read_bytes() == first  # same trace -> byte-identical SVG
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".gatelab-")]  # no temp files left
+
+
+def test_plot_default_path_and_png(run_cli, tmp_path):
+    r = run_cli("plot", "gan-losses", "--out", str(tmp_path / "media"), *FAST)
+    assert r.exit_code == 0, r.stderr
+    assert (tmp_path / "media" / "plots" / "gan-losses.svg").is_file()
+    png = tmp_path / "l.png"
+    assert run_cli("plot", "gan-losses", "-o", str(png), *FAST).exit_code == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("args,msg", [
+    (("-o", "{tmp}/x.gif"), "has extension '.gif'; use .svg, .png or .pdf"),
+    (("-o", "{tmp}/missing/x.svg"), "does not exist"),
+    (("--loss", "hinge"), "Invalid value for '--loss'"),
+])
+def test_plot_bad_input_exit_2(run_cli, tmp_path, args, msg):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    r = run_cli("plot", "gan-losses", *args, *FAST)
+    assert r.exit_code == 2 and msg in r.stderr and r.stderr.count("\n") == 1
