@@ -321,6 +321,23 @@ def build_cell(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
 
     # the highway
     wire("c_prev", "mul_f", cell, "4.5", arrow=False)
+    def note(nid: str, text: str, value: Any, x: float, y: float, *, right_of_line: bool = False) -> None:
+        """A value annotation beside a wire (a pinned text node, so it never sits on the line).
+        With ``right_of_line`` the label's left edge starts just right of the vertical line at x."""
+        if not st.all or value is None:
+            return
+        vec = st.vec(value)
+        if right_of_line:  # estimated label width: ~0.85 in of prefix + ~0.095 in per mono character
+            x = x + 0.15 + (0.85 + 0.095 * len(vec)) / 2
+        g.node(nid, D.html_label(f"{font(text, size=11, color=st.muted)} {D.mono(vec, size=11)}"),
+               shape="plaintext", pos=pin(x, y))
+
+    note("val_fc", sym("f", t) + " \u2299 " + sym("c", tp) + " =", getattr(s, "fc", None),
+         (X["f"] + X["g"]) / 2, Y["top"] + 0.32)
+    note("val_ig", sym("i", t) + " \u2299 " + sym("g", t) + " =", getattr(s, "ig", None),
+         X["g"], (Y["top"] + Y["prod"]) / 2, right_of_line=True)
+    note("val_tanh_c", "tanh(" + sym("c", t) + ") =", getattr(s, "tanh_c", None),
+         X["tc"], (Y["prod"] + Y["layer"]) / 2, right_of_line=True)
     wire("mul_f", "add_c", cell, "4.5", arrow=False)
     wire("add_c", "j_c", cell, "4.5", arrow=False)
     wire("j_c", "c_t", cell, "4.5")
