@@ -53,7 +53,7 @@ OPTIONS: dict[str, OptionSpec] = {
     "bidirectional": OptionSpec(bool, "Also run the sequence backwards and concatenate both outputs."),
     "convention": OptionSpec(("textbook", "torch"), "GRU update-gate convention (textbook: h=(1-z)h_prev+z*h~; torch: h=(1-z)n+z*h_prev)."),
     "activation": OptionSpec(("tanh", "relu", "sigmoid", "step", "identity"), "Hidden activation of the Elman RNN."),
-    "output": OptionSpec(("none", "identity", "sigmoid", "softmax"), "Output layer y_t = g(V h_t + b_y) of the RNN."),
+    "output_layer": OptionSpec(("none", "identity", "sigmoid", "softmax"), "Output layer y_t = g(V h_t + b_y) of the RNN."),
     "clip": OptionSpec(float, "Clip the gradient by norm: if ||g|| > BETA, g <- BETA g/||g||."),
     "score": OptionSpec(("dot", "scaled_dot", "general", "additive"), "Attention score: q.k, q.k/sqrt(d_k), Luong q W_a k, Bahdanau v_a.tanh(q W_aq + k W_ak)."),
     "mask": OptionSpec(("none", "causal"), "Attention mask: causal hides later keys (query t sees keys <= t)."),
@@ -92,7 +92,7 @@ def register(spec: ModelSpec) -> None:
 
 for _spec in (
     ModelSpec("rnn", "Elman RNN h_t = f(U x_t + W h_{t-1} + b_h), y_t = g(V h_t + b_y), with BPTT and clipping.",
-              "engines.rnn", "engines.walkthrough.rnn", "exam-rnn", ("activation", "output", "clip")),
+              "engines.rnn", "engines.walkthrough.rnn", "exam-rnn", ("activation", "output_layer", "clip")),
     ModelSpec("lstm", "LSTM (colah notation): gates f, i, o, candidate g = C~, cell c, hidden h; BPTT.",
               "engines.lstm", "engines.walkthrough.lstm", "lstm-3step", ("variant", "layers", "bidirectional")),
     ModelSpec("gru", "GRU in the textbook or PyTorch convention: gates r, z, candidate n, hidden h.",

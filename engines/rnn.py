@@ -376,7 +376,7 @@ def run(params: Params, xs: np.ndarray, h0: np.ndarray | None = None, *, activat
     if output not in OUTPUTS:
         raise InputError(f"output {output!r} is unknown; expected one of: {', '.join(OUTPUTS)}")
     if output != "none" and params.V is None:
-        raise InputError(f"--output {output} needs an output layer: V of shape (O, {params.hidden}) and b_y (O,) in the weights")
+        raise InputError(f"--output-layer {output} needs an output layer: V of shape (O, {params.hidden}) and b_y (O,) in the weights")
     if clip is not None and not (np.isfinite(clip) and clip > 0):
         raise InputError(f"--clip must be a positive number beta, got {clip}")
     H, D = params.U.shape
@@ -530,11 +530,11 @@ def _inputs_seq(params: Params, inputs: Mapping[str, Any]) -> tuple[np.ndarray, 
 
 
 def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, activation: str | None = None,
-          output: str | None = None, clip: float | None = None) -> RNNTrace:
+          output_layer: str | None = None, clip: float | None = None) -> RNNTrace:
     """Validate weights/inputs (any layout) and run forward + BPTT."""
     params = params_from_weights(weights)
     x, h0 = _inputs_seq(params, inputs)
-    return run(params, x, h0, activation=activation or "tanh", output=output,
+    return run(params, x, h0, activation=activation or "tanh", output=output_layer,
                target=inputs.get("target"), clip=clip)
 
 
@@ -553,7 +553,7 @@ def reading(params: Params, T: int) -> str:
 
 
 def random(rng: np.random.Generator, *, hidden: int, input_size: int, steps: int,
-           output: str | None = None, **_options: Any) -> tuple[dict, dict]:
+           output_layer: str | None = None, **_options: Any) -> tuple[dict, dict]:
     """Seeded weights (scale 1/sqrt(fan_in)) and inputs (standard normal); one output unit (two for softmax)."""
     H, D, T = int(hidden), int(input_size), int(steps)
     weights: dict[str, Any] = {
@@ -561,8 +561,8 @@ def random(rng: np.random.Generator, *, hidden: int, input_size: int, steps: int
         "W": (rng.standard_normal((H, H)) / np.sqrt(H)).tolist(),
         "b_h": (0.1 * rng.standard_normal(H)).tolist(),
     }
-    if output != "none":
-        O = 2 if output == "softmax" else 1  # a softmax over one unit would always be 1
+    if output_layer != "none":
+        O = 2 if output_layer == "softmax" else 1  # a softmax over one unit would always be 1
         weights["V"] = (rng.standard_normal((O, H)) / np.sqrt(H)).tolist()
         weights["b_y"] = (0.1 * rng.standard_normal(O)).tolist()
     inputs = {"x": rng.standard_normal((T, D)).tolist()}

@@ -85,7 +85,7 @@ def test_seeded_random_weights(run_cli):
 
 
 def test_options_activation_output_clip(run_cli):
-    d = _json(run_cli("compute", "rnn", "--activation", "relu", "--output", "sigmoid", "--clip", "0.01", "--json"))
+    d = _json(run_cli("compute", "rnn", "--activation", "relu", "--output-layer", "sigmoid", "--clip", "0.01", "--json"))
     assert d["activation"] == "relu" and d["output"] == "sigmoid"
     assert d["steps"][0]["h"] == pytest.approx([2.0, 0.2])  # relu(a_1) = a_1 here
     assert 0 < d["steps"][0]["y"][0] < 1 and d["clip"]["clipped"] is True
@@ -151,7 +151,7 @@ def test_rnn_cli_errors(run_cli, tmp_path, write_json):
     _one_line_error(run_cli("compute", "rnn", "-p", "exam-rnn", "--seed", "1"), "conflict")
     _one_line_error(run_cli("explain", "rnn", "--framework", "torch"), "--framework", "rnn")
     _one_line_error(run_cli("compute", "rnn", "--clip", "-1"), "--clip must be a positive number")
-    _one_line_error(run_cli("compute", "rnn", "-p", "vanishing-rnn", "--output", "softmax"), "needs an output layer", "V")
+    _one_line_error(run_cli("compute", "rnn", "-p", "vanishing-rnn", "--output-layer", "softmax"), "needs an output layer", "V")
     _one_line_error(run_cli("compute", "rnn", "--hidden", "3"), "--seed")
     _one_line_error(run_cli("compute", "rnn", "--seed", "1", "--hidden", "0"), "--hidden must be a positive integer")
     _one_line_error(run_cli("compute", "rnn", "-p", "keras-lstm-summary"), "is for model 'model-summary'")

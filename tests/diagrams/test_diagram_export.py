@@ -114,8 +114,6 @@ def test_cli_writes_files(run_cli, tmp_path):
     assert r.stdout.split() == [str(tmp_path / "diagrams" / "lstm-unfolded.svg"), str(tmp_path / "diagrams" / "lstm-unfolded.png")]
 
 
-@pytest.mark.xfail(reason="render.py: the rnn engine option --output (registry.OPTIONS['output']) shadows "
-                          "`gatelab diagram -o/--output`; needs a fix in render.py or the registry", strict=False)
 def test_cli_dash_o(run_cli, tmp_path):
     r = run_cli("diagram", "lstm-unfolded", "-o", str(tmp_path / "a.png"))
     assert r.exit_code == 0 and (tmp_path / "a.png").exists()

@@ -208,7 +208,7 @@ def _refs():
 
 @pytest.mark.parametrize("case", _refs(), ids=lambda c: c["name"])
 def test_matches_pytorch_reference(case):
-    tr = rnn.build(case["weights"], case["inputs"], activation=case["activation"], output=case["output"],
+    tr = rnn.build(case["weights"], case["inputs"], activation=case["activation"], output_layer=case["output"],
                    clip=case["clip"])
     assert tr.layout == "PyTorch"
     np.testing.assert_allclose([s.h for s in tr.steps], case["h"], rtol=0, atol=1e-12)
@@ -416,7 +416,7 @@ def test_bad_inputs_name_the_tensor(weights, inputs, needle):
 
 def test_output_layer_option_needs_v():
     with pytest.raises(InputError, match="needs an output layer"):
-        rnn.build({"U": [[1.0]], "W": [[1.0]], "b_h": [0.0]}, {"x": [1.0]}, output="sigmoid")
+        rnn.build({"U": [[1.0]], "W": [[1.0]], "b_h": [0.0]}, {"x": [1.0]}, output_layer="sigmoid")
 
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
