@@ -123,7 +123,9 @@ def sym(base: str, sub: str | int | None = None, *, sup: str | None = None, size
 
 def font(text: str, *, color: str | None = None, size: int | None = None, bold: bool = False,
          italic: bool = False, face: str | None = None) -> str:
-    """Wrap already-escaped ``text`` in FONT/B/I tags."""
+    """Wrap already-escaped ``text`` in FONT/B/I tags (graphviz rejects an empty <FONT></FONT>)."""
+    if text == "":
+        return ""
     attrs = []
     if color:
         attrs.append(f'COLOR="{color}"')

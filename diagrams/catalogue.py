@@ -59,6 +59,15 @@ for _spec in (
     DiagramSpec("attention-walkthrough", "Scaled dot-product attention as a computation graph for one query: x -> q, k, v "
                 "-> q.k -> / sqrt(d_k) -> softmax -> alpha -> z = sum alpha v (thinking-machines: 112, 96 -> 14, 12 -> 0.88, 0.12).",
                 "diagrams.attention", ("query",), model="attention", builder="build_walkthrough"),
+    DiagramSpec("gan", "GAN architecture: z -> G -> fake, real -> D -> P(real), with the losses (minimax and "
+                "non-saturating, min_G max_D V) and the trained run's D(x), D(G(z)), L_D, L_G.",
+                "diagrams.gan", (), model="gan", builder="build_arch"),
+    DiagramSpec("gan-snapshot", "One GAN training step (--step t, default the last): batch means, mean D(x) and "
+                "D(G(z)), L_D, L_G and gradient norms, for each run of the trace.",
+                "diagrams.gan", ("step",), model="gan", builder="build_snapshot"),
+    DiagramSpec("model-summary", "Keras-style layer stack with per-layer parameter counts, formulas and the total "
+                "(3840 / 7320 / 31 / 11191); the bias convention (Keras or PyTorch) is named.",
+                "diagrams.summary", (), model="model-summary"),
 ):
     add(_spec)
 
