@@ -157,7 +157,9 @@ class GRUParams(Record):
             implied = "torch" if any(k.startswith("b_hn") for k in weights) else None
             H, D, cells = _from_ours(weights, n_layers, bidir, input_size)
         if implied is not None and convention is not None and convention != implied:
-            what = {"torch": "PyTorch GRU weights", "keras": "Keras GRU weights", "ours": "weights with b_hn"}[layout]
+            if layout == "ours":
+                raise InputError(f"b_hn is given but the {convention} convention has no b_hn; drop b_hn or use --convention torch")
+            what = {"torch": "PyTorch GRU weights", "keras": "Keras GRU weights"}[layout]
             raise InputError(f"--convention {convention} conflicts with the {what}, which use the {implied} convention")
         conv = convention or implied or "textbook"
         dirs = 2 if bidir else 1
@@ -356,8 +358,14 @@ class GRUStep(Record):
     a_r: Array          # [H] pre-activations
     a_z: Array
     a_n: Array
+    m_r: Array | None = None  # [H] W_r·[h_{t-1}, x_t] (before the bias); likewise m_z
+    m_z: Array | None = None
+    m_n: Array | None = None  # textbook: W_n·[r*h, x]; torch: W_in x (the input part)
+    keep: Array | None = None  # the share of h_{t-1} kept: (1-z)*h_prev (textbook) or z*h_prev (torch)
+    new: Array | None = None   # the share of the candidate: z*n (textbook) or (1-z)*n (torch)
     rh: Array | None = None   # textbook: r * h_{t-1}
     hn: Array | None = None   # torch: W_hn h_{t-1} + b_hn
+    r_hn: Array | None = None  # torch: r * hn
 
 
 @dataclass(frozen=True)
@@ -430,6 +438,7 @@ class GRUTrace(Record):
     params: GRUParams
     ys: Array | None = None
     y: Array | None = None
+    Vh: Array | None = None     # [O] V outputs_T (y before the bias)
     target: Array | None = None
     bptt: GRUBPTT | None = None
 
@@ -439,20 +448,26 @@ class GRUTrace(Record):
 def cell_step(cell: GRUCell, x: np.ndarray, h_prev: np.ndarray, convention: str) -> dict[str, np.ndarray]:
     H = cell.hidden
     hx = np.concatenate([h_prev, x])                        # [H] + [D] -> [H + D]
-    a_r = cell.W_r @ hx + cell.b_r                          # [H, H + D] @ [H + D] -> [H]
-    a_z = cell.W_z @ hx + cell.b_z
+    m_r = cell.W_r @ hx                                     # [H, H + D] @ [H + D] -> [H]
+    m_z = cell.W_z @ hx
+    a_r, a_z = m_r + cell.b_r, m_z + cell.b_z
     r, z = sigmoid(a_r), sigmoid(a_z)
     if convention == "textbook":
         rh = r * h_prev
-        a_n = cell.W_n @ np.concatenate([rh, x]) + cell.b_n  # [H, H + D] @ [r*h, x] -> [H]
+        m_n = cell.W_n @ np.concatenate([rh, x])            # [H, H + D] @ [r*h, x] -> [H]
+        a_n = m_n + cell.b_n
         n = np.tanh(a_n)
-        h = (1 - z) * h_prev + z * n
-        return dict(x=x, h_prev=h_prev, r=r, z=z, n=n, h=h, hx=hx, a_r=a_r, a_z=a_z, a_n=a_n, rh=rh, hn=None)
+        keep, new = (1 - z) * h_prev, z * n
+        return dict(x=x, h_prev=h_prev, r=r, z=z, n=n, h=keep + new, hx=hx, a_r=a_r, a_z=a_z, a_n=a_n,
+                    m_r=m_r, m_z=m_z, m_n=m_n, keep=keep, new=new, rh=rh)
     hn = cell.W_n[:, :H] @ h_prev + cell.b_hn               # [H, H] @ [H] -> [H]
-    a_n = cell.W_n[:, H:] @ x + cell.b_n + r * hn           # [H, D] @ [D] -> [H]
+    m_n = cell.W_n[:, H:] @ x                               # [H, D] @ [D] -> [H]
+    r_hn = r * hn
+    a_n = m_n + cell.b_n + r_hn
     n = np.tanh(a_n)
-    h = (1 - z) * n + z * h_prev
-    return dict(x=x, h_prev=h_prev, r=r, z=z, n=n, h=h, hx=hx, a_r=a_r, a_z=a_z, a_n=a_n, rh=None, hn=hn)
+    keep, new = z * h_prev, (1 - z) * n
+    return dict(x=x, h_prev=h_prev, r=r, z=z, n=n, h=new + keep, hx=hx, a_r=a_r, a_z=a_z, a_n=a_n,
+                m_r=m_r, m_z=m_z, m_n=m_n, keep=keep, new=new, hn=hn, r_hn=r_hn)
 
 
 def run_cell(cell: GRUCell, xs: np.ndarray, h0: np.ndarray, convention: str) -> GRURun:
@@ -497,15 +512,16 @@ def run(params: GRUParams, xs: np.ndarray, h0: Any = None, target: np.ndarray | 
             outs.append(r.outputs)
         layer_in = np.concatenate(outs, axis=1)             # dirs x [T, H] -> [T, dirs*H]
     outputs = layer_in
-    ys = y = None
+    ys = y = Vh = None
     if params.V is not None:
-        ys = outputs @ params.V.T + params.b_y               # [T, W] @ [W, O] -> [T, O]
-        y = ys[-1]
+        Vhs = outputs @ params.V.T                           # [T, W] @ [W, O] -> [T, O]
+        ys = Vhs + params.b_y
+        y, Vh = ys[-1], Vhs[-1]
     tgt = None if target is None else np.asarray(target, dtype=np.float64)
     bptt = _bptt(params, runs, outputs, ys, tgt)
     return GRUTrace(params.convention, H, params.input_size, params.num_layers, params.bidirectional,
                     runs[0].steps, runs[0].h0, tuple(runs), xs, outputs, np.stack([r.h_n for r in runs]),
-                    params, ys, y, tgt, bptt)
+                    params, ys, y, Vh, tgt, bptt)
 
 
 def _loss_grad(params, outputs, ys, target):

@@ -1,0 +1,327 @@
+"""GRU engine: hand-derived cases in both conventions, a literal Keras-formula reference,
+PyTorch references, finite differences for every gradient, dL/dh_t and dh_t/dh_{t-1},
+layouts, JSON round trip, determinism, immutability and bad input."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import FrozenInstanceError
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engines import gru, presets
+from engines.errors import InputError
+
+REFS = json.loads((Path(__file__).parent / "refs" / "torch_lstm_gru.json").read_text())
+GRU_CASES = [c for c in REFS["cases"] if c["kind"] == "gru"]
+EPS = 1e-6
+
+
+def test_hidden_one_by_hand_both_conventions():
+    """H = D = 1, h0 = 1, x1 = 0.
+    z = σ(ln 3) = 3/4, r = σ(0) = 1/2.
+    textbook: n = tanh(W_n^h (r h0) + W_n^x x1 + b_n) = tanh(2 ln2 * 1/2) = tanh(ln 2) = 3/5,
+              h1 = (1 - 3/4) * 1 + 3/4 * 3/5 = 1/4 + 9/20 = 0.7
+    torch:    n = tanh(W_in x1 + b_in + r (W_hn h0 + b_hn)) = tanh(1/2 * 2 ln 2) = 3/5 (scalar: same n),
+              h1 = (1 - 3/4) * 3/5 + 3/4 * 1 = 0.15 + 0.75 = 0.9"""
+    ln2, ln3 = math.log(2), math.log(3)
+    w = {"W_z": [[0.0, 0.0]], "b_z": [ln3], "W_r": [[0.0, 0.0]], "b_r": [0.0],
+         "W_n": [[2 * ln2, 0.0]], "b_n": [0.0]}
+    inputs = {"x": [[0.0]], "h0": [1.0]}
+    tb = gru.build(w, inputs, convention="textbook").steps[0]
+    th = gru.build(w, inputs, convention="torch").steps[0]
+    for s in (tb, th):
+        assert s.z[0] == pytest.approx(0.75, abs=1e-15) and s.r[0] == pytest.approx(0.5, abs=1e-15)
+        assert s.n[0] == pytest.approx(0.6, abs=1e-15)
+    assert tb.h[0] == pytest.approx(0.7, abs=1e-15)
+    assert th.h[0] == pytest.approx(0.9, abs=1e-15)
+    assert tb.rh[0] == pytest.approx(0.5, abs=1e-15)
+    # loss sum(h_1): dL/dh_0 textbook = (1 - z) + (n - h0) σ'(a_z) W_z^h + z (1 - n^2) W_n^h r  (W_z^h = W_r^h = 0)
+    g0 = gru.build(w, inputs, convention="textbook").bptt.runs[0].dh0[0]
+    assert g0 == pytest.approx(0.25 + 0.75 * (1 - 0.36) * 2 * ln2 * 0.5, abs=1e-15)
+
+
+def test_two_steps_textbook_by_hand():
+    """The reset gate changes the candidate: H = D = 1, W_r^x = 1 so r_t = σ(x_t)."""
+    w = {"W_z": [[0.0, 0.0]], "b_z": [0.0], "W_r": [[0.0, 1.0]], "b_r": [0.0],
+         "W_n": [[1.0, 1.0]], "b_n": [0.0], "V": [[3.0]], "b_y": [0.5]}
+    x1, x2 = 0.3, -0.7
+    tr = gru.build(w, {"x": [[x1], [x2]]})
+    sig = lambda a: 1 / (1 + math.exp(-a))  # noqa: E731
+    h1 = 0.5 * 0 + 0.5 * math.tanh(sig(x1) * 0 + x1)
+    h2 = 0.5 * h1 + 0.5 * math.tanh(sig(x2) * h1 + x2)
+    assert tr.steps[0].h[0] == pytest.approx(h1, abs=1e-15)
+    assert tr.steps[1].h[0] == pytest.approx(h2, abs=1e-15)
+    assert tr.y[0] == pytest.approx(3 * h2 + 0.5, abs=1e-15)
+
+
+def test_preset_gru_3step():
+    doc = presets.load("gru-3step")
+    tr = gru.build(doc.weights, doc.inputs, **doc.options)
+    assert tr.convention == "textbook" and len(tr.steps) == 3 and tr.y is not None
+    z = np.array([s.z for s in tr.steps])
+    assert z[:, 0].max() < 0.25 and z[:, 1].min() > 0.4  # unit 1 keeps its state, unit 2 updates
+    d = json.loads(tr.to_json())
+    assert d["convention"] == "textbook" and set(d["steps"][0]) >= {"t", "x", "r", "z", "n", "h"}
+
+
+@pytest.mark.parametrize("convention", ["textbook", "torch"])
+def test_invariants(convention):
+    w, x = gru.random(np.random.default_rng(0), hidden=3, input_size=2, steps=5, convention=convention)
+    tr = gru.build(w, x)
+    assert tr.convention == convention
+    for s in tr.steps:
+        assert np.all((s.r > 0) & (s.r < 1)) and np.all((s.z > 0) & (s.z < 1)) and np.all(np.abs(s.n) < 1)
+        assert np.all(np.abs(s.h) < 1)
+        if convention == "textbook":
+            np.testing.assert_allclose(s.h, (1 - s.z) * s.h_prev + s.z * s.n, atol=1e-15)
+        else:
+            np.testing.assert_allclose(s.h, (1 - s.z) * s.n + s.z * s.h_prev, atol=1e-15)
+    for g, s in zip(tr.bptt.steps, tr.steps):
+        np.testing.assert_array_equal(g.J_direct, np.diag(1 - s.z if convention == "textbook" else s.z))
+        np.testing.assert_allclose(g.J, g.J_direct + g.J_rest, atol=1e-15)
+
+
+# --------------------------------------------------------------------------- Keras formula, literally
+
+def _keras_gru(kernel, rec, bias, xs, h0, reset_after):
+    """Keras GRUCell.call, transcribed (implementation 2): columns z, r, h; h = z*h_tm1 + (1-z)*hh."""
+    U = kernel.shape[1] // 3
+    h = h0
+    hs = []
+    for x in xs:
+        if reset_after:
+            input_bias, recurrent_bias = bias[0], bias[1]
+        else:
+            input_bias, recurrent_bias = bias, None
+        matrix_x = x @ kernel + input_bias
+        x_z, x_r, x_h = matrix_x[:U], matrix_x[U:2 * U], matrix_x[2 * U:]
+        if reset_after:
+            matrix_inner = h @ rec + recurrent_bias
+        else:
+            matrix_inner = h @ rec[:, :2 * U]
+        z = 1 / (1 + np.exp(-(x_z + matrix_inner[:U])))
+        r = 1 / (1 + np.exp(-(x_r + matrix_inner[U:2 * U])))
+        if reset_after:
+            recurrent_h = r * matrix_inner[2 * U:]
+        else:
+            recurrent_h = (r * h) @ rec[:, 2 * U:]
+        hh = np.tanh(x_h + recurrent_h)
+        h = z * h + (1 - z) * hh
+        hs.append(h)
+    return np.array(hs)
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_keras_weights_match_the_keras_formula(reset_after):
+    rng = np.random.default_rng(21)
+    H, D, T = 3, 2, 4
+    kernel = rng.uniform(-1, 1, (D, 3 * H))
+    rec = rng.uniform(-1, 1, (H, 3 * H))
+    bias = rng.uniform(-1, 1, (2, 3 * H)) if reset_after else rng.uniform(-1, 1, 3 * H)
+    xs = rng.standard_normal((T, D))
+    h0 = rng.uniform(-0.5, 0.5, H)
+    ref = _keras_gru(kernel, rec, bias, xs, h0, reset_after)
+    tr = gru.build({"gru/gru_cell/kernel:0": kernel.tolist(), "gru/gru_cell/recurrent_kernel:0": rec.tolist(),
+                    "gru/gru_cell/bias:0": bias.tolist()}, {"x": xs.tolist(), "h0": h0.tolist()})
+    assert tr.params.layout == "keras"
+    assert tr.convention == ("torch" if reset_after else "textbook")
+    np.testing.assert_allclose(tr.outputs, ref, rtol=0, atol=1e-14)
+    if not reset_after:  # textbook z is 1 - Keras's z
+        z_keras = 1 / (1 + np.exp(-(xs[0] @ kernel[:, :H] + bias[:H] + h0 @ rec[:, :H])))
+        np.testing.assert_allclose(tr.steps[0].z, 1 - z_keras, atol=1e-15)
+
+
+# --------------------------------------------------------------------------- PyTorch references
+
+def _torch_grads(tr) -> dict[str, np.ndarray]:
+    out = {}
+    H = tr.hidden
+    for idx, rg in enumerate(tr.bptt.runs):
+        k, rev = divmod(idx, 2 if tr.bidirectional else 1)
+        sfx = f"_l{k}" + ("_reverse" if rev else "")
+        dW = [rg.dW_r, rg.dW_z, rg.dW_n]
+        out["weight_ih" + sfx] = np.vstack([d[:, H:] for d in dW])
+        out["weight_hh" + sfx] = np.vstack([d[:, :H] for d in dW])
+        out["bias_ih" + sfx] = np.concatenate([rg.db_r, rg.db_z, rg.db_n])
+        out["bias_hh" + sfx] = np.concatenate([rg.db_r, rg.db_z, rg.db_hn])
+    if tr.bptt.dV is not None:
+        out["V"], out["b_y"] = tr.bptt.dV, tr.bptt.db_y
+    return out
+
+
+@pytest.mark.parametrize("case", GRU_CASES, ids=lambda c: c["name"])
+def test_matches_pytorch(case):
+    inputs = {"x": case["x"], "h0": case["h0"]}
+    if "target" in case:
+        inputs["target"] = case["target"]
+    tr = gru.build(case["weights"], inputs)
+    assert tr.convention == "torch" and tr.params.layout == "torch"
+    np.testing.assert_allclose(tr.outputs, case["output"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(tr.h_n, case["h_n"], rtol=0, atol=1e-12)
+    assert tr.bptt.loss == pytest.approx(case["loss"], abs=1e-12)
+    ours = _torch_grads(tr)
+    assert set(ours) == set(case["grads"])
+    for name, g in case["grads"].items():
+        np.testing.assert_allclose(ours[name], g, rtol=0, atol=1e-12, err_msg=name)
+    if "dh" in case:
+        np.testing.assert_allclose([g.dh for g in tr.bptt.steps], case["dh"], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(tr.bptt.runs[0].dh0, case["dh0"], rtol=0, atol=1e-12)
+
+
+def test_torch_weights_refuse_the_textbook_convention():
+    case = GRU_CASES[0]
+    with pytest.raises(InputError, match="--convention textbook conflicts with the PyTorch GRU weights"):
+        gru.build(case["weights"], {"x": case["x"]}, convention="textbook")
+
+
+# --------------------------------------------------------------------------- finite differences
+
+def _setup(convention, layers, bidir, target, seed=5):
+    rng = np.random.default_rng(seed)
+    w, inputs = gru.random(rng, hidden=2, input_size=2, steps=3, convention=convention, layers=layers,
+                           bidirectional=bidir, output=2)
+    n = layers * (2 if bidir else 1)
+    inputs["h0"] = rng.uniform(-0.5, 0.5, size=(n, 2) if n > 1 else 2).tolist()
+    if target == "last":
+        inputs["target"] = rng.standard_normal(2).tolist()
+    elif target == "all":
+        inputs["target"] = rng.standard_normal((3, 2)).tolist()
+    elif target == "nov":
+        w.pop("V"), w.pop("b_y")
+    return w, inputs, {"convention": convention, "layers": layers, "bidirectional": bidir}
+
+
+def _analytic(tr, name):
+    if name in ("V", "b_y"):
+        return getattr(tr.bptt, "d" + name)
+    parts = name.split("_")
+    base, gate, sfx = parts[0], parts[1], parts[2:]
+    layer = int(sfx[0][1:]) if sfx and sfx[0].startswith("l") else 0
+    run = tr.bptt.runs[layer * (2 if tr.bidirectional else 1) + int("reverse" in sfx)]
+    return getattr(run, f"d{base}_{gate}")
+
+
+SETUPS = [("textbook", 1, False, None), ("textbook", 1, False, "all"), ("textbook", 1, False, "nov"),
+          ("torch", 1, False, None), ("torch", 1, False, "last"), ("textbook", 2, True, "all"), ("torch", 2, True, None)]
+
+
+@pytest.mark.parametrize("setup", SETUPS, ids=lambda s: "-".join(map(str, s)))
+def test_every_weight_gradient_matches_finite_differences(setup):
+    w, inputs, options = _setup(*setup)
+    tr = gru.build(w, inputs, **options)
+    for name, value in w.items():
+        base = np.array(value, dtype=np.float64)
+        fd = np.zeros_like(base)
+        for idx in np.ndindex(base.shape):
+            hi, lo = base.copy(), base.copy()
+            hi[idx] += EPS
+            lo[idx] -= EPS
+            fd[idx] = (gru.build({**w, name: hi.tolist()}, inputs, **options).bptt.loss
+                       - gru.build({**w, name: lo.tolist()}, inputs, **options).bptt.loss) / (2 * EPS)
+        np.testing.assert_allclose(_analytic(tr, name), fd, rtol=1e-6, atol=1e-8, err_msg=name)
+    for key, analytic in (("x", tr.bptt.dx), ("h0", np.array([r.dh0 for r in tr.bptt.runs]).reshape(np.shape(inputs["h0"])))):
+        base = np.array(inputs[key], dtype=np.float64)
+        fd = np.zeros_like(base)
+        for idx in np.ndindex(base.shape):
+            hi, lo = base.copy(), base.copy()
+            hi[idx] += EPS
+            lo[idx] -= EPS
+            fd[idx] = (gru.build(w, {**inputs, key: hi.tolist()}, **options).bptt.loss
+                       - gru.build(w, {**inputs, key: lo.tolist()}, **options).bptt.loss) / (2 * EPS)
+        np.testing.assert_allclose(analytic, fd, rtol=1e-6, atol=1e-8, err_msg=key)
+
+
+def _loss_with_nudge(tr, t, delta):
+    """Re-run the single-layer cell with h_t nudged; apply the loss convention independently."""
+    p = tr.params
+    h = tr.h0
+    hs = []
+    for s in tr.steps:
+        h = gru.cell_step(p.cells[0], s.x, h, p.convention)["h"]
+        if s.t == t:
+            h = h + delta
+        hs.append(h)
+    hs = np.array(hs)
+    pred = hs @ p.V.T + p.b_y if p.V is not None else hs
+    if tr.target is not None:
+        e = pred[-1] - tr.target if tr.target.ndim == 1 else pred - tr.target
+        return 0.5 * float(np.sum(e * e))
+    return float(np.sum(pred[-1]))
+
+
+@pytest.mark.parametrize("setup", SETUPS[:5], ids=lambda s: "-".join(map(str, s)))
+def test_per_step_dh_and_jacobian_match_finite_differences(setup):
+    w, inputs, options = _setup(*setup)
+    tr = gru.build(w, inputs, **options)
+    cell = tr.params.cells[0]
+    for g, s in zip(tr.bptt.steps, tr.steps):
+        fd = np.zeros(2)
+        J = np.zeros((2, 2))
+        for j in range(2):
+            e = np.zeros(2)
+            e[j] = EPS
+            fd[j] = (_loss_with_nudge(tr, g.t, e) - _loss_with_nudge(tr, g.t, -e)) / (2 * EPS)
+            J[:, j] = (gru.cell_step(cell, s.x, s.h_prev + e, tr.convention)["h"]
+                       - gru.cell_step(cell, s.x, s.h_prev - e, tr.convention)["h"]) / (2 * EPS)
+        np.testing.assert_allclose(g.dh, fd, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(g.J, J, rtol=1e-7, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- layouts, JSON, purity
+
+def _comparable(tr):
+    d = tr.to_dict()
+    d["params"].pop("layout")
+    return d
+
+
+@pytest.mark.parametrize("layers,bidir", [(1, False), (2, True)])
+def test_torch_convention_same_trace_in_ours_torch_keras(layers, bidir):
+    w, inputs = gru.random(np.random.default_rng(8), hidden=3, input_size=2, steps=4, convention="torch",
+                           layers=layers, bidirectional=bidir)
+    ours = gru.build(w, inputs)
+    extra = {"V": w["V"], "b_y": w["b_y"]}
+    t = gru.build({**{k: v.tolist() for k, v in gru.to_torch(ours.params).items()}, **extra}, inputs)
+    k = gru.build({**{k: v.tolist() for k, v in gru.to_keras(ours.params).items()}, **extra}, inputs)
+    assert (t.params.layout, k.params.layout) == ("torch", "keras")
+    assert _comparable(ours) == _comparable(t) == _comparable(k)
+
+
+def test_textbook_convention_same_trace_in_keras_reset_before():
+    w, inputs = gru.random(np.random.default_rng(9), hidden=2, input_size=3, steps=3)
+    ours = gru.build(w, inputs)
+    k = gru.build({**{n: v.tolist() for n, v in gru.to_keras(ours.params).items()}, "V": w["V"], "b_y": w["b_y"]}, inputs)
+    assert k.convention == "textbook" and np.shape(gru.to_keras(ours.params)["bias"]) == (6,)
+    assert _comparable(ours) == _comparable(k)
+
+
+def test_json_round_trip_determinism_immutability():
+    w, inputs = gru.random(np.random.default_rng(2), hidden=2, input_size=1, steps=3, convention="torch",
+                           bidirectional=True)
+    tr = gru.build(w, inputs)
+    back = gru.GRUTrace.from_dict(json.loads(tr.to_json()))
+    assert back.digest() == tr.digest() and back.to_dict() == tr.to_dict()
+    assert gru.build(*gru.random(np.random.default_rng(2), hidden=2, input_size=1, steps=3, convention="torch",
+                                 bidirectional=True)).digest() == tr.digest()
+    with pytest.raises(ValueError):
+        tr.steps[0].z[0] = 0.5
+    with pytest.raises(FrozenInstanceError):
+        tr.convention = "textbook"  # type: ignore[misc]
+
+
+def test_bad_inputs_engine_messages():
+    doc = presets.load("gru-3step")
+    w, inp = doc.weights, doc.inputs
+    with pytest.raises(InputError, match=r"^W_z has shape \(2, 4\), expected \(2, 3\) = \(hidden, hidden \+ input\)$"):
+        gru.build({**w, "W_z": [[0.1] * 4] * 2}, inp)
+    with pytest.raises(InputError, match="convention is 'fancy'"):
+        gru.build(w, inp, convention="fancy")
+    with pytest.raises(InputError, match="b_hn is given but the textbook convention has no b_hn"):
+        gru.build({**w, "b_hn": [1.0, 0.0]}, inp, convention="textbook")
+    with pytest.raises(InputError, match="x is empty"):
+        gru.build(w, {"x": []})
+    with pytest.raises(InputError, match="x contains inf"):
+        gru.build(w, {"x": [[1.0], [float("inf")], [0.0]]})
