@@ -1,4 +1,10 @@
-"""The scene catalogue: names, one-line summaries and CLI options (no manim import)."""
+"""The scene catalogue: names, one-line summaries and CLI options (no manim import).
+
+Each scene names the model whose trace it draws (``model``, a key of
+``engines.registry.MODELS``); ``gatelab scene NAME`` computes that model's trace from
+``--preset/--weights/--seed`` (default: the model's default preset, or ``preset``
+below when the scene wants another one) and hands it to the scene class.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,8 +19,28 @@ class SceneSpec:
     module: str                 # e.g. "scenes.lstm"
     scene_class: str            # e.g. "LSTMGatesScene"
     options: tuple[str, ...] = ()
+    model: str = ""             # engines.registry model whose trace the scene draws
+    preset: str | None = None   # default preset when it is not the model's default
 
 
-OPTIONS: dict[str, OptionSpec] = {}
+# Scene options (CLI flags of `gatelab scene`). Names must not clash with engine options
+# (engines.registry.OPTIONS) nor with the scene command's own flags.
+OPTIONS: dict[str, OptionSpec] = {
+    "pace": OptionSpec(float, "Scene pacing: multiply every pause by this factor (1 = lecture pace, 0.5 = brisk)."),
+}
 
 SCENES: dict[str, SceneSpec] = {}
+
+
+def register(spec: SceneSpec) -> None:
+    for o in spec.options:
+        if o not in OPTIONS:
+            raise KeyError(f"scene {spec.name!r} names unknown option {o!r}")
+    SCENES[spec.name] = spec
+
+
+for _spec in (
+    SceneSpec("lstm-gates", "LSTM cell over x1..x3: gates fill to their values, the highway updates, h_t and y out.",
+              "scenes.lstm", "LSTMGatesScene", ("pace",), model="lstm", preset="lstm-3step"),
+):
+    register(_spec)

@@ -1,0 +1,195 @@
+"""Render a catalogue scene to a file: ``render(name, *, source, options, ...) -> path``.
+
+Order of work, so that bad input costs nothing:
+
+1. check the name, the options and the output path (no manim import yet);
+2. compute the trace with :func:`engines.registry.compute` (engine errors surface here);
+3. import manim and the scene module, build a subclass of the scene class carrying
+   the computed trace, the scene options, the theme and the equation backend;
+4. render it under :func:`manim.tempconfig` into a fresh temporary media directory
+   (manim's text/tex caches race when two processes share one), then move the
+   finished file into place with :func:`os.replace` (no partial output file ever).
+
+manim's global config is never changed outside the ``tempconfig`` block.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from engines import registry
+from engines.errors import InputError, OutputError, ToolMissing
+
+from . import catalogue
+
+QUALITIES = {"l": "low_quality", "m": "medium_quality", "h": "high_quality", "k": "fourk_quality"}
+FORMATS = ("mp4", "gif", "webm", "png")
+
+
+def split_options(name: str, options: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split CLI options into (engine options, scene options), rejecting ones the scene does not take."""
+    spec = get(name)
+    engine: dict[str, Any] = {}
+    scene: dict[str, Any] = {}
+    for k, v in (options or {}).items():
+        if v is None:
+            continue
+        if k in spec.options:
+            scene[k] = v
+        elif k in registry.OPTIONS:
+            engine[k] = v
+        else:
+            accepted = ", ".join("--" + o.replace("_", "-") for o in spec.options) or "none"
+            raise InputError(f"option --{k.replace('_', '-')} does not apply to scene {name!r} "
+                             f"(its own options: {accepted})")
+    return engine, scene
+
+
+def default_source(source: registry.Source, preset: str | None) -> registry.Source:
+    """``source`` unchanged when it names weights, a preset or a seed, else the scene's default preset."""
+    if preset is None or any(v is not None for v in (source.preset, source.weights, source.seed)):
+        return source
+    return replace(source, preset=preset)
+
+
+def get(name: str) -> catalogue.SceneSpec:
+    if name not in catalogue.SCENES:
+        raise InputError(f"unknown scene {name!r}; expected one of: {', '.join(catalogue.SCENES)}")
+    return catalogue.SCENES[name]
+
+
+def check_tex(tex: bool) -> None:
+    """``--tex`` needs ``latex`` and ``dvisvgm`` on PATH (manim's MathTex pipeline)."""
+    if not tex:
+        return
+    missing = [p for p in ("latex", "dvisvgm") if shutil.which(p) is None]
+    if missing:
+        raise ToolMissing(f"--tex needs LaTeX, but {' and '.join(missing)} is not on PATH; install TeX Live "
+                          f"(latex, dvisvgm) or drop --tex to typeset equations with matplotlib mathtext")
+
+
+def _target(name: str, fmt: str, output: str | None, out_dir: str | None) -> tuple[Path, str]:
+    """The final path and the format (``-o`` with a known extension picks the format when --format is default)."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}; expected one of: {', '.join(FORMATS)}")
+    if output is not None:
+        path = Path(output)
+        ext = path.suffix.lower().lstrip(".")
+        if ext not in FORMATS:
+            raise OutputError(f"output {output!r} must end in .mp4, .gif, .webm or .png")
+        if fmt != "mp4" and ext != fmt:
+            raise OutputError(f"output {output!r} does not match --format {fmt}")
+        fmt = ext
+        parent = path.parent if str(path.parent) else Path(".")
+        if not parent.is_dir():
+            raise OutputError(f"directory {str(parent)!r} of output {output!r} does not exist")
+        if path.is_dir():
+            raise OutputError(f"output {output!r} is a directory")
+    else:
+        base = Path(out_dir or "media")
+        if base.exists() and not base.is_dir():
+            raise OutputError(f"--out {str(base)!r} is a file, expected a directory")
+        parent = base / "videos"
+        path = parent / f"{name}.{fmt}"
+    probe = parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK):
+        raise OutputError(f"directory {str(probe)!r} is not writable")
+    return path, fmt
+
+
+def _make_parent(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"cannot create {str(path.parent)!r}: {e.strerror}") from None
+
+
+def scene_class(name: str, *, source: registry.Source = registry.Source(), options: dict[str, Any] | None = None,
+                theme: str = "dark", tex: bool = False, computed: registry.Computed | None = None):
+    """The scene class of ``name`` bound to a computed trace, its options, theme and equation backend.
+
+    Imports manim (through the scene module). ``computed`` skips the engine run when given.
+    """
+    import importlib
+
+    spec = get(name)
+    engine_opts, scene_opts = split_options(name, options)
+    if theme not in ("light", "dark"):
+        raise InputError(f"unknown theme {theme!r}; expected light or dark")
+    check_tex(tex)
+    if computed is None:
+        computed = registry.compute(spec.model, default_source(source, spec.preset), engine_opts)
+    module = importlib.import_module(spec.module)
+    base = getattr(module, spec.scene_class)
+    attrs = {"computed": computed, "model": spec.model, "preset": spec.preset, "source": source, "engine_options": engine_opts,
+             "scene_options": scene_opts, "theme_name": theme, "use_tex": tex, "__module__": base.__module__}
+    return type(spec.scene_class, (base,), attrs)
+
+
+def render(name: str, *, source: registry.Source = registry.Source(), options: dict[str, Any] | None = None,
+           quality: str = "l", fmt: str = "mp4", output: str | None = None, out_dir: str | None = "media",
+           theme: str = "dark", tex: bool = False, progress: bool = True) -> str:
+    """Render scene ``name`` and return the path of the file written."""
+    spec = get(name)
+    if quality not in QUALITIES:
+        raise InputError(f"unknown quality {quality!r}; expected one of: {', '.join(QUALITIES)}")
+    engine_opts, _ = split_options(name, options)
+    check_tex(tex)
+    final, fmt = _target(name, fmt, output, out_dir)
+    computed = registry.compute(spec.model, default_source(source, spec.preset), engine_opts)  # engine errors before importing manim
+    cls = scene_class(name, source=source, options=options, theme=theme, tex=tex, computed=computed)
+
+    from manim import tempconfig
+    from diagrams.style import theme as get_theme
+
+    _make_parent(final)
+    try:
+        media = tempfile.mkdtemp(prefix=".gatelab-render-", dir=final.parent)
+    except OSError as e:
+        raise OutputError(f"cannot write in {str(final.parent)!r}: {e.strerror}") from None
+    try:
+        cfg = {
+            "quality": QUALITIES[quality],
+            "format": fmt,
+            "media_dir": media,
+            "output_file": name,
+            "progress_bar": "display" if progress else "none",
+            "verbosity": "WARNING",
+            "background_color": get_theme(theme).background,
+            "disable_caching": True,
+            "preview": False,
+        }
+        with tempconfig(cfg):
+            scene = cls(skip_animations=(fmt == "png"))   # png: only the last frame is drawn
+            scene.render()
+        produced = sorted(p for p in Path(media).rglob(f"*.{fmt}") if "partial_movie_files" not in p.parts)
+        if not produced:
+            raise OutputError(f"manim wrote no .{fmt} file for scene {name!r}")
+        os.replace(produced[0], final)
+    finally:
+        shutil.rmtree(media, ignore_errors=True)
+    return str(final)
+
+
+def run(name: str, *, source: registry.Source = registry.Source(), options: dict[str, Any] | None = None,
+        theme: str = "dark", tex: bool = False, media_dir: str, last_frame: bool = False):
+    """Run a scene's construct() cheaply (tests, tooling): dry run, or the last frame as PNG at 480p.
+
+    Returns the scene object (its mobjects are inspectable after construct).
+    """
+    from manim import tempconfig
+
+    cls = scene_class(name, source=source, options=options, theme=theme, tex=tex)
+    cfg = {"quality": "low_quality", "media_dir": media_dir, "output_file": name, "progress_bar": "none",
+           "verbosity": "WARNING", "disable_caching": True, "preview": False,
+           "format": "png" if last_frame else "mp4", "dry_run": not last_frame}
+    with tempconfig(cfg):
+        scene = cls(skip_animations=True)
+        scene.render()
+    return scene

@@ -1,0 +1,130 @@
+"""TraceScene: a Manim scene that draws one engine trace.
+
+The trace is loaded in :meth:`TraceScene.setup` (Manim advises against overriding
+``__init__``). Class attributes say where it comes from; by default the scene's own
+preset, so the plain Manim CLI works::
+
+    manim -ql scenes/lstm.py LSTMGatesScene
+
+``gatelab scene lstm-gates --preset ...`` builds a subclass carrying an already computed
+trace (see :func:`scenes.api.scene_class`). Scenes never touch manim's global config:
+the theme's background is set on this scene's camera only.
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Scene, Text, VGroup
+from manim.utils.color import ManimColor
+
+from diagrams import style
+from engines import registry
+
+from .api import default_source
+from .mobjects import Equation, flat_text, fmt, label_text
+
+
+class TraceScene(Scene):
+    """Base of every GateLab scene. Subclasses set ``model`` (and ``preset`` if not the model's default)."""
+
+    model: ClassVar[str] = ""
+    preset: ClassVar[str | None] = None
+    source: ClassVar[registry.Source] = registry.Source()
+    engine_options: ClassVar[dict[str, Any]] = {}
+    scene_options: ClassVar[dict[str, Any]] = {}
+    defaults: ClassVar[dict[str, Any]] = {"pace": 1.0}
+    theme_name: ClassVar[str] = "dark"
+    use_tex: ClassVar[bool] = False
+    computed: ClassVar[registry.Computed | None] = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def setup(self) -> None:
+        cls = type(self)
+        computed = cls.computed
+        if computed is None:
+            computed = registry.compute(self.model, default_source(self.source, self.preset), dict(self.engine_options))
+        self.result = computed
+        self.trace = computed.trace
+        self.opts = {**self.defaults, **self.scene_options}
+        self.pace = max(float(self.opts.get("pace", 1.0)), 0.0)
+        self.th = style.theme(self.theme_name)
+        self.fg = ManimColor(self.th.foreground)
+        self.muted = ManimColor(self.th.muted)
+        self.panel = ManimColor(self.th.panel)
+        self.camera.background_color = ManimColor(self.th.background)
+        self.camera.init_background()
+        self._title: VGroup | None = None
+        self._caption: Text | None = None
+
+    # ------------------------------------------------------------------ helpers
+    def role(self, name: str) -> ManimColor:
+        """Okabe-Ito colour of a role (forget, input, cell, ...); yellow turns dark orange on white."""
+        c = style.ROLE[name]
+        if self.theme_name == "light" and c == style.OKABE_ITO["yellow"]:
+            c = "#B08800"
+        return ManimColor(c)
+
+    def text(self, s: str, size: float = 24, color=None, **kw) -> Text:
+        return label_text(s, size=size, color=color if color is not None else self.fg, **kw)
+
+    def line(self, s: str, size: float = 24, color=None, **kw):
+        """A title/caption line as one flat path (cheap to animate); ``.text`` keeps the string."""
+        return flat_text(s, size=size, color=color if color is not None else self.fg, **kw)
+
+    def eq(self, tex: str, size: float = 30, color=None) -> Equation:
+        return Equation(tex, font_size=size, color=color if color is not None else self.fg, use_tex=self.use_tex)
+
+    def num(self, x: float, digits: int = 3) -> str:
+        return fmt(x, digits)
+
+    def pause(self, seconds: float = 1.0) -> None:
+        if seconds * self.pace > 0:
+            self.wait(seconds * self.pace)
+
+    def title(self, s: str, sub: str | None = None) -> VGroup:
+        """Replace the title line at the top (with an optional muted subtitle)."""
+        head = self.line(s, size=34, weight="BOLD")
+        group = VGroup(head)
+        if sub:
+            group.add(self.line(sub, size=20, color=self.muted).next_to(head, DOWN, buff=0.12))
+        group.to_edge(UP, buff=0.25)
+        anims = [FadeIn(group, shift=0.2 * DOWN)]
+        if self._title is not None:
+            anims.append(FadeOut(self._title))
+        self.play(*anims, run_time=0.8)
+        self._title = group
+        return group
+
+    def caption(self, s: str | None, hold: float = 0.0) -> None:
+        """One narration line at the bottom edge (None clears it)."""
+        anims = []
+        if self._caption is not None:
+            anims.append(FadeOut(self._caption))
+            self._caption = None
+        if s:
+            cap = self.line(s, size=22, color=self.muted).to_edge(DOWN, buff=0.22)
+            if cap.width > 13:
+                cap.scale_to_fit_width(13)
+            anims.append(FadeIn(cap))
+            self._caption = cap
+        if anims:
+            self.play(*anims, run_time=0.5)
+        if hold:
+            self.pause(hold)
+
+    def provenance(self) -> Text:
+        """Small corner note naming where the numbers come from."""
+        p = self.result.provenance
+        src = (f"preset {p['preset']}" if "preset" in p else f"weights {p['weights']}" if "weights" in p
+               else f"seed {p['seed']}" if "seed" in p else "")
+        note = self.text(f"numbers: {self.result.model} engine, {src}", size=14, color=self.muted)
+        return note.to_corner(DOWN + RIGHT, buff=0.12)
+
+    def clear_all(self, run_time: float = 0.6) -> None:
+        if self.mobjects:
+            self.play(*[FadeOut(m) for m in self.mobjects], run_time=run_time)
+        self._title = None
+        self._caption = None
+
+
+__all__ = ["TraceScene", "default_source", "LEFT", "RIGHT"]

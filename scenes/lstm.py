@@ -1,0 +1,287 @@
+"""lstm-gates: one LSTM cell processing x_1 .. x_T, every number from the engine's trace.
+
+Per step the forget, input and output gates fill to their real values, the candidate g
+(colah's C~) appears, the cell state updates along the highway (f * c_{t-1} + i * g) and
+h_t comes out; the equations are shown with the trace's numbers substituted. At the end
+y = V h_T + b_y when the trace has an output layer.
+
+    manim -ql scenes/lstm.py LSTMGatesScene          # default preset lstm-3step
+    gatelab scene lstm-gates -q l --preset lstm-3step
+"""
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, UL, UR, Arrow, Circle, Create, DashedVMobject, FadeIn, FadeOut, GrowArrow,
+                   Indicate, Line, Rectangle, ReplacementTransform, SurroundingRectangle, VGroup)
+
+from scenes.base import TraceScene
+from scenes.mobjects import GateBox, ValueColumn, sub
+
+# Layout (manim units; the frame is 14.2 x 8). The cell diagram sits in y in [-1.6, 3.0],
+# equations in the band below it, the narration line at the bottom edge.
+HIGHWAY_Y = 1.9
+GATE_Y = -0.15
+BUS_Y = -1.45
+EQ_TOP = -1.75
+X_PREV, X_NEXT = -5.9, 5.9
+X_F, X_I, X_G, X_O, X_H = -3.5, -1.3, 0.65, 2.95, 4.4
+X_ADD = (X_I + X_G) / 2
+G_Y = GATE_Y - 0.2          # the candidate g's row (its label sits under the i*g link)
+
+
+class LSTMGatesScene(TraceScene):
+    model = "lstm"
+    preset = "lstm-3step"
+
+    # ------------------------------------------------------------------ script
+    def construct(self) -> None:
+        self.intro()
+        for k, step in enumerate(self.trace.steps):
+            first = k == 0
+            self.show_inputs(step, first)
+            self.forget_gate(step, first)
+            self.input_gate(step, first)
+            self.update_cell(step, first)
+            self.output_gate(step, first)
+            if k < len(self.trace.steps) - 1:
+                self.carry_state(step)
+        self.final_output()
+
+    # ------------------------------------------------------------------ beats
+    def intro(self) -> None:
+        tr = self.trace
+        self.T = len(tr.steps)
+        self.H = int(tr.hidden)
+        self.unit_w = min(0.6, 1.6 / self.H)
+        self.title(f"An LSTM cell reads x₁ … x{sub(self.T)}")
+        self.add(self.provenance().to_corner(UR, buff=0.12).shift(0.62 * DOWN))
+        self.draw_sequence()
+        self.draw_skeleton()
+        self.c_prev_col = self.column(tr.c0, "c₀", "cell").move_to([X_PREV, HIGHWAY_Y, 0])
+        self.play(FadeIn(self.c_prev_col))
+        self.caption("The cell state c runs along the top: the highway that carries memory.", hold=1.5)
+        self.caption("Three gates (σ, between 0 and 1) decide what to forget, write and show.", hold=1.5)
+
+    def show_inputs(self, s, first: bool) -> None:
+        t = s.t
+        self.set_title(f"Step t = {t} of {self.T}: read x{sub(t)}")
+        self.play(self.seq_box.animate.move_to(self.seq_items[t - 1]), run_time=0.6)
+        hx = np.concatenate([s.h_prev, s.x])
+        self.hx_col = self.column(hx, f"[h{sub(t - 1)}, x{sub(t)}]", "x").move_to([X_PREV, GATE_Y - 0.1, 0])
+        self.play(FadeIn(self.hx_col, shift=0.3 * RIGHT))
+        if first:
+            self.caption("Every gate reads the same vector: the last hidden state next to the new input.", hold=1.5)
+        self.show_eq(f"[h_{{{t - 1}}}, x_{{{t}}}] = " + self.vec(hx), None)
+
+    def forget_gate(self, s, first: bool) -> None:
+        t = s.t
+        self.pulse_bus(X_F, "forget")
+        self.open_gate(self.gates["f"], s.f)
+        if first:
+            self.caption("Forget gate f: how much of each memory unit survives (1 keeps, 0 erases).", hold=1.0)
+        self.show_eq(f"f_{{{t}}} = \\sigma(W_f [h_{{{t - 1}}}, x_{{{t}}}] + b_f)",
+                     f"= \\sigma({self.vec(s.z_f)}) = {self.vec(s.f)}")
+        self.pause(1.5)
+
+    def input_gate(self, s, first: bool) -> None:
+        t = s.t
+        self.pulse_bus(X_I, "input")
+        self.open_gate(self.gates["i"], s.i)
+        self.pulse_bus(X_G, "candidate")
+        g_col = self.column(s.g, f"g{sub(t)} = C̃{sub(t)}", "candidate", horizontal=True, cell_w=0.9)
+        g_col.cells_at([X_G, G_Y, 0])
+        self.g_col = g_col
+        self.play(FadeIn(g_col, shift=0.2 * UP), FadeOut(self.g_slot))
+        if first:
+            self.caption("Input gate i: how much to write.  Candidate g (colah's C̃): what to write, in (-1, 1).",
+                         hold=1.0)
+        self.show_eq(f"i_{{{t}}} = \\sigma({self.vec(s.z_i)}) = {self.vec(s.i)}",
+                     f"g_{{{t}}} = \\tanh(W_C [h_{{{t - 1}}}, x_{{{t}}}] + b_C) = \\tanh({self.vec(s.z_g)})"
+                     f" = {self.vec(s.g)}")
+        self.pause(1.5)
+
+    def update_cell(self, s, first: bool) -> None:
+        t = s.t
+        road = self.highway.copy().set_stroke(self.role("cell"), width=10, opacity=0.9)
+        self.play(Indicate(self.mul_f, color=self.role("forget")), Indicate(self.mul_ig, color=self.role("input")),
+                  run_time=0.8)
+        self.play(Create(road), Indicate(self.add_node, color=self.role("cell")), run_time=1.2)
+        self.c_col = self.column(s.c, f"c{sub(t)}", "cell").move_to([X_NEXT, HIGHWAY_Y, 0])
+        self.play(FadeIn(self.c_col, shift=0.3 * RIGHT), FadeOut(road))
+        if first:
+            self.caption("New memory = kept old memory + written candidate: only × and +, no squashing.", hold=1.0)
+        self.show_eq(f"c_{{{t}}} = f_{{{t}}} \\odot c_{{{t - 1}}} + i_{{{t}}} \\odot g_{{{t}}}"
+                     f" = {self.vec(s.f)}\\odot{self.vec(s.c_prev)} + {self.vec(s.i)}\\odot{self.vec(s.g)}",
+                     f"= {self.vec(s.c)}")
+        self.pause(2.0)
+
+    def output_gate(self, s, first: bool) -> None:
+        t = s.t
+        self.pulse_bus(X_O, "output")
+        self.open_gate(self.gates["o"], s.o)
+        self.play(Indicate(self.tanh_node, color=self.role("cell")), Indicate(self.mul_h, color=self.role("output")),
+                  run_time=0.8)
+        self.h_col = self.column(s.h, f"h{sub(t)}", "hidden").move_to([X_NEXT, GATE_Y - 0.1, 0])
+        self.play(FadeIn(self.h_col, shift=0.3 * RIGHT))
+        if first:
+            self.caption("Output gate o: how much of the squashed memory tanh(c) leaves as h.", hold=1.0)
+        self.show_eq(f"o_{{{t}}} = \\sigma({self.vec(s.z_o)}) = {self.vec(s.o)}",
+                     f"h_{{{t}}} = o_{{{t}}} \\odot \\tanh(c_{{{t}}}) = {self.vec(s.o)}\\odot{self.vec(s.tanh_c)}"
+                     f" = {self.vec(s.h)}")
+        self.pause(2.0)
+
+    def carry_state(self, s) -> None:
+        """c_t and h_t slide back to the left: they are the next step's c_{t-1} and h_{t-1}."""
+        self.caption(f"c{sub(s.t)} and h{sub(s.t)} become the memory of step {s.t + 1}.")
+        new_c = self.column(s.c, f"c{sub(s.t)}", "cell").move_to(self.c_prev_col)
+        resets = [g.animate.set_level(0) for g in self.gates.values()]
+        self.play(ReplacementTransform(self.c_col, new_c), FadeOut(self.c_prev_col),
+                  FadeOut(self.hx_col), FadeOut(self.h_col, target_position=self.hx_col),
+                  FadeOut(self.g_col), FadeIn(self.g_slot), FadeOut(self.gate_values), *resets, run_time=1.2)
+        self.c_prev_col = new_c
+        self.gate_values = VGroup()
+        self.caption(None)
+
+    def final_output(self) -> None:
+        tr = self.trace
+        last = tr.steps[-1]
+        p = tr.params
+        if tr.y is None or p.V is None:
+            self.set_title(f"h{sub(self.T)} sums up x₁ … x{sub(self.T)}")
+            self.caption(None)
+            self.pause(2.0)
+            return
+        self.set_title(f"Predict y from x₁ … x{sub(self.T)}")
+        y_col = self.column(tr.y, "y", "y").next_to(self.h_col, DOWN, buff=0.35)
+        arrow = Arrow(self.h_col.get_bottom(), y_col.get_top(), buff=0.05, color=self.role("y"), stroke_width=3)
+        rows = " ; ".join(self.vec(r) for r in p.V)
+        self.play(GrowArrow(arrow), FadeIn(y_col))
+        self.show_eq(f"y = V h_{{{self.T}}} + b_y = {rows}\\cdot{self.vec(last.h)} + {self.vec(p.b_y)}",
+                     f"= {self.vec(tr.y)}")
+        self.play(Create(SurroundingRectangle(y_col, color=self.role("y"), buff=0.08)))
+        self.caption(f"Many-to-one: only h{sub(self.T)} feeds y; the memory carried x₁ … x{sub(self.T - 1)} to it.",
+                     hold=3.0)
+
+    # ------------------------------------------------------------------ drawing helpers
+    def vec(self, v) -> str:
+        vals = np.ravel(np.asarray(v, dtype=float))
+        if vals.size == 1:
+            return self.num(vals[0])
+        return "[" + ", ".join(self.num(e) for e in vals) + "]"
+
+    def column(self, values, label: str, role: str, horizontal: bool = False, cell_w: float = 0.95) -> ValueColumn:
+        col = self.role(role)
+        return ValueColumn(values, label=label, label_color=col, fg=self.fg, pos=col, neg=col,
+                           vmax=1.0, cell_w=cell_w, cell_h=0.44, font_size=20, horizontal=horizontal)
+
+    def set_title(self, s: str) -> None:
+        head = self.line(s, size=30, weight="BOLD").to_corner(UL, buff=0.3)
+        if self._title is None:
+            self.play(FadeIn(head), run_time=0.6)
+        else:
+            self.play(ReplacementTransform(self._title, head), run_time=0.6)
+        self._title = head
+
+    def title(self, s: str, sub: str | None = None):  # left-aligned title, the sequence strip sits on the right
+        self.set_title(s)
+        return self._title
+
+    def draw_sequence(self) -> None:
+        items = VGroup(*[self.text(f"x{sub(s.t)} = {self.vec(s.x)}", size=22, color=self.fg) for s in self.trace.steps])
+        items.arrange(RIGHT, buff=0.45).to_corner(UR, buff=0.32)
+        if items.width > 6.2:
+            items.scale_to_fit_width(6.2).to_corner(UR, buff=0.32)
+        self.seq_items = items
+        self.seq_box = SurroundingRectangle(items[0], color=self.role("x"), buff=0.08)
+        self.play(FadeIn(items), Create(self.seq_box))
+
+    def op_node(self, symbol: str, pos, role: str) -> VGroup:
+        c = Circle(radius=0.22, color=self.role(role), stroke_width=3).move_to(pos)
+        return VGroup(c, self.text(symbol, size=24).move_to(c))
+
+    def draw_skeleton(self) -> None:
+        fg, w = self.muted, 2.5
+        y_mid = (HIGHWAY_Y + GATE_Y) / 2 + 0.15
+        self.highway = Line([X_PREV + 0.55, HIGHWAY_Y, 0], [X_NEXT - 0.55, HIGHWAY_Y, 0],
+                            color=self.role("cell"), stroke_width=5)
+        self.mul_f = self.op_node("×", [X_F, HIGHWAY_Y, 0], "forget")
+        self.add_node = self.op_node("+", [X_ADD, HIGHWAY_Y, 0], "cell")
+        self.mul_ig = self.op_node("×", [X_ADD, y_mid, 0], "input")
+        self.tanh_node = self.text("tanh", size=20, color=self.role("cell")).move_to([X_H, y_mid + 0.1, 0])
+        self.mul_h = self.op_node("×", [X_H, GATE_Y - 0.1, 0], "output")
+        self.gates = {
+            "f": self.gate_pair("f", "forget", X_F),
+            "i": self.gate_pair("i", "input", X_I),
+            "o": self.gate_pair("o", "output", X_O),
+        }
+        gtop = self.gates["f"].get_top()[1] + 0.02
+        links = VGroup(
+            Arrow([X_F, gtop, 0], self.mul_f.get_bottom(), buff=0.02, color=self.role("forget"), stroke_width=w),
+            Line([X_I, gtop, 0], [X_I, y_mid, 0], color=self.role("input"), stroke_width=w),
+            Arrow([X_I, y_mid, 0], self.mul_ig.get_left(), buff=0.02, color=self.role("input"), stroke_width=w),
+            Line([X_G, gtop, 0], [X_G, y_mid, 0], color=self.role("candidate"), stroke_width=w),
+            Arrow([X_G, y_mid, 0], self.mul_ig.get_right(), buff=0.02, color=self.role("candidate"), stroke_width=w),
+            Arrow(self.mul_ig.get_top(), self.add_node.get_bottom(), buff=0.02, color=self.role("input"),
+                  stroke_width=w),
+            Arrow([X_H, HIGHWAY_Y, 0], self.tanh_node.get_top(), buff=0.06, color=self.role("cell"), stroke_width=w),
+            Arrow(self.tanh_node.get_bottom(), self.mul_h.get_top(), buff=0.06, color=self.role("cell"),
+                  stroke_width=w),
+            Arrow([X_O + 0.55, GATE_Y - 0.1, 0], self.mul_h.get_left(), buff=0.02, color=self.role("output"),
+                  stroke_width=w),
+            Arrow(self.mul_h.get_right(), [X_NEXT - 0.55, GATE_Y - 0.1, 0], buff=0.02, color=self.role("hidden"),
+                  stroke_width=w),
+        )
+        self.bus = VGroup(Line([X_PREV, BUS_Y, 0], [X_O, BUS_Y, 0], color=fg, stroke_width=w),
+                          Line([X_PREV, BUS_Y, 0], [X_PREV, GATE_Y - 0.9, 0], color=fg, stroke_width=w))
+        self.bus_taps = {}
+        gbot = self.gates["f"].frame_bottom - 0.36      # below the printed gate values
+        for x, role in ((X_F, "forget"), (X_I, "input"), (X_G, "candidate"), (X_O, "output")):
+            top = gbot if x != X_G else G_Y - 0.25
+            self.bus_taps[role] = Arrow([x, BUS_Y, 0], [x, top, 0], buff=0.0, color=fg, stroke_width=w,
+                                        tip_length=0.16, max_tip_length_to_length_ratio=0.5)
+        self.g_slot = DashedVMobject(Rectangle(width=0.9 * self.H, height=0.44, color=self.role("candidate"),
+                                               stroke_width=2), num_dashes=30).move_to([X_G, G_Y, 0])
+        self.play(Create(self.highway), FadeIn(self.mul_f, self.add_node, self.mul_ig, self.tanh_node, self.mul_h),
+                  run_time=1.2)
+        self.play(*[FadeIn(g) for g in self.gates.values()], FadeIn(links), FadeIn(self.bus),
+                  *[FadeIn(a) for a in self.bus_taps.values()],
+                  FadeIn(self.g_slot), run_time=1.2)
+        self.gate_values = VGroup()
+
+    def gate_pair(self, name: str, role: str, x: float) -> VGroup:
+        boxes = VGroup(*[GateBox("", color=self.role(role), width=self.unit_w, height=1.1, fg=self.fg)
+                         for _ in range(self.H)])
+        boxes.arrange(RIGHT, buff=0.08).move_to([x, GATE_Y, 0])
+        label = self.text(name, size=28, color=self.role(role), weight="BOLD").next_to(boxes, LEFT, buff=0.12)
+        group = VGroup(boxes, label)
+        group.boxes = boxes
+        group.frame_bottom = boxes.get_bottom()[1]
+        return group
+
+    def open_gate(self, pair: VGroup, values) -> None:
+        anims = [box.animate.set_level(float(v)) for box, v in zip(pair.boxes, values)]
+        self.play(*anims, run_time=1.5)
+        labels = VGroup(*[box.value_label(float(v), font_size=16).next_to(box.frame, DOWN, buff=0.08)
+                          for box, v in zip(pair.boxes, values)])
+        self.gate_values.add(labels)
+        self.play(FadeIn(labels), run_time=0.5)
+
+    def pulse_bus(self, x: float, role: str) -> None:
+        tap = self.bus_taps[role]
+        self.play(Indicate(self.hx_col.cells, color=self.role("x"), scale_factor=1.05),
+                  tap.animate.set_color(self.role(role)), run_time=0.6)
+        self.play(tap.animate.set_color(self.muted), run_time=0.3)
+
+    def show_eq(self, line1: str, line2: str | None) -> None:
+        lines = [self.eq(line1, size=26)]
+        if line2:
+            lines.append(self.eq(line2, size=26))
+        group = VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.22)
+        if group.width > 13.4:
+            group.scale_to_fit_width(13.4)
+        group.move_to([0, 0, 0]).align_to([-6.8, EQ_TOP, 0], UL)
+        old = getattr(self, "_eq", None)
+        if old is not None:
+            self.play(FadeOut(old, shift=0.2 * UP), run_time=0.4)
+        self.play(FadeIn(group, shift=0.15 * UP), run_time=0.9)
+        self._eq = group

@@ -1,0 +1,294 @@
+"""Reusable mobjects for the scenes. They take numbers and draw them; they compute nothing.
+
+- :func:`label_text`: ``Text`` with the font set explicitly (unset, it came out serif).
+- :class:`Equation`: math without TeX by default (matplotlib mathtext -> SVG -> ``SVGMobject``,
+  cached per process); ``use_tex=True`` gives manim's ``MathTex``. ``.tex`` keeps the source.
+- :class:`ValueColumn`: a vector as a column of cells coloured by value, numbers printed.
+- :class:`GateBox`: a gate as a box whose fill level is the gate's value in (0, 1).
+- :class:`Heatmap`: a matrix of cells coloured by value, numbers printed, masked cells greyed.
+- :class:`LabelledBar`: a bar with its value printed above it.
+
+Every coloured value is also printed, so nothing is carried by colour alone.
+Numbers are formatted by :func:`diagrams.style.fmt` (one formatter for diagrams and scenes).
+"""
+from __future__ import annotations
+
+import atexit
+import hashlib
+import math
+import os
+import shutil
+import tempfile
+from typing import Sequence
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, Line, Rectangle, SVGMobject, Text, VGroup, VMobject, WHITE)
+from manim.utils.color import ManimColor, interpolate_color
+
+from diagrams.style import FONT, MONO_FONT, OKABE_ITO, fmt
+
+__all__ = ["sub", "label_text", "flat_text", "Flat", "Equation", "ValueColumn", "GateBox", "Heatmap", "LabelledBar", "fmt",
+           "value_color", "POS", "NEG"]
+
+POS = ManimColor(OKABE_ITO["orange"])     # positive values
+NEG = ManimColor(OKABE_ITO["sky"])        # negative values
+
+
+def label_text(s: str, size: float = 24, color=WHITE, weight: str = "NORMAL", mono: bool = False) -> Text:
+    """A ``Text`` in DejaVu Sans (or DejaVu Sans Mono), never the platform's default serif."""
+    return Text(s, font=MONO_FONT if mono else FONT, font_size=size, color=color, weight=weight)
+
+
+_SUB = str.maketrans("0123456789-+", "₀₁₂₃₄₅₆₇₈₉₋₊")
+
+
+def sub(x) -> str:
+    """Digits as Unicode subscripts (DejaVu Sans has them): sub(3) -> '₃'."""
+    return str(x).translate(_SUB)
+
+
+class Flat(VMobject):
+    """All glyph outlines of ``source`` merged into ONE path (same look, one mobject).
+
+    Long Text lines and equations have one submobject per glyph; every animation deep-copies
+    them all. A flat copy animates and copies 10-50x faster. ``text`` keeps the source string.
+    """
+
+    def __init__(self, source: VMobject, text: str = "", **kw):
+        super().__init__(**kw)
+        parts = source.family_members_with_points()
+        if parts:
+            self.set_points(np.concatenate([m.points for m in parts]))
+            self.set_fill(parts[0].get_fill_color(), opacity=parts[0].get_fill_opacity())
+            self.set_stroke(width=0)
+        self.text = text
+
+
+def flat_text(s: str, size: float = 24, color=WHITE, weight: str = "NORMAL", mono: bool = False) -> Flat:
+    """A one-path line of text (titles, captions): see :class:`Flat`."""
+    return Flat(label_text(s, size=size, color=color, weight=weight, mono=mono), text=s)
+
+
+def value_color(v: float, vmax: float, pos=POS, neg=NEG, base=None) -> tuple[ManimColor, float]:
+    """(fill colour, fill opacity) for a value on a symmetric scale [-vmax, vmax]."""
+    if not math.isfinite(v):
+        return ManimColor(OKABE_ITO["grey"]), 0.35
+    a = min(abs(v) / vmax, 1.0) if vmax > 0 else 0.0
+    return (ManimColor(pos) if v >= 0 else ManimColor(neg)), 0.12 + 0.68 * a
+
+
+# --------------------------------------------------------------------------- equations
+
+_SVG_CACHE: dict[str, str] = {}
+_CACHE_DIR: str | None = None
+_MATHTEXT_PT = 20.0          # size the SVG is drawn at
+_MATHTEXT_SCALE = 0.000697   # manim units per font point per SVG unit (calibrated: digits as tall as Text)
+
+
+def _cache_dir() -> str:
+    global _CACHE_DIR
+    if _CACHE_DIR is None:
+        _CACHE_DIR = tempfile.mkdtemp(prefix="gatelab-mathtext-")
+        atexit.register(shutil.rmtree, _CACHE_DIR, True)
+    return _CACHE_DIR
+
+
+def mathtext_svg(tex: str) -> str:
+    """Path of an SVG of ``$tex$`` drawn by matplotlib mathtext (DejaVu Sans), cached per process."""
+    if tex in _SVG_CACHE and os.path.exists(_SVG_CACHE[tex]):
+        return _SVG_CACHE[tex]
+    from matplotlib import mathtext, rc_context
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+
+    path = os.path.join(_cache_dir(), hashlib.sha256(tex.encode()).hexdigest()[:20] + ".svg")
+    s = f"${tex}$"
+    with rc_context({"mathtext.fontset": "dejavusans", "svg.fonttype": "path", "svg.hashsalt": "gatelab"}):
+        prop = FontProperties(family=FONT, size=_MATHTEXT_PT)
+        try:
+            width, height, depth, _, _ = mathtext.MathTextParser("path").parse(s, dpi=72, prop=prop)
+        except ValueError as e:
+            raise ValueError(f"equation {tex!r} is not valid mathtext: {str(e).splitlines()[0]}") from None
+        fig = Figure(figsize=(max(width, 1) / 72, max(height, 1) / 72))
+        fig.patch.set_visible(False)
+        fig.text(0, depth / height if height else 0, s, fontproperties=prop, color="black")
+        FigureCanvasSVG(fig)
+        tmp = path + ".part"
+        fig.savefig(tmp, dpi=72, format="svg", metadata={"Date": None})
+        os.replace(tmp, path)
+    _SVG_CACHE[tex] = path
+    return path
+
+
+class Equation(VGroup):
+    """An equation. ``tex`` is plain math (no ``$``), in the subset mathtext and LaTeX share."""
+
+    def __init__(self, tex: str, font_size: float = 30, color=WHITE, use_tex: bool = False, **kw):
+        super().__init__(**kw)
+        self.tex = tex
+        if use_tex:
+            from manim import MathTex
+            body = MathTex(tex, font_size=font_size, color=color)
+        else:
+            svg = SVGMobject(mathtext_svg(tex), height=None, stroke_width=0)
+            svg.scale(font_size * _MATHTEXT_SCALE)
+            body = Flat(svg, text=tex).set_fill(color, opacity=1.0)
+        self.add(body)
+
+
+# --------------------------------------------------------------------------- vectors and gates
+
+class ValueColumn(VGroup):
+    """A vector as cells (top to bottom, or left to right with ``horizontal``), numbers printed.
+
+    ``vmax`` fixes the colour scale (pass the same one to compare columns); ``label`` goes above.
+    """
+
+    def __init__(self, values: Sequence[float], *, label: str | None = None, label_color=None,
+                 vmax: float | None = None, cell_w: float = 1.0, cell_h: float = 0.5, font_size: float = 20,
+                 digits: int = 3, fg=WHITE, pos=POS, neg=NEG, horizontal: bool = False, **kw):
+        super().__init__(**kw)
+        vals = [float(v) for v in np.ravel(np.asarray(values, dtype=float))]
+        if vmax is None:
+            finite = [abs(v) for v in vals if math.isfinite(v)]
+            vmax = max(finite + [1e-12])
+        self.values = vals
+        self.cells = VGroup()
+        self.numbers = VGroup()
+        for v in vals:
+            col, op = value_color(v, vmax, pos, neg)
+            cell = Rectangle(width=cell_w, height=cell_h, stroke_color=fg, stroke_width=1.5,
+                             fill_color=col, fill_opacity=op)
+            num = label_text(fmt(v, digits), size=font_size, color=fg)
+            if num.width > cell_w * 0.92:
+                num.scale_to_fit_width(cell_w * 0.92)
+            self.cells.add(cell)
+            self.numbers.add(num)
+        self.cells.arrange(RIGHT if horizontal else DOWN, buff=0)
+        for cell, num in zip(self.cells, self.numbers):
+            num.move_to(cell)
+        self.add(self.cells, self.numbers)
+        self.label = None
+        if label:
+            self.label = label_text(label, size=font_size + 2, color=label_color or fg)
+            self.label.next_to(self.cells, UP, buff=0.12)
+            self.add(self.label)
+
+    def cells_at(self, point) -> "ValueColumn":
+        """Move so that the cells (not the label) are centred on ``point``."""
+        return self.shift(np.asarray(point, dtype=float) - self.cells.get_center())
+
+
+class GateBox(VGroup):
+    """A gate: an outlined box, filled from the bottom to the gate's value (0 = empty, 1 = full).
+
+    Build it at ``level=0`` and animate ``box.animate.set_level(v)``; the printed value is
+    ``box.value_label(v)`` (a separate Text to fade in, as Text cannot morph digit by digit).
+    """
+
+    def __init__(self, name: str, *, color, level: float = 0.0, width: float = 0.9, height: float = 1.3,
+                 fg=WHITE, font_size: float = 24, **kw):
+        super().__init__(**kw)
+        self.box_h = height
+        self.frame = Rectangle(width=width, height=height, stroke_color=color, stroke_width=3)
+        self.fill = Rectangle(width=width, height=height, stroke_width=0, fill_color=color, fill_opacity=0.8)
+        self.add(self.frame, self.fill)
+        self.name = None
+        if name:
+            self.name = label_text(name, size=font_size, color=fg, weight="BOLD")
+            self.name.next_to(self.frame, UP, buff=0.1)
+            self.add(self.name)
+        self.set_level(level)
+        self.fg = fg
+
+    def set_level(self, level: float) -> "GateBox":
+        level = min(max(float(level), 0.0), 1.0)
+        self.fill.stretch_to_fit_height(max(level * self.box_h, 1e-4))
+        self.fill.move_to(self.frame.get_bottom(), aligned_edge=DOWN)
+        return self
+
+    def value_label(self, value: float, digits: int = 3, font_size: float = 22) -> Text:
+        t = label_text(fmt(value, digits), size=font_size, color=self.fg)
+        return t.next_to(self.frame, DOWN, buff=0.1)
+
+
+class Heatmap(VGroup):
+    """A matrix of cells coloured by value with the numbers printed.
+
+    ``mask`` (bool array, True = masked) greys a cell and prints ``masked_text`` instead.
+    ``cells[r][c]`` and ``numbers[r][c]`` address cells; ``row(r)`` is one row as a VGroup.
+    """
+
+    def __init__(self, matrix, *, row_labels: Sequence[str] | None = None, col_labels: Sequence[str] | None = None,
+                 vmax: float | None = None, cell: float = 0.7, cell_h: float | None = None, font_size: float = 18,
+                 digits: int = 2, fg=WHITE, pos=POS, neg=NEG, mask=None, masked_text: str = "",
+                 show_numbers: bool = True, **kw):
+        super().__init__(**kw)
+        m = np.asarray(matrix, dtype=float)
+        if m.ndim == 1:
+            m = m[None, :]
+        mask = np.zeros(m.shape, bool) if mask is None else np.asarray(mask, bool)
+        if vmax is None:
+            finite = np.abs(m[np.isfinite(m) & ~mask])
+            vmax = float(finite.max()) if finite.size else 1.0
+        ch = cell_h or cell
+        self.cells = VGroup()
+        self.numbers = VGroup()
+        for r in range(m.shape[0]):
+            crow, nrow = VGroup(), VGroup()
+            for c in range(m.shape[1]):
+                v = m[r, c]
+                if mask[r, c]:
+                    col, op, txt = ManimColor(OKABE_ITO["grey"]), 0.55, masked_text
+                else:
+                    col, op = value_color(v, vmax, pos, neg)
+                    txt = fmt(v, digits) if show_numbers else ""
+                rect = Rectangle(width=cell, height=ch, stroke_color=fg, stroke_width=1, fill_color=col,
+                                 fill_opacity=op)
+                rect.move_to(np.array([c * cell, -r * ch, 0.0]))
+                num = label_text(txt or " ", size=font_size, color=fg)
+                if num.width > cell * 0.9:
+                    num.scale_to_fit_width(cell * 0.9)
+                num.move_to(rect)
+                crow.add(rect)
+                nrow.add(num)
+            self.cells.add(crow)
+            self.numbers.add(nrow)
+        self.add(self.cells, self.numbers)
+        self.row_labels = VGroup()
+        self.col_labels = VGroup()
+        for r, s in enumerate(row_labels or []):
+            self.row_labels.add(label_text(s, size=font_size, color=fg).next_to(self.cells[r][0], LEFT, buff=0.12))
+        for c, s in enumerate(col_labels or []):
+            self.col_labels.add(label_text(s, size=font_size, color=fg).next_to(self.cells[0][c], UP, buff=0.12))
+        self.add(self.row_labels, self.col_labels)
+
+    def row(self, r: int) -> VGroup:
+        return VGroup(self.cells[r], self.numbers[r])
+
+
+class LabelledBar(VGroup):
+    """A vertical bar of height ``value / vmax * max_height`` standing on its bottom edge,
+    its value printed above and an optional label below. Log scales are the caller's choice:
+    pass the already-mapped ``height_value`` and keep ``value`` for the printed number."""
+
+    def __init__(self, value: float, *, vmax: float, max_height: float = 3.0, width: float = 0.4, color=POS,
+                 label: str | None = None, fg=WHITE, font_size: float = 18, digits: int = 3,
+                 height_value: float | None = None, show_value: bool = True, **kw):
+        super().__init__(**kw)
+        hv = value if height_value is None else height_value
+        h = max(min(abs(hv) / vmax, 1.0) * max_height, 0.02) if vmax > 0 else 0.02
+        self.bar = Rectangle(width=width, height=h, stroke_width=0, fill_color=color, fill_opacity=0.9)
+        self.baseline = Line(LEFT * width * 0.7, RIGHT * width * 0.7, color=fg, stroke_width=1)
+        self.bar.move_to(self.baseline.get_center(), aligned_edge=DOWN)
+        self.add(self.baseline, self.bar)
+        self.value_text = None
+        if show_value:
+            self.value_text = label_text(fmt(value, digits), size=font_size, color=fg)
+            self.value_text.next_to(self.bar, UP, buff=0.06)
+            self.add(self.value_text)
+        self.label = None
+        if label:
+            self.label = label_text(label, size=font_size, color=fg).next_to(self.baseline, DOWN, buff=0.08)
+            self.add(self.label)
