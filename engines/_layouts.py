@@ -123,3 +123,47 @@ def split_cols(name: str, a: np.ndarray, gates: int, hidden: int, rows: int, mea
     if tuple(a.shape) != exp:
         raise InputError(f"{name} has shape {tuple(a.shape)}, expected {exp} = {meaning}")
     return [a[:, j * hidden:(j + 1) * hidden] for j in range(gates)]
+
+
+def infer_hidden(weights: Mapping[str, Any], gates: int, layout: str) -> int:
+    """Hidden size from layer-0 framework weights: the most common reading among the tensors,
+    so that a single wrong tensor is the one named in the error."""
+    cands: list[int] = []
+    prefer = None
+
+    def shape(name: str) -> tuple[int, ...] | None:
+        if name not in weights:
+            return None
+        try:
+            return tuple(np.shape(np.asarray(weights[name], dtype=np.float64)))
+        except (TypeError, ValueError):
+            return None
+    if layout == "torch":
+        hh, ih = shape("weight_hh_l0"), shape("weight_ih_l0")
+        if hh is not None and len(hh) == 2:
+            cands.append(hh[1])
+            prefer = hh[1]
+            if hh[0] % gates == 0:
+                cands.append(hh[0] // gates)
+        if ih is not None and len(ih) == 2 and ih[0] % gates == 0:
+            cands.append(ih[0] // gates)
+        for b in ("bias_ih_l0", "bias_hh_l0"):
+            bs = shape(b)
+            if bs is not None and len(bs) == 1 and bs[0] % gates == 0:
+                cands.append(bs[0] // gates)
+    else:
+        rk = shape("recurrent_kernel") or shape("recurrent_kernel_l0")
+        k = shape("kernel") or shape("kernel_l0")
+        if rk is not None and len(rk) == 2:
+            cands.append(rk[0])
+            prefer = rk[0]
+            if rk[1] % gates == 0:
+                cands.append(rk[1] // gates)
+        if k is not None and len(k) == 2 and k[1] % gates == 0:
+            cands.append(k[1] // gates)
+        bs = shape("bias") or shape("bias_l0")
+        if bs is not None and bs[-1] % gates == 0:
+            cands.append(bs[-1] // gates)
+    if not cands:
+        raise InputError(f"cannot read the hidden size from the {layout} weights; found {', '.join(sorted(weights))}")
+    return mode(cands, prefer=prefer)

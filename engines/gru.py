@@ -222,7 +222,8 @@ def _from_torch(weights, n_layers, bidir):
     for n in ("weight_ih_l0", "weight_hh_l0"):
         if n not in weights:
             raise InputError(f"PyTorch GRU weights are missing {n}; found {', '.join(sorted(weights))}")
-    H = as_array("weight_hh_l0", weights["weight_hh_l0"], 2).shape[1]
+    as_array("weight_hh_l0", weights["weight_hh_l0"], 2)
+    H = L.infer_hidden(weights, 3, "torch")
     D = as_array("weight_ih_l0", weights["weight_ih_l0"], 2).shape[1]
     cells = []
     for k in range(n_layers):
@@ -260,7 +261,8 @@ def _from_keras(weights, n_layers, bidir):
     for n in ("kernel", "recurrent_kernel"):
         if n not in weights and n + "_l0" not in weights:
             raise InputError(f"Keras GRU weights are missing {n}; found {', '.join(sorted(weights))}")
-    H = as_array("recurrent_kernel", weights.get("recurrent_kernel", weights.get("recurrent_kernel_l0")), 2).shape[0]
+    as_array("recurrent_kernel", weights.get("recurrent_kernel", weights.get("recurrent_kernel_l0")), 2)
+    H = L.infer_hidden(weights, 3, "keras")
     D = as_array("kernel", weights.get("kernel", weights.get("kernel_l0")), 2).shape[0]
     cells = []
     convention = None

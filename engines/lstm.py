@@ -284,8 +284,8 @@ def _from_torch(weights: Mapping[str, Any], n_layers: int, bidir: bool, input_si
     dirs = 2 if bidir else 1
     if "weight_hh_l0" not in weights:
         raise InputError(f"PyTorch LSTM weights are missing weight_hh_l0; found {', '.join(sorted(weights))}")
-    whh0 = _mat("weight_hh_l0", weights["weight_hh_l0"])
-    H = whh0.shape[1]
+    _mat("weight_hh_l0", weights["weight_hh_l0"])
+    H = L.infer_hidden(weights, 4, "torch")
     if "weight_ih_l0" not in weights:
         raise InputError(f"PyTorch LSTM weights are missing weight_ih_l0; found {', '.join(sorted(weights))}")
     D = _mat("weight_ih_l0", weights["weight_ih_l0"]).shape[1]
@@ -324,8 +324,8 @@ def _from_keras(weights: Mapping[str, Any], n_layers: int, bidir: bool, input_si
     for n in ("kernel", "recurrent_kernel"):
         if n not in weights and n + "_l0" not in weights:
             raise InputError(f"Keras LSTM weights are missing {n}; found {', '.join(sorted(weights))}")
-    rk0 = _mat("recurrent_kernel", weights.get("recurrent_kernel", weights.get("recurrent_kernel_l0")))
-    H = rk0.shape[0]
+    _mat("recurrent_kernel", weights.get("recurrent_kernel", weights.get("recurrent_kernel_l0")))
+    H = L.infer_hidden(weights, 4, "keras")
     D = _mat("kernel", weights.get("kernel", weights.get("kernel_l0"))).shape[0]
     cells = []
     for k in range(n_layers):
