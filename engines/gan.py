@@ -83,7 +83,6 @@ LEAK = 0.2
 ACTIVATIONS = ("leaky_relu", "tanh")
 LOSSES = ("minimax", "non_saturating")
 OPTIMIZERS = ("sgd", "adam")
-COMPARE = ("none", "loss")
 ADAM_EPS = 1e-8
 N_EVAL = 2000          # real and generated samples behind every snapshot statistic
 N_SHOW = 400           # samples stored per snapshot for drawing
@@ -93,7 +92,7 @@ COVER_SHARE = 0.2
 
 _HYPER_KEYS = {"seed", "z_dim", "g_hidden", "d_hidden", "g_act", "d_act", "beta1", "beta2"}
 _DEFAULTS = dict(loss="non_saturating", optimizer="adam", train_steps=1000, lr_g=1e-3, lr_d=1e-3,
-                 batch_size=64, d_steps=1, snapshot_every=50, compare="none")
+                 batch_size=64, d_steps=1, snapshot_every=50, compare_loss=False)
 
 
 # --------------------------------------------------------------------------- parameters
@@ -546,7 +545,7 @@ class Settings:
     batch_size: int
     d_steps: int
     snapshot_every: int
-    compare: str
+    compare_loss: bool
 
     def as_dict(self) -> dict:
         d = {f: getattr(self, f) for f in self.__dataclass_fields__}
@@ -591,8 +590,8 @@ def settings(weights: dict, x_dim: int, options: dict) -> Settings:
         raise InputError(f"unknown loss {opts['loss']!r}; expected one of: {', '.join(LOSSES)}")
     if opts["optimizer"] not in OPTIMIZERS:
         raise InputError(f"unknown optimizer {opts['optimizer']!r}; expected one of: {', '.join(OPTIMIZERS)}")
-    if opts["compare"] not in COMPARE:
-        raise InputError(f"compare is {opts['compare']!r}; expected one of: {', '.join(COMPARE)}")
+    if not isinstance(opts["compare_loss"], (bool, np.bool_)):
+        raise InputError(f"compare_loss is {opts['compare_loss']!r}; expected true or false")
     for k in ("g_act", "d_act"):
         if weights.get(k, "leaky_relu") not in ACTIVATIONS:
             raise InputError(f"{k} is {weights[k]!r}, expected one of: {', '.join(ACTIVATIONS)}")
@@ -611,7 +610,7 @@ def settings(weights: dict, x_dim: int, options: dict) -> Settings:
         batch_size=_int("batch_size", opts["batch_size"], 1, 4096),
         d_steps=_int("d_steps", opts["d_steps"], 1, 100),
         snapshot_every=_int("snapshot_every", opts["snapshot_every"], 1),
-        compare=opts["compare"])
+        compare_loss=bool(opts["compare_loss"]))
 
 
 # --------------------------------------------------------------------------- training
@@ -781,7 +780,7 @@ LABELS = {"minimax": "minimax", "non_saturating": "non-saturating"}
 
 
 def run(init: Params, data: Data, st: Settings) -> GANTrace:
-    """Train from ``init`` on ``data`` with ``st`` (and, with compare="loss", also with the other G loss)."""
+    """Train from ``init`` on ``data`` with ``st`` (and, with compare_loss, also with the other G loss)."""
     if init.x_dim != data.dim:
         raise InputError(f"G outputs {init.x_dim} value(s) per sample but the data are {data.dim}-D; expected equal")
     erng = np.random.default_rng([st.seed, 2])
@@ -808,7 +807,7 @@ def run(init: Params, data: Data, st: Settings) -> GANTrace:
     zg = _z_grid(init.z_dim)
     ev = _Eval(real, z, data.from_user(pts), zg, edges, real_hist)
     mean_real, std_real = real_u.mean(axis=0), real_u.std(axis=0)
-    losses = [st.loss] + ([l for l in LOSSES if l != st.loss] if st.compare == "loss" else [])
+    losses = [st.loss] + ([l for l in LOSSES if l != st.loss] if st.compare_loss else [])
     runs = tuple(_train(init, data, st, l, ev, mean_real, std_real, js_floor, LABELS[l]) for l in losses)
     mixture = data.kind == "mixture"
     return GANTrace(data=data.label, dim=data.dim, settings=st.as_dict(), real=real_u[:N_SHOW], real_hist=real_hist,

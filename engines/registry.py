@@ -76,7 +76,7 @@ OPTIONS: dict[str, OptionSpec] = {
     "batch_size": OptionSpec(int, "GAN batch: B real and B generated samples per D step, B noises per G step."),
     "d_steps": OptionSpec(int, "GAN discriminator steps k per generator step."),
     "snapshot_every": OptionSpec(int, "GAN: record a snapshot every N generator steps."),
-    "compare": OptionSpec(("none", "loss"), "GAN: also train the other generator loss from the same seed (two runs in one trace)."),
+    "compare_loss": OptionSpec(bool, "GAN: also train the other generator loss from the same seed (two runs in one trace)."),
     "data": OptionSpec(str, "GAN training data: a CSV file of x or x,y rows (overrides the preset's data)."),
 }
 
@@ -127,7 +127,7 @@ for _spec in (
     ModelSpec("gan", "A GAN trained in numpy: MLP generator and discriminator, snapshots of training.",
               "engines.gan", "engines.walkthrough.gan", "gan-1d",
               ("loss", "optimizer", "train_steps", "lr_g", "lr_d", "batch_size", "d_steps", "snapshot_every",
-               "compare", "data")),
+               "compare_loss", "data")),
 ):
     register(_spec)
 

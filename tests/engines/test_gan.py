@@ -148,7 +148,7 @@ def test_one_training_iteration_matches_pytorch(case):
                       g_act=case["g_act"], d_act=case["d_act"], beta1=case["beta1"], beta2=case["beta2"],
                       loss=case["loss"], optimizer=case["optimizer"], train_steps=1, lr_g=case["lr_g"],
                       lr_d=case["lr_d"], batch_size=case["batch_size"], d_steps=case["d_steps"], snapshot_every=1,
-                      compare="none")
+                      compare_loss=False)
     p1 = gan.train_step(p0, xs, zds, zg, st)
     for ours, theirs in ((p1.D, case["D1"]), (p1.G, case["G1"])):
         for L, T in zip(ours, theirs):
@@ -211,7 +211,7 @@ def test_inputs_not_mutated_and_trace_read_only():
 
 
 def test_json_round_trip():
-    tr = gan.build(SMALL_W, SMALL_IN, compare="loss", **SMALL_OPT)
+    tr = gan.build(SMALL_W, SMALL_IN, compare_loss=True, **SMALL_OPT)
     back = gan.GANTrace.from_dict(json.loads(tr.to_json()))
     assert back.digest() == tr.digest()
     assert isinstance(back.runs[1].params.G[0], gan.Layer)
