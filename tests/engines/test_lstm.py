@@ -455,3 +455,35 @@ def test_bad_inputs_engine_messages():
         lstm.build(w, inp, layers=2)
     with pytest.raises(InputError, match=r"weight_hh_l0 has shape \(8, 3\), expected \(8, 2\) = \(4\*hidden, hidden\)|weight_ih_l0"):
         lstm.build({"weight_ih_l0": [[0.0]] * 8, "weight_hh_l0": [[0.0] * 3] * 8}, inp)
+
+
+def _keras_lstm(kernel, rec, bias, xs, h0, c0):
+    """Keras LSTMCell.call, transcribed (implementation 2): z = x K + h R + b, split into
+    columns i, f, c, o; c = f*c_tm1 + i*tanh(z_c); h = o*tanh(c)."""
+    U = rec.shape[0]
+    h, c = h0, c0
+    hs, cs = [], []
+    for x in xs:
+        z = x @ kernel + h @ rec + bias
+        z0, z1, z2, z3 = z[:U], z[U:2 * U], z[2 * U:3 * U], z[3 * U:]
+        i = 1 / (1 + np.exp(-z0))
+        f = 1 / (1 + np.exp(-z1))
+        c = f * c + i * np.tanh(z2)
+        o = 1 / (1 + np.exp(-z3))
+        h = o * np.tanh(c)
+        hs.append(h)
+        cs.append(c)
+    return np.array(hs), np.array(cs)
+
+
+def test_keras_weights_match_the_keras_formula():
+    rng = np.random.default_rng(31)
+    H, D, T = 3, 2, 4
+    kernel, rec, bias = rng.uniform(-1, 1, (D, 4 * H)), rng.uniform(-1, 1, (H, 4 * H)), rng.uniform(-1, 1, 4 * H)
+    xs, h0, c0 = rng.standard_normal((T, D)), rng.uniform(-0.5, 0.5, H), rng.uniform(-0.5, 0.5, H)
+    hs, cs = _keras_lstm(kernel, rec, bias, xs, h0, c0)
+    tr = lstm.build({"kernel": kernel.tolist(), "recurrent_kernel": rec.tolist(), "bias": bias.tolist()},
+                    {"x": xs.tolist(), "h0": h0.tolist(), "c0": c0.tolist()})
+    assert tr.params.layout == "keras"
+    np.testing.assert_allclose(tr.outputs, hs, rtol=0, atol=1e-14)
+    np.testing.assert_allclose([s.c for s in tr.steps], cs, rtol=0, atol=1e-14)
