@@ -50,6 +50,8 @@ def split_options(name: str, model: str, options: dict[str, Any]) -> tuple[dict,
 
 def _provenance(computed: Any) -> dict[str, Any]:
     """Metadata of one or several Computed objects (a dict of them for comparison figures)."""
+    if isinstance(computed, dict) and len(computed) == 1:
+        computed = next(iter(computed.values()))
     items = computed.items() if isinstance(computed, dict) else [("", computed)]
     meta: dict[str, Any] = {}
     for label, c in items:

@@ -33,6 +33,7 @@ OPTIONS: dict[str, OptionSpec] = {
     "layout": OptionSpec(("many-to-many", "many-to-one", "one-to-many"), "RNN diagram layout: which outputs (and inputs) are drawn."),
     "rolled": OptionSpec(bool, "Also draw the rolled (folded) form beside the unfolded one."),
     "query": OptionSpec(int, "attention-walkthrough: which query position i (1-based) to follow (default 1)."),
+    "compare": OptionSpec(bool, "bptt: draw an Elman RNN and an LSTM side by side (vanishing vs kept gradient)."),
     "max_steps": OptionSpec(int, "Unfolded diagrams: draw at most this many steps, eliding the middle (default 8)."),
 }
 
@@ -68,6 +69,9 @@ for _spec in (
     DiagramSpec("model-summary", "Keras-style layer stack with per-layer parameter counts, formulas and the total "
                 "(3840 / 7320 / 31 / 11191); the bias convention (Keras or PyTorch) is named.",
                 "diagrams.summary", (), model="model-summary"),
+    DiagramSpec("bptt", "Backpropagation through time on the unfolded RNN or LSTM: backward edges sized by the "
+                "per-step gradient norm (printed too); --compare puts an RNN and an LSTM side by side.",
+                "diagrams.bptt", ("compare",), model="rnn", prepare="prepare"),
 ):
     add(_spec)
 

@@ -1,0 +1,189 @@
+"""``bptt``: backpropagation through time drawn on the unfolded network.
+
+Backward edges (vermillion, dashed arrowheads pointing back in time) are sized by the gradient
+norm the trace records per step (``||dL/dh_t||``; for the LSTM also ``||dL/dc_t||`` on the cell
+highway); every norm is also printed, so width is never the only channel. ``--compare`` draws an
+Elman RNN and an LSTM one above the other: the vanishing gradient next to the kept one.
+
+Pen widths are a drawing choice: a gradient norm divided by the largest norm of the same figure.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import graphviz
+
+from engines import presets, registry
+from engines.errors import InputError
+
+from . import _draw as D
+from ._draw import Style, esc, font, sym
+from .lstm import _title
+
+MODEL = "rnn"
+DEFAULT = {"rnn": "vanishing-rnn", "lstm": "lstm-3step"}
+
+
+def _model_of(source: registry.Source) -> str:
+    if source.preset:
+        return presets.load(source.preset).model or "rnn"
+    if source.weights:
+        from engines import io
+        doc = io.read_weights(source.weights)
+        if doc.model in ("rnn", "lstm"):
+            return doc.model
+    return "rnn"
+
+
+def prepare(source: registry.Source, engine_options: dict, opts: dict) -> dict[str, registry.Computed]:
+    """One trace (RNN or LSTM, from the preset's model) or, with --compare, one of each."""
+    if opts.get("compare"):
+        if source.weights or source.inputs:
+            raise InputError("--compare runs the shipped presets or --seed N; it does not take --weights/--inputs")
+        if source.preset:
+            raise InputError("--compare uses presets vanishing-rnn and lstm-3step (or --seed N for both); drop --preset")
+        out = {}
+        for model in ("rnn", "lstm"):
+            src = source if source.seed is not None else registry.Source(preset=DEFAULT[model])
+            opts_m = {k: v for k, v in engine_options.items() if k in registry.get(model).options}
+            out[model] = registry.compute(model, src, opts_m)
+        return out
+    model = _model_of(source)
+    if model not in ("rnn", "lstm"):
+        raise InputError(f"bptt draws an RNN or LSTM trace; preset/weights are for {model!r}")
+    if source.preset is None and source.weights is None and source.seed is None:
+        source = registry.Source(preset=DEFAULT["rnn"], inputs=source.inputs)
+    opts_m = {k: v for k, v in engine_options.items() if k in registry.get(model).options}
+    return {model: registry.compute(model, source, opts_m)}
+
+
+def _width(norm: float, top: float) -> str:
+    return f"{0.6 + 7.0 * (norm / top if top > 0 else 0.0):.2f}"
+
+
+def _norm_cell(label: str, value: float, top: float, st: Style) -> str:
+    colour = D.role("gradient")
+    txt = font(label, color=st.muted, size=10) + " " + D.mono(st.num(value), size=12)
+    return (f'<TR><TD>{txt}</TD></TR>'
+            f'<TR><TD>{D.bar(value, colour, st, lo=0.0, hi=top if top > 0 else 1.0, width=70, height=7)}</TD></TR>')
+
+
+def _column(rows: list[tuple[str, str, str, str]], st: Style) -> str:
+    """One time step as a column of cells (port, content, border colour, border width); every
+    column has the same rows, so a row's ports line up and its edges run straight."""
+    trs = []
+    for port, content, colour, width in rows:
+        trs.append(f'<TR><TD PORT="{port}" BORDER="{width}" COLOR="{colour}" BGCOLOR="{st.bg}" STYLE="ROUNDED" '
+                   f'CELLPADDING="4" HEIGHT="56" WIDTH="150" FIXEDSIZE="TRUE">{content}</TD></TR>')
+    return f'<TABLE BORDER="0" CELLSPACING="12" CELLPADDING="0">{"".join(trs)}</TABLE>'
+
+
+def _grad_content(label: str, value: float | None, top: float, st: Style) -> str:
+    if value is None or not st.key:
+        return font(label, color=st.muted, size=11)
+    inner = (f'<TR><TD>{font(label + " =", color=st.muted, size=11)} {D.mono(st.num(value), size=12)}</TD></TR>'
+             f'<TR><TD>{D.bar(value, D.role("gradient"), st, lo=0.0, hi=top if top > 0 else 1.0, width=110, height=8)}</TD></TR>')
+    return f'<TABLE BORDER="0" CELLSPACING="1" CELLPADDING="1">{inner}</TABLE>'
+
+
+def _state_content(kind: str, t: int) -> str:
+    return font(sym(kind, t), bold=True, size=15)
+
+
+def _loss_node(m: graphviz.Digraph, p: str, loss: float, st: Style) -> None:
+    m.node(f"{p}L", D.html_label(font("L", bold=True, size=15) + ("<BR/>" + D.mono(st.num(loss), size=12) if st.key else "")),
+           shape="box", style="rounded,filled,bold", fillcolor=st.bg, color=st.fg, penwidth="2.5")
+
+
+def _rnn_block(m: graphviz.Digraph, c: registry.Computed, st: Style, p: str) -> None:
+    """Row h: h_0 -> h_1 -> ... -> L (forward). Row dh below it: the gradient flowing back."""
+    tr = c.trace
+    steps = tr.steps
+    grad, hid = D.role("gradient"), D.role("hidden")
+    top = max(s.dh_norm for s in steps)
+    gl = lambda t: "\u2016\u2202L/\u2202" + sym("h", t) + "\u2016"  # noqa: E731
+    m.node(f"{p}s_0", D.html_label(_column([("h", _state_content("h", 0), hid, "2"),
+                                            ("dh", _grad_content(gl(0), None, top, st), st.muted, "1")], st)),
+           shape="plain")
+    prev = f"{p}s_0"
+    for s in steps:
+        nid = f"{p}s_{s.t}"
+        m.node(nid, D.html_label(_column([("h", _state_content("h", s.t), hid, "2"),
+                                          ("dh", _grad_content(gl(s.t), s.dh_norm, top, st), grad, "2")], st)),
+               shape="plain")
+        m.edge(f"{prev}:h:e", f"{nid}:h:w", color=st.muted, penwidth="1.3")
+        lab = {}
+        if st.key and s.ratio is not None:
+            lab = {"label": D.edge_label("\u00d7 " + st.num(s.ratio), st, size=11, color=grad)}
+        width = _width(steps[s.t - 2].dh_norm, top) if s.t >= 2 else "1"
+        m.edge(f"{prev}:dh:e", f"{nid}:dh:w", dir="back", color=grad, penwidth=width,
+               style="solid" if s.t >= 2 else "dashed", **lab)
+        prev = nid
+    _loss_node(m, p, tr.loss, st)
+    m.edge(f"{prev}:h:e", f"{p}L:w", color=st.muted, penwidth="1.3")
+    m.edge(f"{prev}:dh:e", f"{p}L:s", dir="back", color=grad, penwidth=_width(steps[-1].dh_norm, top))
+
+
+def _lstm_block(m: graphviz.Digraph, c: registry.Computed, st: Style, p: str) -> None:
+    """Rows: dc (gradient on the highway), c, h, dh. Gradients flow right to left."""
+    tr = c.trace
+    if tr.bptt is None:
+        raise InputError("this LSTM trace has no BPTT record")
+    fw, bw = tr.steps, tr.bptt.steps
+    grad, cell, hid = D.role("gradient"), D.role("cell"), D.role("hidden")
+    top = max(max(b.dc_norm for b in bw), max(b.dh_norm for b in bw))
+    gc = lambda t: "\u2016\u2202L/\u2202" + sym("c", t) + "\u2016"  # noqa: E731
+    gh = lambda t: "\u2016\u2202L/\u2202" + sym("h", t) + "\u2016"  # noqa: E731
+
+    def col(t: int, b: Any) -> str:
+        return _column([("dc", _grad_content(gc(t), b.dc_norm if b else None, top, st), grad if b else st.muted, "2" if b else "1"),
+                        ("c", _state_content("c", t), cell, "3"),
+                        ("h", _state_content("h", t), hid, "2"),
+                        ("dh", _grad_content(gh(t), b.dh_norm if b else None, top, st), grad if b else st.muted, "2" if b else "1")], st)
+
+    m.node(f"{p}s_0", D.html_label(col(0, None)), shape="plain")
+    prev, prev_b = f"{p}s_0", None
+    for s, b in zip(fw, bw):
+        nid = f"{p}s_{s.t}"
+        m.node(nid, D.html_label(col(s.t, b)), shape="plain")
+        m.edge(f"{prev}:c:e", f"{nid}:c:w", color=cell, penwidth="2")
+        m.edge(f"{prev}:h:e", f"{nid}:h:w", color=st.muted, penwidth="1.3")
+        lab = {}
+        if st.key and prev_b is not None:
+            txt = ("\u2016\u2202" + sym("c", s.t) + "/\u2202" + sym("c", s.t - 1) + "\u2016 = " + st.num(b.J_norm)
+                   + "<BR/>" + font("forget path " + st.num(b.J_forget_norm), size=10))
+            lab = {"label": D.edge_label(txt, st, size=11, color=grad)}
+        wc = _width(prev_b.dc_norm, top) if prev_b is not None else "1"
+        wh = _width(prev_b.dh_norm, top) if prev_b is not None else "1"
+        dash = {} if prev_b is not None else {"style": "dashed"}
+        m.edge(f"{prev}:dc:e", f"{nid}:dc:w", dir="back", color=grad, penwidth=wc, **dash, **lab)
+        m.edge(f"{prev}:dh:e", f"{nid}:dh:w", dir="back", color=grad, penwidth=wh, **dash)
+        prev, prev_b = nid, b
+    _loss_node(m, p, tr.bptt.loss, st)
+    m.edge(f"{prev}:h:e", f"{p}L:w", color=st.muted, penwidth="1.3")
+    m.edge(f"{prev}:dh:e", f"{p}L:s", dir="back", color=grad, penwidth=_width(bw[-1].dh_norm, top))
+
+
+def build(computed: dict[str, registry.Computed], *, style: Style, opts: dict[str, Any]) -> graphviz.Digraph:
+    st = style
+    g = D.digraph("bptt", st, rankdir="LR", nodesep="0.45", ranksep="1.1")
+    order = [k for k in ("rnn", "lstm") if k in computed]
+    for model in order:
+        c = computed[model]
+        name = "Elman RNN" if model == "rnn" else "LSTM"
+        sub = graphviz.Digraph(name=f"cluster_{model}")
+        verdict = ""
+        if model == "rnn":
+            verdict = f"  \u00b7  {c.trace.decay.verdict}"
+        sub.attr(label=D.html_label(font(esc(_title(c, f"{name}: backpropagation through time") + verdict), bold=True, size=15)),
+                 labelloc="t", labeljust="l", color=st.muted, style="rounded", penwidth="1")
+        (_rnn_block if model == "rnn" else _lstm_block)(sub, c, st, f"{model}_")
+        g.subgraph(sub)
+    if len(order) == 2:  # RNN above the LSTM: same rank, ordered by an invisible flat edge
+        with g.subgraph() as r:
+            r.attr(rank="same")
+            r.edge("lstm_s_0", "rnn_s_0", style="invis")
+    note = ("vermillion: gradient flowing back in time, pen width \u221d its norm (norms printed); "
+            "\u00d7 r: ratio \u2016\u2202L/\u2202h<SUB>t\u22121</SUB>\u2016 / \u2016\u2202L/\u2202h<SUB>t</SUB>\u2016")
+    g.attr("graph", label=D.html_label(font(note, color=st.muted, size=11)), labelloc="b", labeljust="c")
+    return g
