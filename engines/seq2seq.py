@@ -7,7 +7,7 @@ Notation
 - encoder: a bidirectional recurrent encoder with hidden size H: forward states ``hf_j``, backward states ``hb_j``;
   annotations ``h_j = [hf_j, hb_j]`` [2H]
 - ``C = [hf_{T_in}, hb_1]`` [2H] the fixed context: the last state of each direction
-- decoder state ``s_i`` [H_d], ``s_0 = tanh(C W_init + b_init)``; ``c_i`` [2H] the context of output step i
+- decoder state ``s_i`` [H_d], ``s_0 = tanh(C W_init + b_init)`` (or ``s_0 = C`` when no ``W_init`` is given); ``c_i`` [2H] the context of output step i
 - ``alpha`` [T_out, T_in] the alignment (attention weights); ``e_ij`` the alignment scores
 - output ``logits_i = [s_i, c_i] W_out + b_out`` [V_tgt], ``p_i = softmax(logits_i)``
 - cell(input, state): ``rnn`` (Elman, tanh), ``gru`` (textbook convention) or ``lstm`` (colah notation);
@@ -155,6 +155,7 @@ class Seq2SeqTrace(Record):
     annotations: Array            # [T_in, 2H]
     fixed_context: Array          # [2H] C = [hf_T, hb_1]
     s0: Array                     # [H_d]
+    s0_rule: str                  # "tanh(C W_init + b_init)" or "C"
     alignment: Array | None       # [T_out, T_in] (None for a fixed context)
     contexts: Array               # [T_out, 2H]
     steps: tuple[DecStep, ...]
@@ -175,8 +176,8 @@ class Params:
     enc_fwd: Cell
     enc_bwd: Cell
     dec: Cell
-    W_init: np.ndarray
-    b_init: np.ndarray
+    W_init: np.ndarray | None     # None: s_0 = C
+    b_init: np.ndarray | None
     W_out: np.ndarray
     b_out: np.ndarray
     score: att.ScoreParams
@@ -195,10 +196,34 @@ def _vocab(w, name):
     return tuple(v)
 
 
+_PART_ALIASES = {"enc_f.": "enc_fwd.", "enc_b.": "enc_bwd."}
+_NAME_ALIASES = {"W_n": "W_h", "b_n": "b_h"}      # GRU candidate: n (torch/engines.seq2seq_train) = h here
+
+
+def normalise_names(w: Mapping[str, Any]) -> dict[str, Any]:
+    """Accept the names of engines.seq2seq_train (``enc_f.``/``enc_b.`` prefixes, GRU ``W_n``/``b_n``,
+    ``W_o`` [V, H_d + 2H] in Linear layout, ``b_o``) beside ours."""
+    out: dict[str, Any] = {}
+    for k, v in w.items():
+        for a, b in _PART_ALIASES.items():
+            if k.startswith(a):
+                k = b + k[len(a):]
+        part, _, name = k.rpartition(".")
+        if part in PARTS and name in _NAME_ALIASES:
+            k = f"{part}.{_NAME_ALIASES[name]}"
+        out.setdefault(k, v)
+    if "W_out" not in out and "W_o" in out:
+        out["W_out"] = np.ascontiguousarray(as_array("W_o", out["W_o"], 2).T)   # [V, H_d + 2H] -> [H_d + 2H, V]
+    if "b_out" not in out and "b_o" in out:
+        out["b_out"] = out["b_o"]
+    return out
+
+
 def params_from_weights(w: Mapping[str, Any], kind: str, attention: str, score: str) -> Params:
     if kind not in CELLS:
         raise InputError(f"--cell is {kind!r}, expected one of {', '.join(CELLS)}")
-    require(w, ["src_vocab", "tgt_vocab", "E_src", "E_tgt", "W_init", "W_out"], "seq2seq")
+    w = normalise_names(w)
+    require(w, ["src_vocab", "tgt_vocab", "E_src", "E_tgt", "W_out"], "seq2seq")
     sv, tv = _vocab(w, "src_vocab"), _vocab(w, "tgt_vocab")
     for t in (BOS, EOS):
         if t not in tv:
@@ -215,10 +240,16 @@ def params_from_weights(w: Mapping[str, Any], kind: str, attention: str, score: 
     bwd = _cell(w, "enc_bwd", kind, e, fwd.H)
     H2 = 2 * fwd.H
     dec = _cell(w, "dec", kind, e_t + H2)
-    W_init = as_array("W_init", w["W_init"], 2)
-    check_shape("W_init", W_init, (H2, dec.H), "(2 * encoder hidden, decoder hidden)")
-    b_init = as_array("b_init", w["b_init"], 1) if "b_init" in w else np.zeros(dec.H)
-    check_shape("b_init", b_init, (dec.H,), "(decoder hidden,)")
+    if "W_init" in w:
+        W_init = as_array("W_init", w["W_init"], 2)
+        check_shape("W_init", W_init, (H2, dec.H), "(2 * encoder hidden, decoder hidden)")
+        b_init = as_array("b_init", w["b_init"], 1) if "b_init" in w else np.zeros(dec.H)
+        check_shape("b_init", b_init, (dec.H,), "(decoder hidden,)")
+    else:                                               # s_0 = C itself
+        if dec.H != H2:
+            raise InputError(f"without W_init the decoder starts from s_0 = C, so its hidden size ({dec.H}) must be "
+                             f"2 * encoder hidden ({H2}); give W_init [{H2}, {dec.H}] otherwise")
+        W_init, b_init = None, None
     W_out = as_array("W_out", w["W_out"], 2)
     check_shape("W_out", W_out, (dec.H + H2, len(tv)), "(decoder hidden + 2 * encoder hidden, len(tgt_vocab))")
     b_out = as_array("b_out", w["b_out"], 1) if "b_out" in w else np.zeros(len(tv))
@@ -260,7 +291,7 @@ def run(p: Params, source: list[str], target: list[str] | None, *, attention: st
     X, HF, HB, A = encode(p, src_ids)
     T_in = len(source)
     C = np.concatenate([HF[-1], HB[0]])                  # [2H] last state of each direction
-    s = np.tanh(C @ p.W_init + p.b_init)                 # [2H] -> [H_d]
+    s = np.tanh(C @ p.W_init + p.b_init) if p.W_init is not None else C.copy()   # [2H] -> [H_d]
     s0 = s.copy()
     c_state = np.zeros(p.dec.H)
     n_steps = len(target) if (target and (decode == "teacher" or max_len is None)) else (max_len or 2 * T_in + 2)
@@ -318,6 +349,7 @@ def run(p: Params, source: list[str], target: list[str] | None, *, attention: st
         src_vocab=p.src_vocab, tgt_vocab=p.tgt_vocab, source=tuple(source), target=tuple(target or ()),
         predicted=tuple(p.tgt_vocab[k] for k in preds), source_ids=src_ids, predicted_ids=np.array(preds, np.int64),
         encoder=enc, annotations=A, fixed_context=C, s0=s0,
+        s0_rule="tanh(C W_init + b_init)" if p.W_init is not None else "C",
         alignment=np.array(aligns) if attention != "none" else None, contexts=np.array(contexts),
         steps=tuple(steps), total_loss=float(sum(losses)) if losses else None,
         accuracy=(sum(st.predicted == st.target for st in comparable) / len(comparable)) if comparable else None,

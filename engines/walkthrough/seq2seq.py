@@ -47,7 +47,7 @@ def explain(tr, fmt: str = "md") -> str:
         "token j is h_j = [hf_j, hb_j].")
     d.items(f"x{st.j} = {st.token}: hf = {vec(st.hf)}, hb = {vec(st.hb)}" for st in tr.encoder)
     d.p(f"Fixed context C = [hf_{len(tr.source)}, hb_1] = {vec(tr.fixed_context)}; decoder start s_0 = "
-        f"tanh(C W_init + b_init) = {vec(tr.s0)}.")
+        f"{tr.s0_rule} = {vec(tr.s0)}.")
     d.h("2. Decoder", 2)
     if tr.attention == "none":
         d.math("s_i = \\mathrm{cell}([E y_{i-1}, C], s_{i-1}),\\quad p_i = \\mathrm{softmax}([s_i, C] W_{out} + b_{out})")

@@ -149,3 +149,28 @@ def test_bad_inputs(run_cli, write_json):
     _one_line_error(run_cli("compute", "seq2seq", "--weights",
                             write_json({"weights": w, "inputs": {"source": ["a"], "target": ["a", "</s>"]}}),
                             "--attention", "luong"), "decoder hidden (3) = 2 * encoder hidden (4)")
+
+
+
+def test_training_module_names_and_s0_equal_to_C():
+    """The names of engines.seq2seq_train (enc_f./enc_b., GRU W_n/b_n, W_o [V, H_d + 2H], b_o; no W_init so
+    s_0 = C) load into this engine and give the same numbers as our names."""
+    rng = np.random.default_rng(1)
+    w = S.random_weights(rng, ["1", "2", "3"], ["<s>", "</s>", "1", "2", "3"], e=3, H=2, Hd=4, A=3)
+    del w["W_init"]
+    inp = {"source": ["1", "3", "2"], "target": ["2", "3", "1", "</s>"]}
+    ours = S.build(w, inp, cell="gru")
+    assert ours.s0_rule == "C" and np.array_equal(ours.s0, ours.fixed_context)
+    theirs = {}
+    for k, v in w.items():
+        k2 = k.replace("enc_fwd.", "enc_f.").replace("enc_bwd.", "enc_b.").replace(".W_h", ".W_n").replace(".b_h", ".b_n")
+        theirs[k2] = v
+    theirs["W_o"] = np.array(theirs.pop("W_out")).T.tolist()
+    theirs["b_o"] = theirs.pop("b_out")
+    tr = S.build(theirs, inp, cell="gru")
+    assert np.allclose([st.logits for st in tr.steps], [st.logits for st in ours.steps], atol=1e-13)
+    assert np.allclose(tr.alignment, ours.alignment, atol=1e-13) and tr.predicted == ours.predicted
+    w["dec.W_z"] = np.zeros((3, 3 + 3 + 4)).tolist()
+    with pytest.raises(Exception, match="without W_init"):
+        S.build({**w, "dec.W_r": w["dec.W_z"], "dec.W_h": w["dec.W_z"],
+                 "dec.b_z": [0.0] * 3, "dec.b_r": [0.0] * 3, "dec.b_h": [0.0] * 3}, inp, cell="gru")
