@@ -16,7 +16,7 @@ row, a projection is ``X W`` with ``W`` of shape ``[d_in, d_out]``.
 - ``weights`` alpha [T_q, T_k] = softmax over keys of e (a row whose keys are all masked is all zero)
 - ``output`` z [T_q, d_v] = alpha v
 - multi-head: ``W_q, W_k, W_v`` [E, E] split by columns into H heads of width d_k = E / H,
-  ``W_o`` [E, E], biases ``b_q, b_k, b_v, b_o`` [E].
+  ``W_o`` [E, E], biases ``b_q, b_k, b_v, b_o`` [E]; or per-head ``heads: [{W_q, W_k, W_v} [E, d_k]]``.
 
 Equations
 ---------
@@ -165,12 +165,44 @@ class MHAParams:
             # torch Linear is y = x W^T + b: transpose into our x W + b
             return cls(ipw[:E].T, ipw[E:2 * E].T, ipw[2 * E:].T, opw.T,
                        ipb[:E], ipb[E:2 * E], ipb[2 * E:], opb)
+        if "heads" in w and "W_q" not in w:
+            return cls._from_heads(w)
         require(w, ["W_q", "W_k", "W_v", "W_o"], "multi-head attention (our names; or in_proj_weight/out_proj.weight)")
         W_q = as_array("W_q", w["W_q"], 2)
         E = W_q.shape[0]
         mats = [W_q] + [as_array(n, w[n], 2) for n in ("W_k", "W_v", "W_o")]
         biases = [as_array(n, w[n], 1) if n in w else np.zeros(E) for n in ("b_q", "b_k", "b_v", "b_o")]
         return cls(*mats, *biases)
+
+
+    @classmethod
+    def _from_heads(cls, w: Mapping[str, Any]) -> "MHAParams":
+        """Per-head weights: ``"heads": [{"W_q": [E, d_k], "W_k": [E, d_k], "W_v": [E, d_k], "b_q"?...}, ...]``
+        plus ``W_o`` [E, E] (``b_o``); head h becomes columns h*d_k:(h+1)*d_k of the stacked W_q, W_k, W_v."""
+        heads = w["heads"]
+        if not isinstance(heads, list) or not heads or not all(isinstance(h, dict) for h in heads):
+            raise InputError('weights "heads" must be a list of objects {"W_q", "W_k", "W_v"} (one per head)')
+        require(w, ["W_o"], "multi-head attention with per-head weights")
+        W_o = as_array("W_o", w["W_o"], 2)
+        E = W_o.shape[0]
+        H = len(heads)
+        if E % H:
+            raise InputError(f"{H} heads do not divide the model width d_model = {E} (rows of W_o)")
+        dk = E // H
+        cols: dict[str, list[np.ndarray]] = {n: [] for n in ("W_q", "W_k", "W_v", "b_q", "b_k", "b_v")}
+        for h, hw in enumerate(heads):
+            require(hw, ["W_q", "W_k", "W_v"], f"head {h + 1}")
+            for n in ("W_q", "W_k", "W_v"):
+                M = as_array(f"heads[{h}].{n}", hw[n], 2)
+                check_shape(f"heads[{h}].{n}", M, (E, dk), "(d_model, d_model / heads)")
+                cols[n].append(M)
+            for n in ("b_q", "b_k", "b_v"):
+                b = as_array(f"heads[{h}].{n}", hw[n], 1) if n in hw else np.zeros(dk)
+                check_shape(f"heads[{h}].{n}", b, (dk,), "(d_model / heads,)")
+                cols[n].append(b)
+        stack = {n: np.concatenate(v, axis=-1) for n, v in cols.items()}   # H x [E, d_k] -> [E, E]
+        b_o = as_array("b_o", w["b_o"], 1) if "b_o" in w else np.zeros(E)
+        return cls(stack["W_q"], stack["W_k"], stack["W_v"], W_o, stack["b_q"], stack["b_k"], stack["b_v"], b_o)
 
 
 def score_params(w: Mapping[str, Any], score: str, d_q: int, d_k: int, prefix: str = "") -> ScoreParams:

@@ -281,3 +281,18 @@ def test_random_sources(run_cli):
 def test_build_rejects_unknown_score():
     with pytest.raises(InputError):
         A.build({}, {"q": [[1.0]], "k": [[1.0]], "v": [[1.0]]}, score="cosine")
+
+
+def test_per_head_weights_equal_column_split(run_cli, write_json):
+    raw = json.loads((Path(A.__file__).parent / "presets" / "causal-self-attention.json").read_text())
+    w = {k: np.array(v) for k, v in raw["weights"].items()}
+    heads = [{n: w[n][:, 2 * h:2 * h + 2].tolist() for n in ("W_q", "W_k", "W_v")}
+             | {n: w[n][2 * h:2 * h + 2].tolist() for n in ("b_q", "b_k", "b_v")} for h in range(2)]
+    doc = {"model": "multihead", "options": {"heads": 2, "mask": "causal"},
+           "weights": {"heads": heads, "W_o": raw["weights"]["W_o"], "b_o": raw["weights"]["b_o"]},
+           "inputs": raw["inputs"]}
+    r = run_cli("compute", "multihead", "--weights", write_json(doc), "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["output"] == json.loads(run_cli("compute", "multihead", "--json").stdout)["output"]
+    doc["weights"]["heads"][1]["W_q"] = [[0.0] * 3] * 4
+    _one_line_error(run_cli("compute", "multihead", "--weights", write_json(doc)), "heads[1].W_q has shape (4, 3), expected (4, 2)")
