@@ -72,16 +72,22 @@ def detect(weights: Mapping[str, Any]) -> str:
     return "ours"
 
 
+def display_suffix(layer: int, reverse: bool) -> str:
+    """Suffix used in messages: none for layer 0 forward (``W_f``), else ``_l1``, ``_l0_reverse``."""
+    return "" if (layer == 0 and not reverse) else suffix(layer, reverse)
+
+
 def get_ours(weights: Mapping[str, Any], bases: tuple[str, ...], layer: int, reverse: bool) -> tuple[str, Any] | None:
     """Find a weight by any of its base names (``W_C`` or ``W_g``) for a layer/direction."""
+    found = []
     for base in bases:
         cands = [base + suffix(layer, reverse)]
         if layer == 0:
             cands.append(base + ("_reverse" if reverse else ""))
-        for c in cands:
-            if c in weights:
-                return c, weights[c]
-    return None
+        found += [c for c in cands if c in weights]
+    if len(found) > 1:
+        raise InputError(f"{' and '.join(found)} are the same weight given twice; give only one")
+    return (found[0], weights[found[0]]) if found else None
 
 
 def count_runs(weights: Mapping[str, Any], layout: str) -> tuple[int, bool]:

@@ -110,7 +110,7 @@ class GRUParams(Record):
             raise InputError(f"{len(self.cells)} GRU cells given, expected {self.num_layers * dirs} = layers * directions")
         for idx, cell in enumerate(self.cells):
             k, rev = divmod(idx, dirs)
-            sfx = L.suffix(k, bool(rev))
+            sfx = L.display_suffix(k, bool(rev))
             d_in = self.input_size if k == 0 else H * dirs
             for g in "rzn":
                 check_shape(f"W_{g}{sfx}", getattr(cell, f"W_{g}"), (H, H + d_in), "(hidden, hidden + input)")
@@ -490,9 +490,9 @@ def _initial(value: Any, n_runs: int, H: int) -> np.ndarray:
     if value is None:
         return np.zeros((n_runs, H))
     a = as_array("h0", value)
-    if a.ndim == 1 and n_runs == 1:
-        check_shape("h0", a, (H,), "(hidden,)")
-        return a[None, :]  # [H] -> [1, H]
+    if n_runs == 1:
+        check_shape("h0", a.reshape(-1) if a.shape == (1, H) else a, (H,), "(hidden,)")
+        return a.reshape(1, H)  # [H] -> [1, H]
     if a.ndim == 1:
         raise InputError(f"h0 has shape {a.shape}, expected ({n_runs}, {H}) = (layers * directions, hidden)")
     check_shape("h0", a, (n_runs, H), "(layers * directions, hidden)")
