@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import tempfile
 from typing import Mapping
-from xml.sax.saxutils import quoteattr
 
 from engines.errors import OutputError, ToolMissing
 
@@ -52,11 +51,17 @@ def render_bytes(source: str, fmt: str) -> bytes:
     return proc.stdout
 
 
+def _attr(value: str) -> str:
+    """A double-quoted XML attribute value (what xml.sax.saxutils.quoteattr gives, without its imports)."""
+    v = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return '"' + v.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;") + '"'
+
+
 def svg_with_metadata(svg: bytes, metadata: Mapping[str, object]) -> bytes:
     """Insert ``<metadata><gatelab:diagram k="v" .../></metadata>`` right after the <svg> tag."""
     if not metadata:
         return svg
-    attrs = " ".join(f"{k}={quoteattr(xml_safe(str(v)))}" for k, v in metadata.items() if v is not None)
+    attrs = " ".join(f"{k}={_attr(xml_safe(str(v)))}" for k, v in metadata.items() if v is not None)
     elem = (f'<metadata id="gatelab-metadata"><gatelab:diagram xmlns:gatelab="{METADATA_NS}" {attrs}/>'
             f"</metadata>\n").encode("utf-8")
     start = svg.find(b"<svg")
