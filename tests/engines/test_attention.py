@@ -296,3 +296,15 @@ def test_per_head_weights_equal_column_split(run_cli, write_json):
     assert json.loads(r.stdout)["output"] == json.loads(run_cli("compute", "multihead", "--json").stdout)["output"]
     doc["weights"]["heads"][1]["W_q"] = [[0.0] * 3] * 4
     _one_line_error(run_cli("compute", "multihead", "--weights", write_json(doc)), "heads[1].W_q has shape (4, 3), expected (4, 2)")
+
+
+def test_local_and_global_heads_preset():
+    tr = _preset("multihead-local-global").trace
+    local, glob = tr.heads
+    assert local.argmax.tolist() == [0, 1, 2, 3, 4]                 # each token attends most to itself
+    assert np.all(np.diag(local.weights) > 0.75)
+    assert np.all(local.weights[1:4, [0, 1, 2]].max(axis=1) > 0)
+    assert glob.argmax.tolist() == [0] * 5 and np.all(glob.weights[:, 0] > 0.95)   # everyone looks at token 1
+    # head 1 by hand: q_i.k_j = 16 cos(0.6 (i - j)) up to the 6-decimal rounding of the features
+    i, j = np.meshgrid(range(5), range(5), indexing="ij")
+    assert np.allclose(local.dots, 16 * np.cos(0.6 * (i - j)), atol=1e-4)

@@ -106,9 +106,35 @@ def causal_self_attention() -> dict:
     }
 
 
+def local_global_heads() -> dict:
+    theta = 0.6
+    T = 5
+    x = [[round(float(np.cos(theta * t)), 6), round(float(np.sin(theta * t)), 6), 1.0 if t == 0 else 0.0, 1.0]
+         for t in range(T)]
+    Z = lambda: [[0.0] * 4 for _ in range(4)]
+    W_q, W_k = Z(), Z()
+    W_q[0][0] = W_q[1][1] = 4.0      # head 1 (columns 0-1): q = k = 4 (cos, sin) -> q_i.k_j = 16 cos(theta (i - j))
+    W_k[0][0] = W_k[1][1] = 4.0
+    W_q[3][2] = 2.0                  # head 2 (columns 2-3): every query = (2, 0) from the constant feature ...
+    W_k[2][2] = 4.0                  # ... and only the first token has a key (4, 0): everyone looks at token 1
+    eye = [[1.0 if i == j else 0.0 for j in range(4)] for i in range(4)]
+    return {
+        "model": "multihead",
+        "description": "Two heads that see different things: head 1 local (itself and neighbours), head 2 global (the first token)",
+        "options": {"heads": 2, "mask": "none"},
+        "notes": ("Hand-designed weights. Token t has features (cos 0.6t, sin 0.6t, [t = 0], 1). Head 1 compares the "
+                  "angle features: q_i.k_j = 16 cos(0.6 (i - j)), largest for j = i, so it attends locally. Head 2's "
+                  "query is constant and only token 1 has a key, so every token attends to the first one (global). "
+                  "W_v = W_o = identity."),
+        "weights": {"W_q": W_q, "W_k": W_k, "W_v": eye, "W_o": eye},
+        "inputs": {"x": x, "tokens": ["the", "cat", "sat", "on", "mats"]},
+    }
+
+
 def main() -> None:
     for name, doc in (("thinking-machines", thinking_machines()), ("qkv-sentence", qkv_sentence()),
-                      ("causal-self-attention", causal_self_attention())):
+                      ("causal-self-attention", causal_self_attention()),
+                      ("multihead-local-global", local_global_heads())):
         (OUT / f"{name}.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
         print("wrote", OUT / f"{name}.json")
 
