@@ -22,6 +22,12 @@ def _error(result, *needles: str) -> str:
     return lines[0]
 
 
+def _balanced_tex(text: str) -> None:
+    assert text.count("{") == text.count("}")
+    for env in ("align*", "bmatrix", "tabular", "center"):
+        assert text.count(r"\begin{" + env + "}") == text.count(r"\end{" + env + "}"), env
+
+
 def _preset_trace(model, name):
     doc = presets.load(name)
     eng = lstm if model == "lstm" else gru
@@ -80,6 +86,8 @@ def test_every_lstm_preset_computes_and_explains(run_cli, preset):
     for fmt in ("md", "tex"):
         e = run_cli("explain", "lstm", "--preset", preset, "--format", fmt)
         assert e.exit_code == 0, e.stderr
+        if fmt == "tex":
+            _balanced_tex(e.stdout)
     assert run_cli("compute", "lstm", "--preset", preset).exit_code == 0
 
 
@@ -107,6 +115,10 @@ def test_compute_and_explain_gru(run_cli):
     assert e.exit_code == 0 and "h_1 = (1 - z_1) * h_0 + z_1 * n_1" in e.stdout
     e = run_cli("explain", "gru", "--convention", "torch", "--format", "tex")
     assert e.exit_code == 0 and r"(1 - z_t) \odot n_t + z_t \odot h_{t-1}" in e.stdout
+    _balanced_tex(e.stdout)
+    e = run_cli("explain", "gru", "--seed", "2", "--layers", "2", "--bidirectional", "--format", "tex")
+    assert e.exit_code == 0
+    _balanced_tex(e.stdout)
 
 
 @pytest.mark.parametrize("model", ["lstm", "gru"])

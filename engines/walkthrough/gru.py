@@ -99,7 +99,8 @@ def _md(trace) -> str:
         out.append(f"- W_z = {M(cell.W_z)}, b_z = {V(cell.b_z)}")
         out.append(f"- W_r = {M(cell.W_r)}, b_r = {V(cell.b_r)}")
         out.append(f"- W_n = {M(cell.W_n)}, b_n = {V(cell.b_n)}" + ("" if tb else f", b_hn = {V(cell.b_hn)}"))
-        out.append(f"- h_0 = {V(run.h0)}")
+        t0 = len(run.steps) + 1 if run.direction == "backward" else 0
+        out.append(f"- h_{t0} = {V(run.h0)}" + ("  (initial state of the backward pass)" if t0 else ""))
         for s in run.steps:
             t, tp = s.t, (s.t - 1 if run.direction == "forward" else s.t + 1)
             out += ["", f"### Step t = {t}" + (f" (layer {run.layer} {run.direction})" if len(trace.runs) > 1 else ""), ""]
@@ -168,7 +169,7 @@ def _tex(trace) -> str:
                 f"W_z &= {M(cell.W_z)}, & b_z &= {V(cell.b_z)} \\\\",
                 f"W_r &= {M(cell.W_r)}, & b_r &= {V(cell.b_r)} \\\\",
                 f"W_n &= {M(cell.W_n)}, & b_n &= {V(cell.b_n)}" + ("" if tb else f", & b_{{hn}} &= {V(cell.b_hn)}") + r" \\",
-                f"h_0 &= {V(run.h0)}", r"\end{align*}"]
+                f"h_{{{len(run.steps) + 1 if run.direction == 'backward' else 0}}} &= {V(run.h0)}", r"\end{align*}"]
         for s in run.steps:
             t, tp = s.t, (s.t - 1 if run.direction == "forward" else s.t + 1)
             out += [f"\\paragraph{{Step $t = {t}$}}", r"\begin{align*}",

@@ -8,7 +8,6 @@ from __future__ import annotations
 from diagrams.style import fmt, fmt_vec
 
 DIGITS = 4
-_GATE_NAMES = {"f": "forget gate", "i": "input gate", "g": "candidate C~ (g)", "o": "output gate"}
 
 
 def table(trace) -> str:
@@ -65,12 +64,6 @@ class _MD:
     def mat(self, m) -> str:
         return "[" + ", ".join(fmt_vec(row, DIGITS) for row in m) + "]"
 
-    def sub(self, name: str, t) -> str:
-        return f"{name}_{t}"
-
-    def eq(self, *parts: str) -> str:
-        return "- " + " = ".join(parts)
-
 
 class _TeX:
     def vec(self, v) -> str:
@@ -79,11 +72,10 @@ class _TeX:
     def mat(self, m) -> str:
         return r"\begin{bmatrix}" + r" \\ ".join(" & ".join(fmt(e, DIGITS) for e in row) for row in m) + r"\end{bmatrix}"
 
-    def sub(self, name: str, t) -> str:
-        return f"{name}_{{{t}}}"
 
-    def eq(self, *parts: str) -> str:
-        return " &= ".join(parts[:2]) + "".join(f" = {p}" for p in parts[2:]) + r" \\"
+def _start(run) -> int:
+    """Index of the initial state: 0 forward, T + 1 for a backward pass (which starts after x_T)."""
+    return len(run.steps) + 1 if run.direction == "backward" else 0
 
 
 def explain(trace, fmt_: str = "md") -> str:
@@ -124,7 +116,8 @@ def _explain_md(trace) -> str:
             out.append(f"- {wname} = {F.mat(getattr(cell, 'W_' + g))}, b_{'C' if g == 'g' else g} = {F.vec(getattr(cell, 'b_' + g))}")
         if cell.P_f is not None:
             out.append(f"- P_f = {F.vec(cell.P_f)}, P_i = {F.vec(cell.P_i)}, P_o = {F.vec(cell.P_o)}")
-        out.append(f"- h_0 = {F.vec(run.h0)}, c_0 = {F.vec(run.c0)}")
+        t0 = _start(run)
+        out.append(f"- h_{t0} = {F.vec(run.h0)}, c_{t0} = {F.vec(run.c0)}" + ("  (initial state of the backward pass)" if t0 else ""))
         for s in run.steps:
             t, tp = s.t, (s.t - 1 if run.direction == "forward" else s.t + 1)
             hp, cp = f"h_{tp}", f"c_{tp}"
@@ -198,7 +191,7 @@ def _explain_tex(trace) -> str:
             out.append(f"{wname} &= {F.mat(getattr(cell, 'W_' + g))}, & {bname} &= {F.vec(getattr(cell, 'b_' + g))} \\\\")
         if cell.P_f is not None:
             out.append(f"P_f &= {F.vec(cell.P_f)}, & P_i &= {F.vec(cell.P_i)}, & P_o &= {F.vec(cell.P_o)} \\\\")
-        out.append(f"h_0 &= {F.vec(run.h0)}, & c_0 &= {F.vec(run.c0)}")
+        out.append(f"h_{{{_start(run)}}} &= {F.vec(run.h0)}, & c_{{{_start(run)}}} &= {F.vec(run.c0)}")
         out.append(r"\end{align*}")
         for s in run.steps:
             t, tp = s.t, (s.t - 1 if run.direction == "forward" else s.t + 1)

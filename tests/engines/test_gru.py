@@ -325,3 +325,28 @@ def test_bad_inputs_engine_messages():
         gru.build(w, {"x": []})
     with pytest.raises(InputError, match="x contains inf"):
         gru.build(w, {"x": [[1.0], [float("inf")], [0.0]]})
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(H=st.integers(1, 4), D=st.integers(1, 3), T=st.integers(1, 5), layers=st.integers(1, 2),
+       bidir=st.booleans(), torch_conv=st.booleans(), seed=st.integers(0, 10_000), pick=st.integers(0, 10_000))
+def test_shapes_and_one_random_gradient_entry(H, D, T, layers, bidir, torch_conv, seed, pick):
+    conv = "torch" if torch_conv else "textbook"
+    w, inputs = gru.random(np.random.default_rng(seed), hidden=H, input_size=D, steps=T, convention=conv,
+                           layers=layers, bidirectional=bidir)
+    tr = gru.build(w, inputs)
+    dirs = 2 if bidir else 1
+    assert tr.convention == conv and tr.outputs.shape == (T, H * dirs) and tr.h_n.shape == (layers * dirs, H)
+    assert len(tr.runs) == layers * dirs and all(len(r.steps) == T for r in tr.runs)
+    assert tr.bptt.dx.shape == (T, D)
+    name = sorted(w)[pick % len(w)]
+    base = np.array(w[name], dtype=np.float64)
+    idx = np.unravel_index(pick % base.size, base.shape)
+    hi, lo = base.copy(), base.copy()
+    hi[idx] += EPS
+    lo[idx] -= EPS
+    fd = (gru.build({**w, name: hi.tolist()}, inputs).bptt.loss - gru.build({**w, name: lo.tolist()}, inputs).bptt.loss) / (2 * EPS)
+    assert _analytic(tr, name)[idx] == pytest.approx(fd, rel=1e-6, abs=1e-8)

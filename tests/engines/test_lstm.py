@@ -487,3 +487,35 @@ def test_keras_weights_match_the_keras_formula():
     assert tr.params.layout == "keras"
     np.testing.assert_allclose(tr.outputs, hs, rtol=0, atol=1e-14)
     np.testing.assert_allclose([s.c for s in tr.steps], cs, rtol=0, atol=1e-14)
+
+
+# --------------------------------------------------------------------------- property test
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(H=st.integers(1, 4), D=st.integers(1, 3), T=st.integers(1, 5), layers=st.integers(1, 2),
+       bidir=st.booleans(), peephole=st.booleans(), seed=st.integers(0, 10_000), pick=st.integers(0, 10_000))
+def test_shapes_and_one_random_gradient_entry(H, D, T, layers, bidir, peephole, seed, pick):
+    variant = "peephole" if peephole else "standard"
+    w, inputs = lstm.random(np.random.default_rng(seed), hidden=H, input_size=D, steps=T, variant=variant,
+                            layers=layers, bidirectional=bidir)
+    tr = lstm.build(w, inputs)
+    dirs = 2 if bidir else 1
+    assert (tr.num_layers, tr.bidirectional, tr.variant) == (layers, bidir, variant)
+    assert tr.outputs.shape == (T, H * dirs) and tr.h_n.shape == (layers * dirs, H) and tr.y.shape == (1,)
+    assert len(tr.runs) == layers * dirs and all(len(r.steps) == T for r in tr.runs)
+    assert tr.bptt.dx.shape == (T, D)
+    for cell, rg in zip(tr.params.cells, tr.bptt.runs):
+        for g in "figo":
+            assert getattr(rg, "dW_" + g).shape == getattr(cell, "W_" + g).shape
+    names = sorted(w)
+    name = names[pick % len(names)]
+    base = np.array(w[name], dtype=np.float64)
+    idx = np.unravel_index(pick % base.size, base.shape)
+    hi, lo = base.copy(), base.copy()
+    hi[idx] += EPS
+    lo[idx] -= EPS
+    fd = (lstm.build({**w, name: hi.tolist()}, inputs).bptt.loss - lstm.build({**w, name: lo.tolist()}, inputs).bptt.loss) / (2 * EPS)
+    assert _analytic(tr, name)[idx] == pytest.approx(fd, rel=1e-6, abs=1e-8)
