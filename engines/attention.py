@@ -79,6 +79,7 @@ class AttentionTrace(Record):
     W_v: Array | None = None           # [d_model, d_v]
     features: Array | None = None      # additive only: [T_q, T_k, d_a] tanh(q W_aq + k W_ak)
     d_k: int = 0
+    x_columns: tuple[str, ...] = ()    # optional labels of the columns of x (inputs "columns")
 
 
 @dataclass(frozen=True)
@@ -329,13 +330,13 @@ def _tokens(name: str, value: Any, n: int) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- single-head engine
 
 def run(q, k, v, *, score: str = "scaled_dot", mask=None, p: ScoreParams = ScoreParams(),
-        tokens=(), key_tokens=(), x=None, W_q=None, W_k=None, W_v=None) -> AttentionTrace:
+        tokens=(), key_tokens=(), x=None, W_q=None, W_k=None, W_v=None, x_columns=()) -> AttentionTrace:
     dots, scale, e, alpha, z, feats = attend(q, k, v, mask, score, p)
     mask = np.zeros(dots.shape, dtype=bool) if mask is None else mask
     return AttentionTrace(score=score, q=q, k=k, v=v, dots=dots, scale=scale, scores=e, weights=alpha,
                           output=z, mask=mask, argmax=row_argmax(alpha, mask), row_sums=alpha.sum(axis=-1),
                           tokens=tuple(tokens), key_tokens=tuple(key_tokens), x=x, W_q=W_q, W_k=W_k,
-                          W_v=W_v, features=feats, d_k=int(k.shape[1]))
+                          W_v=W_v, features=feats, d_k=int(k.shape[1]), x_columns=tuple(x_columns))
 
 
 def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, score: str = "scaled_dot",
@@ -370,7 +371,9 @@ def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, score: str =
         v = v + (as_array("b_v", weights["b_v"], 1) if "b_v" in weights else 0.0)
         tq = _tokens("tokens", inputs.get("tokens"), x.shape[0])
         tk = tq
+        cols = _tokens("columns", inputs["columns"], d) if inputs.get("columns") is not None else ()
     else:
+        cols = ()
         missing = [n for n in ("q", "k", "v") if n not in inputs]
         if missing:
             raise InputError(f'attention inputs need "q", "k" and "v" (or "x" with weights W_q, W_k, W_v); missing {", ".join(missing)}')
@@ -385,7 +388,8 @@ def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, score: str =
         raise InputError(f"q has shape {q.shape} and k has shape {k.shape}; {score} scores need the same width d_k")
     p = score_params(weights, score, q.shape[1], k.shape[1])
     m = _mask_inputs(inputs, q.shape[0], k.shape[0], mask)
-    return run(q, k, v, score=score, mask=m, p=p, tokens=tq, key_tokens=tk, x=x, W_q=W_q, W_k=W_k, W_v=W_v)
+    return run(q, k, v, score=score, mask=m, p=p, tokens=tq, key_tokens=tk, x=x, W_q=W_q, W_k=W_k, W_v=W_v,
+               x_columns=cols)
 
 
 def random(rng: np.random.Generator, *, hidden: int, input_size: int, steps: int,

@@ -57,8 +57,13 @@ def explain(trace, fmt: str = "md") -> str:
             "additive": "additive (Bahdanau)"}[trace.score]
     d.h(f"Attention walkthrough: {name} scores")
     if trace.x is not None:
-        d.p(f"Tokens: {', '.join(tq)}. Each token is a row of X {list(trace.x.shape)}; the projections are "
-            f"W^q {list(trace.W_q.shape)}, W^k {list(trace.W_k.shape)}, W^v {list(trace.W_v.shape)}.")
+        d.p(f"The rows of X {list(trace.x.shape)} are {', '.join(tq)}; the projections are "
+            f"$W^q$ {list(trace.W_q.shape)}, $W^k$ {list(trace.W_k.shape)}, $W^v$ {list(trace.W_v.shape)}.")
+        if trace.x_columns:
+            d.p(f"The {len(trace.x_columns)} columns of X are labelled {', '.join(trace.x_columns)}: X is multiplied "
+                f"by {trace.W_q.shape[0]}x{trace.W_q.shape[1]} matrices whose rows match these columns"
+                + (" (the notes' layout: one row of X per embedding dimension, one column per word)."
+                   if trace.x.shape[0] != len(trace.x_columns) else "."))
         d.h("Step 1: queries, keys and values", 2)
         d.math("q_i = x_i W^q,\\quad k_i = x_i W^k,\\quad v_i = x_i W^v")
         rows = []
@@ -71,7 +76,7 @@ def explain(trace, fmt: str = "md") -> str:
             for nm, W, res in (("q", trace.W_q, trace.q[0]), ("k", trace.W_k, trace.k[0]), ("v", trace.W_v, trace.v[0])):
                 terms = " + ".join(f"({f(xs[m])})·{vec(W[m], 3)}" for m in range(len(xs)))
                 d.p(f"Row by row, as in a hand computation: {nm}1 = {terms} = {vec(res)}")
-        d.p(f"Shapes: Q = X W^q is {list(trace.q.shape)}, K is {list(trace.k.shape)}, V is {list(trace.v.shape)}.")
+        d.p(f"Shapes: Q = X $W^q$ is {list(trace.q.shape)}, K is {list(trace.k.shape)}, V is {list(trace.v.shape)}.")
         step = 2
     else:
         d.p(f"Queries q {list(trace.q.shape)}, keys k {list(trace.k.shape)}, values v {list(trace.v.shape)}.")
