@@ -154,7 +154,8 @@ def _block_explain(tr, fmt) -> str:
     d.h("Add & norm, feed-forward", 2)
     for s in tr.sublayers:
         if s.name.startswith("add & norm"):
-            d.p(f"{s.name}: every row now has mean ≈ 0 and variance ≈ 1 (before gamma, beta); row 1 = {vec(s.value[0])}")
+            d.p(f"{s.name}: LayerNorm of the residual sum, i.e. each row normalised to mean 0 and variance 1, then "
+                f"scaled by gamma and shifted by beta; row 1 = {vec(s.value[0])}")
     d.p(f"FFN hidden layer (ReLU) {list(tr.ffn_hidden.shape)}: {int(np.sum(tr.ffn_hidden == 0))} of "
         f"{tr.ffn_hidden.size} units are 0 (inactive).")
     d.h("Output", 2)
