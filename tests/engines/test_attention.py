@@ -308,3 +308,21 @@ def test_local_and_global_heads_preset():
     # head 1 by hand: q_i.k_j = 16 cos(0.6 (i - j)) up to the 6-decimal rounding of the features
     i, j = np.meshgrid(range(5), range(5), indexing="ij")
     assert np.allclose(local.dots, 16 * np.cos(0.6 * (i - j)), atol=1e-4)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 5), st.integers(1, 4), st.integers(0, 2**31 - 1))
+def test_multihead_shapes_round_trip_and_head_split(H, dk, T, Tk, seed):
+    rng = np.random.default_rng(seed)
+    E = H * dk
+    p = A.MHAParams(*(rng.normal(size=(E, E)) for _ in range(4)), *(rng.normal(size=E) for _ in range(4)))
+    x, mem = rng.normal(size=(T, E)), rng.normal(size=(Tk, E))
+    tr = A.run_multihead(p, x, H, x_kv=mem)
+    assert tr.output.shape == (T, E) and len(tr.heads) == H and tr.heads[0].weights.shape == (T, Tk)
+    # head h is plain scaled dot-product attention on its column block
+    for h, hd in enumerate(tr.heads):
+        sl = slice(h * dk, (h + 1) * dk)
+        single = A.run((x @ p.W_q + p.b_q)[:, sl], (mem @ p.W_k + p.b_k)[:, sl], (mem @ p.W_v + p.b_v)[:, sl])
+        assert np.allclose(hd.output, single.output, atol=1e-12)
+    assert np.allclose(tr.output, tr.concat @ p.W_o + p.b_o, atol=1e-12)
+    assert A.MultiHeadTrace.from_dict(json.loads(tr.to_json())).digest() == tr.digest()
