@@ -350,3 +350,24 @@ def test_shapes_and_one_random_gradient_entry(H, D, T, layers, bidir, torch_conv
     lo[idx] -= EPS
     fd = (gru.build({**w, name: hi.tolist()}, inputs).bptt.loss - gru.build({**w, name: lo.tolist()}, inputs).bptt.loss) / (2 * EPS)
     assert _analytic(tr, name)[idx] == pytest.approx(fd, rel=1e-6, abs=1e-8)
+
+
+PRESET_REFS = [p for p in REFS["presets"] if p["model"] == "gru"]
+
+
+@pytest.mark.parametrize("ref", PRESET_REFS, ids=lambda p: f"{p['preset']}-{p['convention']}")
+def test_presets_match_independent_torch_implementation(ref):
+    """gru-3step in both conventions against the equations written in torch ops with autograd
+    (the torch convention also checked against nn.GRU in the generator)."""
+    doc = presets.load(ref["preset"])
+    tr = gru.build(doc.weights, doc.inputs, **{**doc.options, "convention": ref["convention"]})
+    for run, rrun in zip(tr.runs, ref["runs"]):
+        for s, rs in zip(run.steps, rrun):
+            assert s.t == rs["t"]
+            for key in ("r", "z", "n", "h"):
+                np.testing.assert_allclose(getattr(s, key), rs[key], rtol=0, atol=1e-12, err_msg=key)
+    np.testing.assert_allclose(tr.y, ref["y"], rtol=0, atol=1e-12)
+    assert tr.bptt.loss == pytest.approx(ref["loss"], abs=1e-12)
+    for name, g in ref["grads"].items():
+        np.testing.assert_allclose(_analytic(tr, name), g, rtol=0, atol=1e-12, err_msg=name)
+    np.testing.assert_allclose([g.dh for g in tr.bptt.steps], ref["dh"], rtol=0, atol=1e-12)

@@ -519,3 +519,28 @@ def test_shapes_and_one_random_gradient_entry(H, D, T, layers, bidir, peephole, 
     lo[idx] -= EPS
     fd = (lstm.build({**w, name: hi.tolist()}, inputs).bptt.loss - lstm.build({**w, name: lo.tolist()}, inputs).bptt.loss) / (2 * EPS)
     assert _analytic(tr, name)[idx] == pytest.approx(fd, rel=1e-6, abs=1e-8)
+
+
+# --------------------------------------------------------------------------- presets vs an independent torch implementation
+
+PRESET_REFS = [p for p in REFS["presets"] if p["model"] == "lstm"]
+
+
+@pytest.mark.parametrize("ref", PRESET_REFS, ids=lambda p: p["preset"])
+def test_presets_match_independent_torch_implementation(ref):
+    """The presets' every gate, state, y, loss, gradient (our names) and per-step dL/dh_t, dL/dc_t
+    against the equations written in torch ops with autograd (checked against nn.LSTM where it applies)."""
+    tr = lstm.build(*(lambda d: (d.weights, d.inputs))(presets.load(ref["preset"])), **presets.load(ref["preset"]).options)
+    assert len(tr.runs) == len(ref["runs"])
+    for run, rrun in zip(tr.runs, ref["runs"]):
+        assert [s.t for s in run.steps] == [s["t"] for s in rrun]
+        for s, rs in zip(run.steps, rrun):
+            for key in ("f", "i", "g", "o", "c", "h"):
+                np.testing.assert_allclose(getattr(s, key), rs[key], rtol=0, atol=1e-12, err_msg=key)
+    np.testing.assert_allclose(tr.outputs, ref["outputs"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(tr.y, ref["y"], rtol=0, atol=1e-12)
+    assert tr.bptt.loss == pytest.approx(ref["loss"], abs=1e-12)
+    for name, g in ref["grads"].items():
+        np.testing.assert_allclose(_analytic(tr, name), g, rtol=0, atol=1e-12, err_msg=name)
+    np.testing.assert_allclose([g.dh for g in tr.bptt.steps], ref["dh"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose([g.dc for g in tr.bptt.steps], ref["dc"], rtol=0, atol=1e-12)

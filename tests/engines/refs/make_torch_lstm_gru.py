@@ -149,10 +149,162 @@ def main() -> None:
         make_case("gru", "gru_2layer_bidir", D=3, H=2, T=4, layers=2, bidir=True, seed=15, with_linear=True),
     ]
     doc = {"generator": "tests/engines/refs/make_torch_lstm_gru.py", "torch": torch.__version__,
-           "dtype": "float64", "cases": cases}
+           "dtype": "float64", "cases": cases, "presets": presets_main()}
     out = Path(__file__).with_name("torch_lstm_gru.json")
     out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {out} ({len(cases)} cases)")
+
+
+# --------------------------------------------------------------------------- presets, in our names
+# A second, independent implementation: the equations of docs/lstm-gru.md written in torch ops on
+# our-named tensors (autograd gives every gradient), for the shipped presets. For standard LSTMs and
+# torch-convention GRUs it is itself checked against nn.LSTM / nn.GRU below.
+
+PRESETS = Path(__file__).resolve().parents[3] / "engines" / "presets"
+
+
+def _suffix(k: int, rev: bool) -> str:
+    return "" if (k == 0 and not rev) else f"_l{k}" + ("_reverse" if rev else "")
+
+
+def _pick(w: dict, names: tuple[str, ...], k: int, rev: bool):
+    for n in names:
+        for cand in (n + _suffix(k, rev), n + f"_l{k}" + ("_reverse" if rev else ""),
+                     n + ("_reverse" if rev else "") if k == 0 else ""):
+            if cand in w:
+                return cand
+    raise KeyError(names)
+
+
+def lstm_ours(w: dict, x, h0s, c0s, layers, bidir, peephole):
+    T, dirs = x.shape[0], 2 if bidir else 1
+    runs, inp = [], x
+    for k in range(layers):
+        outs = []
+        for rev in range(dirs):
+            nm = {g: _pick(w, (f"W_{g}",) if g != "C" else ("W_C", "W_g"), k, bool(rev)) for g in "fiCo"}
+            bm = {g: _pick(w, (f"b_{g}",) if g != "C" else ("b_C", "b_g"), k, bool(rev)) for g in "fiCo"}
+            h, c = h0s[k * dirs + rev], c0s[k * dirs + rev]
+            steps, out = [], [None] * T
+            for t in (range(T - 1, -1, -1) if rev else range(T)):
+                hx = torch.cat([h, inp[t]])
+                zf = w[nm["f"]] @ hx + w[bm["f"]]
+                zi = w[nm["i"]] @ hx + w[bm["i"]]
+                if peephole:
+                    zf = zf + w["P_f" + _suffix(k, bool(rev))] * c
+                    zi = zi + w["P_i" + _suffix(k, bool(rev))] * c
+                f, i = torch.sigmoid(zf), torch.sigmoid(zi)
+                g = torch.tanh(w[nm["C"]] @ hx + w[bm["C"]])
+                c = f * c + i * g
+                c.retain_grad()
+                zo = w[nm["o"]] @ hx + w[bm["o"]]
+                if peephole:
+                    zo = zo + w["P_o" + _suffix(k, bool(rev))] * c
+                o = torch.sigmoid(zo)
+                h = o * torch.tanh(c)
+                h.retain_grad()
+                steps.append(dict(t=t + 1, f=f, i=i, g=g, o=o, c=c, h=h))
+                out[t] = h
+            runs.append(steps)
+            outs.append(torch.stack(out))
+        inp = torch.cat(outs, dim=1)
+    return runs, inp
+
+
+def gru_ours(w: dict, x, h0s, layers, bidir, convention):
+    T, dirs = x.shape[0], 2 if bidir else 1
+    runs, inp = [], x
+    for k in range(layers):
+        outs = []
+        for rev in range(dirs):
+            sx = _suffix(k, bool(rev))
+            Wr, Wz = w[_pick(w, ("W_r",), k, bool(rev))], w[_pick(w, ("W_z",), k, bool(rev))]
+            Wn = w[_pick(w, ("W_n", "W", "W_h"), k, bool(rev))]
+            br, bz = w[_pick(w, ("b_r",), k, bool(rev))], w[_pick(w, ("b_z",), k, bool(rev))]
+            bn = w[_pick(w, ("b_n", "b", "b_h"), k, bool(rev))]
+            bhn = w.get("b_hn" + sx)
+            h = h0s[k * dirs + rev]
+            H = h.shape[0]
+            steps, out = [], [None] * T
+            for t in (range(T - 1, -1, -1) if rev else range(T)):
+                hx = torch.cat([h, inp[t]])
+                r = torch.sigmoid(Wr @ hx + br)
+                z = torch.sigmoid(Wz @ hx + bz)
+                if convention == "textbook":
+                    n = torch.tanh(Wn @ torch.cat([r * h, inp[t]]) + bn)
+                    h = (1 - z) * h + z * n
+                else:
+                    hn = Wn[:, :H] @ h + (bhn if bhn is not None else 0.0)
+                    n = torch.tanh(Wn[:, H:] @ inp[t] + bn + r * hn)
+                    h = (1 - z) * n + z * h
+                h.retain_grad()
+                steps.append(dict(t=t + 1, r=r, z=z, n=n, h=h))
+                out[t] = h
+            runs.append(steps)
+            outs.append(torch.stack(out))
+        inp = torch.cat(outs, dim=1)
+    return runs, inp
+
+
+def preset_case(name: str, convention: str | None = None) -> dict:
+    doc = json.loads((PRESETS / f"{name}.json").read_text())
+    opts = doc.get("options", {})
+    model = doc["model"]
+    layers = int(opts.get("layers", 1))
+    bidir = bool(opts.get("bidirectional", False))
+    n_runs = layers * (2 if bidir else 1)
+    w = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in doc["weights"].items()}
+    inputs = doc["inputs"]
+    x = torch.tensor(inputs["x"], dtype=torch.float64)
+    if x.ndim == 1:
+        x = x[:, None]
+    H = w["b_f" if model == "lstm" else "b_r"].shape[0]
+    h0 = torch.tensor(inputs.get("h0", [[0.0] * H] * n_runs), dtype=torch.float64).reshape(n_runs, H)
+    if model == "lstm":
+        c0 = torch.tensor(inputs.get("c0", [[0.0] * H] * n_runs), dtype=torch.float64).reshape(n_runs, H)
+        runs, outputs = lstm_ours(w, x, h0, c0, layers, bidir, opts.get("variant") == "peephole")
+        keys = ("f", "i", "g", "o", "c", "h")
+    else:
+        convention = convention or opts.get("convention", "textbook")
+        runs, outputs = gru_ours(w, x, h0, layers, bidir, convention)
+        keys = ("r", "z", "n", "h")
+    y = w["V"] @ outputs[-1] + w["b_y"]
+    target = torch.tensor(inputs["target"], dtype=torch.float64)
+    loss = 0.5 * ((y - target) ** 2).sum()
+    loss.backward()
+    case = {"preset": name, "model": model, "convention": convention,
+            "runs": [[{"t": s["t"], **{kk: tolist(s[kk]) for kk in keys}} for s in run] for run in runs],
+            "outputs": tolist(outputs), "y": tolist(y), "loss": loss.item(),
+            "grads": {k: tolist(v.grad) for k, v in w.items()},
+            "dh": [tolist(s["h"].grad) for s in runs[0]]}
+    if model == "lstm":
+        case["dc"] = [tolist(s["c"].grad) for s in runs[0]]
+    # the manual implementation against the library layer, where torch has one
+    if (model == "lstm" and opts.get("variant", "standard") == "standard") or (model == "gru" and convention == "torch"):
+        net = (torch.nn.LSTM if model == "lstm" else torch.nn.GRU)(x.shape[1], H, num_layers=layers, bidirectional=bidir)
+        order = ("i", "f", "C", "o") if model == "lstm" else ("r", "z", "n")
+        with torch.no_grad():
+            for k in range(layers):
+                for rev in range(2 if bidir else 1):
+                    sx = f"_l{k}" + ("_reverse" if rev else "")
+                    Ws = [w[_pick(w, (f"W_{g}",) if g not in "Cn" else (("W_C", "W_g") if g == "C" else ("W_n", "W", "W_h")), k, bool(rev))] for g in order]
+                    bs = [w[_pick(w, (f"b_{g}",) if g not in "Cn" else (("b_C", "b_g") if g == "C" else ("b_n", "b", "b_h")), k, bool(rev))] for g in order]
+                    getattr(net, "weight_ih" + sx).copy_(torch.cat([W[:, H:] for W in Ws]))
+                    getattr(net, "weight_hh" + sx).copy_(torch.cat([W[:, :H] for W in Ws]))
+                    getattr(net, "bias_ih" + sx).copy_(torch.cat(bs))
+                    bhh = torch.zeros(len(order) * H)
+                    if model == "gru" and ("b_hn" + _suffix(k, bool(rev))) in w:
+                        bhh[2 * H:] = w["b_hn" + _suffix(k, bool(rev))]
+                    getattr(net, "bias_hh" + sx).copy_(bhh)
+            lib = net(x, (h0, c0))[0] if model == "lstm" else net(x, h0)[0]
+        assert torch.allclose(lib, outputs.detach(), atol=1e-14, rtol=0), name
+        case["checked_against_nn"] = True
+    return case
+
+
+def presets_main() -> list[dict]:
+    return [preset_case("lstm-3step"), preset_case("lstm-peephole"), preset_case("lstm-stacked"),
+            preset_case("lstm-bidirectional"), preset_case("gru-3step"), preset_case("gru-3step", "torch")]
 
 
 if __name__ == "__main__":
