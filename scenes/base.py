@@ -56,6 +56,17 @@ class TraceScene(Scene):
         self._title: VGroup | None = None
         self._caption: Text | None = None
 
+    def add(self, *mobjects):
+        """Scene.add, also remembering every Text and Equation ever shown (tests check the numbers)."""
+        log = self.__dict__.setdefault("shown", [])
+        for m in mobjects:
+            for s in m.get_family():
+                if isinstance(s, Equation):
+                    log.append(("eq", s.tex))
+                elif isinstance(s, Text):
+                    log.append(("text", s.original_text))
+        return super().add(*mobjects)
+
     # ------------------------------------------------------------------ helpers
     def role(self, name: str) -> ManimColor:
         """Okabe-Ito colour of a role (forget, input, cell, ...); yellow turns dark orange on white."""

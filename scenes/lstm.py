@@ -134,7 +134,7 @@ class LSTMGatesScene(TraceScene):
         """c_t and h_t slide back to the left: they are the next step's c_{t-1} and h_{t-1}."""
         self.caption(f"c{sub(s.t)} and h{sub(s.t)} become the memory of step {s.t + 1}.")
         new_c = self.column(s.c, f"c{sub(s.t)}", "cell").move_to(self.c_prev_col)
-        resets = [g.animate.set_level(0) for g in self.gates.values()]
+        resets = [box.animate.fill_to(0) for pair in self.gates.values() for box in pair.boxes]
         self.play(ReplacementTransform(self.c_col, new_c), FadeOut(self.c_prev_col),
                   FadeOut(self.hx_col), FadeOut(self.h_col, target_position=self.hx_col),
                   FadeOut(self.g_col), FadeIn(self.g_slot), FadeOut(self.gate_values), *resets, run_time=1.2)
@@ -259,7 +259,7 @@ class LSTMGatesScene(TraceScene):
         return group
 
     def open_gate(self, pair: VGroup, values) -> None:
-        anims = [box.animate.set_level(float(v)) for box, v in zip(pair.boxes, values)]
+        anims = [box.animate.fill_to(float(v)) for box, v in zip(pair.boxes, values)]
         self.play(*anims, run_time=1.5)
         labels = VGroup(*[box.value_label(float(v), font_size=16).next_to(box.frame, DOWN, buff=0.08)
                           for box, v in zip(pair.boxes, values)])

@@ -183,7 +183,7 @@ class ValueColumn(VGroup):
 class GateBox(VGroup):
     """A gate: an outlined box, filled from the bottom to the gate's value (0 = empty, 1 = full).
 
-    Build it at ``level=0`` and animate ``box.animate.set_level(v)``; the printed value is
+    Build it at ``level=0`` and animate ``box.animate.fill_to(v)``; the printed value is
     ``box.value_label(v)`` (a separate Text to fade in, as Text cannot morph digit by digit).
     """
 
@@ -199,10 +199,10 @@ class GateBox(VGroup):
             self.name = label_text(name, size=font_size, color=fg, weight="BOLD")
             self.name.next_to(self.frame, UP, buff=0.1)
             self.add(self.name)
-        self.set_level(level)
+        self.fill_to(level)
         self.fg = fg
 
-    def set_level(self, level: float) -> "GateBox":
+    def fill_to(self, level: float) -> "GateBox":
         level = min(max(float(level), 0.0), 1.0)
         self.fill.stretch_to_fit_height(max(level * self.box_h, 1e-4))
         self.fill.move_to(self.frame.get_bottom(), aligned_edge=DOWN)

@@ -1,0 +1,172 @@
+"""Scenes: every catalogue scene runs end to end cheaply; key scenes show the trace's numbers.
+
+Cheap runs use ``scenes.api.run``: construct() with animations skipped (no frames encoded),
+optionally saving the last frame as PNG at 480p. Each run gets its own media dir (tmp_path).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engines import registry
+from scenes import api, catalogue
+
+from .helpers import numbers_in_tex, numbers_in_text, pixel_std, trace_numbers
+
+ALL = sorted(catalogue.SCENES)
+
+
+def _run(name, tmp, **kw):
+    return api.run(name, media_dir=str(tmp), **kw)
+
+
+def _ran_well(name, scene):
+    assert scene.mobjects, f"{name} ends on an empty screen"
+    assert scene.renderer.time > 10, f"{name} is too short to narrate ({scene.renderer.time:.1f} s)"
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if n != "lstm-gates"])   # lstm-gates: see lstm_run
+def test_every_scene_runs(name, tmp_path):
+    _ran_well(name, _run(name, tmp_path))
+
+
+@pytest.fixture(scope="module")
+def lstm_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("lstm")
+    scene = _run("lstm-gates", tmp, last_frame=True)
+    png = next(Path(tmp).rglob("*.png"))
+    return scene, png
+
+
+def _check_numbers(scene):
+    allowed = trace_numbers(scene.trace)
+    texts = [s for kind, s in scene.shown if kind == "text"]
+    eqs = [s for kind, s in scene.shown if kind == "eq"]
+    assert texts and eqs
+    bad = [(t, n) for t in texts for n in numbers_in_text(t) if n not in allowed and n.lstrip("-") not in allowed]
+    assert not bad, f"numbers on screen that are not in the trace: {bad[:5]}"
+    bad = [(e, n) for e in eqs for n in numbers_in_tex(e) if n not in allowed]
+    assert not bad, f"numbers in equations that are not in the trace: {bad[:5]}"
+    return texts, eqs
+
+
+def test_lstm_numbers_are_the_trace(lstm_run):
+    from diagrams.style import fmt
+    scene, _ = lstm_run
+    texts, eqs = _check_numbers(scene)
+    tr = registry.compute("lstm", registry.Source(preset="lstm-3step")).trace
+    shown = set(texts)
+    for st in tr.steps:                   # every gate value, every c_t and h_t is printed
+        for v in (*st.f, *st.i, *st.o, *st.g, *st.c, *st.h):
+            assert fmt(v) in shown, f"{fmt(v)} (step {st.t}) never shown"
+    assert fmt(tr.y[0]) in shown
+    joined = " ".join(eqs)
+    assert f"= [{fmt(tr.steps[0].f[0])}, {fmt(tr.steps[0].f[1])}]" in joined       # f_1 substituted
+    assert f"= {fmt(tr.y[0])}" in joined
+
+
+def test_lstm_last_frame_not_blank(lstm_run):
+    scene, png = lstm_run
+    _ran_well("lstm-gates", scene)
+    assert pixel_std(str(png)) > 10
+
+
+def test_scene_of_a_seeded_trace(tmp_path):
+    scene = api.run("lstm-gates", source=registry.Source(seed=3, hidden=3, input_size=2, steps=2),
+                    media_dir=str(tmp_path))
+    assert len(scene.trace.steps) == 2 and scene.trace.hidden == 3
+    _check_numbers(scene)
+
+
+# --------------------------------------------------------------------------- CLI errors: one line, exit 2
+
+def _one_line_error(result):
+    assert result.exit_code == 2, result.output
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error:"), result.stderr
+    return lines[0]
+
+
+def test_unknown_scene(run_cli):
+    _one_line_error(run_cli("scene", "no-such-scene"))
+
+
+def test_unknown_preset(run_cli, tmp_path):
+    msg = _one_line_error(run_cli("scene", "lstm-gates", "--preset", "nope", "--out", tmp_path))
+    assert "nope" in msg
+    assert not list(tmp_path.rglob("*.mp4"))
+
+
+def test_preset_of_another_model(run_cli, tmp_path):
+    _one_line_error(run_cli("scene", "lstm-gates", "--preset", "exam-rnn", "--out", tmp_path))
+
+
+def test_engine_option_the_model_does_not_take(run_cli, tmp_path):
+    _one_line_error(run_cli("scene", "lstm-gates", "--clip", "1", "--out", tmp_path))
+
+
+def test_bad_output_extension(run_cli, tmp_path):
+    out = tmp_path / "x.avi"
+    msg = _one_line_error(run_cli("scene", "lstm-gates", "-o", out))
+    assert ".mp4" in msg and not out.exists()
+
+
+def test_output_in_missing_directory(run_cli, tmp_path):
+    out = tmp_path / "missing" / "x.mp4"
+    _one_line_error(run_cli("scene", "lstm-gates", "-o", out))
+    assert not out.parent.exists()
+
+
+def test_bad_quality_and_format(run_cli):
+    _one_line_error(run_cli("scene", "lstm-gates", "-q", "z"))
+    _one_line_error(run_cli("scene", "lstm-gates", "--format", "avi"))
+
+
+def test_tex_without_latex(run_cli, tmp_path, monkeypatch):
+    monkeypatch.setattr(api.shutil, "which", lambda name: None)
+    msg = _one_line_error(run_cli("scene", "lstm-gates", "--tex", "--out", tmp_path))
+    assert "LaTeX" in msg
+    assert not list(tmp_path.rglob("*.mp4"))
+
+
+def test_scene_option_of_another_scene():
+    with pytest.raises(Exception) as e:
+        api.split_options("lstm-gates", {"no_such_option": 1})
+    assert "does not apply" in str(e.value)
+
+
+def test_catalogue_is_consistent():
+    for name, spec in catalogue.SCENES.items():
+        assert spec.model in registry.MODELS, name
+        for o in spec.options:
+            assert o in catalogue.OPTIONS and o not in registry.OPTIONS, (name, o)
+
+
+# --------------------------------------------------------------------------- real renders (slow)
+
+@pytest.mark.slow
+def test_png_render_via_cli(run_cli, tmp_path):
+    out = tmp_path / "last.png"
+    result = run_cli("scene", "lstm-gates", "--format", "png", "-o", out, "--no-progress")
+    assert result.exit_code == 0, result.output
+    assert out.exists() and pixel_std(str(out)) > 10
+    assert [p.name for p in tmp_path.iterdir()] == ["last.png"]      # temp media dir cleaned up
+
+
+@pytest.mark.slow
+def test_mp4_render(tmp_path):
+    path = api.render("lstm-gates", options={"pace": 0.0}, quality="l", fmt="mp4", out_dir=str(tmp_path),
+                      progress=False)
+    p = Path(path)
+    assert p == tmp_path / "videos" / "lstm-gates.mp4" and p.stat().st_size > 10_000
+    assert p.read_bytes()[4:8] == b"ftyp"
+    assert sorted(x.name for x in p.parent.iterdir()) == ["lstm-gates.mp4"]
+
+
+@pytest.mark.slow
+def test_gif_render(tmp_path):
+    name = min(ALL, key=lambda n: (n != "softmax-temperature", n))
+    out = tmp_path / "s.gif"
+    path = api.render(name, options={"pace": 0.0}, quality="l", fmt="gif", output=str(out), progress=False)
+    assert path == str(out) and out.read_bytes()[:6] in (b"GIF89a", b"GIF87a")
