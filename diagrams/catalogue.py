@@ -57,6 +57,12 @@ for _spec in (
     DiagramSpec("rnn-unfolded", "Elman RNN unfolded over T steps (x_t, h_t, y_t; U, W, V on the edges); --layout "
                 "many-to-many|many-to-one|one-to-many, --rolled draws the rolled form beside it.",
                 "diagrams.rnn", ("layout", "rolled", "max_steps"), model="rnn", builder="build_unfolded"),
+    DiagramSpec("gru-cell", "One GRU step as a dataflow graph (reset, update, candidate; kept and written shares) in "
+                "the trace's convention, named on the figure (--convention textbook|torch), values of --step t.",
+                "diagrams.gru", ("step",), model="gru", builder="build_cell"),
+    DiagramSpec("gru-unfolded", "The GRU unfolded over T steps with r, z, n values per step and the mixing rule of "
+                "its convention (textbook or torch, named on the figure).",
+                "diagrams.gru", ("max_steps",), model="gru", builder="build_unfolded"),
     DiagramSpec("attention-walkthrough", "Scaled dot-product attention as a computation graph for one query: x -> q, k, v "
                 "-> q.k -> / sqrt(d_k) -> softmax -> alpha -> z = sum alpha v (thinking-machines: 112, 96 -> 14, 12 -> 0.88, 0.12).",
                 "diagrams.attention", ("query",), model="attention", builder="build_walkthrough"),
