@@ -515,8 +515,9 @@ def main(argv: list[str] | None = None) -> int:
                                  description=f"Train the {PRESET} preset (deterministic).")
     ap.add_argument("--out", default=preset_path(), help="where to write the preset JSON")
     ap.add_argument("--check", action="store_true", help="retrain and compare with --out instead of writing")
+    ap.add_argument("--steps", type=int, default=Config().steps, help="training steps (the preset uses the default)")
     a = ap.parse_args(argv)
-    doc, res = make_preset()
+    doc, res = make_preset(Config(steps=a.steps))
     text = dumps(doc)
     if a.check:
         with open(a.out, encoding="utf-8") as fh:
