@@ -42,5 +42,11 @@ def register(spec: SceneSpec) -> None:
 for _spec in (
     SceneSpec("lstm-gates", "LSTM cell over x1..x3: gates fill to their values, the highway updates, h_t and y out.",
               "scenes.lstm", "LSTMGatesScene", ("pace",), model="lstm", preset="lstm-3step"),
+    SceneSpec("gan-training", "GAN training: real vs generated densities (1-D) or points over the D(x) heatmap (2-D), "
+              "D(x), the z -> G(z) transport, losses and JS divergence drawn as they evolve, step counter.",
+              "scenes.gan", "GANTrainingScene", ("pace",), model="gan", preset="gan-1d"),
+    SceneSpec("gan-compare", "Two GAN runs of one trace side by side (default gan-saturating: minimax vs "
+              "non-saturating from the same seed).", "scenes.gan", "GANCompareScene", ("pace",), model="gan",
+              preset="gan-saturating"),
 ):
     register(_spec)

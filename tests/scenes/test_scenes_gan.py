@@ -1,0 +1,64 @@
+"""gan-training and gan-compare: run end to end at the lowest cost; the numbers on screen are the trace's."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engines import registry
+from scenes import api
+
+from .helpers import numbers_in_text, pixel_std, trace_numbers
+
+FAST = {"train_steps": 40, "snapshot_every": 20, "batch_size": 32}
+
+
+def _run(name, tmp, preset, **kw):
+    scene = api.run(name, source=registry.Source(preset=preset), options=FAST, media_dir=str(tmp), **kw)
+    return scene
+
+
+def _numbers_are_the_trace(scene):
+    allowed = trace_numbers(scene.trace)
+    texts = [s for kind, s in scene.shown if kind in ("text", "caption")]
+    assert texts
+    bad = [(t, n) for t in texts for n in numbers_in_text(t) if n not in allowed and n.lstrip("-") not in allowed]
+    assert not bad, f"numbers on screen that are not in the trace: {bad[:5]}"
+    return " ".join(texts)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", ["gan-1d", "gan-ring"])
+def test_gan_training_last_frame(tmp_path, preset):
+    from diagrams.style import fmt
+    scene = _run("gan-training", tmp_path, preset, last_frame=True)
+    png = next(Path(tmp_path).rglob("*.png"))
+    assert pixel_std(str(png)) > 10
+    text = _numbers_are_the_trace(scene)
+    run = scene.trace.runs[0]
+    assert [s.step for s in run.snapshots] == [0, 20, 40]
+    assert "step 40 / 40" in text
+    last = run.snapshots[-1]
+    assert f"mean D(G(z)) = {fmt(last.d_fake)}" in text and f"JS {fmt(run.final.js)} bits" in text
+    if preset == "gan-ring":
+        assert f"modes: {last.modes_covered} of 8" in text
+
+
+@pytest.mark.slow
+def test_gan_compare_shows_both_runs(tmp_path):
+    from diagrams.style import fmt
+    scene = _run("gan-compare", tmp_path, "gan-saturating")
+    text = _numbers_are_the_trace(scene)
+    mm, ns = scene.trace.runs
+    assert f"step 40: JS = {fmt(mm.snapshots[-1].js)} bits" in text
+    assert f"step 40: JS = {fmt(ns.snapshots[-1].js)} bits" in text
+    assert "minimax: L_G = log(1 − D(G(z)))" in text and "non-saturating: L_G = −log D(G(z))" in text
+    assert scene.renderer.time > 10
+
+
+def test_gan_compare_needs_two_runs(run_cli, tmp_path):
+    r = run_cli("scene", "gan-compare", "--preset", "gan-1d", "--train-steps", "5", "--no-progress",
+                "-o", str(tmp_path / "c.mp4"))
+    assert r.exit_code == 2, r.output
+    assert "gan-compare needs a trace with two runs" in r.stderr and r.stderr.count("\n") == 1
+    assert not (tmp_path / "c.mp4").exists()
