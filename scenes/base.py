@@ -113,7 +113,7 @@ class TraceScene(Scene):
             anims.append(FadeOut(self._caption))
             self._caption = None
         if s:
-            cap = self.line(s, size=22, color=self.muted).to_edge(DOWN, buff=0.22)
+            cap = self.line(s, size=22, color=self.muted).to_edge(DOWN, buff=0.34)
             if cap.width > 13:
                 cap.scale_to_fit_width(13)
             anims.append(FadeIn(cap))
@@ -129,7 +129,7 @@ class TraceScene(Scene):
         src = (f"preset {p['preset']}" if "preset" in p else f"weights {p['weights']}" if "weights" in p
                else f"seed {p['seed']}" if "seed" in p else "")
         note = self.text(f"numbers: {self.result.model} engine, {src}", size=14, color=self.muted)
-        return note.to_corner(DOWN + RIGHT, buff=0.12)
+        return note.to_corner(DOWN + RIGHT, buff=0.05)
 
     def clear_all(self, run_time: float = 0.6) -> None:
         if self.mobjects:

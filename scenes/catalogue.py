@@ -50,3 +50,12 @@ for _spec in (
               preset="gan-saturating"),
 ):
     register(_spec)
+
+
+for _spec in (   # issue 5 scenes beyond lstm-gates
+    SceneSpec("attention-walkthrough", "Scaled dot-product attention worked through: x -> q, k, v -> q.k -> /sqrt(d_k) "
+              "-> softmax -> z = sum a v, then the whole weight matrix (default thinking-machines).",
+              "scenes.attention", "AttentionWalkthroughScene", ("pace",), model="attention",
+              preset="thinking-machines"),
+):
+    register(_spec)

@@ -292,3 +292,25 @@ class LabelledBar(VGroup):
         if label:
             self.label = label_text(label, size=font_size, color=fg).next_to(self.baseline, DOWN, buff=0.08)
             self.add(self.label)
+
+
+class HBar(VGroup):
+    """A horizontal bar of length ``value / vmax * max_width`` growing to the right from its left
+    edge, the value printed after it (``bar``, ``value_text``)."""
+
+    def __init__(self, value: float, *, vmax: float, max_width: float = 3.0, height: float = 0.32, color=POS,
+                 fg=WHITE, font_size: float = 22, digits: int = 3, show_value: bool = True, **kw):
+        super().__init__(**kw)
+        w = max(min(abs(value) / vmax, 1.0) * max_width, 0.02) if vmax > 0 else 0.02
+        self.bar = Rectangle(width=w, height=height, stroke_width=0, fill_color=color, fill_opacity=0.9)
+        self.add(self.bar)
+        self.value_text = None
+        if show_value:
+            self.value_text = label_text(fmt(value, digits), size=font_size, color=fg)
+            self.value_text.next_to(self.bar, RIGHT, buff=0.12)
+            self.add(self.value_text)
+
+    def left_at(self, point) -> "HBar":
+        """Move so the bar's left edge is at ``point`` (x) and its centre line at point's y."""
+        p = np.asarray(point, dtype=float)
+        return self.shift(p - self.bar.get_left())

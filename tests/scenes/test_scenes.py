@@ -72,6 +72,29 @@ def test_lstm_last_frame_not_blank(lstm_run):
     assert pixel_std(str(png)) > 10
 
 
+@pytest.fixture(scope="module")
+def attention_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("attention")
+    scene = _run("attention-walkthrough", tmp, last_frame=True)
+    return scene, next(Path(tmp).rglob("*.png"))
+
+
+def test_attention_numbers_are_the_trace(attention_run):
+    from diagrams.style import fmt
+    scene, png = attention_run
+    _ran_well("attention-walkthrough", scene)
+    texts, eqs = _check_numbers(scene)
+    tr = registry.compute("attention", registry.Source(preset="thinking-machines")).trace
+    shown = set(texts)
+    # the lecture's chain: 112, 96 -> /8 -> 14, 12 -> softmax 0.88, 0.12, all read from the trace
+    for v in (tr.dots[0, 0], tr.dots[0, 1], tr.scores[0, 0], tr.scores[0, 1]):
+        assert fmt(v) in shown
+    assert {fmt(tr.weights[0, 0], 2), fmt(tr.weights[0, 1], 2)} <= shown
+    assert (fmt(tr.dots[0, 0]), fmt(tr.scores[0, 0]), fmt(tr.weights[0, 0], 2)) == ("112", "14", "0.88")
+    assert any(f"{fmt(tr.weights[0, 0], 2)}\\, v_{{1}}" in e for e in eqs)
+    assert pixel_std(str(png)) > 10
+
+
 def test_scene_of_a_seeded_trace(tmp_path):
     scene = api.run("lstm-gates", source=registry.Source(seed=3, hidden=3, input_size=2, steps=2),
                     media_dir=str(tmp_path))
