@@ -193,8 +193,12 @@ def vec_cells(values: Iterable[float], st: Style, *, colour: str | None = None, 
 
 
 def html_label(body: str) -> str:
-    """Mark a string as an HTML-like label for graphviz (``<...>``)."""
-    return f"<{body}>"
+    """Mark a string as an HTML-like label for graphviz (``<...>``).
+
+    Every ``]`` becomes ``&#93;``: graphviz 2.43 rejects a ``]`` right after ``</SUB>``/``</SUP>``
+    at the end of a cell ("non-space string used after </TABLE>"). No tag or attribute uses ``]``.
+    """
+    return "<" + body.replace("]", "&#93;") + ">"
 
 
 def edge_label(text: str, st: Style, *, size: int = 13, color: str | None = None) -> str:

@@ -53,7 +53,13 @@ for _spec in (
                 "diagrams.lstm", ("max_steps",), model="lstm", builder="build_unfolded"),
     DiagramSpec("lstm-cell", "One LSTM cell's internals in colah's layout (sigma, sigma, tanh, sigma; x and +; the "
                 "C highway) with the values of step --step t; --variant peephole draws the peepholes.",
-                "diagrams.lstm", ("step",), model="lstm", builder="build_cell"),
+                "diagrams.lstm", ("step",), model="lstm", builder="build_cell", prepare="prepare_cell"),
+    DiagramSpec("lstm-stacked", "A stacked LSTM on a grid: time left to right, layers bottom to top, h and c of every "
+                "run (default preset lstm-stacked; --seed N --layers L for random weights).",
+                "diagrams.lstm_stack", (), model="lstm", prepare="prepare_stacked"),
+    DiagramSpec("lstm-bidirectional", "A bidirectional LSTM: forward and backward runs and the concatenated outputs "
+                "[h_fwd_t, h_bwd_t] (default preset lstm-bidirectional).",
+                "diagrams.lstm_stack", (), model="lstm", prepare="prepare_bidirectional"),
     DiagramSpec("rnn-unfolded", "Elman RNN unfolded over T steps (x_t, h_t, y_t; U, W, V on the edges); --layout "
                 "many-to-many|many-to-one|one-to-many, --rolled draws the rolled form beside it.",
                 "diagrams.rnn", ("layout", "rolled", "max_steps"), model="rnn", builder="build_unfolded"),

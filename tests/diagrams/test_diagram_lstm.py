@@ -6,6 +6,7 @@ import pytest
 from diagrams import api
 from diagrams.style import fmt
 from engines import registry
+from engines.errors import InputError
 from engines.registry import Source
 
 from _diagram_helpers import check_golden, parse_svg, svg_nodes, svg_texts
@@ -85,3 +86,33 @@ def test_lstm_cell_peephole(tmp_path):
     assert "variant=peephole" in meta["options"]
     plain, _ = api.build("lstm-cell")
     assert "p_f" not in plain.source
+
+
+def test_lstm_cell_peephole_default_preset():
+    g, meta = api.build("lstm-cell", options={"variant": "peephole"})
+    assert meta["preset"] == "lstm-peephole" and "p_o -> gate_o" in g.source
+
+
+@pytest.mark.parametrize("name,preset,nodes", [
+    ("lstm-stacked", "lstm-stacked", {"h_0_f_1", "h_1_f_3", "x_1", "y"}),
+    ("lstm-bidirectional", "lstm-bidirectional", {"h_0_f_1", "h_0_b_3", "cat_0_2", "y"}),
+])
+def test_stacked_and_bidirectional(tmp_path, name, preset, nodes):
+    p = tmp_path / f"{name}.svg"
+    api.render(name, output=str(p))
+    root = parse_svg(p)
+    assert nodes <= set(svg_nodes(root))
+    text = " ".join(svg_texts(root))
+    tr = registry.compute("lstm", Source(preset=preset)).trace
+    for run in tr.runs:
+        for s in run.steps:
+            for v in s.h:
+                assert fmt(v) in text
+    check_golden(name, api.build(name)[0].source)
+
+
+def test_stacked_needs_layers():
+    with pytest.raises(InputError, match="one layer and one direction"):
+        api.build("lstm-stacked", source=Source(preset="lstm-3step"))
+    g, _ = api.build("lstm-stacked", source=Source(seed=3), options={"layers": 3})
+    assert "h_2_f_3" in g.source
