@@ -147,8 +147,10 @@ def test_training_is_deterministic_and_reproduces_the_stored_loss_prefix(doc, cf
     assert a.losses[0] == pytest.approx(np.log(len(S.TGT_VOCAB)), abs=0.2)  # starts near ln 12
 
 
-def test_retraining_reproduces_the_shipped_weights_bit_for_bit(doc, cfg):
-    res = S.adam_train(cfg)
+def test_retraining_reproduces_the_shipped_preset_bit_for_bit(doc, cfg):
+    assert cfg == S.Config()                       # the script's defaults are what was shipped
+    made, res = S.make_preset(cfg)
+    assert S.dumps(made) == presets.text(PRESET)   # weights, notes, held-out numbers: byte for byte
     assert S.engine_weights(res.params) == doc.weights
     assert res.losses[::100].tolist() == doc.extra["training"]["loss_every_100"]
     assert res.losses[-100:].mean() < 0.01
