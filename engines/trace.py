@@ -45,7 +45,7 @@ _DTYPES = {"float64": np.float64, "int64": np.int64, "bool": np.bool_}
 
 def ro(a: Any, dtype: Any = np.float64) -> np.ndarray:
     """A read-only copy of ``a`` as ``dtype`` (float64 by default)."""
-    arr = np.array(a, dtype=dtype, copy=True)
+    arr = np.array(a, dtype=dtype, copy=True, order="C")  # C order: results never depend on input layout
     arr.setflags(write=False)
     return arr
 
