@@ -51,11 +51,14 @@ from typing import Any
 import numpy as np
 
 from ._numerics import sigmoid
+from .errors import InputError
 
 SRC_VOCAB: tuple[str, ...] = tuple(str(d) for d in range(10))          # source id = the digit
 TGT_VOCAB: tuple[str, ...] = ("<s>", "</s>") + SRC_VOCAB                  # target id = digit + 2
 BOS, EOS = 0, 1
 DIGITS = np.arange(10)
+CELL_WEIGHTS = {"rnn": ("W",), "gru": ("W_z", "W_r", "W_h")}     # the seq2seq engine's names
+CELL_BIASES = {"rnn": ("b",), "gru": ("b_z", "b_r", "b_h")}
 
 
 # --------------------------------------------------------------------------- configuration
@@ -77,12 +80,31 @@ class Config:
     heldout_seed: int = 12345
     init_scale: float = 0.5
 
+    def __post_init__(self) -> None:
+        if self.cell not in CELL_WEIGHTS:
+            raise InputError(f"cell is {self.cell!r}, expected one of: {', '.join(CELL_WEIGHTS)}")
+        for n in ("emb", "hidden", "dec_hidden", "attn", "batch", "heldout"):
+            v = getattr(self, n)
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+                raise InputError(f"{n} must be a positive integer, got {v!r}")
+        if not isinstance(self.steps, (int, np.integer)) or self.steps < 1:
+            raise InputError(f"steps must be a positive integer, got {self.steps!r}")
+        if not self.lengths or any(not isinstance(T, (int, np.integer)) or T < 1 for T in self.lengths):
+            raise InputError(f"lengths must be positive integers, got {self.lengths!r}")
+        per = self.heldout // len(self.lengths)
+        for T in self.lengths:
+            if 2 * per > 10 ** T:
+                raise InputError(f"heldout {self.heldout} leaves too few length-{T} sequences to train on "
+                                 f"({per} held out of 10^{T}); expected at most half of them")
+        for n in ("lr", "clip", "init_scale"):
+            v = getattr(self, n)
+            if not np.isfinite(v) or v <= 0:
+                raise InputError(f"{n} must be a positive finite number, got {v!r}")
+
 
 
 # --------------------------------------------------------------------------- parameters
 
-CELL_WEIGHTS = {"rnn": ("W",), "gru": ("W_z", "W_r", "W_h")}     # the seq2seq engine's names
-CELL_BIASES = {"rnn": ("b",), "gru": ("b_z", "b_r", "b_h")}
 
 
 def param_shapes(cfg: Config) -> dict[str, tuple[int, ...]]:
@@ -508,6 +530,19 @@ def make_preset(cfg: Config = Config()) -> tuple[dict, Result]:
     return preset_doc(cfg, res, ev), res
 
 
+def _read_json(path: str) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except OSError as e:
+        raise InputError(f"cannot read {path!r}: {e.strerror}") from None
+    except ValueError as e:
+        raise InputError(f"{path!r} is not valid JSON ({str(e).splitlines()[0]})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("weights"), dict):
+        raise InputError(f"{path!r} has no \"weights\" object; expected a preset written by this script")
+    return doc
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
     import sys
@@ -517,18 +552,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true", help="retrain and compare with --out instead of writing")
     ap.add_argument("--steps", type=int, default=Config().steps, help="training steps (the preset uses the default)")
     a = ap.parse_args(argv)
-    doc, res = make_preset(Config(steps=a.steps))
-    text = dumps(doc)
-    if a.check:
-        with open(a.out, encoding="utf-8") as fh:
-            stored = json.load(fh)
-        same = stored["weights"] == doc["weights"]
-        print(f"{'identical' if same else 'DIFFERENT'}: retrained weights vs {a.out} ({res.seconds:.1f}s)", file=sys.stderr)
-        return 0 if same else 1
-    tmp = a.out + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, a.out)
+    try:
+        stored = _read_json(a.out) if a.check else None       # fail before training, not after
+        doc, res = make_preset(Config(steps=a.steps))
+        if stored is not None:
+            same = stored["weights"] == doc["weights"]
+            print(f"{'identical' if same else 'DIFFERENT'}: retrained weights vs {a.out} ({res.seconds:.1f}s)",
+                  file=sys.stderr)
+            return 0 if same else 1
+        tmp = a.out + ".tmp"
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(dumps(doc))
+            os.replace(tmp, a.out)
+        except OSError as e:
+            raise InputError(f"cannot write {a.out!r}: {e.strerror}") from None
+    except InputError as e:
+        print(f"Error: {e}", file=sys.stderr)
+        return 2
     ev = doc["training"]["heldout"]
     print(f"wrote {a.out}: {res.seconds:.1f}s training, held-out share {ev['alignment_share']:.4f}, "
           f"accuracy {ev['accuracy']:.4f}", file=sys.stderr)

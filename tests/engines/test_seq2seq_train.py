@@ -294,3 +294,29 @@ def test_engine_weights_bad_shape_raises_input_error(doc):
     w["W_aq"] = np.zeros((3, 3)).tolist()
     with pytest.raises(InputError):
         E.build(w, dict(doc.inputs), **doc.options)
+
+
+# --------------------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("kw, needle", [
+    (dict(cell="lstm"), "cell is 'lstm'"),
+    (dict(hidden=0), "hidden must be a positive integer"),
+    (dict(steps=0), "steps must be a positive integer"),
+    (dict(lengths=()), "lengths"),
+    (dict(lengths=(1,), heldout=10), "too few length-1 sequences"),
+    (dict(lr=float("nan")), "lr must be a positive finite number"),
+])
+def test_bad_config_is_an_input_error(kw, needle):
+    with pytest.raises(InputError, match=needle):
+        S.Config(**kw)
+
+
+def test_script_errors_are_one_line_exit_2(tmp_path, capsys):
+    assert S.main(["--steps", "0", "--out", str(tmp_path / "x.json")]) == 2
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1")
+    assert S.main(["--check", "--out", str(bad)]) == 2
+    assert S.main(["--check", "--out", str(tmp_path / "missing.json")]) == 2
+    assert S.main(["--steps", "2", "--out", str(tmp_path / "no" / "dir.json")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 4 and all(line.startswith("Error: ") for line in err)
