@@ -34,6 +34,7 @@ OPTIONS: dict[str, OptionSpec] = {
     "rolled": OptionSpec(bool, "Also draw the rolled (folded) form beside the unfolded one."),
     "query": OptionSpec(int, "attention-walkthrough: which query position i (1-based) to follow (default 1)."),
     "compare": OptionSpec(bool, "bptt: draw an Elman RNN and an LSTM side by side (vanishing vs kept gradient)."),
+    "side_by_side": OptionSpec(bool, "seq2seq diagrams: the same weights without and with attention in one figure."),
     "max_steps": OptionSpec(int, "Unfolded diagrams: draw at most this many steps, eliding the middle (default 8)."),
 }
 
@@ -78,6 +79,12 @@ for _spec in (
     DiagramSpec("gan-snapshot", "One GAN training step (--step t, default the last): batch means, mean D(x) and "
                 "D(G(z)), L_D, L_G and gradient norms, for each run of the trace.",
                 "diagrams.gan", ("step",), model="gan", builder="build_snapshot"),
+    DiagramSpec("seq2seq", "Encoder-decoder with a fixed context vector C (the last encoder states); "
+                "--side-by-side adds the attention model under it, as in the exam question.",
+                "diagrams.seq2seq", ("side_by_side",), model="seq2seq", prepare="prepare_fixed"),
+    DiagramSpec("seq2seq-attention", "Encoder-decoder with attention: a context c_i per decoder step, edges sized by "
+                "alpha_ij, and the alignment matrix with numbers and bars; --side-by-side adds the fixed-context model.",
+                "diagrams.seq2seq", ("side_by_side",), model="seq2seq", prepare="prepare_attention"),
     DiagramSpec("model-summary", "Keras-style layer stack with per-layer parameter counts, formulas and the total "
                 "(3840 / 7320 / 31 / 11191); the bias convention (Keras or PyTorch) is named.",
                 "diagrams.summary", (), model="model-summary"),
