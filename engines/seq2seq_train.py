@@ -196,7 +196,7 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------- forward / backward
 
-@dataclass
+@dataclass(frozen=True)
 class Forward:
     loss: float               # mean over batch and steps of -ln p_i(y_i)
     alphas: np.ndarray        # [B, U, T]

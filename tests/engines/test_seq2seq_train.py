@@ -147,6 +147,7 @@ def test_training_is_deterministic_and_reproduces_the_stored_loss_prefix(doc, cf
     assert a.losses[0] == pytest.approx(np.log(len(S.TGT_VOCAB)), abs=0.2)  # starts near ln 12
 
 
+@pytest.mark.slow
 def test_retraining_reproduces_the_shipped_preset_bit_for_bit(doc, cfg):
     assert cfg == S.Config()                       # the script's defaults are what was shipped
     made, res = S.make_preset(cfg)
