@@ -88,6 +88,14 @@ class TraceScene(Scene):
     def num(self, x: float, digits: int = 3) -> str:
         return fmt(x, digits)
 
+    def tnum(self, x: float, digits: int = 3) -> str:
+        """A number for an equation: exponent form becomes ``m \\times 10^{e}``."""
+        s = fmt(x, digits)
+        if "e" in s and s not in ("nan",):
+            m, e = s.split("e")
+            return f"{m} \\times 10^{{{int(e)}}}"
+        return s
+
     def pause(self, seconds: float = 1.0) -> None:
         if seconds * self.pace > 0:
             self.wait(seconds * self.pace)

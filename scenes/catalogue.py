@@ -59,3 +59,14 @@ for _spec in (   # issue 5 scenes beyond lstm-gates
               preset="thinking-machines"),
 ):
     register(_spec)
+
+
+for _spec in (
+    SceneSpec("rnn-unfold", "A rolled RNN unfolds into T steps, values flow forward, then ||dL/dh_t|| going back "
+              "(vanishing-rnn; try --preset exploding-rnn), 0.99^100 vs 1.01^100, clipping by norm.",
+              "scenes.rnn", "RNNUnfoldScene", ("pace",), model="rnn", preset="vanishing-rnn"),
+    SceneSpec("gradient-flow", "RNN vs LSTM vs GRU on the same sequence: per-step gradient norms as bars, "
+              "the LSTM's forget-gate path highlighted.",
+              "scenes.rnn", "GradientFlowScene", ("pace",), model="rnn", preset="vanishing-rnn"),
+):
+    register(_spec)

@@ -11,7 +11,7 @@ _NUM = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 _SUBSCRIPT = re.compile(r"_\{[^}]*\}|_\w|\^\{[^}]*\}|\^\w")
 
 
-def trace_numbers(obj, digits=(2, 3)) -> set[str]:
+def trace_numbers(obj, digits=(2, 3, 4, 5)) -> set[str]:
     """Every float of a trace (recursively through its JSON form), formatted as the scenes do."""
     out: set[str] = set()
 
@@ -26,8 +26,10 @@ def trace_numbers(obj, digits=(2, 3)) -> set[str]:
             return
         elif isinstance(v, (int, float, np.floating, np.integer)):
             for d in digits:
-                out.add(fmt(v, d))
-                out.add(fmt(-v, d))     # "-0.9" shows as the minus sign and 0.9 in an equation
+                for s in (fmt(v, d), fmt(-v, d)):   # "-0.9" shows as a minus sign and 0.9 in an equation
+                    out.add(s)
+                    if "e" in s:                    # m x 10^{e} in equations
+                        out.add(s.split("e")[0])
     walk(obj.to_dict() if hasattr(obj, "to_dict") else obj)
     return out
 
