@@ -11,6 +11,9 @@ import pytest
 from engines import registry
 from engines import seq2seq as S
 
+# these tests pin the untrained translate preset (the default is the trained seq2seq-reverse)
+_TRANSLATE = registry.Source(preset="seq2seq-translate")
+
 REF = json.loads((Path(__file__).parent / "refs" / "torch_seq2seq.json").read_text())
 PRESET = json.loads((Path(S.__file__).parent / "presets" / "seq2seq-translate.json").read_text(encoding="utf-8"))
 
@@ -32,7 +35,7 @@ def _opts(c):
 
 @pytest.mark.parametrize("case", REF["cases"], ids=lambda c: f"{c['cell']}-{c['attention']}-{c['score']}-{c['decode']}")
 def test_matches_torch_reimplementation(case):
-    tr = registry.compute("seq2seq", options=_opts(case)).trace
+    tr = registry.compute("seq2seq", _TRANSLATE, options=_opts(case)).trace
     L = np.array([st.logits for st in tr.steps])
     assert L.shape == np.array(case["logits"]).shape
     assert np.allclose(L, case["logits"], atol=1e-12)
@@ -46,7 +49,7 @@ def test_matches_torch_reimplementation(case):
                                              ("luong", "scaled_dot")])
 def test_alignment_invariants(attention, score):
     opts = {"attention": attention, **({"score": score} if score else {})}
-    tr = registry.compute("seq2seq", options=opts).trace
+    tr = registry.compute("seq2seq", _TRANSLATE, options=opts).trace
     assert tr.alignment.shape == (len(tr.steps), len(tr.source))
     assert np.allclose(tr.alignment.sum(axis=1), 1.0, atol=1e-12) and np.all(tr.alignment > 0)
     assert np.allclose(tr.contexts, tr.alignment @ tr.annotations, atol=1e-12)
@@ -55,7 +58,7 @@ def test_alignment_invariants(attention, score):
 
 
 def test_fixed_context_is_last_encoder_states():
-    tr = registry.compute("seq2seq", options={"attention": "none"}).trace
+    tr = registry.compute("seq2seq", _TRANSLATE, options={"attention": "none"}).trace
     H = tr.encoder[0].hf.shape[0]
     assert np.array_equal(tr.fixed_context, np.concatenate([tr.encoder[-1].hf, tr.encoder[0].hb]))
     assert all(np.array_equal(c, tr.fixed_context) for c in tr.contexts) and tr.fixed_context.shape == (2 * H,)
@@ -64,14 +67,14 @@ def test_fixed_context_is_last_encoder_states():
 
 
 def test_teacher_forcing_vs_free_running():
-    t = registry.compute("seq2seq").trace
+    t = registry.compute("seq2seq", _TRANSLATE).trace
     assert [st.input_token for st in t.steps] == ["<s>"] + list(t.target[:-1])
     assert t.total_loss == pytest.approx(sum(-math.log(st.p_target) for st in t.steps), abs=1e-12)
     assert t.accuracy == pytest.approx(np.mean([a == b for a, b in zip(t.predicted, t.target)]))
-    f = registry.compute("seq2seq", options={"decode": "free", "cell": "lstm"}).trace
+    f = registry.compute("seq2seq", _TRANSLATE, options={"decode": "free", "cell": "lstm"}).trace
     assert [st.input_token for st in f.steps] == ["<s>"] + list(f.predicted[:-1])
     # the first step sees the same history in both modes
-    t2 = registry.compute("seq2seq", options={"cell": "lstm"}).trace
+    t2 = registry.compute("seq2seq", _TRANSLATE, options={"cell": "lstm"}).trace
     assert np.array_equal(f.steps[0].logits, t2.steps[0].logits)
 
 
@@ -101,11 +104,11 @@ def test_gru_cell_by_hand():
 
 
 def test_round_trip_determinism_and_immutability(run_cli):
-    a = run_cli("compute", "seq2seq", "--json")
-    assert a.exit_code == 0 and a.stdout == run_cli("compute", "seq2seq", "--json").stdout
+    a = run_cli("compute", "seq2seq", "-p", "seq2seq-translate", "--json")
+    assert a.exit_code == 0 and a.stdout == run_cli("compute", "seq2seq", "-p", "seq2seq-translate", "--json").stdout
     d = json.loads(a.stdout)
     assert {"alignment", "contexts", "steps", "source", "target", "predicted"} <= set(d)
-    tr = registry.compute("seq2seq").trace
+    tr = registry.compute("seq2seq", _TRANSLATE).trace
     assert S.Seq2SeqTrace.from_dict(d).to_json() == tr.to_json()
     with pytest.raises(ValueError):
         tr.steps[0].gates["z"][0] = 1.0
@@ -114,11 +117,11 @@ def test_round_trip_determinism_and_immutability(run_cli):
 def test_explain_and_table(run_cli):
     for args in ((), ("--attention", "none"), ("--attention", "luong", "--score", "general"), ("--decode", "free")):
         for fmt in ("md", "tex"):
-            r = run_cli("explain", "seq2seq", *args, "--format", fmt)
+            r = run_cli("explain", "seq2seq", "-p", "seq2seq-translate", *args, "--format", fmt)
             assert r.exit_code == 0 and "Encoder" in r.stdout
-    out = run_cli("compute", "seq2seq").stdout
+    out = run_cli("compute", "seq2seq", "-p", "seq2seq-translate").stdout
     assert "alignment" in out and "étudiant" in out
-    assert "fixed context" in run_cli("compute", "seq2seq", "--attention", "none").stdout
+    assert "fixed context" in run_cli("compute", "seq2seq", "-p", "seq2seq-translate", "--attention", "none").stdout
 
 
 def test_random_source(run_cli):
@@ -141,8 +144,8 @@ def test_bad_inputs(run_cli, write_json):
     doc = json.loads(json.dumps(PRESET))
     doc["weights"]["dec.W_z"] = [[0.0] * 3] * 4
     _one_line_error(run_cli("compute", "seq2seq", "--weights", write_json(doc)), "dec.W_z has shape (4, 3)")
-    _one_line_error(run_cli("compute", "seq2seq", "--score", "dot"), "Bahdanau attention uses the additive score")
-    _one_line_error(run_cli("compute", "seq2seq", "--attention", "luong", "--score", "additive"), "Luong")
+    _one_line_error(run_cli("compute", "seq2seq", "-p", "seq2seq-translate", "--score", "dot"), "Bahdanau attention uses the additive score")
+    _one_line_error(run_cli("compute", "seq2seq", "-p", "seq2seq-translate", "--attention", "luong", "--score", "additive"), "Luong")
     # Luong dot needs decoder hidden == 2 * encoder hidden
     rng = np.random.default_rng(0)
     w = S.random_weights(rng, ["a"], ["<s>", "</s>", "a"], e=2, H=2, Hd=3, A=2)
