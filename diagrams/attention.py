@@ -19,6 +19,8 @@ from ._draw import Style, esc, font, sym
 from .lstm import _title
 
 MODEL = "attention"
+MASKED = "\u00d7 masked"
+MATRIX_TITLE = "weights \u03b1 (rows: queries)"
 
 
 def _tok(tokens: tuple[str, ...], j: int, fallback: str) -> str:
@@ -157,4 +159,106 @@ def build_walkthrough(computed: Any, *, style: Style, opts: dict[str, Any]) -> g
             r.attr(rank="same")
             for j in range(1, Tk):
                 r.edge(f"{col}_{i}_{j}", f"{col}_{i}_{j + 1}", style="invis")
+    return g
+
+
+# --------------------------------------------------------------------------- self-attention
+
+def prepare_self(source: Any, engine_options: dict, opts: dict) -> Any:
+    """A multi-head trace by default (preset causal-self-attention); a single-head attention
+    trace when the preset/weights file is for the ``attention`` model."""
+    from engines import io, presets, registry
+    model = "multihead"
+    if source.preset:
+        model = presets.load(source.preset).model or "multihead"
+    elif source.weights:
+        doc = io.read_weights(source.weights)
+        model = doc.model or "multihead"
+    if model not in ("attention", "multihead"):
+        raise InputError(f"self-attention draws an attention or multihead trace; the source is for {model!r}")
+    allowed = registry.get(model).options
+    return registry.compute(model, source, {k: v for k, v in engine_options.items() if k in allowed})
+
+
+def build_self(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digraph:
+    """Token-to-token weights as a bipartite graph per head (pen width = weight), top-k per query,
+    and the weight matrix with the mask drawn explicitly (masked cells marked, never blank)."""
+    st = style
+    tr = computed.trace
+    multi = getattr(tr, "kind", "") == "multihead"
+    heads = list(tr.heads) if multi else [tr]
+    mask = tr.mask
+    T, Tk = mask.shape
+    want = opts.get("head")
+    if want is not None:
+        if not multi:
+            raise InputError("--head applies to a multi-head trace; this is a single attention")
+        if not 1 <= int(want) <= len(heads):
+            raise InputError(f"--head {want} is out of range: the trace has heads 1..{len(heads)}")
+        chosen = [(int(want) - 1, heads[int(want) - 1])]
+    else:
+        chosen = list(enumerate(heads))
+    top_k = opts.get("top_k")
+    if top_k is not None and int(top_k) < 1:
+        raise InputError(f"--top-k must be at least 1, got {top_k}")
+    qtok = [(_tok(tr.tokens, i, f"q{i + 1}")) for i in range(T)]
+    ktok = [(_tok(tr.key_tokens or tr.tokens, j, f"k{j + 1}")) for j in range(Tk)]
+    acol = D.role("attention")
+    g = D.digraph("self_attention", st, rankdir="LR")
+    g.attr("graph", layout="neato", splines="line", overlap="true", outputorder="edgesfirst")
+    node = dict(shape="box", style="rounded,filled", fillcolor=st.bg, margin="0.06,0.03", penwidth="1.6")
+    panel_w = 6.2
+    dy = 0.55
+    any_masked = bool(mask.any())
+    for p_idx, (h, head) in enumerate(chosen):
+        x0 = p_idx * panel_w
+        pre = f"h{h + 1}_" if multi else ""
+        w = head.weights
+        name = f"head {h + 1}" if multi else "attention"
+        g.node(f"{pre}title", D.html_label(font(esc(name), bold=True, size=14)), shape="plaintext",
+               pos=f"{x0 + 1.5:.2f},{0.7:.2f}!")
+        for i in range(T):
+            g.node(f"{pre}q_{i + 1}", D.html_label(font(qtok[i], size=12) + " " + font(sym("q", i + 1), color=st.muted, size=10)),
+                   color=D.role("input"), pos=f"{x0:.2f},{-i * dy:.2f}!", **node)
+        for j in range(Tk):
+            g.node(f"{pre}k_{j + 1}", D.html_label(font(sym("k", j + 1), color=st.muted, size=10) + " " + font(ktok[j], size=12)),
+                   color=D.role("forget"), pos=f"{x0 + 3.0:.2f},{-j * dy:.2f}!", **node)
+        for i in range(T):
+            keys = [j for j in range(Tk) if not mask[i, j]]
+            if top_k is not None:  # the k largest weights of this row (a drawing choice: which lines to draw)
+                keys = sorted(keys, key=lambda j: (-float(w[i, j]), j))[: int(top_k)]
+            for j in keys:
+                a = float(w[i, j])
+                g.edge(f"{pre}q_{i + 1}", f"{pre}k_{j + 1}", color=acol, penwidth=f"{0.25 + 7.0 * a:.2f}", arrowhead="none")
+        # the matrix: numbers, bars, and the mask drawn explicitly
+        head_cells = "".join(f'<TD>{font(ktok[j], bold=True, size=10)}</TD>' for j in range(Tk))
+        rows = [f"<TR><TD></TD>{head_cells}</TR>"]
+        for i in range(T):
+            cells = []
+            for j in range(Tk):
+                if mask[i, j]:
+                    mark = font(MASKED if st.all else "\u00d7", color=st.muted, size=9)
+                    cells.append(f'<TD BGCOLOR="{st.panel}">{mark}</TD>')
+                else:
+                    a = float(w[i, j])
+                    inner = D.mono(st.num(a), size=10) if st.key else ""
+                    bar = D.bar(a, acol, st, width=40, height=6)
+                    cells.append(f'<TD><TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">'
+                                 + (f"<TR><TD>{inner}</TD></TR>" if inner else "") + f"<TR><TD>{bar}</TD></TR></TABLE></TD>")
+            rows.append(f'<TR><TD ALIGN="RIGHT">{font(qtok[i], bold=True, size=10)}</TD>{"".join(cells)}</TR>')
+        table = (f'<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2" CELLPADDING="2" COLOR="{st.muted}">'
+                 f'<TR><TD COLSPAN="{Tk + 1}">{font(esc(MATRIX_TITLE), bold=True, size=11)}</TD></TR>'
+                 f'{"".join(rows)}</TABLE>')
+        g.node(f"{pre}matrix", D.html_label(table), shape="plain",
+               pos=f"{x0 + 1.5:.2f},{-(T - 1) * dy - 0.55 - 0.2 * (T + 2):.2f}!")
+    src = _title(computed, "").strip(" \u00b7")
+    title = ("Multi-head self-attention" if multi else "Self-attention") + (f" ({len(heads)} heads)" if multi else "")
+    notes = ["line width = attention weight"]
+    if top_k is not None:
+        notes.append(f"top {int(top_k)} keys per query")
+    if any_masked:
+        notes.append("masked pairs (causal and/or padding) carry no line and are marked \u00d7 in the matrix")
+    g.attr("graph", label=D.html_label(font(esc(title), bold=True, size=16) + "<BR/>" + font(esc(src), color=st.muted, size=12)
+                                       + "<BR/>" + font(esc("; ".join(notes)), color=st.muted, size=11)),
+           labelloc="t", labeljust="c")
     return g

@@ -35,6 +35,8 @@ OPTIONS: dict[str, OptionSpec] = {
     "query": OptionSpec(int, "attention-walkthrough: which query position i (1-based) to follow (default 1)."),
     "compare": OptionSpec(bool, "bptt: draw an Elman RNN and an LSTM side by side (vanishing vs kept gradient)."),
     "side_by_side": OptionSpec(bool, "seq2seq diagrams: the same weights without and with attention in one figure."),
+    "top_k": OptionSpec(int, "self-attention: draw only the K strongest keys per query."),
+    "head": OptionSpec(int, "self-attention: draw head H (1-based) of a multi-head trace (default: every head)."),
     "max_steps": OptionSpec(int, "Unfolded diagrams: draw at most this many steps, eliding the middle (default 8)."),
 }
 
@@ -79,6 +81,9 @@ for _spec in (
     DiagramSpec("gan-snapshot", "One GAN training step (--step t, default the last): batch means, mean D(x) and "
                 "D(G(z)), L_D, L_G and gradient norms, for each run of the trace.",
                 "diagrams.gan", ("step",), model="gan", builder="build_snapshot"),
+    DiagramSpec("self-attention", "Token-to-token attention as a bipartite graph per head (line width = weight), "
+                "--top-k per query, --head h or all heads, and the weight matrix with the mask drawn explicitly.",
+                "diagrams.attention", ("top_k", "head"), model="multihead", builder="build_self", prepare="prepare_self"),
     DiagramSpec("seq2seq", "Encoder-decoder with a fixed context vector C (the last encoder states); "
                 "--side-by-side adds the attention model under it, as in the exam question.",
                 "diagrams.seq2seq", ("side_by_side",), model="seq2seq", prepare="prepare_fixed"),

@@ -71,3 +71,33 @@ def test_hostile_tokens_end_to_end(tmp_path):
 @given(hs.lists(hs.text(min_size=1, max_size=20), min_size=3, max_size=3))
 def test_token_escaping_property(tmp_path, toks):
     _check(tmp_path, toks[:1], toks[1:])
+
+
+def test_self_attention_heads_and_mask(tmp_path):
+    from diagrams.style import fmt
+    from engines import registry
+    p = tmp_path / "s.svg"
+    api.render("self-attention", output=str(p))
+    root = parse_svg(p)
+    tr = registry.compute("multihead").trace
+    text = " ".join(svg_texts(root))
+    for head in tr.heads:
+        for i in range(tr.mask.shape[0]):
+            for j in range(tr.mask.shape[1]):
+                if not tr.mask[i, j]:
+                    assert fmt(head.weights[i, j]) in text
+    assert text.count("\u00d7 masked") == 2 * int(tr.mask.sum())
+    nodes = set(svg_nodes(root))
+    assert {"h1_q_1", "h2_k_5", "h1_matrix", "h2_matrix"} <= nodes
+    check_golden("self-attention", api.build("self-attention")[0].source)
+
+
+def test_self_attention_head_and_top_k():
+    g, _ = api.build("self-attention", options={"head": 2, "top_k": 1})
+    src = g.source
+    assert "h2_q_1" in src and "h1_q_1" not in src
+    assert src.count("arrowhead=none") == 5  # one line per query (the <pad> query too)
+    with pytest.raises(InputError, match="--head 3 is out of range"):
+        api.build("self-attention", options={"head": 3})
+    g, _ = api.build("self-attention", source=Source(preset="thinking-machines"))
+    assert "q_1 -> k_2" in g.source
