@@ -90,6 +90,9 @@ for _spec in (
     DiagramSpec("seq2seq-attention", "Encoder-decoder with attention: a context c_i per decoder step, edges sized by "
                 "alpha_ij, and the alignment matrix with numbers and bars; --side-by-side adds the fixed-context model.",
                 "diagrams.seq2seq", ("side_by_side",), model="seq2seq", prepare="prepare_attention"),
+    DiagramSpec("transformer-block", "Encoder and decoder blocks (post-LN): multi-head / masked / cross attention, "
+                "add & norm, FFN, residuals, with the tensor shapes from the trace (--block encoder|decoder for one).",
+                "diagrams.transformer", (), model="transformer", prepare="prepare"),
     DiagramSpec("model-summary", "Keras-style layer stack with per-layer parameter counts, formulas and the total "
                 "(3840 / 7320 / 31 / 11191); the bias convention (Keras or PyTorch) is named.",
                 "diagrams.summary", (), model="model-summary"),
