@@ -45,6 +45,13 @@ def figure(trace, title: str = ""):
                   label=f"mean $D(G(z))${tag}")
         ax_js.plot(snap, [s.js for s in run.snapshots], color=OKABE_ITO["green"], ls=ls, marker="o", ms=3,
                    label=f"JS(real, generated){tag}: final {fmt(run.final.js)}")
+        if run.snapshots[0].modes_covered is not None:
+            if k == 0:
+                ax_m = ax_js.twinx()
+                ax_m.set_ylabel("modes covered", color=OKABE_ITO["purple"])
+                ax_m.set_ylim(-0.2, len(run.snapshots[0].mode_counts) + 0.2)
+            ax_m.step(snap, [s.modes_covered for s in run.snapshots], where="post", color=OKABE_ITO["purple"],
+                      ls=ls, lw=1.2, label=f"modes covered (of {len(run.snapshots[0].mode_counts)}){tag}")
         ax_g.plot(steps, run.curves.grad_d, color=c_d, lw=0.7, ls=ls, label=f"$\\|\\partial L_D/\\partial\\theta_D\\|${tag}")
         ax_g.plot(steps, run.curves.grad_g, color=c_g, lw=0.7, ls=ls, label=f"$\\|\\partial L_G/\\partial\\theta_G\\|${tag}")
     ax_js.axhline(trace.js_floor, color=OKABE_ITO["grey"], ls=":", label=f"floor (two real samples): {fmt(trace.js_floor)}")
@@ -59,7 +66,14 @@ def figure(trace, title: str = ""):
     for ax in axs.ravel():
         ax.set_xlabel("generator step")
         ax.grid(alpha=0.25)
-        ax.legend(fontsize=8, loc="best")
+        if ax is not ax_js:
+            ax.legend(fontsize=8, loc="best")
+    handles, labels = ax_js.get_legend_handles_labels()
+    for other in ax_js.get_shared_x_axes().get_siblings(ax_js):
+        if other is not ax_js:
+            h, l = other.get_legend_handles_labels()
+            handles, labels = handles + h, labels + l
+    ax_js.legend(handles, labels, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     s = trace.settings
     fig.suptitle((title + ": " if title else "") + f"GAN on {trace.data}  ({s['optimizer']}, lr_G={fmt(s['lr_g'])}, "
                  f"lr_D={fmt(s['lr_d'])}, B={s['batch_size']}, k={s['d_steps']}, seed={s['seed']})", fontsize=11)
