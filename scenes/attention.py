@@ -22,6 +22,7 @@ SHOW = 4          # entries of a long vector printed before "…"
 class AttentionWalkthroughScene(TraceScene):
     model = "attention"
     preset = "thinking-machines"
+    EQ_Y = -2.75
 
     def construct(self) -> None:
         self.show_embeddings()
@@ -176,15 +177,3 @@ class AttentionWalkthroughScene(TraceScene):
         if vals.size > SHOW:
             parts.append(self.text(f"… ({vals.size})", size=20, color=self.muted))
         return VGroup(*parts).arrange(RIGHT, buff=0.15)
-
-    def show_eq(self, tex: str) -> None:
-        eq = self.eq(tex, size=28)
-        if eq.width > 13.2:
-            eq.scale_to_fit_width(13.2)
-        eq.move_to([0, -2.75, 0])
-        old = getattr(self, "_eq", None)
-        anims = [FadeIn(eq, shift=0.15 * UP)]
-        if old is not None and old in self.mobjects:
-            anims.append(FadeOut(old))
-        self.play(*anims, run_time=0.9)
-        self._eq = eq

@@ -96,6 +96,22 @@ class TraceScene(Scene):
             return f"{m} \\times 10^{{{int(e)}}}"
         return s
 
+    EQ_Y: ClassVar[float] = -2.6   # centre line of the equation band
+
+    def show_eq(self, tex: str, size: float = 28) -> Equation:
+        """Replace the equation in the band above the caption (scaled to fit the frame)."""
+        eq = self.eq(tex, size=size)
+        if eq.width > 13.2:
+            eq.scale_to_fit_width(13.2)
+        eq.move_to([0, self.EQ_Y, 0])
+        old = getattr(self, "_eq", None)
+        anims = [FadeIn(eq, shift=0.15 * UP)]
+        if old is not None and old in self.mobjects:
+            anims.append(FadeOut(old))
+        self.play(*anims, run_time=0.8)
+        self._eq = eq
+        return eq
+
     def pause(self, seconds: float = 1.0) -> None:
         if seconds * self.pace > 0:
             self.wait(seconds * self.pace)

@@ -70,3 +70,11 @@ for _spec in (
               "scenes.rnn", "GradientFlowScene", ("pace",), model="rnn", preset="vanishing-rnn"),
 ):
     register(_spec)
+
+
+for _spec in (
+    SceneSpec("softmax-temperature", "softmax(z/T) as T sweeps 0.1 -> 10: probabilities and seeded sample counts, "
+              "then the argmax (T -> 0) and uniform (T -> inf) limits.",
+              "scenes.softmax", "SoftmaxTemperatureScene", ("pace",), model="softmax", preset="softmax-temperature"),
+):
+    register(_spec)

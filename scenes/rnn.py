@@ -33,6 +33,7 @@ CELL_Y = 0.2
 class RNNUnfoldScene(TraceScene):
     model = "rnn"
     preset = "vanishing-rnn"
+    EQ_Y = -2.45
 
     def construct(self) -> None:
         self.rolled()
@@ -173,17 +174,6 @@ class RNNUnfoldScene(TraceScene):
         self.caption("Clipping keeps the direction and caps the length of the step.", hold=3.0)
 
     # ------------------------------------------------------------------ helpers
-    def show_eq(self, tex: str) -> None:
-        eq = self.eq(tex, size=28)
-        if eq.width > 13.2:
-            eq.scale_to_fit_width(13.2)
-        eq.move_to([0, -2.45, 0])
-        old = getattr(self, "_eq", None)
-        anims = [FadeIn(eq, shift=0.15 * UP)]
-        if old is not None and old in self.mobjects:
-            anims.append(FadeOut(old))
-        self.play(*anims, run_time=0.9)
-        self._eq = eq
 
 
 class GradientFlowScene(TraceScene):
@@ -191,6 +181,7 @@ class GradientFlowScene(TraceScene):
 
     model = "rnn"
     preset = "vanishing-rnn"
+    EQ_Y = -2.45
 
     def construct(self) -> None:
         self.compute_companions()
