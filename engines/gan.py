@@ -63,12 +63,14 @@ or ``{"data_csv": "points.csv"}`` (rows ``x`` or ``x,y``; the option ``data`` / 
 overrides ``inputs`` with a CSV). CSV data are standardised per coordinate for training;
 every number in the trace is in the CSV's own units. Initial weights are drawn from the
 seed (PyTorch's nn.Linear rule, U(-1/sqrt(n_in), 1/sqrt(n_in)) for W and b) unless the
-weights give them explicitly as ``G_W1, G_b1, ..., D_W1, D_b1, ...`` ([n_in, n_out] / [n_out]).
+weights give them explicitly as ``G_W1, G_b1, ..., D_W1, D_b1, ...`` ([n_in, n_out] / [n_out]) or in
+PyTorch ``nn.Sequential`` state_dict names ``G.0.weight`` ([n_out, n_in]), ``G.0.bias``, ``G.2.weight``, ...
 """
 from __future__ import annotations
 
 import csv
 import os
+import re
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -80,6 +82,7 @@ from .io import as_array, check_shape
 from .trace import Array, IntArray, Record
 
 LEAK = 0.2
+_TORCH_KEY = re.compile(r"^(G|D|generator|discriminator)\.(\d+)\.(weight|bias)$")
 ACTIVATIONS = ("leaky_relu", "tanh")
 LOSSES = ("minimax", "non_saturating")
 OPTIMIZERS = ("sgd", "adam")
@@ -148,6 +151,37 @@ class Params(Record):
                 out[f"{name}_W{i}"] = L.W
                 out[f"{name}_b{i}"] = L.b
         return out
+
+    @classmethod
+    def from_torch(cls, state: dict[str, Any], g_act: str = "leaky_relu", d_act: str = "leaky_relu") -> "Params":
+        """From PyTorch ``nn.Sequential`` state_dict names: ``G.0.weight`` [n_out, n_in], ``G.0.bias``,
+        ``G.2.weight`` ... (activations sit at the odd indices), same for ``D`` (or ``generator.`` /
+        ``discriminator.``). Weights are transposed to our [n_in, n_out]."""
+        arrays: dict[str, Any] = {}
+        for name, long in (("G", "generator"), ("D", "discriminator")):
+            idx = {}
+            for k, v in state.items():
+                m = _TORCH_KEY.match(k)
+                if m and m.group(1) in (name, long):
+                    idx.setdefault(int(m.group(2)), {})[m.group(3)] = (k, v)
+            prev = None
+            for i, pos in enumerate(sorted(idx), 1):
+                parts = idx[pos]
+                if set(parts) != {"weight", "bias"}:
+                    missing = ({"weight", "bias"} - set(parts)).pop()
+                    raise InputError(f"state_dict has {next(iter(parts.values()))[0]} but no "
+                                     f"{parts[next(iter(parts))][0].rsplit('.', 1)[0]}.{missing}; expected both")
+                wk, bk = parts["weight"][0], parts["bias"][0]
+                w = as_array(wk, parts["weight"][1], 2)
+                b = as_array(bk, parts["bias"][1], 1)
+                if prev is not None and w.shape[1] != prev[1].shape[0]:
+                    raise InputError(f"{wk} has shape {w.shape}, expected (n_out, {prev[1].shape[0]}) = "
+                                     f"(n_out, outputs of {prev[0]})")
+                check_shape(bk, b, (w.shape[0],), f"(n_out,) of {wk}")
+                arrays[f"{name}_W{i}"] = w.T  # [n_out, n_in] -> [n_in, n_out]
+                arrays[f"{name}_b{i}"] = b
+                prev = (wk, w)
+        return cls.from_arrays(arrays, g_act, d_act)
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, Any], g_act: str = "leaky_relu", d_act: str = "leaky_relu") -> "Params":
@@ -829,13 +863,18 @@ def build(weights: dict, inputs: dict, **options) -> GANTrace:
         inputs = {"data_csv": csv_path}
     data = make_data(inputs if inputs is not None else {})
     arrays = {k: v for k, v in weights.items() if k not in _HYPER_KEYS}
-    bad = [k for k in arrays if not (k[:3] in ("G_W", "G_b", "D_W", "D_b") and k[3:].isdigit())]
+    ours = {k for k in arrays if k[:3] in ("G_W", "G_b", "D_W", "D_b") and k[3:].isdigit()}
+    torch = {k for k in arrays if _TORCH_KEY.match(k)}
+    bad = set(arrays) - ours - torch
     if bad:
         raise InputError(f"unknown GAN weight(s) {', '.join(sorted(bad))}; expected hyper-parameters "
-                         f"{', '.join(sorted(_HYPER_KEYS))} and optionally G_W1, G_b1, ..., D_W1, D_b1, ...")
+                         f"{', '.join(sorted(_HYPER_KEYS))} and optionally G_W1, G_b1, ..., D_W1, D_b1, ... "
+                         f"(or PyTorch G.0.weight, G.0.bias, ...)")
+    if ours and torch:
+        raise InputError("weights mix our names (G_W1 ...) and PyTorch names (G.0.weight ...); expected one layout")
     st = settings(weights, data.dim, options)
     if arrays:
-        init = Params.from_arrays(arrays, st.g_act, st.d_act)
+        init = (Params.from_torch if torch else Params.from_arrays)(arrays, st.g_act, st.d_act)
         st = replace(st, z_dim=init.z_dim, g_hidden=tuple(L.W.shape[1] for L in init.G[:-1]),
                      d_hidden=tuple(L.W.shape[1] for L in init.D[:-1]))
     else:

@@ -345,3 +345,27 @@ def test_gan_saturating_minimax_stalls_where_non_saturating_learns(presets):
     assert ns.final.js < 0.15
     assert ns.final.mean_rel_err[0] < 0.1 and ns.final.std_rel_err[0] < 0.1
     assert np.median(ns.curves.grad_g[T // 2:]) > 10 * np.median(mm.curves.grad_g[T // 2:])
+
+
+def test_initial_weights_from_a_pytorch_state_dict():
+    case = _ref_cases()[0]
+    state = {}
+    for name, dump in (("G", case["G0"]), ("D", case["D0"])):
+        for j, L in enumerate(dump):  # nn.Sequential: Linear at 0, 2, 4 (activations in between)
+            state[f"{name}.{2 * j}.weight"] = L["weight"]
+            state[f"{name}.{2 * j}.bias"] = L["bias"]
+    p = gan.Params.from_torch(state, case["g_act"], case["d_act"])
+    expect = gan.Params(_layers(case["G0"]), _layers(case["D0"]), case["g_act"], case["d_act"])
+    assert p.digest() == expect.digest()
+    tr = gan.build({"seed": 0, **state}, {"data": "mixture", "means": [2.0], "stds": [1.0]}, train_steps=2,
+                   snapshot_every=1, batch_size=4)
+    assert tr.init.digest() == expect.digest()
+    bad = dict(state)
+    bad["G.2.weight"] = [[1.0, 2.0]]
+    with pytest.raises(InputError, match=r"G.2.weight has shape \(1, 2\), expected \(n_out, 5\) = \(n_out, outputs of G.0.weight\)"):
+        gan.Params.from_torch(bad)
+    with pytest.raises(InputError, match="mix our names"):
+        gan.build({**state, "G_W1": [[1.0]]}, SMALL_IN)
+    del bad["G.2.bias"]
+    with pytest.raises(InputError, match=r"has G.2.weight but no G.2.bias"):
+        gan.Params.from_torch(bad)
