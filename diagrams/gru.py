@@ -68,7 +68,8 @@ def build_cell(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
     conv = tr.convention
     hid, xcol = D.role("hidden"), D.role("x")
     g = D.digraph("gru_cell", st, rankdir="LR", nodesep="0.35", ranksep="0.6")
-    head = esc(_title(computed, f"GRU cell at step t = {t} of {len(tr.steps)}")) + "<BR/>" + font(esc(CONVENTION_NAME[conv]), size=13, color=st.muted)
+    where = ", layer 1, forward run" if (tr.num_layers > 1 or tr.bidirectional) else ""
+    head = esc(_title(computed, f"GRU cell at step t = {t} of {len(tr.steps)}{where}")) + "<BR/>" + font(esc(CONVENTION_NAME[conv]), size=13, color=st.muted)
     g.attr("graph", label=D.html_label(font(head, bold=True, size=16)), labelloc="t", labeljust="c")
     leg = graphviz.Digraph(name="legend")
     state = dict(shape="box", style="rounded,filled", fillcolor=st.bg, penwidth="2.5", margin="0.08,0.04")
@@ -134,6 +135,9 @@ def build_unfolded(computed: Any, *, style: Style, opts: dict[str, Any]) -> grap
     steps = tr.steps
     n = len(steps)
     conv = tr.convention
+    if getattr(tr, "num_layers", 1) > 1 or getattr(tr, "bidirectional", False):
+        from engines.errors import InputError
+        raise InputError("gru-unfolded draws one layer in one direction; drop --layers/--bidirectional")
     shown, gap_after = _steps_shown(n, int(opts.get("max_steps") or 8))
     hidden = _units(tr)
     hid, xcol = D.role("hidden"), D.role("x")

@@ -133,6 +133,10 @@ def build_unfolded(computed: Any, *, style: Style, opts: dict[str, Any]) -> grap
     if max_steps < 2:
         from engines.errors import InputError
         raise InputError(f"--max-steps must be at least 2, got {max_steps}")
+    if getattr(trace, "num_layers", 1) > 1 or getattr(trace, "bidirectional", False):
+        from engines.errors import InputError
+        raise InputError("lstm-unfolded draws one layer in one direction; for this trace use "
+                         "`gatelab diagram lstm-stacked` or `lstm-bidirectional`")
     shown, gap_after = _steps_shown(n, max_steps)
     hidden = _units(trace)
     y = getattr(trace, "y", None)
@@ -274,7 +278,10 @@ def build_cell(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
     X["mid"] = (X["cin"] + X["out"]) / 2
     Y = dict(top=6.2, prod=4.7, layer=3.0, bus=1.2, x=0.0, title=7.0, legend=-1.5)
     n = len(trace.steps)
-    title = _title(computed, f"LSTM cell at step t = {t} of {n}" + ("  (peephole)" if peephole else ""))
+    where = ""
+    if getattr(trace, "num_layers", 1) > 1 or getattr(trace, "bidirectional", False):
+        where = ", layer 1, forward run"
+    title = _title(computed, f"LSTM cell at step t = {t} of {n}{where}" + ("  (peephole)" if peephole else ""))
     g.node("title", D.html_label(font(esc(title), bold=True, size=16)), shape="plaintext", pos=pin(X["mid"], Y["title"]))
 
     def state(nid: str, kind: str, sub: str, value: Any, colour: str, x: float, y: float) -> None:

@@ -116,3 +116,10 @@ def test_stacked_needs_layers():
         api.build("lstm-stacked", source=Source(preset="lstm-3step"))
     g, _ = api.build("lstm-stacked", source=Source(seed=3), options={"layers": 3})
     assert "h_2_f_3" in g.source
+
+
+def test_unfolded_rejects_stacked_traces(run_cli):
+    r = run_cli("diagram", "lstm-unfolded", "--preset", "lstm-stacked", "--dot")
+    assert r.exit_code == 2 and "lstm-stacked" in r.stderr
+    g, _ = api.build("lstm-cell", source=Source(preset="lstm-bidirectional"))
+    assert "layer 1, forward run" in g.source
