@@ -195,7 +195,7 @@ class GANTrainingScene(_GANScene):
         tr = self.trace
         self.run_ = tr.runs[0]
         s = tr.settings
-        self.title(f"A GAN learns {tr.data}",
+        self.title(f"GAN training on {tr.data}",
                    f"L_G = {_LG[self.run_.loss]} ({_NAME[self.run_.loss]}), {s['optimizer']}")
         self.add(self.provenance().to_corner(UR, buff=0.12).shift(0.95 * DOWN))
         self.panel = _DataPanel(self, self.run_, np.array([-2.9, -0.35, 0]), 7.2, 5.6)
@@ -213,6 +213,11 @@ class GANTrainingScene(_GANScene):
                                [f"JS (bits); two real samples: {self.num(tr.js_floor)}"], [0, 1, 1],
                                np.array([4.1, -2.25, 0]), 4.6, 1.35, "JS(real, generated)")
         self.play(FadeIn(self.loss_curve.static), FadeIn(self.js_curve.static), run_time=0.6)
+        if tr.dim == 2:
+            key = VGroup(self.text("background: D(x) from", size=15, color=self.muted),
+                         self.text("0 (fake)", size=15, color=self.role("fake")),
+                         self.text("to 1 (real)", size=15, color=self.role("real"))).arrange(RIGHT, buff=0.1)
+            self.add(key.next_to(np.array([1.95, 1.55, 0]), RIGHT, buff=0))
         if tr.dim == 1:
             self.caption("Blue: the real data's histogram. Orange: the generator's. Red: D(x), the probability 'real'.",
                          hold=1.2)
