@@ -78,3 +78,11 @@ for _spec in (
               "scenes.softmax", "SoftmaxTemperatureScene", ("pace",), model="softmax", preset="softmax-temperature"),
 ):
     register(_spec)
+
+
+for _spec in (
+    SceneSpec("gru-gates", "GRU cell over x1..x3, convention named (textbook or --convention torch): r and z fill, "
+              "candidate n, h = blend of old state and candidate.",
+              "scenes.gru", "GRUGatesScene", ("pace",), model="gru", preset="gru-3step"),
+):
+    register(_spec)

@@ -263,6 +263,9 @@ class LSTMGatesScene(TraceScene):
         self.play(*anims, run_time=1.5)
         labels = VGroup(*[box.value_label(float(v), font_size=16).next_to(box.frame, DOWN, buff=0.08)
                           for box, v in zip(pair.boxes, values)])
+        for lab in labels:
+            if lab.width > self.unit_w + 0.04:
+                lab.scale_to_fit_width(self.unit_w + 0.04)
         self.gate_values.add(labels)
         self.play(FadeIn(labels), run_time=0.5)
 
