@@ -121,6 +121,7 @@ def list_cmd() -> None:
     section("Presets (--preset NAME):", [(p.name, f"[{p.model}] {p.description}") for p in presets.catalogue()])
     section("Diagrams (gatelab diagram NAME):", [(d.name, d.summary) for d in dcat.DIAGRAMS.values()])
     section("Scenes (gatelab scene NAME):", [(s.name, s.summary) for s in scat.SCENES.values()])
+    section("Plots (gatelab plot NAME):", [(n, summary) for n, (_, summary) in PLOTS.items()])
 
 
 @cli.command()
