@@ -113,8 +113,16 @@ def _verdict(tr) -> list[str]:
     return []
 
 
+_TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def _tex_escape(p: str) -> str:
+    return "".join(_TEX_SPECIAL.get(c, c) for c in p)
+
+
 def _tex_text(p: str) -> str:
-    p = p.replace("%", r"\%").replace("||dL_G/dθ_G||", "GRADNORM").replace("_", r"\_")
+    p = _tex_escape(p.replace("||dL_G/dθ_G||", "GRADNORM"))
     return p.replace("GRADNORM", r"$\|\partial L_G/\partial\theta_G\|$")
 
 
@@ -123,8 +131,8 @@ def explain(trace, fmt: str = "md") -> str:
     tex = fmt == "tex"
     L: list[str] = []
     if tex:
-        L += [r"\section*{GAN training on " + tr.data.replace("_", r"\_") + "}",
-              r"\texttt{" + _arch(tr).replace("_", r"\_") + r"}\\", r"\texttt{" + _hyper(tr).replace("_", r"\_") + "}",
+        L += [r"\section*{GAN training on " + _tex_escape(tr.data) + "}",
+              r"\texttt{" + _tex_escape(_arch(tr)) + r"}\\", r"\texttt{" + _tex_escape(_hyper(tr)) + "}",
               r"\subsection*{The losses}"]
         for name, eq in _TEX_EQ:
             L += [name + ":", r"\[" + eq + r"\]"]

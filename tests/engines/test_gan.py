@@ -369,3 +369,21 @@ def test_initial_weights_from_a_pytorch_state_dict():
     del bad["G.2.bias"]
     with pytest.raises(InputError, match=r"has G.2.weight but no G.2.bias"):
         gan.Params.from_torch(bad)
+
+
+def test_walkthrough_table_and_explain_read_the_trace(tmp_path):
+    from diagrams.style import fmt
+    from engines.walkthrough import gan as wt
+    csv = tmp_path / "a&b_50%.csv"
+    csv.write_text("\n".join(f"{v}" for v in np.random.default_rng(1).normal(3.0, 1.0, 50)))
+    tr = gan.build(SMALL_W, SMALL_IN, data=str(csv), compare_loss=True, **SMALL_OPT)
+    table = wt.table(tr)
+    for run in tr.runs:
+        for s in run.snapshots:
+            assert f"{fmt(s.js)}" in table and f"{fmt(s.loss_d)}" in table
+    md = wt.explain(tr, "md")
+    mm = tr.runs[1]
+    assert mm.loss == "minimax" and f"ends at JS {fmt(mm.final.js)} bits" in md
+    assert f"median {fmt(float(np.median(mm.curves.grad_g[20:])))}" in md
+    tex = wt.explain(tr, "tex")
+    assert r"a\&b\_50\%.csv" in tex and "a&b" not in tex
