@@ -33,9 +33,20 @@ def prepare_fixed(source: registry.Source, engine_options: dict, opts: dict) -> 
     return out
 
 
+def _trained_by_default(source: registry.Source, engine_options: dict) -> registry.Source:
+    """With no weights given, draw the trained seq2seq-reverse model (GRU + Bahdanau), whose
+    alignment means something; other cells/scores fall back to the model's default preset."""
+    empty = source.preset is None and source.weights is None and source.seed is None
+    if empty and engine_options.get("cell") in (None, "gru") and engine_options.get("attention") in (None, "bahdanau") \
+            and engine_options.get("score") in (None, "additive"):
+        return registry.Source(preset="seq2seq-reverse", inputs=source.inputs)
+    return source
+
+
 def prepare_attention(source: registry.Source, engine_options: dict, opts: dict) -> dict:
     if engine_options.get("attention") == "none":
         raise InputError("seq2seq-attention needs --attention bahdanau or luong (for a fixed context use the seq2seq diagram)")
+    source = _trained_by_default(source, engine_options)
     att = registry.compute("seq2seq", source, engine_options)
     if att.trace.alignment is None:
         att = registry.compute("seq2seq", source, {**engine_options, "attention": "bahdanau"})
