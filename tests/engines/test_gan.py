@@ -240,6 +240,12 @@ def test_trace_structure_and_consistency_2d():
     # final statistics are those of the last snapshot
     np.testing.assert_array_equal(run.final.mean_fake, last.mean_fake)
     assert run.final.js == last.js and run.final.modes_covered == last.modes_covered
+    # the JS of every snapshot is that of its two stored histograms (computed here in nats, then / ln 2)
+    for s in run.snapshots:
+        p, q = tr.real_hist.ravel(), s.fake_hist.ravel()
+        m = (p + q) / 2
+        kl = lambda a: sum(ai * np.log(ai / mi) for ai, mi in zip(a, m) if ai > 0)
+        assert s.js == pytest.approx((kl(p) + kl(q)) / 2 / np.log(2), abs=1e-12)
     # at step 0 the weights are the initial ones
     np.testing.assert_allclose(run.snapshots[0].z_map, _independent_forward(tr.init.G, tr.z_grid, "leaky_relu"))
 
