@@ -86,3 +86,12 @@ for _spec in (
               "scenes.gru", "GRUGatesScene", ("pace",), model="gru", preset="gru-3step"),
 ):
     register(_spec)
+
+
+for _spec in (
+    SceneSpec("positional-encoding", "Sinusoidal positional encoding: the PE matrix and its sine bands, then the "
+              "rotation M(k) that maps PE(t) to PE(t+k) for one frequency pair.",
+              "scenes.positional", "PositionalEncodingScene", ("pace",), model="positional-encoding",
+              preset="positional-encoding"),
+):
+    register(_spec)
