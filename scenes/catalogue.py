@@ -95,3 +95,11 @@ for _spec in (
               preset="positional-encoding"),
 ):
     register(_spec)
+
+
+for _spec in (
+    SceneSpec("self-attention", "Multi-head self-attention head view (line width = weight), heads in sequence, "
+              "the causal mask over the upper triangle and a masked padding key.",
+              "scenes.selfattn", "SelfAttentionScene", ("pace",), model="multihead", preset="causal-self-attention"),
+):
+    register(_spec)
