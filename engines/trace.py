@@ -26,6 +26,7 @@ KL) become ``null`` and come back as NaN unless a field is restored otherwise.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import types
@@ -126,13 +127,18 @@ def _freeze(hint: Any, v: Any) -> Any:
     return v
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls, include_extras=True)
+
+
 class Record:
     """Mixin for frozen dataclasses: read-only arrays and a JSON round trip."""
 
     kind: ClassVar[str] = ""
 
     def __post_init__(self) -> None:
-        hints = get_type_hints(type(self), include_extras=True)
+        hints = _hints(type(self))
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
             object.__setattr__(self, f.name, _freeze(hints[f.name], getattr(self, f.name)))
 
@@ -152,7 +158,7 @@ class Record:
             raise ValueError(
                 f"trace schema_version {d['schema_version']} is not supported, expected {SCHEMA_VERSION}"
             )
-        hints = get_type_hints(cls, include_extras=True)
+        hints = _hints(cls)
         kwargs = {}
         for f in dataclasses.fields(cls):  # type: ignore[arg-type]
             if f.name in d:
