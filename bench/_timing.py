@@ -14,7 +14,9 @@ BIN = Path(sys.executable).parent
 
 def wall(cmd: list[str], repeat: int = 7, warmup: int = 1, **kw) -> float:
     """Median wall-clock seconds of running ``cmd`` as a fresh process."""
-    env = {**os.environ, **kw.pop("env", {})}
+    # Users' machines cache bytecode; this environment may forbid it (PYTHONDONTWRITEBYTECODE),
+    # which would charge every run for compiling every module. Allow it, as a user would have.
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "", **kw.pop("env", {})}
     for _ in range(warmup):
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env, cwd=ROOT, **kw)
     times = []
