@@ -103,3 +103,11 @@ for _spec in (
               "scenes.selfattn", "SelfAttentionScene", ("pace",), model="multihead", preset="causal-self-attention"),
 ):
     register(_spec)
+
+
+for _spec in (
+    SceneSpec("seq2seq-attention", "Encoder-decoder: the fixed context vector first, then attention decoding step "
+              "by step (alignment weights light up, the matrix fills row by row, c_i formed).",
+              "scenes.seq2seq", "Seq2SeqAttentionScene", ("pace",), model="seq2seq", preset="seq2seq-reverse"),
+):
+    register(_spec)
