@@ -12,7 +12,11 @@ row, a projection is ``X W`` with ``W`` of shape ``[d_in, d_out]``.
 - ``dots`` [T_q, T_k] the raw score before scaling (q_i.k_j, or q_i W_a k_j, or the additive score)
 - ``scale``           the divisor of the raw score: sqrt(d_k) for scaled dot product, otherwise 1
 - ``scores`` e [T_q, T_k] = dots / scale, with masked entries set to -inf (JSON null)
-- ``mask`` [T_q, T_k] boolean, **True = ignore that key** (causal: j > i; key padding: column j)
+- ``mask`` [T_q, T_k] boolean, **True = ignore that key**: the union of the parts below and of any
+  explicit boolean mask given in the inputs
+- ``causal_mask`` [T_q, T_k] boolean, the causal part: True exactly where j > i (all False without ``causal``)
+- ``padding_mask`` [T_q, T_k] boolean, the key-padding part: column j is True when ``key_padding[j]``
+  (all False without ``key_padding``). Multi-head traces carry one mask of each kind, shared by every head.
 - ``weights`` alpha [T_q, T_k] = softmax over keys of e (a row whose keys are all masked is all zero)
 - ``output`` z [T_q, d_v] = alpha v
 - multi-head: ``W_q, W_k, W_v`` [E, E] split by columns into H heads of width d_k = E / H,
@@ -25,6 +29,7 @@ Equations
     general:     dots_ij = q_i W_a k_j^T     (Luong)           scale = 1,  W_a [d_q, d_k]
     additive:    dots_ij = v_a . tanh(q_i W_aq + k_j W_ak)  (Bahdanau)  scale = 1,
                  W_aq [d_q, d_a], W_ak [d_k, d_a], v_a [d_a]
+    mask = causal_mask | padding_mask | explicit mask
     e_ij = dots_ij / scale,  e_ij = -inf where mask_ij
     alpha_i = softmax(e_i)   (all-masked row -> alpha_i = 0, z_i = 0, no NaN)
     z_i = sum_j alpha_ij v_j
@@ -41,7 +46,7 @@ same meaning as ours (True = ignore); its returned attention weights are the hea
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Mapping, NamedTuple
 
 import numpy as np
 
@@ -68,7 +73,9 @@ class AttentionTrace(Record):
     scores: Array            # [T_q, T_k] dots / scale, masked -> -inf (null)
     weights: Array           # [T_q, T_k] softmax rows (masked keys exactly 0)
     output: Array            # [T_q, d_v]
-    mask: BoolArray          # [T_q, T_k] True = ignored key
+    mask: BoolArray          # [T_q, T_k] True = ignored key (causal | padding | explicit)
+    causal_mask: BoolArray   # [T_q, T_k] the causal part: True where j > i (when causal)
+    padding_mask: BoolArray  # [T_q, T_k] the key-padding part: column j True when key j is padding
     argmax: IntArray         # [T_q] most attended key per query (-1 if every key is masked)
     row_sums: Array          # [T_q] sum of weights per query (1, or 0 for an all-masked row)
     tokens: tuple[str, ...] = ()       # query labels
@@ -104,7 +111,9 @@ class MultiHeadTrace(Record):
     d_k: int
     x: Array                 # [T, E] queries' inputs
     x_kv: Array              # [T_k, E] keys'/values' inputs (= x for self-attention)
-    mask: BoolArray          # [T, T_k] True = ignored key
+    mask: BoolArray          # [T, T_k] True = ignored key (causal | padding | explicit), shared by the heads
+    causal_mask: BoolArray   # [T, T_k] the causal part: True where j > i (when causal)
+    padding_mask: BoolArray  # [T, T_k] the key-padding part: column j True when key j is padding
     heads: tuple[Head, ...]
     concat: Array            # [T, E]
     output: Array            # [T, E]
@@ -268,10 +277,25 @@ def row_argmax(alpha: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.where(np.all(mask, axis=-1), -1, am)
 
 
+class Masks(NamedTuple):
+    """The combined mask and its causal and key-padding parts, each [T_q, T_k] (True = ignore)."""
+    mask: np.ndarray
+    causal: np.ndarray
+    padding: np.ndarray
+
+
 def build_mask(T_q: int, T_k: int, *, causal: bool = False, key_padding: Any = None,
                explicit: Any = None) -> np.ndarray:
     """Combine an explicit boolean mask, a causal mask and a key-padding mask (True = ignore)."""
+    return mask_parts(T_q, T_k, causal=causal, key_padding=key_padding, explicit=explicit).mask
+
+
+def mask_parts(T_q: int, T_k: int, *, causal: bool = False, key_padding: Any = None,
+               explicit: Any = None) -> Masks:
+    """The combined mask with its causal part (j > i) and key-padding part (columns) kept apart."""
     m = np.zeros((T_q, T_k), dtype=bool)
+    cm = np.zeros((T_q, T_k), dtype=bool)
+    pm = np.zeros((T_q, T_k), dtype=bool)
     if explicit is not None:
         try:
             e = np.array(explicit, dtype=bool)
@@ -281,13 +305,13 @@ def build_mask(T_q: int, T_k: int, *, causal: bool = False, key_padding: Any = N
             raise InputError(f"mask has shape {e.shape}, expected ({T_q}, {T_k}) = (queries, keys); true = ignore that key")
         m |= e
     if causal:
-        m |= causal_mask(T_q, T_k)
+        cm = causal_mask(T_q, T_k)
     if key_padding is not None:
         kp = _bools("key_padding", key_padding)
         if kp.shape != (T_k,):
             raise InputError(f"key_padding has length {kp.shape[0] if kp.ndim == 1 else kp.shape}, expected {T_k} (one true/false per key; true = ignore that key)")
-        m |= kp[None, :]
-    return m
+        pm = np.broadcast_to(kp[None, :], (T_q, T_k)).copy()   # [T_k] -> [T_q, T_k]
+    return Masks(m | cm | pm, cm, pm)
 
 
 def _bools(name: str, value: Any) -> np.ndarray:
@@ -302,7 +326,7 @@ def _bools(name: str, value: Any) -> np.ndarray:
     return arr
 
 
-def _mask_inputs(inputs: Mapping[str, Any], T_q: int, T_k: int, mask_option: str | None) -> np.ndarray:
+def _mask_inputs(inputs: Mapping[str, Any], T_q: int, T_k: int, mask_option: str | None) -> Masks:
     m = inputs.get("mask")
     causal = mask_option == "causal"
     explicit = None
@@ -314,7 +338,7 @@ def _mask_inputs(inputs: Mapping[str, Any], T_q: int, T_k: int, mask_option: str
         explicit = m
     if causal and T_q != T_k:
         raise InputError(f"a causal mask needs as many queries as keys, got {T_q} queries and {T_k} keys")
-    return build_mask(T_q, T_k, causal=causal, key_padding=inputs.get("key_padding"), explicit=explicit)
+    return mask_parts(T_q, T_k, causal=causal, key_padding=inputs.get("key_padding"), explicit=explicit)
 
 
 def _tokens(name: str, value: Any, n: int) -> tuple[str, ...]:
@@ -329,12 +353,29 @@ def _tokens(name: str, value: Any, n: int) -> tuple[str, ...]:
 
 # --------------------------------------------------------------------------- single-head engine
 
-def run(q, k, v, *, score: str = "scaled_dot", mask=None, p: ScoreParams = ScoreParams(),
-        tokens=(), key_tokens=(), x=None, W_q=None, W_k=None, W_v=None, x_columns=()) -> AttentionTrace:
+def _parts(T_q: int, T_k: int, mask, causal, padding) -> Masks:
+    """(combined, causal, padding) from a caller's mask (counted as explicit) and optional parts."""
+    z = np.zeros((T_q, T_k), dtype=bool)
+    parts = []
+    for name, m in (("mask", mask), ("causal mask", causal), ("padding mask", padding)):
+        m = z if m is None else np.asarray(m, dtype=bool)
+        if m.shape != (T_q, T_k):
+            raise InputError(f"{name} has shape {m.shape}, expected ({T_q}, {T_k}) = (queries, keys)")
+        parts.append(m)
+    return Masks(parts[0] | parts[1] | parts[2], parts[1], parts[2])
+
+
+def run(q, k, v, *, score: str = "scaled_dot", mask=None, causal=None, padding=None,
+        p: ScoreParams = ScoreParams(), tokens=(), key_tokens=(), x=None, W_q=None, W_k=None, W_v=None,
+        x_columns=()) -> AttentionTrace:
+    """``mask`` (explicit), ``causal`` and ``padding`` are [T_q, T_k] booleans (True = ignore); the
+    trace's ``mask`` is their union and ``causal_mask``/``padding_mask`` keep the two kinds apart."""
+    ms = _parts(q.shape[0], k.shape[0], mask, causal, padding)
+    mask = ms.mask
     dots, scale, e, alpha, z, feats = attend(q, k, v, mask, score, p)
-    mask = np.zeros(dots.shape, dtype=bool) if mask is None else mask
     return AttentionTrace(score=score, q=q, k=k, v=v, dots=dots, scale=scale, scores=e, weights=alpha,
-                          output=z, mask=mask, argmax=row_argmax(alpha, mask), row_sums=alpha.sum(axis=-1),
+                          output=z, mask=mask, causal_mask=ms.causal, padding_mask=ms.padding,
+                          argmax=row_argmax(alpha, mask), row_sums=alpha.sum(axis=-1),
                           tokens=tuple(tokens), key_tokens=tuple(key_tokens), x=x, W_q=W_q, W_k=W_k,
                           W_v=W_v, features=feats, d_k=int(k.shape[1]), x_columns=tuple(x_columns))
 
@@ -388,7 +429,7 @@ def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, score: str =
         raise InputError(f"q has shape {q.shape} and k has shape {k.shape}; {score} scores need the same width d_k")
     p = score_params(weights, score, q.shape[1], k.shape[1])
     m = _mask_inputs(inputs, q.shape[0], k.shape[0], mask)
-    return run(q, k, v, score=score, mask=m, p=p, tokens=tq, key_tokens=tk, x=x, W_q=W_q, W_k=W_k, W_v=W_v,
+    return run(q, k, v, score=score, mask=m.mask, causal=m.causal, padding=m.padding, p=p, tokens=tq, key_tokens=tk, x=x, W_q=W_q, W_k=W_k, W_v=W_v,
                x_columns=cols)
 
 
@@ -410,7 +451,9 @@ def random(rng: np.random.Generator, *, hidden: int, input_size: int, steps: int
 # --------------------------------------------------------------------------- multi-head engine
 
 def run_multihead(p: MHAParams, x: np.ndarray, num_heads: int, *, x_kv: np.ndarray | None = None,
-                  mask: np.ndarray | None = None, tokens=(), key_tokens=()) -> MultiHeadTrace:
+                  mask: np.ndarray | None = None, causal: np.ndarray | None = None,
+                  padding: np.ndarray | None = None, tokens=(), key_tokens=()) -> MultiHeadTrace:
+    """``mask`` (explicit), ``causal`` and ``padding``: [T, T_k] booleans, True = ignore (see ``run``)."""
     E = p.d_model
     if num_heads < 1 or E % num_heads:
         raise InputError(f"--heads is {num_heads}, which does not divide the model width d_model = {E}")
@@ -420,7 +463,8 @@ def run_multihead(p: MHAParams, x: np.ndarray, num_heads: int, *, x_kv: np.ndarr
     if x_kv.shape[1] != E:
         raise InputError(f"memory has shape {x_kv.shape}, expected (T_k, {E}) = (tokens, d_model)")
     T, T_k = x.shape[0], x_kv.shape[0]
-    mask = np.zeros((T, T_k), dtype=bool) if mask is None else mask
+    ms = _parts(T, T_k, mask, causal, padding)
+    mask = ms.mask
     dk = E // num_heads
     Q = x @ p.W_q + p.b_q                               # [T, E] -> [T, E]
     K = x_kv @ p.W_k + p.b_k                            # [T_k, E] -> [T_k, E]
@@ -435,7 +479,8 @@ def run_multihead(p: MHAParams, x: np.ndarray, num_heads: int, *, x_kv: np.ndarr
     mean_w = np.mean([hd.weights for hd in heads], axis=0)
     shapes = {"x": [T, E], "Q": [T, E], "K": [T_k, E], "V": [T_k, E], "head": [T, dk],
               "weights": [T, T_k], "concat": [T, E], "output": [T, E]}
-    return MultiHeadTrace(num_heads=num_heads, d_model=E, d_k=dk, x=x, x_kv=x_kv, mask=mask, heads=tuple(heads),
+    return MultiHeadTrace(num_heads=num_heads, d_model=E, d_k=dk, x=x, x_kv=x_kv, mask=mask,
+                          causal_mask=ms.causal, padding_mask=ms.padding, heads=tuple(heads),
                           concat=concat, output=out, mean_weights=mean_w, tokens=tuple(tokens),
                           key_tokens=tuple(key_tokens), shapes=shapes)
 
@@ -461,7 +506,7 @@ def build_multihead(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, he
     m = _mask_inputs(inputs, x.shape[0], T_k, mask)
     tq = _tokens("tokens", inputs.get("tokens"), x.shape[0])
     tk = tq if x_kv is None else _tokens("key_tokens", inputs.get("key_tokens"), T_k)
-    return run_multihead(p, x, H, x_kv=x_kv, mask=m, tokens=tq, key_tokens=tk)
+    return run_multihead(p, x, H, x_kv=x_kv, mask=m.mask, causal=m.causal, padding=m.padding, tokens=tq, key_tokens=tk)
 
 
 def random_multihead(rng: np.random.Generator, *, hidden: int, input_size: int, steps: int,

@@ -240,8 +240,8 @@ class BlockTrace(Record):
     x_in: Array                             # [T, d] given input (embeddings)
     pe: Array | None                        # [T, d] when positional encoding was added
     x: Array                                # [T, d] block input
-    self_attn: att.MultiHeadTrace
-    cross_attn: att.MultiHeadTrace | None
+    self_attn: att.MultiHeadTrace           # its causal_mask / padding_mask keep the two mask kinds apart
+    cross_attn: att.MultiHeadTrace | None   # memory padding only (causal_mask all False)
     ffn_hidden: Array                       # [T, d_ff] relu(h W_1 + b_1)
     sublayers: tuple[SubLayer, ...]
     output: Array                           # [T, d]
@@ -317,8 +317,8 @@ def run_block(w: Mapping[str, Any], x_in: np.ndarray, *, block: str = "encoder",
     x = x_in + pe if add_pe else x_in                    # [T, d]
     subs = [SubLayer("input" + (" + PE" if add_pe else ""), (T, d), x)]
     causal = block == "decoder"
-    m_self = att.build_mask(T, T, causal=causal, key_padding=key_padding)
-    a = att.run_multihead(sa, x, heads, mask=m_self, tokens=tokens, key_tokens=tokens)
+    m_self = att.mask_parts(T, T, causal=causal, key_padding=key_padding)
+    a = att.run_multihead(sa, x, heads, causal=m_self.causal, padding=m_self.padding, tokens=tokens, key_tokens=tokens)
     g1, b1 = _norm_params(w, 1, d)
     h, *_ = layer_norm(x + a.output, g1, b1, eps)        # [T, d]
     subs += [SubLayer("masked self-attention" if causal else "self-attention", (T, d), a.output),
@@ -333,8 +333,9 @@ def run_block(w: Mapping[str, Any], x_in: np.ndarray, *, block: str = "encoder",
         if ca.d_model != d:
             raise InputError(f"multihead_attn has d_model {ca.d_model}, expected {d}")
         S = memory.shape[0]
-        m_cross = att.build_mask(T, S, key_padding=memory_key_padding)     # padding only, never causal
-        cross = att.run_multihead(ca, h, heads, x_kv=memory, mask=m_cross, tokens=tokens, key_tokens=memory_tokens)
+        m_cross = att.mask_parts(T, S, key_padding=memory_key_padding)     # padding only, never causal
+        cross = att.run_multihead(ca, h, heads, x_kv=memory, padding=m_cross.padding, tokens=tokens,
+                                  key_tokens=memory_tokens)
         g2, b2 = _norm_params(w, 2, d)
         h, *_ = layer_norm(h + cross.output, g2, b2, eps)
         subs += [SubLayer("cross-attention", (T, d), cross.output), SubLayer("add & norm 2", (T, d), h)]

@@ -156,6 +156,62 @@ def test_causal_mask_zeros_above_diagonal():
     assert tr.heads[0].weights[0, 0] == 1.0
 
 
+# ----------------------------------------------------------------------------- mask kinds kept apart
+
+def test_mask_parts_are_what_the_inputs_say_single_head():
+    T = 4
+    pad = [False, True, False, True]
+    w = {"W_q": np.eye(3).tolist(), "W_k": np.eye(3).tolist(), "W_v": np.eye(3).tolist()}
+    x = np.random.default_rng(3).normal(size=(T, 3)).tolist()
+    tr = A.build(w, {"x": x, "mask": "causal", "key_padding": pad})
+    upper = np.zeros((T, T), bool)
+    for i in range(T):
+        for j in range(T):
+            upper[i, j] = j > i                          # strictly upper triangle, written out
+    cols = np.zeros((T, T), bool)
+    cols[:, [1, 3]] = True                               # the key_padding columns
+    assert tr.causal_mask.dtype == np.bool_ and tr.padding_mask.dtype == np.bool_
+    assert np.array_equal(tr.causal_mask, upper)
+    assert np.array_equal(tr.padding_mask, cols)
+    assert np.array_equal(tr.mask, upper | cols)         # the combined mask is kept as before
+    assert np.all(tr.weights[upper] == 0.0) and np.all(tr.weights[cols] == 0.0)
+    assert np.all(tr.weights[~(upper | cols)] > 0.0)
+    # no causal option: the causal part is all False; no key_padding: the padding part is all False
+    tr2 = A.build(w, {"x": x, "key_padding": pad})
+    assert not tr2.causal_mask.any() and np.array_equal(tr2.padding_mask, cols)
+    tr3 = A.build(w, {"x": x}, mask="causal")
+    assert np.array_equal(tr3.causal_mask, upper) and not tr3.padding_mask.any()
+    # an explicit boolean mask belongs to neither kind, but is in the combined mask
+    ex = np.zeros((T, T), bool)
+    ex[2, 0] = True
+    tr4 = A.build(w, {"x": x, "mask": ex.tolist(), "key_padding": pad})
+    assert not tr4.causal_mask.any() and np.array_equal(tr4.padding_mask, cols)
+    assert np.array_equal(tr4.mask, ex | cols) and tr4.weights[2, 0] == 0.0
+
+
+def test_mask_parts_multihead_shared_by_heads_and_round_trip():
+    tr = registry.compute("multihead").trace               # causal-self-attention: causal + <pad> last
+    T = tr.x.shape[0]
+    upper = np.array([[j > i for j in range(T)] for i in range(T)])
+    cols = np.zeros((T, T), bool)
+    cols[:, -1] = True
+    assert np.array_equal(tr.causal_mask, upper) and np.array_equal(tr.padding_mask, cols)
+    assert np.array_equal(tr.mask, upper | cols)
+    for hd in tr.heads:
+        assert np.all(hd.weights[tr.causal_mask] == 0.0) and np.all(hd.weights[tr.padding_mask] == 0.0)
+    d = json.loads(tr.to_json())
+    assert d["causal_mask"] == upper.tolist() and d["padding_mask"] == cols.tolist()
+    back = A.MultiHeadTrace.from_dict(d)
+    assert back.causal_mask.dtype == np.bool_ and np.array_equal(back.padding_mask, cols)
+    assert not back.causal_mask.flags.writeable
+
+
+def test_run_mask_part_of_wrong_shape_is_one_line():
+    q = np.ones((2, 2))
+    with pytest.raises(InputError, match=r"^padding mask has shape \(3,\), expected \(2, 2\)"):
+        A.run(q, q, q, padding=np.zeros(3, bool))
+
+
 def test_masked_scores_are_null_in_json_and_round_trip():
     d = json.loads(registry.compute("multihead").trace.to_json())
     assert d["kind"] == "multihead" and set(d["heads"][0]) >= {"scores", "weights", "output"} and "output" in d

@@ -95,6 +95,25 @@ def test_decoder_block_matches_torch():
         assert np.allclose(hd.weights.sum(axis=1), 1)
 
 
+def test_block_attention_masks_kept_apart():
+    e = REF["decoder"]
+    tr = TF.run_block(e["state_dict"], np.array(e["x"]), block="decoder", heads=e["heads"],
+                      key_padding=e["key_padding"], memory=np.array(e["memory"]),
+                      memory_key_padding=e["memory_key_padding"])
+    T, S = 5, np.array(e["memory"]).shape[0]
+    sa, ca = tr.self_attn, tr.cross_attn
+    assert np.array_equal(sa.causal_mask, np.array([[j > i for j in range(T)] for i in range(T)]))
+    assert np.array_equal(sa.padding_mask, np.tile(np.array(e["key_padding"], bool), (T, 1)))
+    assert np.array_equal(sa.mask, sa.causal_mask | sa.padding_mask)
+    assert not ca.causal_mask.any()                                    # cross-attention is never causal
+    assert np.array_equal(ca.padding_mask, np.tile(np.array(e["memory_key_padding"], bool), (T, 1)))
+    assert ca.mask.shape == (T, S) and np.array_equal(ca.mask, ca.padding_mask)
+    enc = TF.run_block(REF["encoder"]["state_dict"], np.array(REF["encoder"]["x"]), heads=REF["encoder"]["heads"],
+                       key_padding=REF["encoder"]["key_padding"])
+    assert not enc.self_attn.causal_mask.any()                         # the encoder is not causal
+    assert np.array_equal(enc.self_attn.mask, enc.self_attn.padding_mask)
+
+
 def test_block_preset_shapes_and_residual_structure():
     tr = registry.compute("transformer").trace
     names = [s.name for s in tr.sublayers]
