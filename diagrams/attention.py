@@ -19,8 +19,20 @@ from ._draw import Style, esc, font, sym
 from .lstm import _title
 
 MODEL = "attention"
-MASKED = "\u00d7 masked"
+MASKED = "\u00d7 masked"          # a pair masked by an explicit boolean mask (neither causal nor padding)
+CAUSAL = "\u00d7 causal"          # key j after query i (j > i): the trace's causal_mask
+PADDING = "\u00d7 pad"            # key j is padding: the trace's padding_mask
 MATRIX_TITLE = "weights \u03b1 (rows: queries)"
+
+
+def mask_kinds(tr: Any, i: int, j: int) -> list[str]:
+    """Which masks hide key j from query i, read from the trace: [CAUSAL], [PADDING], both, [MASKED] or []."""
+    if not tr.mask[i, j]:
+        return []
+    kinds = [CAUSAL] if tr.causal_mask[i, j] else []
+    if tr.padding_mask[i, j]:
+        kinds.append(PADDING)
+    return kinds or [MASKED]
 
 
 def _tok(tokens: tuple[str, ...], j: int, fallback: str) -> str:
@@ -122,11 +134,12 @@ def build_walkthrough(computed: Any, *, style: Style, opts: dict[str, Any]) -> g
         g.edge(f"k_{jj}", f"dot_{i}_{jj}", color=kcol)
         e_lab = sym("e", f"{i}{jj}")
         if masked:
-            e_lab += " = " + D.mono(esc("\u2212\u221e"), size=13) + "<BR/>" + font(esc("masked"), color=st.muted, size=11)
+            e_lab += " = " + D.mono(esc("\u2212\u221e"), size=13) + "<BR/>" + font(
+                esc(", ".join(mask_kinds(tr, qi, j))), color=st.muted, size=11)
         elif st.key:
             e_lab += " = " + D.mono(st.num(tr.scores[qi, j]), size=13)
-        g.node(f"e_{i}_{jj}", D.html_label(font(e_lab, size=13)), shape="box", style="filled", fillcolor=st.panel,
-               color=att, penwidth="1.5", **({"style": "filled,dashed"} if masked else {}))
+        g.node(f"e_{i}_{jj}", D.html_label(font(e_lab, size=13)), shape="box",
+               style="filled,dashed" if masked else "filled", fillcolor=st.panel, color=att, penwidth="1.5")
         if scaled:
             div = "\u00f7 \u221a" + sym("d", "k")
             if st.key:
@@ -188,6 +201,7 @@ def build_self(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
     multi = getattr(tr, "kind", "") == "multihead"
     heads = list(tr.heads) if multi else [tr]
     mask = tr.mask
+    kinds = [[mask_kinds(tr, i, j) for j in range(mask.shape[1])] for i in range(mask.shape[0])]
     T, Tk = mask.shape
     want = opts.get("head")
     if want is not None:
@@ -207,7 +221,8 @@ def build_self(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
     g = D.digraph("self_attention", st, rankdir="LR")
     g.attr("graph", layout="neato", splines="line", overlap="true", outputorder="edgesfirst")
     node = dict(shape="box", style="rounded,filled", fillcolor=st.bg, margin="0.06,0.03", penwidth="1.6")
-    panel_w = 6.2
+    padded_keys = [bool(tr.padding_mask[:, j].all()) for j in range(Tk)]   # every query ignores key j
+    panel_w = 7.4 if any(padded_keys) else 6.2     # room for the padding-key note right of the keys
     dy = 0.55
     any_masked = bool(mask.any())
     for p_idx, (h, head) in enumerate(chosen):
@@ -221,8 +236,13 @@ def build_self(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
             g.node(f"{pre}q_{i + 1}", D.html_label(font(qtok[i], size=12) + " " + font(sym("q", i + 1), color=st.muted, size=10)),
                    color=D.role("input"), pos=f"{x0:.2f},{-i * dy:.2f}!", **node)
         for j in range(Tk):
+            padded = padded_keys[j]
             g.node(f"{pre}k_{j + 1}", D.html_label(font(sym("k", j + 1), color=st.muted, size=10) + " " + font(ktok[j], size=12)),
-                   color=D.role("forget"), pos=f"{x0 + 3.0:.2f},{-j * dy:.2f}!", **node)
+                   color=D.role("forget"), pos=f"{x0 + 3.0:.2f},{-j * dy:.2f}!",
+                   **(dict(node, style="rounded,filled,dashed") if padded else node))
+            if padded:
+                g.node(f"{pre}pad_{j + 1}", D.html_label(font(esc("\u2190 padding key (" + PADDING + "): no lines"), color=st.muted, size=10)),
+                       shape="plaintext", pos=f"{x0 + 4.7:.2f},{-j * dy:.2f}!")
         for i in range(T):
             keys = [j for j in range(Tk) if not mask[i, j]]
             if top_k is not None:  # the k largest weights of this row (a drawing choice: which lines to draw)
@@ -236,9 +256,10 @@ def build_self(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
         for i in range(T):
             cells = []
             for j in range(Tk):
-                if mask[i, j]:
-                    mark = font(MASKED if st.all else "\u00d7", color=st.muted, size=9)
-                    cells.append(f'<TD BGCOLOR="{st.panel}">{mark}</TD>')
+                if mask[i, j]:   # the kind(s) written out, never shown by colour alone
+                    mark = "<BR/>".join(font(esc(k), color=st.muted, size=9) for k in kinds[i][j])
+                    dashed = ' STYLE="dashed" BORDER="1" CELLPADDING="3" COLOR="' + st.muted + '"' if PADDING in kinds[i][j] else ""
+                    cells.append(f'<TD BGCOLOR="{st.panel}"{dashed}>{mark}</TD>')
                 else:
                     a = float(w[i, j])
                     inner = D.mono(st.num(a), size=10) if st.key else ""
@@ -257,7 +278,9 @@ def build_self(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
     if top_k is not None:
         notes.append(f"top {int(top_k)} keys per query")
     if any_masked:
-        notes.append("masked pairs (causal and/or padding) carry no line and are marked \u00d7 in the matrix")
+        legend = {CAUSAL: "key after the query (j > i)", PADDING: "padding key (dashed)", MASKED: "given mask"}
+        present = [k for k in (CAUSAL, PADDING, MASKED) if any(k in c for row in kinds for c in row)]
+        notes.append("masked pairs carry no line: " + ", ".join(f"{k} = {legend[k]}" for k in present))
     g.attr("graph", label=D.html_label(font(esc(title), bold=True, size=16) + "<BR/>" + font(esc(src), color=st.muted, size=12)
                                        + "<BR/>" + font(esc("; ".join(notes)), color=st.muted, size=11)),
            labelloc="t", labeljust="c")

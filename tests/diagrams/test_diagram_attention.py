@@ -86,10 +86,38 @@ def test_self_attention_heads_and_mask(tmp_path):
             for j in range(tr.mask.shape[1]):
                 if not tr.mask[i, j]:
                     assert fmt(head.weights[i, j]) in text
-    assert text.count("\u00d7 masked") == 2 * int(tr.mask.sum())
+    # every masked cell names its kind(s), read from the trace's causal_mask / padding_mask
+    texts = svg_texts(root)
+    assert texts.count("\u00d7 causal") == 2 * int(tr.causal_mask.sum())
+    assert texts.count("\u00d7 pad") == 2 * int(tr.padding_mask.sum())
+    assert "\u00d7 masked" not in texts                      # nothing here is an explicit mask
+    assert "\u2190 padding key (\u00d7 pad): no lines" in texts
+    src = api.build("self-attention")[0].source
+    for i in range(tr.mask.shape[0]):                      # no line where masked, a line where not
+        for j in range(tr.mask.shape[1]):
+            assert (f"h1_q_{i + 1} -> h1_k_{j + 1} " in src) == (not tr.mask[i, j])
     nodes = set(svg_nodes(root))
     assert {"h1_q_1", "h2_k_5", "h1_matrix", "h2_matrix"} <= nodes
     check_golden("self-attention", api.build("self-attention")[0].source)
+
+
+def test_self_attention_mask_kinds_single_head_explicit(tmp_path):
+    doc = {"model": "attention", "options": {"mask": "causal"}, "weights": {}, "inputs": {
+        "q": [[1, 0], [0, 1], [1, 1]], "k": [[1, 0], [0, 1], [1, 1]], "v": [[1, 2], [3, 4], [5, 6]],
+        "mask": [[False, False, False], [True, False, False], [False, False, False]],
+        "key_padding": [False, False, True]}}
+    w = tmp_path / "w.json"
+    w.write_text(json.dumps(doc))
+    out = tmp_path / "s.svg"
+    api.render("self-attention", source=Source(weights=str(w)), output=str(out))
+    texts = svg_texts(parse_svg(out))
+    # causal: (1,2) (1,3) (2,3); padding: column 3; explicit only: (2,1)
+    assert texts.count("\u00d7 causal") == 3 and texts.count("\u00d7 pad") == 3 and texts.count("\u00d7 masked") == 1
+
+
+def test_attention_walkthrough_masked_key_names_its_kind():
+    g, _ = api.build("attention-walkthrough", options={"mask": "causal", "query": 1})
+    assert "\u00d7 causal" in g.source and "filled,dashed" in g.source
 
 
 def test_self_attention_head_and_top_k():
