@@ -33,6 +33,7 @@ last step or [T, O] on every step gives ``L = 1/2 Σ ||y_t - target_t||^2``; oth
 ``L = sum(y_T)``, or ``sum(outputs_T)`` without V). Per step: total ``dL/dh_t`` and its norm, and
 the Jacobian ``dh_t/dh_{t-1}`` split into the direct (gated copy) path, ``diag(1 - z_t)``
 (textbook) or ``diag(z_t)`` (torch), and the rest (through r, z, n); spectral norms.
+At t = 0 each run records ``dL/dh_0`` and its Euclidean norm ``dh0_norm``.
 Stacked and bidirectional runs, suffixes and initial states as in :mod:`engines.lstm`.
 """
 from __future__ import annotations
@@ -409,7 +410,8 @@ class GRURunGrad(Record):
     db_z: Array
     db_n: Array
     db_hn: Array | None
-    dh0: Array
+    dh0: Array          # [H] dL/dh_0 (this run's initial hidden state)
+    dh0_norm: float     # ||dL/dh_0||
 
 
 @dataclass(frozen=True)
@@ -618,7 +620,7 @@ def _backward_run(cell: GRUCell, r: GRURun, g_h: np.ndarray, convention: str):
                              _spec(J), _spec(J_direct), _spec(J_rest))
         dh_next = dh_prev
     g = GRURunGrad(r.layer, r.direction, tuple(out), dW["r"], dW["z"], dW["n"], db["r"], db["z"], db["n"],
-                   db_hn if convention == "torch" else None, dh_next)
+                   db_hn if convention == "torch" else None, dh_next, float(np.linalg.norm(dh_next)))
     return g, dx_all
 
 

@@ -53,7 +53,8 @@ paths through h_{t-1} into f, i, g count; at t = 1 the given h0 is held fixed) s
     D_t = diag(i_t tanh'(z_g))   W_C^h diag(dh_{t-1}/dc_{t-1})
 
 ``W^h`` is the first H columns of W (the part acting on h_{t-1}); "rest" = A + C + D.
-Matrix norms are spectral norms (largest singular value).
+Matrix norms are spectral norms (largest singular value). At t = 0 each run records ``dL/dh_0``,
+``dL/dc_0`` and their Euclidean norms ``dh0_norm``, ``dc0_norm``.
 """
 from __future__ import annotations
 
@@ -467,8 +468,10 @@ class LSTMRunGrad(Record):
     db_i: Array
     db_g: Array
     db_o: Array
-    dh0: Array
-    dc0: Array
+    dh0: Array              # [H] dL/dh_0 (this run's initial hidden state)
+    dc0: Array              # [H] dL/dc_0
+    dh0_norm: float         # ||dL/dh_0||
+    dc0_norm: float         # ||dL/dc_0||
     dP_f: Array | None = None
     dP_i: Array | None = None
     dP_o: Array | None = None
@@ -701,7 +704,8 @@ def _backward_run(cell: LSTMCell, r: LSTMRun, g_h: np.ndarray) -> tuple[LSTMRunG
             J_A=J_A, J_C=J_C, J_D=J_D, J_norm=_spec(J), J_forget_norm=_spec(J_B), J_rest_norm=_spec(J_rest))
     extra = dict(dP_f=dP["f"], dP_i=dP["i"], dP_o=dP["o"]) if peep else {}
     g = LSTMRunGrad(r.layer, r.direction, tuple(out), dW["f"], dW["i"], dW["g"], dW["o"],
-                    db["f"], db["i"], db["g"], db["o"], dh_next, dc_next, **extra)
+                    db["f"], db["i"], db["g"], db["o"], dh_next, dc_next,
+                    float(np.linalg.norm(dh_next)), float(np.linalg.norm(dc_next)), **extra)
     return g, dx
 
 

@@ -47,6 +47,7 @@ BPTT
     dL/dU = sum_t dL/da_t x_t^T,  dL/dW = sum_t dL/da_t h_{t-1}^T,  dL/db_h = sum_t dL/da_t
     dL/dV = sum_t dL/do_t h_t^T,  dL/db_y = sum_t dL/do_t,        dL/dh_0 = W^T dL/da_1
     ratio_t = ||dL/dh_{t-1}|| / ||dL/dh_t||  (t = 2..T): below 1 the gradient vanishes
+    at t = 0: dh0_norm = ||dL/dh_0||, dh0_ratio = ||dL/dh_0|| / ||dL/dh_1||
     going back in time, above 1 it explodes (compare 0.99^100 = 0.366 and 1.01^100 = 2.705).
 
 Clipping by norm (option clip = beta > 0), global over the parameter gradients
@@ -342,6 +343,8 @@ class RNNTrace(Record):
     loss_rule: str
     grads: Grads
     dh0: Array                    # [H] dL/dh_0
+    dh0_norm: float               # ||dL/dh_0||
+    dh0_ratio: float | None       # ||dL/dh_0|| / ||dL/dh_1|| (None when ||dL/dh_1|| = 0)
     grad_norm: float              # global norm of the parameter gradients
     clip: Clip | None
     decay: Decay
@@ -450,6 +453,7 @@ def run(params: Params, xs: np.ndarray, h0: np.ndarray | None = None, *, activat
     dh0 = params.W.T @ da_next
 
     norms = [float(np.linalg.norm(v)) for v in dhs]
+    dh0_norm = float(np.linalg.norm(dh0))
     steps = []
     for t in range(T):
         ratio = None
@@ -481,7 +485,8 @@ def run(params: Params, xs: np.ndarray, h0: np.ndarray | None = None, *, activat
         U=params.U, W=params.W, b_h=params.b_h, b_ih=params.b_ih, b_hh=params.b_hh,
         V=params.V if has_out else None, b_y=params.b_y if has_out else None,
         WU=WU, h0=h_init, steps=tuple(steps), loss=L, loss_kind=loss_kind, loss_rule=loss_rule,
-        grads=grads, dh0=dh0, grad_norm=gnorm, clip=clip_rec, decay=_decay(norms))
+        grads=grads, dh0=dh0, dh0_norm=dh0_norm, dh0_ratio=dh0_norm / norms[0] if norms[0] > 0 else None,
+        grad_norm=gnorm, clip=clip_rec, decay=_decay(norms))
 
 
 def _decay(norms: list[float]) -> Decay:

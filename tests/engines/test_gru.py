@@ -232,6 +232,11 @@ def test_every_weight_gradient_matches_finite_differences(setup):
             fd[idx] = (gru.build(w, {**inputs, key: hi.tolist()}, **options).bptt.loss
                        - gru.build(w, {**inputs, key: lo.tolist()}, **options).bptt.loss) / (2 * EPS)
         np.testing.assert_allclose(analytic, fd, rtol=1e-6, atol=1e-8, err_msg=key)
+    # ||dL/dh_0|| per run: the norm of that run's rows of the independent finite-difference gradient
+    fd_rows = fd.reshape(len(tr.bptt.runs), -1)
+    for r, row in zip(tr.bptt.runs, fd_rows):
+        np.testing.assert_allclose(r.dh0_norm, np.linalg.norm(row), rtol=1e-6, atol=1e-8)
+        assert r.dh0_norm == np.linalg.norm(r.dh0)
 
 
 def _loss_with_nudge(tr, t, delta):

@@ -197,6 +197,10 @@ def test_input_and_initial_state_gradients_match_finite_differences(setup):
             fd[idx] = (lstm.build(w, {**inputs, key: hi.tolist()}, **options).bptt.loss
                        - lstm.build(w, {**inputs, key: lo.tolist()}, **options).bptt.loss) / (2 * EPS)
         np.testing.assert_allclose(analytic, fd, rtol=1e-6, atol=1e-8, err_msg=key)
+        if key != "x":   # ||dL/dh_0||, ||dL/dc_0||: norms of the independent finite-difference gradients
+            norm = getattr(tr.bptt.runs[0], f"d{key}_norm")
+            np.testing.assert_allclose(norm, np.linalg.norm(fd), rtol=1e-6, atol=1e-8, err_msg=key)
+            assert norm == np.linalg.norm(analytic)
 
 
 def _loss_with_nudge(tr, which: str, t: int, delta: np.ndarray) -> float:

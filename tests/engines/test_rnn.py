@@ -153,6 +153,11 @@ def test_every_gradient_matches_central_differences(act, out, tkind):
     got = {"U": tr.grads.U, "W": tr.grads.W, "b_h": tr.grads.b_h, "V": tr.grads.V, "b_y": tr.grads.b_y, "h0": tr.dh0}
     for name, g in fd.items():
         np.testing.assert_allclose(got[name], g, rtol=1e-6, atol=1e-8, err_msg=name)
+    # ||dL/dh_0||: the norm of the independent finite-difference gradient, and of the trace's own vector
+    np.testing.assert_allclose(tr.dh0_norm, np.linalg.norm(fd["h0"]), rtol=1e-6, atol=1e-8)
+    assert tr.dh0_norm == np.linalg.norm(tr.dh0)
+    if tr.steps[0].dh_norm > 0:
+        assert tr.dh0_ratio == tr.dh0_norm / tr.steps[0].dh_norm
     if out == "softmax" and tkind == "sum":
         # sum(softmax(o)) = 1 whatever the weights: every parameter gradient is exactly 0
         assert tr.grad_norm < 1e-12 and np.all(np.abs(fd["U"]) < 1e-9)
