@@ -2,7 +2,8 @@
 
 Backward edges (vermillion, dashed arrowheads pointing back in time) are sized by the gradient
 norm the trace records per step (``||dL/dh_t||``; for the LSTM also ``||dL/dc_t||`` on the cell
-highway); every norm is also printed, so width is never the only channel. ``--compare`` draws an
+highway), down to the initial state: the leftmost column shows ``||dL/dh_0||`` (and ``||dL/dc_0||``)
+from the trace's ``dh0_norm`` (``dc0_norm``); every norm is also printed, so width is never the only channel. ``--compare`` draws an
 Elman RNN and an LSTM one above the other: the vanishing gradient next to the kept one.
 
 Pen widths are a drawing choice: a gradient norm divided by the largest norm of the same figure.
@@ -100,10 +101,10 @@ def _rnn_block(m: graphviz.Digraph, c: registry.Computed, st: Style, p: str) -> 
     tr = c.trace
     steps = tr.steps
     grad, hid = D.role("gradient"), D.role("hidden")
-    top = max(s.dh_norm for s in steps)
+    top = max(max(s.dh_norm for s in steps), tr.dh0_norm)
     gl = lambda t: "\u2016\u2202L/\u2202" + sym("h", t) + "\u2016"  # noqa: E731
     m.node(f"{p}s_0", D.html_label(_column([("h", _state_content("h", 0), hid, "2"),
-                                            ("dh", _grad_content(gl(0), None, top, st), st.muted, "1")], st)),
+                                            ("dh", _grad_content(gl(0), tr.dh0_norm, top, st), grad, "2")], st)),
            shape="plain")
     prev = f"{p}s_0"
     for s in steps:
@@ -113,11 +114,11 @@ def _rnn_block(m: graphviz.Digraph, c: registry.Computed, st: Style, p: str) -> 
                shape="plain")
         m.edge(f"{prev}:h:e", f"{nid}:h:w", color=st.muted, penwidth="1.3")
         lab = {}
-        if st.key and s.ratio is not None:
-            lab = {"label": D.edge_label("\u00d7 " + st.num(s.ratio), st, size=11, color=grad)}
-        width = _width(steps[s.t - 2].dh_norm, top) if s.t >= 2 else "1"
-        m.edge(f"{prev}:dh:e", f"{nid}:dh:w", dir="back", color=grad, penwidth=width,
-               style="solid" if s.t >= 2 else "dashed", **lab)
+        ratio = s.ratio if s.t >= 2 else tr.dh0_ratio       # t = 1: ||dL/dh_0|| / ||dL/dh_1||
+        if st.key and ratio is not None:
+            lab = {"label": D.edge_label("\u00d7 " + st.num(ratio), st, size=11, color=grad)}
+        width = _width(steps[s.t - 2].dh_norm if s.t >= 2 else tr.dh0_norm, top)
+        m.edge(f"{prev}:dh:e", f"{nid}:dh:w", dir="back", color=grad, penwidth=width, **lab)
         prev = nid
     _loss_node(m, p, tr.loss, st)
     m.edge(f"{prev}:h:e", f"{p}L:w", color=st.muted, penwidth="1.3")
@@ -130,35 +131,33 @@ def _lstm_block(m: graphviz.Digraph, c: registry.Computed, st: Style, p: str) ->
     if tr.bptt is None:
         raise InputError("this LSTM trace has no BPTT record")
     fw, bw = tr.steps, tr.bptt.steps
+    r0 = tr.bptt.runs[0]                                  # the run drawn (layer 0 forward): its t = 0 norms
     grad, cell, hid = D.role("gradient"), D.role("cell"), D.role("hidden")
-    top = max(max(b.dc_norm for b in bw), max(b.dh_norm for b in bw))
+    top = max(max(b.dc_norm for b in bw), max(b.dh_norm for b in bw), r0.dh0_norm, r0.dc0_norm)
     gc = lambda t: "\u2016\u2202L/\u2202" + sym("c", t) + "\u2016"  # noqa: E731
     gh = lambda t: "\u2016\u2202L/\u2202" + sym("h", t) + "\u2016"  # noqa: E731
 
-    def col(t: int, b: Any) -> str:
-        return _column([("dc", _grad_content(gc(t), b.dc_norm if b else None, top, st), grad if b else st.muted, "2" if b else "1"),
+    def col(t: int, dc_norm: float, dh_norm: float) -> str:
+        return _column([("dc", _grad_content(gc(t), dc_norm, top, st), grad, "2"),
                         ("c", _state_content("c", t), cell, "3"),
                         ("h", _state_content("h", t), hid, "2"),
-                        ("dh", _grad_content(gh(t), b.dh_norm if b else None, top, st), grad if b else st.muted, "2" if b else "1")], st)
+                        ("dh", _grad_content(gh(t), dh_norm, top, st), grad, "2")], st)
 
-    m.node(f"{p}s_0", D.html_label(col(0, None)), shape="plain")
-    prev, prev_b = f"{p}s_0", None
+    m.node(f"{p}s_0", D.html_label(col(0, r0.dc0_norm, r0.dh0_norm)), shape="plain")
+    prev, prev_dc, prev_dh = f"{p}s_0", r0.dc0_norm, r0.dh0_norm
     for s, b in zip(fw, bw):
         nid = f"{p}s_{s.t}"
-        m.node(nid, D.html_label(col(s.t, b)), shape="plain")
+        m.node(nid, D.html_label(col(s.t, b.dc_norm, b.dh_norm)), shape="plain")
         m.edge(f"{prev}:c:e", f"{nid}:c:w", color=cell, penwidth="2")
         m.edge(f"{prev}:h:e", f"{nid}:h:w", color=st.muted, penwidth="1.3")
         lab = {}
-        if st.key and prev_b is not None:
+        if st.key:   # dc_t/dc_{t-1}; at t = 1 the given h_0 is held fixed, so it is exactly dc_1/dc_0
             txt = ("\u2016\u2202" + sym("c", s.t) + "/\u2202" + sym("c", s.t - 1) + "\u2016 = " + st.num(b.J_norm)
                    + "<BR/>" + font("forget path " + st.num(b.J_forget_norm), size=10))
             lab = {"label": D.edge_label(txt, st, size=11, color=grad)}
-        wc = _width(prev_b.dc_norm, top) if prev_b is not None else "1"
-        wh = _width(prev_b.dh_norm, top) if prev_b is not None else "1"
-        dash = {} if prev_b is not None else {"style": "dashed"}
-        m.edge(f"{prev}:dc:e", f"{nid}:dc:w", dir="back", color=grad, penwidth=wc, **dash, **lab)
-        m.edge(f"{prev}:dh:e", f"{nid}:dh:w", dir="back", color=grad, penwidth=wh, **dash)
-        prev, prev_b = nid, b
+        m.edge(f"{prev}:dc:e", f"{nid}:dc:w", dir="back", color=grad, penwidth=_width(prev_dc, top), **lab)
+        m.edge(f"{prev}:dh:e", f"{nid}:dh:w", dir="back", color=grad, penwidth=_width(prev_dh, top))
+        prev, prev_dc, prev_dh = nid, b.dc_norm, b.dh_norm
     _loss_node(m, p, tr.bptt.loss, st)
     m.edge(f"{prev}:h:e", f"{p}L:w", color=st.muted, penwidth="1.3")
     m.edge(f"{prev}:dh:e", f"{p}L:s", dir="back", color=grad, penwidth=_width(bw[-1].dh_norm, top))

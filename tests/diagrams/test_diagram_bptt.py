@@ -29,6 +29,11 @@ def test_rnn_gradient_norms_and_ratios(tmp_path):
             assert "\u00d7 " + fmt(s.ratio) in text
     assert "vanishing" in text
     assert metadata(root)["preset"] == "vanishing-rnn"
+    # t = 0: ||dL/dh_0|| and the ratio into it come from the trace, in the leftmost column / edge
+    texts = svg_texts(root)
+    assert fmt(tr.dh0_norm) in texts and "\u00d7 " + fmt(tr.dh0_ratio) in text
+    src = api.build("bptt")[0].source
+    assert "style=dashed" not in src            # every backward edge carries a recorded gradient now
 
 
 def test_compare_has_both_models(tmp_path):
@@ -41,6 +46,9 @@ def test_compare_has_both_models(tmp_path):
     tr = registry.compute("lstm").trace
     for b in tr.bptt.steps:
         assert fmt(b.dc_norm) in text and fmt(b.dh_norm) in text
+    r0 = tr.bptt.runs[0]
+    assert fmt(r0.dh0_norm) in text and fmt(r0.dc0_norm) in text     # the t = 0 column
+    assert fmt(tr.bptt.steps[0].J_norm) in text                       # ||dc_1/dc_0|| on the leftmost edge
     nodes = set(svg_nodes(root))
     assert {"rnn_s_0", "rnn_s_10", "rnn_L", "lstm_s_0", "lstm_s_3", "lstm_L"} <= nodes
 
