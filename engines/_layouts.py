@@ -11,9 +11,19 @@ PyTorch (``nn.LSTM`` / ``nn.GRU`` ``state_dict``): ``weight_ih_l{k}[_reverse]`` 
 
 Keras (``LSTM`` / ``GRU`` layer weights): ``kernel`` ``[D, G*H]``, ``recurrent_kernel`` ``[H, G*H]``,
 ``bias`` ``[G*H]`` (GRU ``reset_after=True``: ``[2, G*H]``, row 0 input bias, row 1 recurrent bias),
-gates stacked along the columns (LSTM ``i, f, c, o``; GRU ``z, r, h``). Names as saved by Keras
-(``lstm/lstm_cell/kernel:0``) are accepted; stacked/bidirectional Keras weights use our
-suffixes (``kernel_l1``, ``kernel_reverse``).
+gates stacked along the columns (LSTM ``i, f, c, o``; GRU ``z, r, h``). Stacked/bidirectional
+Keras weights use our suffixes (``kernel_l1``, ``kernel_reverse``), or the names Keras saves:
+
+- ``lstm/lstm_cell/kernel:0`` (one layer) -> ``kernel``;
+- several recurrent layers (``lstm/...``, ``lstm_1/...``, ``lstm_2/...``) are layers 0, 1, 2 in the
+  order of the number Keras appends to the layer name (no number = 0), so ``lstm_1, lstm_2`` of a
+  second model built in the same session still read as layers 0, 1;
+- ``Bidirectional``: ``bidirectional/forward_lstm/lstm_cell/kernel`` -> ``kernel``,
+  ``bidirectional/backward_lstm/lstm_cell/kernel`` -> ``kernel_reverse`` (``_l1`` ... for later layers);
+- a single ``Dense`` layer after them (``dense/kernel``, ``dense/bias``: a group without
+  ``recurrent_kernel``) -> ``dense_kernel``, ``dense_bias``.
+
+Other prefixes in the path (``model_weights/``, ``sequential/``) are ignored.
 
 Nothing here does model maths: it only renames, splits and checks shapes.
 """
@@ -50,15 +60,54 @@ def mode(values: list[int], prefer: int | None = None) -> int:
     return tied[0]
 
 
+_DIRECTION = re.compile(r"(forward|backward)_\w+")
+
+
+def _layer_number(layer: str) -> int:
+    """The number Keras appends to a layer name (``lstm_2`` -> 2; ``lstm`` -> 0)."""
+    m = re.search(r"_(\d+)$", layer.split("/")[-1]) if layer else None
+    return int(m.group(1)) if m else 0
+
+
 def normalise_keras_names(weights: Mapping[str, Any]) -> dict[str, Any]:
-    """``lstm/lstm_cell/kernel:0`` -> ``kernel``; other names unchanged."""
-    out: dict[str, Any] = {}
+    """Keras names as saved -> ``kernel``, ``kernel_l1``, ``kernel_reverse``, ``dense_kernel`` ...
+    (see the module docstring); names that are not Keras tensors are unchanged."""
+    plain: list[tuple[str, str, Any]] = []                   # (original, new name, value)
+    grouped: dict[str, list[tuple[str, str | None, str, Any]]] = {}   # layer -> (original, direction, base, value)
     for k, v in weights.items():
-        base = re.sub(r":\d+$", "", k).split("/")[-1]
-        name = base if base in _KERAS_BASE or re.fullmatch(r"(kernel|recurrent_kernel|bias)(_l\d+)?(_reverse)?", base) else k
-        if name in out and name != k:
-            raise InputError(f"weights name {k!r} clashes with another weight also read as {name!r}")
-        out[name] = v
+        path = re.sub(r":\d+$", "", k).split("/")
+        base = path[-1]
+        if len(path) > 1 and base in _KERAS_BASE:
+            parts = path[:-1]
+            cut = next((i for i, q in enumerate(parts) if _DIRECTION.fullmatch(q) or "cell" in q), len(parts))
+            direction = next((q.split("_")[0] for q in parts if _DIRECTION.fullmatch(q)), None)
+            grouped.setdefault("/".join(parts[:cut]), []).append((k, direction, base, v))
+        elif base in _KERAS_BASE or re.fullmatch(r"(kernel|recurrent_kernel|bias)(_l\d+)?(_reverse)?", base):
+            plain.append((k, base, v))
+        else:
+            plain.append((k, k, v))
+    recurrent = [g for g, ts in grouped.items() if any(t[2] == "recurrent_kernel" for t in ts)]
+    dense = [g for g in grouped if g not in recurrent]
+    if len(dense) > 1:
+        raise InputError(f"Keras weights hold {len(dense)} layers without recurrent_kernel ({', '.join(dense)}); "
+                         "give at most one Dense output layer")
+    order = sorted(recurrent, key=lambda g: (_layer_number(g), recurrent.index(g)))
+    bidir = {g: any(t[1] is not None for t in grouped[g]) for g in order}
+    if len(set(bidir.values())) > 1:
+        raise InputError("Keras weights mix Bidirectional and one-directional recurrent layers "
+                         f"({', '.join(order)}); every layer must be bidirectional or none")
+    for layer, g in enumerate(order):
+        for k, direction, base, v in grouped[g]:
+            rev = direction == "backward"
+            plain.append((k, base + (("_reverse" if rev else "") if layer == 0 else suffix(layer, rev)), v))
+    for g in dense:
+        plain += [(k, "dense_" + base, v) for k, _, base, v in grouped[g] if base != "recurrent_kernel"]
+    out: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    for k, name, v in plain:
+        if name in out:
+            raise InputError(f"weights name {k!r} clashes with {origin[name]!r}: both are read as {name!r}")
+        out[name], origin[name] = v, k
     return out
 
 

@@ -166,12 +166,18 @@ class GRUParams(Record):
         dirs = 2 if bidir else 1
         cells = tuple(GRUCell(k // dirs, "backward" if k % dirs else "forward", **c) for k, c in enumerate(cells))
         V = b_y = None
-        if "V" in weights:
-            V = as_array("V", weights["V"])
-            if V.ndim == 1:
-                V = V[None, :]  # [H] -> [1, H]
-        if "b_y" in weights:
-            b_y = np.atleast_1d(as_array("b_y", weights["b_y"]))
+        for vn in ("V", "dense_kernel"):
+            if vn in weights:
+                V = as_array(vn, weights[vn])
+                if vn == "dense_kernel":
+                    V = V.T  # Keras Dense kernel [H, O] -> [O, H]
+                if V.ndim == 1:
+                    V = V[None, :]  # [H] -> [1, H]
+                break
+        for bn in ("b_y", "dense_bias"):
+            if bn in weights:
+                b_y = np.atleast_1d(as_array(bn, weights[bn]))
+                break
         return cls(conv, H, D, n_layers, bidir, cells, V, b_y, layout)
 
 

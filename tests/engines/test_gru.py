@@ -295,6 +295,27 @@ def test_torch_convention_same_trace_in_ours_torch_keras(layers, bidir):
     assert _comparable(ours) == _comparable(t) == _comparable(k)
 
 
+@pytest.mark.parametrize("convention,layers,bidir", [("torch", 2, False), ("torch", 2, True), ("textbook", 1, True)])
+def test_keras_saved_names_for_stacked_and_bidirectional_layers(convention, layers, bidir):
+    """gru/gru_cell/kernel:0, gru_1/..., bidirectional/forward_gru/..., dense/kernel:0 as Keras saves them."""
+    import re
+    w, inputs = gru.random(np.random.default_rng(4), hidden=3, input_size=2, steps=4, convention=convention,
+                           layers=layers, bidirectional=bidir)
+    ours = gru.build(w, inputs)
+    saved = {}
+    for name, v in gru.to_keras(ours.params).items():
+        m = re.fullmatch(r"(kernel|recurrent_kernel|bias)(?:_l(\d+))?(_reverse)?", name)
+        base, layer, rev = m.group(1), int(m.group(2) or 0), bool(m.group(3))
+        num = f"_{layer}" if layer else ""
+        path = (f"bidirectional{num}/{'backward' if rev else 'forward'}_gru{num}/gru_cell_{2 * layer + rev}"
+                if bidir else f"gru{num}/gru_cell{num}")
+        saved[f"{path}/{base}:0"] = v.tolist()
+    saved.update({"dense/kernel:0": np.array(w["V"]).T.tolist(), "dense/bias:0": w["b_y"]})
+    k = gru.build(saved, inputs)
+    assert k.params.layout == "keras" and (k.num_layers, k.bidirectional, k.convention) == (layers, bidir, convention)
+    assert _comparable(ours) == _comparable(k)
+
+
 def test_textbook_convention_same_trace_in_keras_reset_before():
     w, inputs = gru.random(np.random.default_rng(9), hidden=2, input_size=3, steps=3)
     ours = gru.build(w, inputs)

@@ -355,6 +355,52 @@ def test_keras_layout_by_hand_and_saved_names():
         np.testing.assert_array_equal(cell.W_f, np.hstack([rec[:, 2:4].T, kernel[:, 2:4].T]))
 
 
+def _keras_saved_names(ours: dict, cell: str = "lstm", bidir: bool = False, first: int = 0) -> dict:
+    """Our Keras-layout names (kernel, kernel_l0_reverse, kernel_l1 ...) renamed as Keras saves them:
+    lstm/lstm_cell/kernel:0, lstm_1/..., bidirectional/forward_lstm/..., bidirectional_1/backward_lstm_1/..."""
+    import re
+    out = {}
+    for name, v in ours.items():
+        m = re.fullmatch(r"(kernel|recurrent_kernel|bias)(?:_l(\d+))?(_reverse)?", name)
+        base, layer, rev = m.group(1), int(m.group(2) or 0) + first, bool(m.group(3))
+        num = f"_{layer}" if layer else ""
+        if bidir:
+            d = "backward" if rev else "forward"
+            out[f"bidirectional{num}/{d}_{cell}{num}/{cell}_cell_{2 * layer + rev + 1}/{base}:0"] = v
+        else:
+            out[f"{cell}{num}/{cell}_cell{num}/{base}:0"] = v
+    return out
+
+
+@pytest.mark.parametrize("layers,bidir,first", [(2, False, 0), (3, False, 1), (1, True, 0), (2, True, 0)])
+def test_keras_saved_names_for_stacked_and_bidirectional_layers(layers, bidir, first):
+    """The names Keras itself saves (lstm_1/..., bidirectional/forward_lstm/...) load as our suffixes."""
+    w, inputs = lstm.random(np.random.default_rng(5), hidden=3, input_size=2, steps=4, layers=layers,
+                            bidirectional=bidir)
+    ours = lstm.build(w, inputs)
+    saved = _keras_saved_names({k: v.tolist() for k, v in lstm.to_keras(ours.params).items()}, bidir=bidir, first=first)
+    saved.update({"dense/kernel:0": np.array(w["V"]).T.tolist(), "dense/bias:0": w["b_y"]})   # Keras Dense [H, O]
+    k = lstm.build(dict(reversed(list(saved.items()))), inputs)        # order of the names does not matter
+    assert k.params.layout == "keras" and (k.num_layers, k.bidirectional) == (layers, bidir)
+    assert _comparable(ours) == _comparable(k)
+
+
+def test_keras_saved_names_errors_are_one_line():
+    w, inputs = lstm.random(np.random.default_rng(5), hidden=2, input_size=2, steps=3, layers=2)
+    keras_w = {k: v.tolist() for k, v in lstm.to_keras(lstm.build(w, inputs).params).items()}
+    saved = _keras_saved_names(keras_w)
+    mixed = {**{k: v for k, v in saved.items() if k.startswith("lstm/")},
+             **{k.replace("lstm_1/lstm_cell_1", "bidirectional/forward_lstm/lstm_cell_2"): v
+                for k, v in saved.items() if k.startswith("lstm_1/")}}
+    with pytest.raises(InputError, match=r"^Keras weights mix Bidirectional and one-directional") as e:
+        lstm.build(mixed, inputs)
+    assert "\n" not in str(e.value)
+    with pytest.raises(InputError, match=r"hold 2 layers without recurrent_kernel \(dense, dense_1\)"):
+        lstm.build({**saved, "dense/kernel:0": [[1.0]] * 2, "dense_1/kernel:0": [[1.0]]}, inputs)
+    with pytest.raises(InputError, match=r"^weights name 'lstm/lstm_cell/kernel:0' clashes with 'kernel': both are read as 'kernel'$"):
+        lstm.build({**saved, "kernel": keras_w["kernel"]}, inputs)
+
+
 def test_torch_layout_adds_both_biases():
     H = 1
     sd = {"weight_ih_l0": [[0.0]] * 4, "weight_hh_l0": [[0.0]] * 4,
