@@ -387,8 +387,11 @@ def lstm_ref(name, wts=None, xs=None, inject=None, h0c0=None):
     V, by = np.array(wts["V"], float), np.array(wts["b_y"], float)
     ys = inp @ V.T + by
     target = p["inputs"].get("target")
-    tg = np.array(target, float)
-    loss = 0.5 * float(np.sum((ys[-1] - tg) ** 2)) if tg.ndim == 1 else 0.5 * float(np.sum((ys - tg) ** 2))
+    if target is None:                      # docs: no target -> L = sum(y_T)
+        loss = float(np.sum(ys[-1]))
+    else:
+        tg = np.array(target, float)
+        loss = 0.5 * float(np.sum((ys[-1] - tg) ** 2)) if tg.ndim == 1 else 0.5 * float(np.sum((ys - tg) ** 2))
     return dict(runs=runs, outputs=inp, ys=ys, loss=loss)
 
 
@@ -706,6 +709,9 @@ def test_multihead_presets(name):
         close(q @ k.T, 16 * np.cos(0.6 * (ii - jj)), 1e-4, "16 cos(0.6 (i-j))")  # x rounded to 6 decimals
         assert A(tr["heads"][0]["argmax"]).tolist() == list(range(T))
         assert A(tr["heads"][1]["argmax"]).tolist() == [0] * T
+        # notes: token t has features (cos 0.6t, sin 0.6t, [t = 0], 1)
+        feats = [[math.cos(0.6 * t), math.sin(0.6 * t), float(t == 0), 1.0] for t in range(T)]
+        close(x, feats, 1e-6, "features (cos 0.6t, sin 0.6t, [t=0], 1)")
 
 
 def test_attention_masks_and_scores(run_cli, write_json):
@@ -1123,9 +1129,310 @@ def test_gan_saturating_claims():
     tr = cli_json("gan", "--preset", "gan-saturating")
     runs = {r["loss"]: r for r in tr["runs"]}
     mm, ns = runs["minimax"], runs["non_saturating"]
-    assert all(rounds_to(s["js"], "1") for s in mm["snapshots"][1:])
+    assert all(s["js"] > 0.995 for s in mm["snapshots"])                 # "JS stays 1 bit"
     assert rounds_to(mm["snapshots"][-1]["d_fake"] * 1e5, "5")
     gg = A(mm["curves"]["grad_g"])
     assert rounds_to(gg[0], "0.18") and rounds_to(gg[-1] * 1e4, "7.8"), (gg[0], gg[-1])
     assert rounds_to(ns["final"]["js"], "0.073")
     assert ns["final"]["mean_rel_err"][0] < 0.01 and ns["final"]["std_rel_err"][0] < 0.01
+
+
+# =========================================================================== beyond the presets' defaults:
+# every weight layout the docs promise, every option, every seq2seq mode, against the same references
+
+def _write(tmp_path, obj, name):
+    f = tmp_path / name
+    f.write_text(json.dumps(obj))
+    return str(f)
+
+
+def _cli(run_cli, *args):
+    res = run_cli("compute", *args, "--json")
+    assert res.exit_code == 0, res.output
+    return json.loads(res.stdout)
+
+
+def test_lstm_torch_and_keras_layouts(run_cli, tmp_path):
+    """PyTorch nn.LSTM rows i, f, g, o (b = bias_ih + bias_hh); Keras columns i, f, c, o: same numbers as ours."""
+    p = preset("lstm-3step")
+    W = {k: np.array(v, float) for k, v in p["weights"].items()}
+    H = 2
+    order, border = ["W_i", "W_f", "W_C", "W_o"], ["b_i", "b_f", "b_C", "b_o"]
+    wih = np.concatenate([W[k][:, H:] for k in order])
+    whh = np.concatenate([W[k][:, :H] for k in order])
+    bias = np.concatenate([W[k] for k in border])
+    bih = np.linspace(-0.3, 0.4, 4 * H)
+    extra = {"V": W["V"].tolist(), "b_y": W["b_y"].tolist()}
+    inp = _write(tmp_path, p["inputs"], "in.json")
+    ref = lstm_ref("lstm-3step")
+    layouts = {
+        "torch": {"weight_ih_l0": wih.tolist(), "weight_hh_l0": whh.tolist(), "bias_ih_l0": bih.tolist(),
+                  "bias_hh_l0": (bias - bih).tolist(), **extra},
+        "keras": {"kernel": wih.T.tolist(), "recurrent_kernel": whh.T.tolist(), "bias": bias.tolist(), **extra},
+    }
+    for name, wts in layouts.items():
+        tr = _cli(run_cli, "lstm", "-w", _write(tmp_path, wts, f"{name}.json"), "-i", inp)
+        close(tr["outputs"], ref["outputs"], 1e-12, f"{name} outputs")
+        close(tr["y"], ref["ys"][-1], 1e-12, f"{name} y")
+        close(tr["bptt"]["loss"], ref["loss"], 1e-12, f"{name} loss")
+
+
+def test_gru_torch_keras_layouts_with_b_hn(run_cli, tmp_path):
+    """nn.GRU rows r, z, n with a nonzero b_hn (torch convention, r multiplies W_hn h + b_hn);
+    Keras reset_after=True (torch convention) and reset_after=False (h = z h_prev + (1-z) hh)."""
+    g = preset("gru-3step")
+    G = {k: np.array(v, float) for k, v in g["weights"].items()}
+    H = 2
+    b_hn = np.array([0.3, -0.4])
+    extra = {"V": G["V"].tolist(), "b_y": G["b_y"].tolist()}
+    inp = _write(tmp_path, g["inputs"], "gin.json")
+    rows = ["W_r", "W_z", "W_n"]
+    wih = np.concatenate([G[k][:, H:] for k in rows]); whh = np.concatenate([G[k][:, :H] for k in rows])
+    tw = {"weight_ih_l0": wih.tolist(), "weight_hh_l0": whh.tolist(),
+          "bias_ih_l0": np.concatenate([G["b_r"] * 0.5, G["b_z"] * 0.25, G["b_n"]]).tolist(),
+          "bias_hh_l0": np.concatenate([G["b_r"] * 0.5, G["b_z"] * 0.75, b_hn]).tolist(), **extra}
+    G2 = {**G, "b_hn": b_hn}
+    recs, ys, loss = gru_ref("torch", w=G2)
+    tr = _cli(run_cli, "gru", "-w", _write(tmp_path, tw, "gt.json"), "-i", inp)
+    assert tr["convention"] == "torch"
+    close([s["h"] for s in tr["steps"]], [r["h"] for r in recs], 1e-12, "torch layout h")
+    close(tr["bptt"]["loss"], loss, 1e-12, "torch layout loss")
+    for k in ["W_n", "b_n", "b_hn"]:
+        gg = fd(lambda v, k=k: gru_ref("torch", w={**G2, k: v})[2], G2[k])
+        close(tr["bptt"]["runs"][0]["d" + k], gg, FD_TOL, "d" + k)
+    cols = ["W_z", "W_r", "W_n"]
+    kz = np.concatenate([G[k][:, H:] for k in cols]).T
+    rz = np.concatenate([G[k][:, :H] for k in cols]).T
+    kb = [np.concatenate([G["b_z"] * 0.5, G["b_r"], G["b_n"]]).tolist(),
+          np.concatenate([G["b_z"] * 0.5, 0 * G["b_r"], b_hn]).tolist()]
+    tr = _cli(run_cli, "gru", "-w", _write(tmp_path, {"kernel": kz.tolist(), "recurrent_kernel": rz.tolist(),
+                                                       "bias": kb, **extra}, "gk.json"), "-i", inp)
+    close([s["h"] for s in tr["steps"]], [r["h"] for r in recs], 1e-12, "keras reset_after=True h")
+    kb = np.concatenate([G["b_z"], G["b_r"], G["b_n"]]).tolist()
+    tr = _cli(run_cli, "gru", "-w", _write(tmp_path, {"kernel": kz.tolist(), "recurrent_kernel": rz.tolist(),
+                                                       "bias": kb, **extra}, "gk2.json"), "-i", inp)
+    h, hs = np.zeros(H), []
+    for x in np.array(g["inputs"]["x"], float):     # transcription of Keras GRUCell (reset_after=False)
+        z = sig(G["W_z"] @ np.concatenate([h, x]) + G["b_z"])
+        r = sig(G["W_r"] @ np.concatenate([h, x]) + G["b_r"])
+        hh = np.tanh(G["W_n"][:, H:] @ x + G["W_n"][:, :H] @ (r * h) + G["b_n"])
+        h = z * h + (1 - z) * hh
+        hs.append(h)
+    close([s["h"] for s in tr["steps"]], hs, 1e-12, "keras reset_after=False h")
+
+
+def test_rnn_options_layouts_and_losses(run_cli, tmp_path):
+    """Every activation x output layer x loss kind (none / [O] / [T, O]) by FD of OUR loss; torch/Keras layouts;
+    clipping's global norm over dU, dW, db_h, dV, db_y with b_h counted once."""
+    rng = np.random.default_rng(3)
+    H, D, O, T = 3, 2, 2, 4
+    w = {"U": rng.normal(size=(H, D)), "W": 0.7 * rng.normal(size=(H, H)), "b_h": rng.normal(size=H),
+         "V": rng.normal(size=(O, H)), "b_y": rng.normal(size=O)}
+    xs, h0 = rng.normal(size=(T, D)), rng.normal(size=H)
+    wf = _write(tmp_path, {k: v.tolist() for k, v in w.items()}, "w.json")
+    for act in ["tanh", "relu", "sigmoid"]:
+        for out in ["identity", "sigmoid", "softmax"]:
+            for tg in [None, rng.normal(size=O).tolist(), rng.normal(size=(T, O)).tolist()]:
+                inp = _write(tmp_path, {"x": xs.tolist(), "h0": h0.tolist(), **({"target": tg} if tg else {})}, "i.json")
+                tr = _cli(run_cli, "rnn", "-w", wf, "-i", inp, "--activation", act, "--output-layer", out)
+                hs, ys, loss = rnn_ref(w, xs, h0, act, out, tg)
+                close([s["y"] for s in tr["steps"]], ys, TOL, f"{act}/{out} y")
+                close(tr["loss"], loss, TOL, f"{act}/{out} loss")
+                for k in w:
+                    gk = fd(lambda v, k=k: rnn_ref({**w, k: v}, xs, h0, act, out, tg)[2], w[k])
+                    close(tr["grads"][k], gk, FD_TOL, f"{act}/{out}/{np.ndim(tg)} d{k}")
+    inp = _write(tmp_path, {"x": xs.tolist(), "h0": h0.tolist()}, "i0.json")
+    hs, ys, loss = rnn_ref(w, xs, h0, "tanh", "identity")
+    grads = {k: fd(lambda v, k=k: rnn_ref({**w, k: v}, xs, h0, "tanh", "identity")[2], w[k]) for k in w}
+    norm = math.sqrt(sum(float(np.sum(g ** 2)) for g in grads.values()))
+    tw = {"weight_ih_l0": w["U"].tolist(), "weight_hh_l0": w["W"].tolist(), "bias_ih_l0": (0.3 * w["b_h"]).tolist(),
+          "bias_hh_l0": (0.7 * w["b_h"]).tolist(), "V": w["V"].tolist(), "b_y": w["b_y"].tolist()}
+    kw = {"kernel": w["U"].T.tolist(), "recurrent_kernel": w["W"].T.tolist(), "bias": w["b_h"].tolist(),
+          "V": w["V"].tolist(), "b_y": w["b_y"].tolist()}
+    for name, wts in (("ours", {k: v.tolist() for k, v in w.items()}), ("torch", tw), ("keras", kw)):
+        tr = _cli(run_cli, "rnn", "-w", _write(tmp_path, wts, f"{name}.json"), "-i", inp, "--clip", str(norm / 2))
+        close([s["h"] for s in tr["steps"]], hs, 1e-12, f"{name} h")
+        close(tr["clip"]["norm_before"], norm, FD_TOL, f"{name} clip norm (b_h once)")
+        for k in ("U", "W", "b_h", "V", "b_y"):
+            close(tr["clip"]["grads"][k], grads[k] / 2, FD_TOL, f"{name} clipped d{k}")
+
+
+def test_binary_adder_engine_on_other_pairs(run_cli, tmp_path):
+    p = preset("binary-adder")
+    for a, b in [(15, 15), (9, 7), (0, 0), (10, 5), (15, 1)]:
+        x = [[(a >> k) & 1, (b >> k) & 1] for k in range(5)]
+        tr = _cli(run_cli, "rnn", "-p", "binary-adder", "-i",
+                  _write(tmp_path, {"x": x, "h0": p["inputs"]["h0"]}, "x.json"))
+        assert sum(int(round(s["y"][0])) << k for k, s in enumerate(tr["steps"])) == a + b, (a, b)
+
+
+def test_lstm_seeded_stacked_bidirectional(run_cli):
+    """--seed, 2 layers, bidirectional (standard and peephole): outputs, loss and a layer-1 reverse gradient
+    from OUR forward pass on the weights the trace reports."""
+    global preset
+    for extra in ([], ["--variant", "peephole"]):
+        tr = _cli(run_cli, "lstm", "--seed", "1", "--hidden", "3", "--input-size", "2", "--steps", "4",
+                  "--layers", "2", "--bidirectional", *extra)
+        wts = {}
+        for c in tr["params"]["cells"]:
+            sfx = ("" if c["layer"] == 0 else f"_l{c['layer']}") + ("" if c["direction"] == "forward" else "_reverse")
+            for k in ["W_f", "W_i", "W_o", "b_f", "b_i", "b_o", "P_f", "P_i", "P_o"]:
+                if c.get(k) is not None:
+                    wts[k + sfx] = np.array(c[k], float)
+            wts["W_C" + sfx], wts["b_C" + sfx] = np.array(c["W_g"], float), np.array(c["b_g"], float)
+        wts["V"], wts["b_y"] = np.array(tr["params"]["V"], float), np.array(tr["params"]["b_y"], float)
+        fake = {"weights": wts, "inputs": {"x": tr["xs"], "target": tr["target"], "h0": tr["h0"], "c0": tr["c0"]},
+                "options": {"variant": "peephole" if extra else "standard", "layers": 2, "bidirectional": True}}
+        orig = preset
+        preset = lambda n, orig=orig: fake if n == "FAKE" else orig(n)
+        try:
+            ref = lstm_ref("FAKE")
+            close(tr["outputs"], ref["outputs"], 1e-12, "outputs")
+            close(tr["bptt"]["loss"], ref["loss"], 1e-12, "loss")
+            key = "W_f_l1_reverse"
+            g = fd(lambda v: lstm_ref("FAKE", {**wts, key: v})["loss"], wts[key])
+            run = [r for r in tr["bptt"]["runs"] if r["layer"] == 1 and r["direction"] != "forward"][0]
+            close(run["dW_f"], g, FD_TOL, "dW_f_l1_reverse")
+        finally:
+            preset = orig
+
+
+def _s2s_cell(P, pre, kind, state, x):
+    h, c = state
+    if kind == "gru":
+        return s2s_gru(P, pre, h, x)[0], None
+    hx = np.concatenate([h, x])
+    if kind == "rnn":
+        return np.tanh(P[pre + "W"] @ hx + P[pre + "b"]), None
+    f = sig(P[pre + "W_f"] @ hx + P[pre + "b_f"]); i = sig(P[pre + "W_i"] @ hx + P[pre + "b_i"])
+    g = np.tanh(P[pre + "W_C"] @ hx + P[pre + "b_C"]); o = sig(P[pre + "W_o"] @ hx + P[pre + "b_o"])
+    c = f * c + i * g
+    return o * np.tanh(c), c
+
+
+def s2s_general(P, sv, tv, source, target, kind, att, score, decode, n_steps):
+    """docs/attention-transformer.md seq2seq conventions. Luong: s_i = cell(s_{i-1}, [e(y_{i-1}), c_{i-1}])
+    (input feeding; c_0 = the fixed context C, the only reading that matches -- see report), scores with s_i."""
+    xs = [P["E_src"][sv.index(s)] for s in source]
+    H = len(P["enc_fwd.b_z"])
+    st, hf = (np.zeros(H), np.zeros(H)), []
+    for x in xs:
+        st = _s2s_cell(P, "enc_fwd.", kind, st, x); hf.append(st[0])
+    st, hb = (np.zeros(H), np.zeros(H)), [None] * len(xs)
+    for j in reversed(range(len(xs))):
+        st = _s2s_cell(P, "enc_bwd.", kind, st, xs[j]); hb[j] = st[0]
+    ann = np.array([np.concatenate([a, b]) for a, b in zip(hf, hb)])
+    C = np.concatenate([hf[-1], hb[0]])
+    s = np.tanh(C @ P["W_init"] + P.get("b_init", 0.0))
+    st = (s, np.zeros(len(s)))
+    scorefn = {"dot": lambda q, h: q @ h, "scaled_dot": lambda q, h: q @ h / math.sqrt(len(h)),
+               "general": lambda q, h: q @ P["W_a"] @ h,
+               "additive": lambda q, h: P["v_a"] @ np.tanh(q @ P["W_aq"] + h @ P["W_ak"])}[score]
+    prev, cprev, out = "<s>", C, []
+    for i in range(n_steps):
+        e = P["E_tgt"][tv.index(prev)]
+        al = None
+        if att == "bahdanau":
+            al = softmax([scorefn(st[0], h) for h in ann]); c = al @ ann
+            st = _s2s_cell(P, "dec.", kind, st, np.concatenate([e, c]))
+        elif att == "luong":
+            st = _s2s_cell(P, "dec.", kind, st, np.concatenate([e, cprev]))
+            al = softmax([scorefn(st[0], h) for h in ann]); c = al @ ann; cprev = c
+        else:
+            c = C
+            st = _s2s_cell(P, "dec.", kind, st, np.concatenate([e, c]))
+        pr = softmax(np.concatenate([st[0], c]) @ P["W_out"] + P["b_out"])
+        pred = tv[int(np.argmax(pr))]
+        out.append(dict(alpha=al, context=c, s=st[0], probs=pr, predicted=pred))
+        prev = target[i] if decode == "teacher" else pred
+    return out
+
+
+@pytest.mark.parametrize("kind", ["gru", "rnn", "lstm"])
+def test_seq2seq_every_mode(run_cli, kind):
+    p, P, sv, tv = s2s_preset("seq2seq-translate")
+    modes = [("none", "additive"), ("bahdanau", "additive"), ("luong", "dot"), ("luong", "scaled_dot"),
+             ("luong", "general")]
+    for att, score in modes:
+        for dec in ("teacher", "free"):
+            args = ["seq2seq", "-p", "seq2seq-translate", "--cell", kind, "--attention", att, "--decode", dec]
+            tr = _cli(run_cli, *args, *(["--score", score] if att == "luong" else []))
+            ref = s2s_general(P, sv, tv, p["inputs"]["source"], p["inputs"]["target"], kind, att, score, dec,
+                              len(tr["steps"]))
+            for i, (st, m) in enumerate(zip(tr["steps"], ref)):
+                what = f"{kind}/{att}/{score}/{dec} step{i+1}"
+                close(st["context"], m["context"], TOL, what + " context")
+                close(st["s"], m["s"], TOL, what + " s")
+                close(st["probs"], m["probs"], TOL, what + " probs")
+                if m["alpha"] is not None:
+                    close(st["alpha"], m["alpha"], TOL, what + " alpha")
+                assert st["predicted"] == m["predicted"], what
+
+
+@pytest.mark.parametrize("heads", [1, 2, 4])
+def test_multihead_torch_state_dict_and_heads(run_cli, tmp_path, heads):
+    p = preset("causal-self-attention")
+    W = {k: np.array(v, float) for k, v in p["weights"].items()}
+    x = np.array(p["inputs"]["x"], float)
+    sd = {"in_proj_weight": np.concatenate([W["W_q"].T, W["W_k"].T, W["W_v"].T]).tolist(),
+          "in_proj_bias": np.concatenate([W["b_q"], W["b_k"], W["b_v"]]).tolist(),
+          "out_proj.weight": W["W_o"].T.tolist(), "out_proj.bias": W["b_o"].tolist()}
+    wf, inp = _write(tmp_path, sd, "sd.json"), _write(tmp_path, p["inputs"], "x.json")
+    for mask in ("none", "causal"):
+        m = np.array(p["inputs"]["key_padding"], bool)[None, :].repeat(5, 0)
+        if mask == "causal":
+            m = m | np.triu(np.ones((5, 5), bool), 1)
+        _, _, out = mha_ref(x, x, W["W_q"], W["W_k"], W["W_v"], W["W_o"], W["b_q"], W["b_k"], W["b_v"], W["b_o"], heads, m)
+        tr = _cli(run_cli, "multihead", "-w", wf, "-i", inp, "--heads", str(heads), "--mask", mask)
+        close(tr["output"], out, 1e-12, f"state_dict heads={heads} mask={mask}")
+
+
+@pytest.mark.parametrize("heads,eps", [(1, 1e-5), (4, 0.5)])
+def test_transformer_heads_and_eps(heads, eps):
+    p = preset("transformer-block")
+    W = {k: np.array(v, float) for k, v in p["weights"].items()}
+    inp = p["inputs"]
+    x = np.array(inp["x"], float) + pe_ref(5, 4)
+    for block in ("encoder", "decoder"):
+        pad = np.array(inp["key_padding"], bool)[None, :].repeat(5, 0)
+        if block == "decoder":
+            pad = pad | np.triu(np.ones((5, 5), bool), 1)
+        _, _, sa = torch_mha(x, x, W, "self_attn.", heads, pad)
+        x1 = layer_norm(x + sa, W["norm1.weight"], W["norm1.bias"], eps)
+        last = "norm2"
+        if block == "decoder":
+            mp = np.array(inp["memory_key_padding"], bool)[None, :].repeat(5, 0)
+            _, _, ca = torch_mha(x1, np.array(inp["memory"], float), W, "multihead_attn.", heads, mp)
+            x1 = layer_norm(x1 + ca, W["norm2.weight"], W["norm2.bias"], eps)
+            last = "norm3"
+        ff = np.maximum(0, x1 @ W["linear1.weight"].T + W["linear1.bias"]) @ W["linear2.weight"].T + W["linear2.bias"]
+        out = layer_norm(x1 + ff, W[last + ".weight"], W[last + ".bias"], eps)
+        tr = cli_json("transformer", "-p", "transformer-block", "--block", block, "--heads", str(heads), "--eps", str(eps))
+        close(tr["output"], out, 1e-12, f"{block} heads={heads} eps={eps}")
+
+
+def test_softmax_temperature_flag_and_norm_eps():
+    z = np.array(preset("softmax-temperature")["inputs"]["logits"], float)
+    for T in ("0.3", "3", "0.001"):
+        tr = cli_json("softmax", "-p", "softmax-temperature", "--temperature", T)
+        close(tr["rows"][0]["p"], softmax(z / float(T)), 1e-12, f"T={T}")
+    x = np.array(preset("norms")["inputs"]["x"], float)
+    ln = cli_json("layernorm", "-p", "norms", "--eps", "0.1")
+    close(ln["y"], (x - x.mean(1, keepdims=True)) / np.sqrt(x.var(1, keepdims=True) + 0.1), 1e-12, "LN eps")
+    bn = cli_json("batchnorm", "-p", "norms", "--eps", "0.1")
+    close(bn["y"], (x - x.mean(0)) / np.sqrt(x.var(0) + 0.1), 1e-12, "BN eps")
+
+
+def test_printed_claims_in_text_outputs():
+    """Numbers the README says the tables / figures show."""
+    info = cli_text("compute", "info")
+    assert "6.966" in info and "2.725" in info and "25%" in info
+    rnn = cli_text("compute", "rnn")
+    for s in ("0.96403", "0.19738", "1.45878", "0.98978", "0.82368", "2.73715"):
+        assert s in rnn, s
+    ms = cli_text("compute", "model-summary")
+    assert "11191" in ms and "3840" in ms and "7320" in ms
+    assert "11431" in cli_text("compute", "model-summary", "--framework", "torch")
+    dot = cli_text("diagram", "attention-walkthrough", "--dot")
+    for s in ("112", "96", "0.881", "0.119"):
+        assert s in dot, s
