@@ -51,7 +51,7 @@ class GRUGatesScene(LSTMGatesScene):
         self.add(self.provenance().to_corner(UR, buff=0.12).shift(0.62 * DOWN))
         self.draw_sequence()
         self.draw_gru()
-        self.h_prev_col = self.column(tr.h0, "h₀", "hidden").move_to([X_PREV, STATE_Y, 0])
+        self.h_prev_col = self.column(tr.h0, "h₀", "hidden").cells_at([X_PREV, STATE_Y, 0])
         self.play(FadeIn(self.h_prev_col))
         rule = ("textbook (Cho et al.): h = (1 − z)·h₋₁ + z·n" if self.textbook
                 else "PyTorch nn.GRU: h = (1 − z)·n + z·h₋₁")
@@ -104,7 +104,7 @@ class GRUGatesScene(LSTMGatesScene):
         t = s.t
         road = self.state_line.copy().set_stroke(self.role("hidden"), width=10, opacity=0.9)
         self.play(Indicate(self.mix_node, color=self.role("update")), Create(road), run_time=1.2)
-        self.h_col = self.column(s.h, f"h{sub(t)}", "hidden").move_to([X_NEXT, STATE_Y, 0])
+        self.h_col = self.column(s.h, f"h{sub(t)}", "hidden").cells_at([X_NEXT, STATE_Y, 0])
         self.play(FadeIn(self.h_col, shift=0.3 * RIGHT), FadeOut(road))
         if self.textbook:
             line1 = (f"h_{{{t}}} = (1 - z_{{{t}}}) \\odot h_{{{t - 1}}} + z_{{{t}}} \\odot n_{{{t}}}"
@@ -119,7 +119,7 @@ class GRUGatesScene(LSTMGatesScene):
 
     def carry_hidden(self, s) -> None:
         self.caption(f"h{sub(s.t)} becomes the memory of step {s.t + 1}.")
-        new_h = self.column(s.h, f"h{sub(s.t)}", "hidden").move_to(self.h_prev_col)
+        new_h = self.column(s.h, f"h{sub(s.t)}", "hidden").cells_at([X_PREV, STATE_Y, 0])
         resets = [box.animate.fill_to(0) for pair in self.gates.values() for box in pair.boxes]
         self.play(ReplacementTransform(self.h_col, new_h), FadeOut(self.h_prev_col), FadeOut(self.hx_col),
                   FadeOut(self.n_col), FadeIn(self.n_slot), FadeOut(self.gate_values), *resets, run_time=1.2)
@@ -137,7 +137,9 @@ class GRUGatesScene(LSTMGatesScene):
             return
         b_y = getattr(tr.params, "b_y", None)
         self.set_title(f"Predict y from x₁ … x{sub(self.T)}")
-        y_col = self.column(tr.y, "y", "y").next_to(self.h_col, DOWN, buff=0.5)
+        y_col = self.column(tr.y, "y", "y", max_h=0.4)
+        y_col.label.next_to(y_col.cells, LEFT, buff=0.12)
+        y_col.next_to(self.h_col, DOWN, buff=0.4).align_to(self.h_col, RIGHT)
         arrow = Arrow(self.h_col.get_bottom(), y_col.get_top(), buff=0.05, color=self.role("y"), stroke_width=3)
         rows = " ; ".join(self.vec(r) for r in V)
         self.play(GrowArrow(arrow), FadeIn(y_col))

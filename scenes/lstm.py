@@ -57,7 +57,7 @@ class LSTMGatesScene(TraceScene):
         self.add(self.provenance().to_corner(UR, buff=0.12).shift(0.62 * DOWN))
         self.draw_sequence()
         self.draw_skeleton()
-        self.c_prev_col = self.column(tr.c0, "c₀", "cell").move_to([X_PREV, HIGHWAY_Y, 0])
+        self.c_prev_col = self.column(tr.c0, "c₀", "cell").cells_at([X_PREV, HIGHWAY_Y, 0])
         self.play(FadeIn(self.c_prev_col))
         self.caption("The cell state c runs along the top: the highway that carries memory.", hold=1.5)
         self.caption("Three gates (σ, between 0 and 1) decide what to forget, write and show.", hold=1.5)
@@ -67,7 +67,7 @@ class LSTMGatesScene(TraceScene):
         self.set_title(f"Step t = {t} of {self.T}: read x{sub(t)}")
         self.play(self.seq_box.animate.move_to(self.seq_items[t - 1]), run_time=0.6)
         hx = np.concatenate([s.h_prev, s.x])
-        self.hx_col = self.column(hx, f"[h{sub(t - 1)}, x{sub(t)}]", "x").move_to([X_PREV, GATE_Y - 0.1, 0])
+        self.hx_col = self.column(hx, f"[h{sub(t - 1)}, x{sub(t)}]", "x", max_h=1.45).cells_at([X_PREV, GATE_Y - 0.25, 0])
         self.play(FadeIn(self.hx_col, shift=0.3 * RIGHT))
         if first:
             self.caption("Every gate reads the same vector: the last hidden state next to the new input.", hold=1.5)
@@ -88,8 +88,12 @@ class LSTMGatesScene(TraceScene):
         self.pulse_bus(X_I, "input")
         self.open_gate(self.gates["i"], s.i)
         self.pulse_bus(X_G, "candidate")
-        g_col = self.column(s.g, f"g{sub(t)} = C̃{sub(t)}", "candidate", horizontal=True, cell_w=0.9)
-        g_col.cells_at([X_G, G_Y, 0])
+        wide = self.H <= 2
+        g_col = self.column(s.g, f"g{sub(t)} = C̃{sub(t)}" if wide else f"g{sub(t)}", "candidate", horizontal=wide,
+                            cell_w=0.9, max_h=1.2)
+        g_col.cells_at([X_G, G_Y if wide else G_Y - 0.25, 0])
+        if not wide:
+            g_col.label.next_to(g_col.cells, RIGHT, buff=0.1)
         self.g_col = g_col
         self.play(FadeIn(g_col, shift=0.2 * UP), FadeOut(self.g_slot))
         if first:
@@ -106,7 +110,7 @@ class LSTMGatesScene(TraceScene):
         self.play(Indicate(self.mul_f, color=self.role("forget")), Indicate(self.mul_ig, color=self.role("input")),
                   run_time=0.8)
         self.play(Create(road), Indicate(self.add_node, color=self.role("cell")), run_time=1.2)
-        self.c_col = self.column(s.c, f"c{sub(t)}", "cell").move_to([X_NEXT, HIGHWAY_Y, 0])
+        self.c_col = self.column(s.c, f"c{sub(t)}", "cell").cells_at([X_NEXT, HIGHWAY_Y, 0])
         self.play(FadeIn(self.c_col, shift=0.3 * RIGHT), FadeOut(road))
         if first:
             self.caption("New memory = kept old memory + written candidate: only × and +, no squashing.", hold=1.0)
@@ -121,7 +125,7 @@ class LSTMGatesScene(TraceScene):
         self.open_gate(self.gates["o"], s.o)
         self.play(Indicate(self.tanh_node, color=self.role("cell")), Indicate(self.mul_h, color=self.role("output")),
                   run_time=0.8)
-        self.h_col = self.column(s.h, f"h{sub(t)}", "hidden").move_to([X_NEXT, GATE_Y - 0.1, 0])
+        self.h_col = self.column(s.h, f"h{sub(t)}", "hidden", max_h=1.1).cells_at([X_NEXT, GATE_Y - 0.1, 0])
         self.play(FadeIn(self.h_col, shift=0.3 * RIGHT))
         if first:
             self.caption("Output gate o: how much of the squashed memory tanh(c) leaves as h.", hold=1.0)
@@ -133,7 +137,7 @@ class LSTMGatesScene(TraceScene):
     def carry_state(self, s) -> None:
         """c_t and h_t slide back to the left: they are the next step's c_{t-1} and h_{t-1}."""
         self.caption(f"c{sub(s.t)} and h{sub(s.t)} become the memory of step {s.t + 1}.")
-        new_c = self.column(s.c, f"c{sub(s.t)}", "cell").move_to(self.c_prev_col)
+        new_c = self.column(s.c, f"c{sub(s.t)}", "cell").cells_at([X_PREV, HIGHWAY_Y, 0])
         resets = [box.animate.fill_to(0) for pair in self.gates.values() for box in pair.boxes]
         self.play(ReplacementTransform(self.c_col, new_c), FadeOut(self.c_prev_col),
                   FadeOut(self.hx_col), FadeOut(self.h_col, target_position=self.hx_col),
@@ -152,7 +156,9 @@ class LSTMGatesScene(TraceScene):
             self.pause(2.0)
             return
         self.set_title(f"Predict y from x₁ … x{sub(self.T)}")
-        y_col = self.column(tr.y, "y", "y").next_to(self.h_col, DOWN, buff=0.35)
+        y_col = self.column(tr.y, "y", "y", max_h=0.4)
+        y_col.label.next_to(y_col.cells, LEFT, buff=0.12)
+        y_col.next_to(self.h_col, DOWN, buff=0.3).align_to(self.h_col, RIGHT)
         arrow = Arrow(self.h_col.get_bottom(), y_col.get_top(), buff=0.05, color=self.role("y"), stroke_width=3)
         rows = " ; ".join(self.vec(r) for r in p.V)
         self.play(GrowArrow(arrow), FadeIn(y_col))
@@ -169,10 +175,15 @@ class LSTMGatesScene(TraceScene):
             return self.num(vals[0])
         return "[" + ", ".join(self.num(e) for e in vals) + "]"
 
-    def column(self, values, label: str, role: str, horizontal: bool = False, cell_w: float = 0.95) -> ValueColumn:
+    def column(self, values, label: str, role: str, horizontal: bool = False, cell_w: float = 0.95,
+               max_h: float = 1.25) -> ValueColumn:
+        """A labelled value column; cells shrink (down to a readable size) so n values fit in ``max_h``."""
         col = self.role(role)
-        return ValueColumn(values, label=label, label_color=col, fg=self.fg, pos=col, neg=col,
-                           vmax=1.0, cell_w=cell_w, cell_h=0.44, font_size=20, horizontal=horizontal)
+        n = np.asarray(values).size
+        cell_h = 0.44 if horizontal else min(0.44, max(max_h / max(n, 1), 0.24))
+        return ValueColumn(values, label=label, label_color=col, fg=self.fg, pos=col, neg=col, vmax=1.0,
+                           cell_w=cell_w, cell_h=cell_h, font_size=max(15, min(20, 46 * cell_h)),
+                           horizontal=horizontal)
 
     def set_title(self, s: str) -> None:
         head = self.line(s, size=30, weight="BOLD").to_corner(UL, buff=0.3)
@@ -233,14 +244,16 @@ class LSTMGatesScene(TraceScene):
         )
         self.bus = VGroup(Line([X_PREV, BUS_Y, 0], [X_O, BUS_Y, 0], color=fg, stroke_width=w),
                           Line([X_PREV, BUS_Y, 0], [X_PREV, GATE_Y - 0.9, 0], color=fg, stroke_width=w))
+        slot_w, slot_h = (0.9 * self.H, 0.44) if self.H <= 2 else (0.9, min(0.44 * self.H, 1.2))
+        self.g_slot = DashedVMobject(Rectangle(width=slot_w, height=slot_h, color=self.role("candidate"),
+                                               stroke_width=2), num_dashes=30)
+        self.g_slot.move_to([X_G, G_Y if self.H <= 2 else G_Y - 0.25, 0])
         self.bus_taps = {}
-        gbot = self.gates["f"].frame_bottom - 0.36      # below the printed gate values
+        gbot = self.gates["f"].frame_bottom - (0.36 if self.H <= 2 else 0.56)   # below the printed gate values
         for x, role in ((X_F, "forget"), (X_I, "input"), (X_G, "candidate"), (X_O, "output")):
-            top = gbot if x != X_G else G_Y - 0.25
+            top = gbot if x != X_G else self.g_slot.get_bottom()[1] - 0.03
             self.bus_taps[role] = Arrow([x, BUS_Y, 0], [x, top, 0], buff=0.0, color=fg, stroke_width=w,
                                         tip_length=0.16, max_tip_length_to_length_ratio=0.5)
-        self.g_slot = DashedVMobject(Rectangle(width=0.9 * self.H, height=0.44, color=self.role("candidate"),
-                                               stroke_width=2), num_dashes=30).move_to([X_G, G_Y, 0])
         self.play(Create(self.highway), FadeIn(self.mul_f, self.add_node, self.mul_ig, self.tanh_node, self.mul_h),
                   run_time=1.2)
         self.play(*[FadeIn(g) for g in self.gates.values()], FadeIn(links), FadeIn(self.bus),
@@ -261,11 +274,14 @@ class LSTMGatesScene(TraceScene):
     def open_gate(self, pair: VGroup, values) -> None:
         anims = [box.animate.fill_to(float(v)) for box, v in zip(pair.boxes, values)]
         self.play(*anims, run_time=1.5)
-        labels = VGroup(*[box.value_label(float(v), font_size=16).next_to(box.frame, DOWN, buff=0.08)
+        digits = 3 if self.H <= 2 else 2
+        labels = VGroup(*[box.value_label(float(v), digits=digits, font_size=16).next_to(box.frame, DOWN, buff=0.08)
                           for box, v in zip(pair.boxes, values)])
-        for lab in labels:
-            if lab.width > self.unit_w + 0.04:
-                lab.scale_to_fit_width(self.unit_w + 0.04)
+        for k, lab in enumerate(labels):
+            if self.H > 2 and k % 2:            # stagger, so neighbouring values never touch
+                lab.shift(0.2 * DOWN)
+            if lab.width > (self.unit_w + 0.04) * (1.0 if self.H <= 2 else 1.6):
+                lab.scale_to_fit_width((self.unit_w + 0.04) * (1.0 if self.H <= 2 else 1.6))
         self.gate_values.add(labels)
         self.play(FadeIn(labels), run_time=0.5)
 
