@@ -13,6 +13,15 @@ forward pass, not the engine's.
 
 Numeric claims written in README.md / docs / preset descriptions are checked
 against the values the tool computes, to the number of digits printed.
+
+Conventions the references had to pick where the docs are silent (all matched the engine):
+- seq2seq GRU cells are the TEXTBOOK GRU (h = (1-z) h + z h~, r applied to h before W_h);
+  decoder input is [e(y_{i-1}), c]; the decoder LSTM starts from c = 0;
+- seq2seq Luong "input feeding" feeds the previous CONTEXT c_{i-1} (not Luong's attentional
+  vector tanh(W_c [c; h])), and c_0 is the fixed context C (not zeros);
+- the Transformer block adds PE to x without the sqrt(d_model) embedding scale; memory gets no PE;
+- activation derivatives at exactly 0 follow PyTorch: leaky_relu'(0) = 0.01, elu'(0) = 1,
+  selu'(0) = lambda * alpha.
 """
 from __future__ import annotations
 
