@@ -57,6 +57,9 @@ class GRUGatesScene(LSTMGatesScene):
                 else "PyTorch nn.GRU: h = (1 − z)·n + z·h₋₁")
         self.caption(f"Convention: {rule}", hold=2.0)
         self.caption("Two gates: reset r (how much past feeds the candidate), update z (old vs new).", hold=1.5)
+        if tr.num_layers > 1 or tr.bidirectional:
+            self.caption(f"This trace has {tr.num_layers} layer(s){', bidirectional' if tr.bidirectional else ''}: "
+                         f"the cell shown is layer 1, forward; y reads the top layer's output.", hold=2.5)
 
     def reset_gate(self, s, first: bool) -> None:
         t = s.t
@@ -144,7 +147,7 @@ class GRUGatesScene(LSTMGatesScene):
         rows = " ; ".join(self.vec(r) for r in V)
         self.play(GrowArrow(arrow), FadeIn(y_col))
         bias = f" + {self.vec(b_y)}" if b_y is not None else ""
-        self.show_eq(f"y = V h_{{{self.T}}} + b_y = {rows}\\cdot{self.vec(tr.steps[-1].h)}{bias}",
+        self.show_eq(f"y = V h_{{{self.T}}} + b_y = {rows}\\cdot{self.vec(tr.outputs[-1])}{bias}",
                      f"= {self.vec(tr.y)}")
         self.play(Create(SurroundingRectangle(y_col, color=self.role("y"), buff=0.08)))
         self.caption("Fewer gates than the LSTM, the same idea: gated, additive updates of the memory.", hold=3.0)

@@ -61,6 +61,9 @@ class LSTMGatesScene(TraceScene):
         self.play(FadeIn(self.c_prev_col))
         self.caption("The cell state c runs along the top: the highway that carries memory.", hold=1.5)
         self.caption("Three gates (σ, between 0 and 1) decide what to forget, write and show.", hold=1.5)
+        if tr.num_layers > 1 or tr.bidirectional:
+            self.caption(f"This trace has {tr.num_layers} layer(s){', bidirectional' if tr.bidirectional else ''}: "
+                         f"the cell shown is layer 1, forward; y reads the top layer's output.", hold=2.5)
 
     def show_inputs(self, s, first: bool) -> None:
         t = s.t
@@ -162,7 +165,8 @@ class LSTMGatesScene(TraceScene):
         arrow = Arrow(self.h_col.get_bottom(), y_col.get_top(), buff=0.05, color=self.role("y"), stroke_width=3)
         rows = " ; ".join(self.vec(r) for r in p.V)
         self.play(GrowArrow(arrow), FadeIn(y_col))
-        self.show_eq(f"y = V h_{{{self.T}}} + b_y = {rows}\\cdot{self.vec(last.h)} + {self.vec(p.b_y)}",
+        top = tr.outputs[-1]     # the top layer's output at T (= h_T of this cell for one layer, one direction)
+        self.show_eq(f"y = V h_{{{self.T}}} + b_y = {rows}\\cdot{self.vec(top)} + {self.vec(p.b_y)}",
                      f"= {self.vec(tr.y)}")
         self.play(Create(SurroundingRectangle(y_col, color=self.role("y"), buff=0.08)))
         self.caption(f"Many-to-one: only h{sub(self.T)} feeds y; the memory carried x₁ … x{sub(self.T - 1)} to it.",

@@ -24,6 +24,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, ArcBetweenPoints, Create, Curve
                    TransformFromCopy, VGroup)
 
 from engines import registry
+from engines.errors import InputError
 from scenes.base import TraceScene
 from scenes.mobjects import LabelledBar, ValueColumn, sub
 
@@ -183,8 +184,11 @@ class GradientFlowScene(TraceScene):
     preset = "vanishing-rnn"
     EQ_Y = -2.45
 
-    def construct(self) -> None:
+    def setup(self) -> None:
+        super().setup()
         self.compute_companions()
+
+    def construct(self) -> None:
         self.intro()
         self.rows = [self.bar_row(0, "RNN", "‖dL/dhₜ‖", [s.dh_norm for s in self.trace.steps], "hidden"),
                      self.bar_row(1, "LSTM", "‖dL/dcₜ‖", [s.dc_norm for s in self.lstm.bptt.steps], "cell"),
@@ -199,8 +203,12 @@ class GradientFlowScene(TraceScene):
         try:
             with os.fdopen(fd, "w") as fh:
                 json.dump({"x": xs}, fh)
-            self.lstm = registry.compute("lstm", registry.Source(preset="lstm-3step", inputs=path)).trace
-            self.gru = registry.compute("gru", registry.Source(preset="gru-3step", inputs=path)).trace
+            try:
+                self.lstm = registry.compute("lstm", registry.Source(preset="lstm-3step", inputs=path)).trace
+                self.gru = registry.compute("gru", registry.Source(preset="gru-3step", inputs=path)).trace
+            except InputError as e:
+                raise InputError(f"gradient-flow feeds this RNN trace's inputs to the lstm-3step and gru-3step "
+                                 f"weights, which do not fit ({e}); use an RNN with input size 1") from None
         finally:
             os.unlink(path)
 
