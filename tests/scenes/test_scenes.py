@@ -153,6 +153,21 @@ def test_tex_without_latex(run_cli, tmp_path, monkeypatch):
     assert not list(tmp_path.rglob("*.mp4"))
 
 
+def test_gradient_flow_with_inputs_that_do_not_fit(run_cli, tmp_path):
+    msg = _one_line_error(run_cli("scene", "gradient-flow", "--seed", "4", "--input-size", "2", "--out", tmp_path,
+                                  "--no-progress"))
+    assert "input size 1" in msg
+    assert not list(tmp_path.rglob("*.mp4")) and not list(tmp_path.rglob(".gatelab-render-*"))
+
+
+def test_stacked_lstm_output_equation_uses_the_top_layer(tmp_path):
+    from diagrams.style import fmt
+    scene = api.run("lstm-gates", source=registry.Source(preset="lstm-stacked"), media_dir=str(tmp_path))
+    eqs = [s for kind, s in scene.shown if kind == "eq"]
+    top = scene.trace.outputs[-1]
+    assert any(f"[{fmt(top[0])}, {fmt(top[1])}]" in e and e.startswith("y = V h_") for e in eqs)
+
+
 def test_scene_option_of_another_scene():
     with pytest.raises(Exception) as e:
         api.split_options("lstm-gates", {"no_such_option": 1})
