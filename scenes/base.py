@@ -69,10 +69,12 @@ class TraceScene(Scene):
 
     # ------------------------------------------------------------------ helpers
     def role(self, name: str) -> ManimColor:
-        """Okabe-Ito colour of a role (forget, input, cell, ...); yellow turns dark orange on white."""
+        """Okabe-Ito colour of a role (forget, input, cell, ...); on white, yellow and grey are darkened."""
         c = style.ROLE[name]
         if self.theme_name == "light" and c == style.OKABE_ITO["yellow"]:
-            c = "#B08800"
+            c = "#B08800"                  # yellow text on white is unreadable
+        elif self.theme_name == "light" and c == style.OKABE_ITO["grey"]:
+            c = self.th.muted              # grey #999 on white is too faint for small text
         return ManimColor(c)
 
     def text(self, s: str, size: float = 24, color=None, **kw) -> Text:
