@@ -200,14 +200,15 @@ def diagram(name: str, output, formats, out_dir, theme, values, digits, dot_only
               help="Media directory; files go to OUT/videos/NAME.FORMAT.")
 @click.option("--theme", type=click.Choice(["light", "dark"]), default="dark", show_default=True)
 @click.option("--tex", is_flag=True, help="Typeset equations with LaTeX (must be installed).")
-@click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on the terminal.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar (default: only when stderr is a terminal, so logs stay readable).")
 def scene(name: str, quality, fmt, output, out_dir, theme, tex, progress, **kw) -> None:
     """Render animation NAME (Manim) from a real trace."""
     from scenes import api
     src = _source(kw)
     options = {k: v for k, v in kw.items() if v is not None}
     path = api.render(name, source=src, options=options, quality=quality, fmt=fmt, output=output,
-                      out_dir=out_dir, theme=theme, tex=tex, progress=progress)
+                      out_dir=out_dir, theme=theme, tex=tex, progress=_progress(progress))
     click.echo(path)
 
 
@@ -270,8 +271,13 @@ def demo(out_dir: str) -> None:
     if "lstm-gates" in scat.SCENES:
         from scenes import api as sapi
         path = sapi.render("lstm-gates", source=registry.Source(), options={}, quality="l", fmt="mp4",
-                           output=None, out_dir=out_dir, theme="dark", tex=False, progress=True)
+                           output=None, out_dir=out_dir, theme="dark", tex=False, progress=_progress(None))
         click.echo(f"wrote {path}")
+
+
+def _progress(flag: bool | None) -> bool:
+    """--progress/--no-progress as given; by default only on an interactive terminal."""
+    return sys.stderr.isatty() if flag is None else flag
 
 
 def main() -> None:
