@@ -156,7 +156,7 @@ class AttentionWalkthroughScene(TraceScene):
         n, m = min(self.T, 8), min(self.Tk, 8)
         cell = min(1.3, 5.0 / max(n, m))
         hm = Heatmap(tr.weights[:n, :m], row_labels=self.qtok[:n], col_labels=self.ktok[:m], cell=cell * 1.45,
-                     cell_h=cell * 0.75, vmax=1.0, digits=2, fg=self.fg, pos=self.role("attention"),
+                     cell_h=cell * 0.75, vmax=1.0, digits=3, fg=self.fg, pos=self.role("attention"),
                      mask=tr.mask[:n, :m], masked_text="0", font_size=22)
         hm.move_to([-0.5, 0.2, 0])
         if hm.width > 12:

@@ -90,8 +90,11 @@ class SelfAttentionScene(TraceScene):
         tr = self.trace
         m = self.matrix
         self.title("Masks: what a query may not see")
-        causal = [(i, j) for i in range(self.T) for j in range(self.Tk) if tr.mask[i, j] and j > i]
-        pad_cols = [j for j in range(self.Tk) if tr.mask[:, j].all()]
+        # the trace keeps the two kinds apart (causal_mask, padding_mask); mask is their union
+        causal_m = tr.causal_mask if tr.causal_mask is not None else np.zeros_like(tr.mask)
+        pad_m = tr.padding_mask if tr.padding_mask is not None else np.zeros_like(tr.mask)
+        causal = [(i, j) for i in range(self.T) for j in range(self.Tk) if causal_m[i, j]]
+        pad_cols = [j for j in range(self.Tk) if pad_m[:, j].any()]
         if causal:
             cells = [m.cells[i][j] for i, j in causal if j not in pad_cols]
             if cells:
