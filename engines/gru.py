@@ -44,6 +44,7 @@ from typing import Any, ClassVar, Mapping
 import numpy as np
 
 from . import _layouts as L
+from . import _recurrent as R
 from ._numerics import sigmoid
 from .errors import InputError
 from .io import as_array, check_shape, sequence
@@ -52,15 +53,6 @@ from .trace import Array, Record
 CONVENTIONS = ("textbook", "torch")
 _OURS_W = {"r": ("W_r",), "z": ("W_z",), "n": ("W_n", "W", "W_h")}
 _OURS_B = {"r": ("b_r",), "z": ("b_z",), "n": ("b_n", "b", "b_h")}
-
-
-def _c_order(rec: Record) -> None:
-    """C-contiguous arrays so that every layout gives bit-identical matrix products."""
-    for name, v in vars(rec).items():
-        if isinstance(v, np.ndarray) and not v.flags["C_CONTIGUOUS"]:
-            a = np.ascontiguousarray(v)
-            a.setflags(write=False)
-            object.__setattr__(rec, name, a)
 
 
 @dataclass(frozen=True)
@@ -75,10 +67,6 @@ class GRUCell(Record):
     b_z: Array
     b_n: Array
     b_hn: Array              # zeros in the textbook convention
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _c_order(self)
 
     @property
     def hidden(self) -> int:
@@ -103,28 +91,14 @@ class GRUParams(Record):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _c_order(self)
         if self.convention not in CONVENTIONS:
             raise InputError(f"convention is {self.convention!r}, expected one of: {', '.join(CONVENTIONS)}")
         H, dirs = self.hidden, self.directions
-        if len(self.cells) != self.num_layers * dirs:
-            raise InputError(f"{len(self.cells)} GRU cells given, expected {self.num_layers * dirs} = layers * directions")
-        for idx, cell in enumerate(self.cells):
-            k, rev = divmod(idx, dirs)
-            sfx = L.display_suffix(k, bool(rev))
-            d_in = self.input_size if k == 0 else H * dirs
-            for g in "rzn":
-                check_shape(f"W_{g}{sfx}", getattr(cell, f"W_{g}"), (H, H + d_in), "(hidden, hidden + input)")
-                check_shape(f"b_{g}{sfx}", getattr(cell, f"b_{g}"), (H,), "(hidden,)")
+        for cell, sfx in R.checked_cells(self.cells, "rzn", H, self.input_size, self.num_layers, dirs, "GRU"):
             check_shape(f"b_hn{sfx}", cell.b_hn, (H,), "(hidden,)")
             if self.convention == "textbook" and np.any(cell.b_hn != 0):
                 raise InputError(f"b_hn{sfx} is non-zero but the textbook convention has no b_hn; use --convention torch")
-        if (self.V is None) != (self.b_y is None):
-            raise InputError("V and b_y go together: give both (linear output layer y = V h_T + b_y) or neither")
-        if self.V is not None:
-            if self.V.ndim != 2 or self.V.shape[1] != H * dirs:
-                raise InputError(f"V has shape {tuple(self.V.shape)}, expected (output, {H * dirs}) = (output, {'2*' if dirs == 2 else ''}hidden)")
-            check_shape("b_y", self.b_y, (self.V.shape[0],), "(output,)")
+        R.check_output_layer(self.V, self.b_y, H, dirs)
 
     @property
     def directions(self) -> int:
@@ -142,13 +116,7 @@ class GRUParams(Record):
         layout = L.detect(weights)
         if layout == "keras":
             weights = L.normalise_keras_names(weights)
-        n_layers, bidir = L.count_runs(weights, layout)
-        if layers is not None:
-            if int(layers) < 1:
-                raise InputError(f"layers must be a positive integer, got {layers}")
-            n_layers = int(layers)
-        if bidirectional is not None:
-            bidir = bool(bidirectional)
+        n_layers, bidir = R.stack_options(*L.count_runs(weights, layout), layers, bidirectional)
         if layout == "torch":
             implied = "torch"
             H, D, cells = _from_torch(weights, n_layers, bidir)
@@ -165,19 +133,7 @@ class GRUParams(Record):
         conv = convention or implied or "textbook"
         dirs = 2 if bidir else 1
         cells = tuple(GRUCell(k // dirs, "backward" if k % dirs else "forward", **c) for k, c in enumerate(cells))
-        V = b_y = None
-        for vn in ("V", "dense_kernel"):
-            if vn in weights:
-                V = as_array(vn, weights[vn])
-                if vn == "dense_kernel":
-                    V = V.T  # Keras Dense kernel [H, O] -> [O, H]
-                if V.ndim == 1:
-                    V = V[None, :]  # [H] -> [1, H]
-                break
-        for bn in ("b_y", "dense_bias"):
-            if bn in weights:
-                b_y = np.atleast_1d(as_array(bn, weights[bn]))
-                break
+        V, b_y = R.read_output_layer(weights, ("V", "dense_kernel"), ("b_y", "dense_bias"))
         return cls(conv, H, D, n_layers, bidir, cells, V, b_y, layout)
 
 
@@ -200,20 +156,7 @@ def _from_ours(weights, n_layers, bidir, input_size):
     cells = []
     for k in range(n_layers):
         for rev in range(dirs):
-            d_in = D if k == 0 else H * dirs
-            c = {}
-            for g in "rzn":
-                for kind, table, shape, meaning in (
-                        ("W", _OURS_W, (H, H + d_in), "(hidden, hidden + input)" if k == 0 else f"(hidden, hidden + {dirs}*hidden)"),
-                        ("b", _OURS_B, (H,), "(hidden,)")):
-                    got = L.get_ours(weights, table[g], k, bool(rev))
-                    if got is None:
-                        names = " or ".join(b + L.suffix(k, bool(rev)) for b in table[g])
-                        raise InputError(f"GRU weights for {L.run_label(k, bool(rev))} are missing {names} "
-                                         f"(layers={n_layers}, bidirectional={bidir}); found {', '.join(sorted(weights))}")
-                    a = as_array(got[0], got[1], len(shape))
-                    check_shape(got[0], a, shape, meaning)
-                    c[f"{kind}_{g}"] = a
+            c = R.ours_cell(weights, _OURS_W, _OURS_B, "rzn", k, rev, H, D, dirs, n_layers, bidir, "GRU")
             got = L.get_ours(weights, ("b_hn",), k, bool(rev))
             if got is not None:
                 c["b_hn"] = as_array(got[0], got[1], 1)
@@ -236,15 +179,7 @@ def _from_torch(weights, n_layers, bidir):
     for k in range(n_layers):
         for rev in range(dirs):
             sfx = L.suffix(k, bool(rev))
-            d_in = D if k == 0 else H * dirs
-            for n in ("weight_ih", "weight_hh"):
-                if n + sfx not in weights:
-                    raise InputError(f"PyTorch GRU weights for {L.run_label(k, bool(rev))} are missing {n + sfx} "
-                                     f"(layers={n_layers}, bidirectional={bidir}); found {', '.join(sorted(weights))}")
-            wih = L.split_rows("weight_ih" + sfx, as_array("weight_ih" + sfx, weights["weight_ih" + sfx], 2), 3, H, d_in,
-                               "(3*hidden, input_size)" if k == 0 else f"(3*hidden, {dirs}*hidden)")
-            whh = L.split_rows("weight_hh" + sfx, as_array("weight_hh" + sfx, weights["weight_hh" + sfx], 2), 3, H, H,
-                               "(3*hidden, hidden)")
+            wih, whh = R.torch_mats(weights, k, rev, 3, H, D, dirs, n_layers, bidir, "GRU")
             bs = {}
             for n in ("bias_ih", "bias_hh"):
                 b = np.zeros(3 * H)
@@ -275,20 +210,7 @@ def _from_keras(weights, n_layers, bidir):
     convention = None
     for k in range(n_layers):
         for rev in range(dirs):
-            d_in = D if k == 0 else H * dirs
-
-            def name(base: str) -> str:
-                for cand in (base + L.suffix(k, bool(rev)),) + ((base + ("_reverse" if rev else ""),) if k == 0 else ()):
-                    if cand in weights:
-                        return cand
-                return ""
-            nk, nr, nb = name("kernel"), name("recurrent_kernel"), name("bias")
-            if not nk or not nr:
-                raise InputError(f"Keras GRU weights for {L.run_label(k, bool(rev))} are missing "
-                                 f"{'kernel' if not nk else 'recurrent_kernel'}{L.suffix(k, bool(rev))}; found {', '.join(sorted(weights))}")
-            ker = L.split_cols(nk, as_array(nk, weights[nk], 2), 3, H, d_in,
-                               "(input_size, 3*units)" if k == 0 else f"({dirs}*units, 3*units)")
-            rec = L.split_cols(nr, as_array(nr, weights[nr], 2), 3, H, H, "(units, 3*units)")
+            ker, rec, nb = R.keras_mats(weights, k, rev, 3, H, D, dirs, "GRU")
             bias = np.zeros((2, 3 * H))
             after = True
             if nb:
@@ -494,75 +416,18 @@ def run_cell(cell: GRUCell, xs: np.ndarray, h0: np.ndarray, convention: str) -> 
     return GRURun(cell.layer, cell.direction, h0, tuple(steps), outputs, h)
 
 
-def _initial(value: Any, n_runs: int, H: int) -> np.ndarray:
-    if value is None:
-        return np.zeros((n_runs, H))
-    a = as_array("h0", value)
-    if n_runs == 1:
-        check_shape("h0", a.reshape(-1) if a.shape == (1, H) else a, (H,), "(hidden,)")
-        return a.reshape(1, H)  # [H] -> [1, H]
-    if a.ndim == 1:
-        raise InputError(f"h0 has shape {a.shape}, expected ({n_runs}, {H}) = (layers * directions, hidden)")
-    check_shape("h0", a, (n_runs, H), "(layers * directions, hidden)")
-    return a
-
-
 def run(params: GRUParams, xs: np.ndarray, h0: Any = None, target: np.ndarray | None = None) -> GRUTrace:
     xs = np.asarray(xs, dtype=np.float64)
     H, dirs = params.hidden, params.directions
-    h0s = _initial(h0, params.num_layers * dirs, H)
-    runs = []
-    layer_in = xs
-    for k in range(params.num_layers):
-        outs = []
-        for rev in range(dirs):
-            idx = k * dirs + rev
-            r = run_cell(params.cells[idx], layer_in, h0s[idx], params.convention)
-            runs.append(r)
-            outs.append(r.outputs)
-        layer_in = np.concatenate(outs, axis=1)             # dirs x [T, H] -> [T, dirs*H]
-    outputs = layer_in
-    ys = y = Vh = None
-    if params.V is not None:
-        Vhs = outputs @ params.V.T                           # [T, W] @ [W, O] -> [T, O]
-        ys = Vhs + params.b_y
-        y, Vh = ys[-1], Vhs[-1]
+    h0s = R.initial("h0", h0, params.num_layers * dirs, H)
+    runs, outputs = R.run_stack(params.num_layers, dirs, xs,                # [T, D] -> [T, dirs*H]
+                                lambda idx, x_in: run_cell(params.cells[idx], x_in, h0s[idx], params.convention))
+    ys, y, Vh = R.output_layer(params.V, params.b_y, outputs)               # [T, dirs*H] -> [T, O]
     tgt = None if target is None else np.asarray(target, dtype=np.float64)
     bptt = _bptt(params, runs, outputs, ys, tgt)
     return GRUTrace(params.convention, H, params.input_size, params.num_layers, params.bidirectional,
                     runs[0].steps, runs[0].h0, tuple(runs), xs, outputs, np.stack([r.h_n for r in runs]),
                     params, ys, y, Vh, tgt, bptt)
-
-
-def _loss_grad(params, outputs, ys, target):
-    pred = ys if ys is not None else outputs
-    if target is not None:
-        if target.ndim == 1:
-            e = np.zeros_like(pred)
-            e[-1] = pred[-1] - target
-            kind = "mse_last"
-        else:
-            e = pred - target
-            kind = "mse_all"
-        loss = 0.5 * float(np.sum(e * e))
-        g_pred = e
-    else:
-        kind = "sum_y" if ys is not None else "sum_h"
-        loss = float(np.sum(pred[-1]))
-        g_pred = np.zeros_like(pred)
-        g_pred[-1] = 1.0
-    dV = db_y = None
-    if ys is not None:
-        g_out = g_pred @ params.V                            # [T, O] @ [O, W] -> [T, W]
-        dV = g_pred.T @ outputs                              # [O, T] @ [T, W] -> [O, W]
-        db_y = g_pred.sum(axis=0)
-    else:
-        g_out = g_pred
-    return kind, loss, g_out, dV, db_y
-
-
-def _spec(a: np.ndarray) -> float:
-    return float(np.linalg.norm(a, 2))
 
 
 def _backward_run(cell: GRUCell, r: GRURun, g_h: np.ndarray, convention: str):
@@ -623,7 +488,7 @@ def _backward_run(cell: GRUCell, r: GRURun, g_h: np.ndarray, convention: str):
         dx_all[s.t - 1] = d_hx[H:]
         J = J_direct + J_rest
         out[p] = GRUGradStep(s.t, dh, float(np.linalg.norm(dh)), da_r, da_z, da_n, d_hx[H:], J, J_direct, J_rest,
-                             _spec(J), _spec(J_direct), _spec(J_rest))
+                             R.spec(J), R.spec(J_direct), R.spec(J_rest))
         dh_next = dh_prev
     g = GRURunGrad(r.layer, r.direction, tuple(out), dW["r"], dW["z"], dW["n"], db["r"], db["z"], db["n"],
                    db_hn if convention == "torch" else None, dh_next, float(np.linalg.norm(dh_next)))
@@ -631,46 +496,22 @@ def _backward_run(cell: GRUCell, r: GRURun, g_h: np.ndarray, convention: str):
 
 
 def _bptt(params, runs, outputs, ys, target) -> GRUBPTT:
-    kind, loss, g_out, dV, db_y = _loss_grad(params, outputs, ys, target)
-    H, dirs = params.hidden, params.directions
-    grads = [None] * len(runs)
-    for k in range(params.num_layers - 1, -1, -1):
-        g_in = None
-        for rev in range(dirs):
-            idx = k * dirs + rev
-            gr, dx = _backward_run(params.cells[idx], runs[idx], g_out[:, rev * H:(rev + 1) * H], params.convention)
-            grads[idx] = gr
-            g_in = dx if g_in is None else g_in + dx
-        g_out = g_in
-    return GRUBPTT(kind, loss, grads[0].steps, tuple(grads), g_out, dV, db_y)
+    kind, loss, g_out, dV, db_y = R.loss_grad(params.V, outputs, ys, target)
+    grads, dx = R.backward_stack(params.num_layers, params.directions, params.hidden, g_out,   # [T, dirs*H] -> [T, D]
+                                 lambda idx, g_h: _backward_run(params.cells[idx], runs[idx], g_h, params.convention))
+    return GRUBPTT(kind, loss, grads[0].steps, tuple(grads), dx, dV, db_y)
 
 
 # --------------------------------------------------------------------------- engine protocol
 
 def build(weights: Mapping[str, Any], inputs: Mapping[str, Any] | None, *, convention: str | None = None,
           layers: int | None = None, bidirectional: bool | None = None) -> GRUTrace:
-    if not isinstance(inputs, Mapping) or "x" not in inputs:
-        raise InputError('GRU inputs need "x": time-major [T, input_size], e.g. {"x": [[1.0], [0.5], [-1.0]]}')
-    x_raw = as_array("x", inputs["x"], allow_empty=True)
-    if x_raw.size == 0:
-        raise InputError("x is empty, expected at least one time step [T, input_size] with T >= 1")
-    width = 1 if x_raw.ndim == 1 else (x_raw.shape[1] if x_raw.ndim == 2 else None)
+    width = R.input_width(inputs, "GRU")
     params = GRUParams.from_weights(weights, input_size=width, convention=convention, layers=layers,
                                     bidirectional=bidirectional)
     xs = sequence("x", inputs["x"], params.input_size)      # [T, D]
-    target = None
-    if inputs.get("target") is not None:
-        target = as_array("target", inputs["target"])
-        if target.ndim == 0:
-            target = target[None]
-        O = params.V.shape[0] if params.V is not None else params.hidden * params.directions
-        T = xs.shape[0]
-        if target.ndim == 1 and O == 1 and target.shape == (T,) and T != 1:
-            target = target[:, None]  # [T] -> [T, 1]
-        if target.ndim == 1:
-            check_shape("target", target, (O,), "(output,) for the last step")
-        else:
-            check_shape("target", target, (T, O), "(steps, output)")
+    O = params.V.shape[0] if params.V is not None else params.hidden * params.directions
+    target = R.read_target(inputs.get("target"), O, xs.shape[0])
     return run(params, xs, inputs.get("h0"), target)
 
 
@@ -678,18 +519,5 @@ def random(rng: np.random.Generator, *, hidden: int, input_size: int, steps: int
            layers: int | None = None, bidirectional: bool | None = None, output: int = 1,
            **_: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Random weights in our names (uniform(-1, 1)) and inputs (standard normal), from ``rng``."""
-    H, D = hidden, input_size
-    dirs = 2 if bidirectional else 1
-    w: dict[str, Any] = {}
-    for k in range(layers or 1):
-        for rev in range(dirs):
-            sfx = "" if (k == 0 and not rev) else L.suffix(k, bool(rev))
-            d_in = D if k == 0 else H * dirs
-            for g in "rzn":
-                w[f"W_{g}{sfx}"] = rng.uniform(-1.0, 1.0, size=(H, H + d_in)).tolist()
-                w[f"b_{g}{sfx}"] = rng.uniform(-1.0, 1.0, size=H).tolist()
-            if convention == "torch":
-                w[f"b_hn{sfx}"] = rng.uniform(-1.0, 1.0, size=H).tolist()
-    w["V"] = rng.uniform(-1.0, 1.0, size=(output, H * dirs)).tolist()
-    w["b_y"] = rng.uniform(-1.0, 1.0, size=output).tolist()
-    return w, {"x": rng.standard_normal((steps, D)).tolist()}
+    return R.random_weights(rng, hidden, input_size, layers, bidirectional, "rzn",
+                            ("b_hn",) if convention == "torch" else (), output, steps)

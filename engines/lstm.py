@@ -64,6 +64,7 @@ from typing import Any, ClassVar, Mapping
 import numpy as np
 
 from . import _layouts as L
+from . import _recurrent as R
 from ._numerics import sigmoid
 from .errors import InputError
 from .io import as_array, check_shape, sequence
@@ -94,10 +95,6 @@ class LSTMCell(Record):
     P_i: Array | None = None
     P_o: Array | None = None
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _c_order(self)
-
     @property
     def hidden(self) -> int:
         return int(self.b_f.shape[0])
@@ -122,19 +119,10 @@ class LSTMParams(Record):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _c_order(self)
         if self.variant not in VARIANTS:
             raise InputError(f"variant is {self.variant!r}, expected one of: {', '.join(VARIANTS)}")
         H, dirs = self.hidden, 2 if self.bidirectional else 1
-        if len(self.cells) != self.num_layers * dirs:
-            raise InputError(f"{len(self.cells)} LSTM cells given, expected {self.num_layers * dirs} = layers * directions")
-        for idx, cell in enumerate(self.cells):
-            k, rev = divmod(idx, dirs)
-            sfx = L.display_suffix(k, bool(rev))
-            d_in = self.input_size if k == 0 else H * dirs
-            for gname in GATES:
-                check_shape(f"W_{gname}{sfx}", getattr(cell, f"W_{gname}"), (H, H + d_in), "(hidden, hidden + input)")
-                check_shape(f"b_{gname}{sfx}", getattr(cell, f"b_{gname}"), (H,), "(hidden,)")
+        for cell, sfx in R.checked_cells(self.cells, GATES, H, self.input_size, self.num_layers, dirs, "LSTM"):
             for p in ("P_f", "P_i", "P_o"):
                 v = getattr(cell, p)
                 if self.variant == "peephole":
@@ -143,12 +131,7 @@ class LSTMParams(Record):
                     check_shape(f"{p}{sfx}", v, (H,), "(hidden,)")
                 elif v is not None:
                     raise InputError(f"{p}{sfx} given but variant is standard; use --variant peephole")
-        if (self.V is None) != (self.b_y is None):
-            raise InputError("V and b_y go together: give both (linear output layer y = V h_T + b_y) or neither")
-        if self.V is not None:
-            if self.V.ndim != 2 or self.V.shape[1] != H * dirs:
-                raise InputError(f"V has shape {tuple(self.V.shape)}, expected (output, {H * dirs}) = (output, {'2*' if dirs == 2 else ''}hidden)")
-            check_shape("b_y", self.b_y, (self.V.shape[0],), "(output,)")
+        R.check_output_layer(self.V, self.b_y, H, dirs)
 
     @property
     def directions(self) -> int:
@@ -174,12 +157,7 @@ class LSTMParams(Record):
             variant = "peephole" if any(k.startswith("P_") for k in weights) else "standard"
         if variant not in VARIANTS:
             raise InputError(f"variant is {variant!r}, expected one of: {', '.join(VARIANTS)}")
-        if layers is not None:
-            if int(layers) < 1:
-                raise InputError(f"layers must be a positive integer, got {layers}")
-            n_layers = int(layers)
-        if bidirectional is not None:
-            bidir = bool(bidirectional)
+        n_layers, bidir = R.stack_options(n_layers, bidir, layers, bidirectional)
         if layout == "torch":
             H, D, cells = _from_torch(weights, n_layers, bidir, input_size)
         elif layout == "keras":
@@ -204,30 +182,8 @@ class LSTMParams(Record):
             extra = sorted(k for k in weights if k.startswith("P_"))
             if extra:
                 raise InputError(f"{extra[0]} given but variant is standard; use --variant peephole")
-        V = b_y = None
-        for vn in ("V", "W_y", "dense_kernel"):
-            if vn in weights:
-                V = as_array(vn, weights[vn])
-                if vn == "dense_kernel":
-                    V = V.T  # Keras Dense kernel [H, O] -> [O, H]
-                if V.ndim == 1:
-                    V = V[None, :]  # [H] -> [1, H]
-                break
-        for bn in ("b_y", "dense_bias"):
-            if bn in weights:
-                b_y = np.atleast_1d(as_array(bn, weights[bn]))
+        V, b_y = R.read_output_layer(weights, ("V", "W_y", "dense_kernel"), ("dense_bias", "b_y"))
         return cls(variant, H, D, n_layers, bidir, tuple(cells), V, b_y, layout)
-
-
-def _c_order(rec: Record) -> None:
-    """Store every array C-contiguous: BLAS sums a matrix-vector product in a different order
-    for Fortran-ordered matrices, and the same weights must give bit-identical traces whatever
-    layout (ours, PyTorch, Keras) they were loaded from."""
-    for name, v in vars(rec).items():
-        if isinstance(v, np.ndarray) and not v.flags["C_CONTIGUOUS"]:
-            a = np.ascontiguousarray(v)
-            a.setflags(write=False)
-            object.__setattr__(rec, name, a)
 
 
 def _mat(name: str, v: Any) -> np.ndarray:
@@ -260,24 +216,8 @@ def _from_ours(weights: Mapping[str, Any], n_layers: int, bidir: bool, input_siz
     if D < 1:
         name, W = first["W_f"]
         raise InputError(f"{name} has shape {W.shape}, expected ({H}, {H} + input) = (hidden, hidden + input)")
-    cells = []
-    for k in range(n_layers):
-        for rev in range(dirs):
-            d_in = D if k == 0 else H * dirs
-            c: dict[str, np.ndarray] = {}
-            for gname in GATES:
-                for kind, table, shape, meaning in (
-                        ("W", bases, (H, H + d_in), "(hidden, hidden + input)" if k == 0 else f"(hidden, hidden + {dirs}*hidden)"),
-                        ("b", bbases, (H,), "(hidden,)")):
-                    got = L.get_ours(weights, table[gname], k, bool(rev))
-                    if got is None:
-                        names = " or ".join(b + L.suffix(k, bool(rev)) for b in table[gname])
-                        raise InputError(f"LSTM weights for {L.run_label(k, bool(rev))} are missing {names} "
-                                         f"(layers={n_layers}, bidirectional={bidir}); found {', '.join(sorted(weights))}")
-                    a = (_mat if kind == "W" else _vec)(*got)
-                    check_shape(got[0], a, shape, meaning)
-                    c[f"{kind}_{gname}"] = a
-            cells.append(c)
+    cells = [R.ours_cell(weights, bases, bbases, GATES, k, rev, H, D, dirs, n_layers, bidir, "LSTM")
+             for k in range(n_layers) for rev in range(dirs)]
     return H, D, cells
 
 
@@ -296,15 +236,7 @@ def _from_torch(weights: Mapping[str, Any], n_layers: int, bidir: bool, input_si
     for k in range(n_layers):
         for rev in range(dirs):
             sfx = L.suffix(k, bool(rev))
-            d_in = D if k == 0 else H * dirs
-            for n in ("weight_ih", "weight_hh"):
-                if n + sfx not in weights:
-                    raise InputError(f"PyTorch LSTM weights for {L.run_label(k, bool(rev))} are missing {n + sfx} "
-                                     f"(layers={n_layers}, bidirectional={bidir}); found {', '.join(sorted(weights))}")
-            wih = L.split_rows("weight_ih" + sfx, _mat("weight_ih" + sfx, weights["weight_ih" + sfx]), 4, H, d_in,
-                               "(4*hidden, input_size)" if k == 0 else f"(4*hidden, {dirs}*hidden)")
-            whh = L.split_rows("weight_hh" + sfx, _mat("weight_hh" + sfx, weights["weight_hh" + sfx]), 4, H, H,
-                               "(4*hidden, hidden)")
+            wih, whh = R.torch_mats(weights, k, rev, 4, H, D, dirs, n_layers, bidir, "LSTM")
             bias = np.zeros(4 * H)
             for n in ("bias_ih", "bias_hh"):
                 if n + sfx in weights:
@@ -331,20 +263,7 @@ def _from_keras(weights: Mapping[str, Any], n_layers: int, bidir: bool, input_si
     cells = []
     for k in range(n_layers):
         for rev in range(dirs):
-            d_in = D if k == 0 else H * dirs
-
-            def name(base: str) -> str:
-                for cand in (base + L.suffix(k, bool(rev)),) + ((base + ("_reverse" if rev else ""),) if k == 0 else ()):
-                    if cand in weights:
-                        return cand
-                return ""
-            nk, nr, nb = name("kernel"), name("recurrent_kernel"), name("bias")
-            if not nk or not nr:
-                raise InputError(f"Keras LSTM weights for {L.run_label(k, bool(rev))} are missing "
-                                 f"{'kernel' if not nk else 'recurrent_kernel'}{L.suffix(k, bool(rev))}; found {', '.join(sorted(weights))}")
-            ker = L.split_cols(nk, _mat(nk, weights[nk]), 4, H, d_in,
-                               "(input_size, 4*units)" if k == 0 else f"({dirs}*units, 4*units)")
-            rec = L.split_cols(nr, _mat(nr, weights[nr]), 4, H, H, "(units, 4*units)")
+            ker, rec, nb = R.keras_mats(weights, k, rev, 4, H, D, dirs, "LSTM")
             bias = np.zeros(4 * H)
             if nb:
                 bias = _vec(nb, weights[nb])
@@ -556,44 +475,17 @@ def run_cell(cell: LSTMCell, xs: np.ndarray, h0: np.ndarray, c0: np.ndarray) -> 
     return LSTMRun(cell.layer, cell.direction, h0, c0, tuple(steps), outputs, h, c)
 
 
-def _initial(name: str, value: Any, n_runs: int, H: int) -> np.ndarray:
-    """h0/c0 as [n_runs, H]."""
-    if value is None:
-        return np.zeros((n_runs, H))
-    a = as_array(name, value)
-    if n_runs == 1:
-        check_shape(name, a.reshape(-1) if a.shape == (1, H) else a, (H,), "(hidden,)")
-        return a.reshape(1, H)  # [H] -> [1, H]
-    if a.ndim == 1:
-        raise InputError(f"{name} has shape {a.shape}, expected ({n_runs}, {H}) = (layers * directions, hidden)")
-    check_shape(name, a, (n_runs, H), "(layers * directions, hidden)")
-    return a
-
-
 def run(params: LSTMParams, xs: np.ndarray, h0: np.ndarray | None = None, c0: np.ndarray | None = None,
         target: np.ndarray | None = None, *, with_bptt: bool = True) -> LSTMTrace:
     """Forward pass of every layer/direction, the output layer, the loss and BPTT."""
     xs = np.asarray(xs, dtype=np.float64)
     H, dirs = params.hidden, params.directions
     n_runs = params.num_layers * dirs
-    h0s = _initial("h0", h0, n_runs, H)
-    c0s = _initial("c0", c0, n_runs, H)
-    runs = []
-    layer_in = xs
-    for k in range(params.num_layers):
-        outs = []
-        for rev in range(dirs):
-            idx = k * dirs + rev
-            r = run_cell(params.cells[idx], layer_in, h0s[idx], c0s[idx])
-            runs.append(r)
-            outs.append(r.outputs)
-        layer_in = np.concatenate(outs, axis=1)     # dirs x [T, H] -> [T, dirs*H]
-    outputs = layer_in
-    ys = y = Vh = None
-    if params.V is not None:
-        Vhs = outputs @ params.V.T                   # [T, W] @ [W, O] -> [T, O]
-        ys = Vhs + params.b_y
-        y, Vh = ys[-1], Vhs[-1]
+    h0s = R.initial("h0", h0, n_runs, H)
+    c0s = R.initial("c0", c0, n_runs, H)
+    runs, outputs = R.run_stack(params.num_layers, dirs, xs,                # [T, D] -> [T, dirs*H]
+                                lambda idx, x_in: run_cell(params.cells[idx], x_in, h0s[idx], c0s[idx]))
+    ys, y, Vh = R.output_layer(params.V, params.b_y, outputs)               # [T, dirs*H] -> [T, O]
     trace_target = None
     if target is not None:
         trace_target = np.asarray(target, dtype=np.float64)
@@ -604,45 +496,6 @@ def run(params: LSTMParams, xs: np.ndarray, h0: np.ndarray | None = None, c0: np
         runs=tuple(runs), xs=xs, outputs=outputs,
         h_n=np.stack([r.h_n for r in runs]), c_n=np.stack([r.c_n for r in runs]),  # [L*dirs, H]
         params=params, ys=ys, y=y, Vh=Vh, target=trace_target, bptt=bptt)
-
-
-def _loss_grad(params: LSTMParams, outputs: np.ndarray, ys: np.ndarray | None, target: np.ndarray | None):
-    """(kind, L, dL/d outputs [T, W], dV, db_y)."""
-    T, W = outputs.shape
-    g_out = np.zeros((T, W))
-    pred = ys if ys is not None else outputs
-    if target is not None:
-        if target.ndim == 1:
-            e = np.zeros_like(pred)
-            e[-1] = pred[-1] - target
-            kind = "mse_last"
-        else:
-            e = pred - target
-            kind = "mse_all"
-        loss = 0.5 * float(np.sum(e * e))
-        g_pred = e                                     # [T, O]
-    elif ys is not None:
-        kind = "sum_y"
-        loss = float(np.sum(ys[-1]))
-        g_pred = np.zeros_like(ys)
-        g_pred[-1] = 1.0
-    else:
-        kind = "sum_h"
-        loss = float(np.sum(outputs[-1]))
-        g_pred = np.zeros_like(outputs)
-        g_pred[-1] = 1.0
-    dV = db_y = None
-    if ys is not None:
-        g_out = g_pred @ params.V                      # [T, O] @ [O, W] -> [T, W]
-        dV = g_pred.T @ outputs                        # [O, T] @ [T, W] -> [O, W]
-        db_y = g_pred.sum(axis=0)                      # [T, O] -> [O]
-    else:
-        g_out = g_pred
-    return kind, loss, g_out, dV, db_y
-
-
-def _spec(a: np.ndarray) -> float:
-    return float(np.linalg.norm(a, 2))
 
 
 def _backward_run(cell: LSTMCell, r: LSTMRun, g_h: np.ndarray) -> tuple[LSTMRunGrad, np.ndarray]:
@@ -701,7 +554,7 @@ def _backward_run(cell: LSTMCell, r: LSTMRun, g_h: np.ndarray) -> tuple[LSTMRunG
         out[p] = LSTMGradStep(
             t=s.t, dh=dh, dc=dc, dh_norm=float(np.linalg.norm(dh)), dc_norm=float(np.linalg.norm(dc)),
             dz_f=dz_f, dz_i=dz_i, dz_g=dz_g, dz_o=dz_o, dx=d_hx[H:], J=J, J_forget=J_B, J_rest=J_rest,
-            J_A=J_A, J_C=J_C, J_D=J_D, J_norm=_spec(J), J_forget_norm=_spec(J_B), J_rest_norm=_spec(J_rest))
+            J_A=J_A, J_C=J_C, J_D=J_D, J_norm=R.spec(J), J_forget_norm=R.spec(J_B), J_rest_norm=R.spec(J_rest))
     extra = dict(dP_f=dP["f"], dP_i=dP["i"], dP_o=dP["o"]) if peep else {}
     g = LSTMRunGrad(r.layer, r.direction, tuple(out), dW["f"], dW["i"], dW["g"], dW["o"],
                     db["f"], db["i"], db["g"], db["o"], dh_next, dc_next,
@@ -711,18 +564,10 @@ def _backward_run(cell: LSTMCell, r: LSTMRun, g_h: np.ndarray) -> tuple[LSTMRunG
 
 def _bptt(params: LSTMParams, runs: list[LSTMRun], xs: np.ndarray, outputs: np.ndarray,
           ys: np.ndarray | None, target: np.ndarray | None) -> LSTMBPTT:
-    kind, loss, g_out, dV, db_y = _loss_grad(params, outputs, ys, target)
-    H, dirs = params.hidden, params.directions
-    grads: list[LSTMRunGrad] = [None] * len(runs)  # type: ignore[list-item]
-    for k in range(params.num_layers - 1, -1, -1):
-        g_in = None
-        for rev in range(dirs):
-            idx = k * dirs + rev
-            gr, dx = _backward_run(params.cells[idx], runs[idx], g_out[:, rev * H:(rev + 1) * H])
-            grads[idx] = gr
-            g_in = dx if g_in is None else g_in + dx
-        g_out = g_in                                   # [T, D_k]: dL/d(outputs of layer k-1)
-    return LSTMBPTT(kind, loss, grads[0].steps, tuple(grads), g_out, dV, db_y)
+    kind, loss, g_out, dV, db_y = R.loss_grad(params.V, outputs, ys, target)
+    grads, dx = R.backward_stack(params.num_layers, params.directions, params.hidden, g_out,   # [T, dirs*H] -> [T, D]
+                                 lambda idx, g_h: _backward_run(params.cells[idx], runs[idx], g_h))
+    return LSTMBPTT(kind, loss, grads[0].steps, tuple(grads), dx, dV, db_y)
 
 
 # --------------------------------------------------------------------------- engine protocol
@@ -730,28 +575,12 @@ def _bptt(params: LSTMParams, runs: list[LSTMRun], xs: np.ndarray, outputs: np.n
 def build(weights: Mapping[str, Any], inputs: Mapping[str, Any] | None, *, variant: str | None = None,
           layers: int | None = None, bidirectional: bool | None = None) -> LSTMTrace:
     """Validate weights (ours / PyTorch / Keras) and inputs, run, return the trace."""
-    if not isinstance(inputs, Mapping) or "x" not in inputs:
-        raise InputError('LSTM inputs need "x": time-major [T, input_size], e.g. {"x": [[1.0], [0.5], [-1.0]]}')
-    x_raw = as_array("x", inputs["x"], allow_empty=True)
-    if x_raw.size == 0:
-        raise InputError("x is empty, expected at least one time step [T, input_size] with T >= 1")
-    width = 1 if x_raw.ndim == 1 else (x_raw.shape[1] if x_raw.ndim == 2 else None)
+    width = R.input_width(inputs, "LSTM")
     params = LSTMParams.from_weights(weights, input_size=width, variant=variant, layers=layers,
                                      bidirectional=bidirectional)
     xs = sequence("x", inputs["x"], params.input_size)  # [T, D]
-    target = None
-    if inputs.get("target") is not None:
-        target = as_array("target", inputs["target"])
-        if target.ndim == 0:
-            target = target[None]
-        O = params.V.shape[0] if params.V is not None else params.hidden * params.directions
-        T = xs.shape[0]
-        if target.ndim == 1 and target.shape != (O,) and O == 1 and target.shape == (T,):
-            target = target[:, None]  # [T] -> [T, 1] (one scalar target per step)
-        if target.ndim == 1:
-            check_shape("target", target, (O,), "(output,) for the last step")
-        else:
-            check_shape("target", target, (T, O), "(steps, output)")
+    O = params.V.shape[0] if params.V is not None else params.hidden * params.directions
+    target = R.read_target(inputs.get("target"), O, xs.shape[0])
     return run(params, xs, inputs.get("h0"), inputs.get("c0"), target)
 
 
@@ -759,21 +588,5 @@ def random(rng: np.random.Generator, *, hidden: int, input_size: int, steps: int
            layers: int | None = None, bidirectional: bool | None = None, output: int = 1,
            **_: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Random weights in our names (uniform(-1, 1)) and inputs (standard normal), from ``rng``."""
-    H, D = hidden, input_size
-    n_layers = layers or 1
-    dirs = 2 if bidirectional else 1
-    w: dict[str, Any] = {}
-    for k in range(n_layers):
-        for rev in range(dirs):
-            sfx = "" if (k == 0 and not rev) else L.suffix(k, bool(rev))
-            d_in = D if k == 0 else H * dirs
-            for gn in ("f", "i", "C", "o"):
-                w[f"W_{gn}{sfx}"] = rng.uniform(-1.0, 1.0, size=(H, H + d_in)).tolist()
-                w[f"b_{gn}{sfx}"] = rng.uniform(-1.0, 1.0, size=H).tolist()
-            if variant == "peephole":
-                for p in ("P_f", "P_i", "P_o"):
-                    w[f"{p}{sfx}"] = rng.uniform(-1.0, 1.0, size=H).tolist()
-    w["V"] = rng.uniform(-1.0, 1.0, size=(output, H * dirs)).tolist()
-    w["b_y"] = rng.uniform(-1.0, 1.0, size=output).tolist()
-    inputs = {"x": rng.standard_normal((steps, D)).tolist()}
-    return w, inputs
+    return R.random_weights(rng, hidden, input_size, layers, bidirectional, ("f", "i", "C", "o"),
+                            ("P_f", "P_i", "P_o") if variant == "peephole" else (), output, steps)

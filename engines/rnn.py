@@ -98,13 +98,7 @@ class Params(Record):
     reading: str = ""           # how 1-D U / V were read, in words
 
     def __post_init__(self) -> None:
-        super().__post_init__()
-        for name in ("U", "W", "b_h", "V", "b_y", "b_ih", "b_hh"):
-            v = getattr(self, name)
-            if v is not None and not v.flags.c_contiguous:  # same memory order -> bit-identical results
-                c = np.ascontiguousarray(v)
-                c.setflags(write=False)
-                object.__setattr__(self, name, c)
+        super().__post_init__()  # stores C-ordered copies (trace.ro): every layout gives bit-identical results
         if self.U.ndim != 2:
             raise InputError(f"U has shape {self.U.shape}, expected (H, D) = (hidden, input)")
         H, _ = self.U.shape
@@ -209,7 +203,7 @@ def params_from_weights(weights: Mapping[str, Any]) -> Params:
         R = as_array("recurrent_kernel", w["recurrent_kernel"], 2)  # [H, H]
         H = K.shape[1]
         check_shape("recurrent_kernel", R, (H, H), "(hidden, hidden)")
-        U, W = np.ascontiguousarray(K.T), np.ascontiguousarray(R.T)  # [D, H] -> [H, D]; [H, H] -> [H, H]
+        U, W = K.T, R.T  # [D, H] -> [H, D]; [H, H] -> [H, H] (Params stores C-ordered copies)
         if "bias" in w:
             b_h = as_array("bias", w["bias"], 1)
             check_shape("bias", b_h, (H,), "(hidden,)")

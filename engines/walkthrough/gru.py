@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from diagrams.style import fmt, fmt_vec
 
-DIGITS = 4
+from . import _recurrent as R
+
+DIGITS = R.DIGITS
 
 
 def _rule(conv: str) -> str:
@@ -14,48 +16,31 @@ def _rule(conv: str) -> str:
 
 
 def _headline(trace) -> str:
-    head = (f"GRU ({trace.convention} convention: {_rule(trace.convention)}), hidden {trace.hidden}, "
-            f"input {trace.input_size}, {len(trace.steps)} steps")
-    if trace.num_layers > 1:
-        head += f", {trace.num_layers} layers"
-    if trace.bidirectional:
-        head += ", bidirectional"
-    return head
-
-
-def _loss_text(trace) -> str:
-    y = "y" if trace.y is not None else "h"
-    return {"mse_last": f"1/2 ||{y}_T - target||^2", "mse_all": f"1/2 sum_t ||{y}_t - target_t||^2",
-            "sum_y": "sum(y_T), no target given", "sum_h": "sum(h_T), no target given"}[trace.bptt.loss_kind]
-
-
-def _grid(rows: list[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
-    return ["  ".join(v.rjust(w) for v, w in zip(row, widths)).rstrip() for row in rows]
+    return (f"GRU ({trace.convention} convention: {_rule(trace.convention)}), hidden {trace.hidden}, "
+            f"input {trace.input_size}, {len(trace.steps)} steps" + R.stack_note(trace))
 
 
 def table(trace) -> str:
     """One row per step and run: r, z, n (= h~), h; then y, the loss and per-step dL/dh_t."""
     lines = [_headline(trace)]
     for run in trace.runs:
-        if len(trace.runs) > 1:
-            lines += ["", f"layer {run.layer} {run.direction}" + (" (steps in processing order)" if run.direction == "backward" else "")]
+        lines += R.run_title(trace, run)
         rows = [("t", "x", "r", "z", "n=h~", "h")]
         for s in run.steps:
             rows.append((str(s.t), fmt_vec(s.x, DIGITS), fmt_vec(s.r, DIGITS), fmt_vec(s.z, DIGITS),
                          fmt_vec(s.n, DIGITS), fmt_vec(s.h, DIGITS)))
-        lines += _grid(rows)
+        lines += R.grid(rows)
     if trace.y is not None:
         lines += ["", f"y = V h_T + b_y = {fmt_vec(trace.y, DIGITS + 1)}"]
     b = trace.bptt
     if b is not None:
         direct = "diag(1-z_t)" if trace.convention == "textbook" else "diag(z_t)"
-        lines += ["", f"loss ({_loss_text(trace)}) = {fmt(b.loss, DIGITS + 1)}", "BPTT (layer 0 forward):"]
+        lines += ["", f"loss ({R.loss_text(trace)}) = {fmt(b.loss, DIGITS + 1)}", "BPTT (layer 0 forward):"]
         rows = [("t", "||dL/dh_t||", "||dh_t/dh_t-1||", f"direct path ||{direct}||", "rest")]
         for g in b.steps:
             rows.append((str(g.t), fmt(g.dh_norm, DIGITS), fmt(g.J_norm, DIGITS), fmt(g.J_direct_norm, DIGITS),
                          fmt(g.J_rest_norm, DIGITS)))
-        lines += _grid(rows)
+        lines += R.grid(rows)
     return "\n".join(lines)
 
 
@@ -67,8 +52,7 @@ def explain(trace, fmt_: str = "md") -> str:
 
 
 def _md(trace) -> str:
-    V = lambda v: fmt_vec(v, DIGITS)  # noqa: E731
-    M = lambda m: "[" + ", ".join(fmt_vec(r, DIGITS) for r in m) + "]"  # noqa: E731
+    V, M = R.MD.vec, R.MD.mat
     H = trace.hidden
     tb = trace.convention == "textbook"
     out = [f"# {_headline(trace)}", ""]
@@ -90,20 +74,16 @@ def _md(trace) -> str:
     for idx, run in enumerate(trace.runs):
         cell = trace.params.cells[idx]
         d_in = cell.input_size
-        out += ["", f"## {'Layer ' + str(run.layer) + ' ' + run.direction if len(trace.runs) > 1 else 'Weights'}", ""]
-        if run.layer > 0:
-            out.append(f"Input of this layer: the outputs of layer {run.layer - 1} at each time step ({d_in} numbers).")
-        if run.direction == "backward":
-            out.append("The backward pass reads the sequence from t = T down to t = 1.")
+        out += R.md_run_header(trace, run, d_in)
         out += [f"Shapes: each W is {H}×{H + d_in} = (hidden, hidden + input); each b is {H}.", ""]
         out.append(f"- W_z = {M(cell.W_z)}, b_z = {V(cell.b_z)}")
         out.append(f"- W_r = {M(cell.W_r)}, b_r = {V(cell.b_r)}")
         out.append(f"- W_n = {M(cell.W_n)}, b_n = {V(cell.b_n)}" + ("" if tb else f", b_hn = {V(cell.b_hn)}"))
-        t0 = len(run.steps) + 1 if run.direction == "backward" else 0
+        t0 = R.start(run)
         out.append(f"- h_{t0} = {V(run.h0)}" + ("  (initial state of the backward pass)" if t0 else ""))
         for s in run.steps:
             t, tp = s.t, (s.t - 1 if run.direction == "forward" else s.t + 1)
-            out += ["", f"### Step t = {t}" + (f" (layer {run.layer} {run.direction})" if len(trace.runs) > 1 else ""), ""]
+            out += R.md_step_title(trace, run, t)
             out.append(f"1. Concatenate: [h_{tp}, x_{t}] = [{V(s.h_prev)[1:-1]} | {V(s.x)[1:-1]}] = {V(s.hx)}   "
                        f"({H} + {d_in} = {H + d_in} numbers)")
             out.append(f"2. Update gate: a_z = W_z·[h_{tp}, x_{t}] + b_z = {V(s.m_z)} + {V(cell.b_z)} = {V(s.a_z)}; "
@@ -120,21 +100,12 @@ def _md(trace) -> str:
                 out.append(f"5. Candidate: a_n = W_n^x x_{t} + b_n + r_{t} * (W_n^h h_{tp} + b_hn) = {V(s.m_n)} + {V(cell.b_n)} + "
                            f"{V(s.r_hn)} = {V(s.a_n)}; n_{t} = tanh(a_n) = **{V(s.n)}**")
                 out.append(f"6. Mix: h_{t} = (1 - z_{t}) * n_{t} + z_{t} * h_{tp} = {V(s.new)} + {V(s.keep)} = **{V(s.h)}**")
-    if trace.bidirectional:
-        out += ["", f"Outputs per time step are [h_fwd_t, h_bwd_t] ({2 * H} numbers): "
-                    + "; ".join(f"t = {t + 1}: {V(o)}" for t, o in enumerate(trace.outputs))]
-    if trace.y is not None:
-        T = len(trace.steps)
-        top = "[h_fwd_T, h_bwd_T]" if trace.bidirectional else f"h_{T}"
-        out += ["", "## Output", "", f"- V = {M(trace.params.V)}, b_y = {V(trace.params.b_y)}",
-                f"- y = V {top} + b_y = {V(trace.Vh)} + {V(trace.params.b_y)} = **{V(trace.y)}**"]
+    out += R.md_output(trace, V, M)
     b = trace.bptt
     if b is not None:
         direct = "diag(1-z_t)" if tb else "diag(z_t)"
-        out += ["", "## Loss and gradients (BPTT)", "",
-                f"- L = {_loss_text(trace)} = {fmt(b.loss, DIGITS + 1)}"
-                + (f" with target {V(trace.target) if trace.target.ndim == 1 else M(trace.target)}" if trace.target is not None else ""),
-                "", f"| t | ‖dL/dh_t‖ | ‖dh_t/dh_{{t-1}}‖ | direct path ‖{direct}‖ | rest |", "|---|---|---|---|---|"]
+        out += R.md_loss(trace, V, M)
+        out += ["", f"| t | ‖dL/dh_t‖ | ‖dh_t/dh_{{t-1}}‖ | direct path ‖{direct}‖ | rest |", "|---|---|---|---|---|"]
         for g in b.steps:
             out.append(f"| {g.t} | {fmt(g.dh_norm, DIGITS)} | {fmt(g.J_norm, DIGITS)} | {fmt(g.J_direct_norm, DIGITS)} | "
                        f"{fmt(g.J_rest_norm, DIGITS)} |")
@@ -144,8 +115,7 @@ def _md(trace) -> str:
 
 
 def _tex(trace) -> str:
-    V = lambda v: r"\begin{bmatrix}" + r" \\ ".join(fmt(e, DIGITS) for e in v) + r"\end{bmatrix}"  # noqa: E731
-    M = lambda m: r"\begin{bmatrix}" + r" \\ ".join(" & ".join(fmt(e, DIGITS) for e in r) for r in m) + r"\end{bmatrix}"  # noqa: E731
+    V, M = R.TeX.vec, R.TeX.mat
     H = trace.hidden
     tb = trace.convention == "textbook"
     out = [f"% GateLab: {_headline(trace)}. Needs \\usepackage{{amsmath}}.",
@@ -169,7 +139,7 @@ def _tex(trace) -> str:
                 f"W_z &= {M(cell.W_z)}, & b_z &= {V(cell.b_z)} \\\\",
                 f"W_r &= {M(cell.W_r)}, & b_r &= {V(cell.b_r)} \\\\",
                 f"W_n &= {M(cell.W_n)}, & b_n &= {V(cell.b_n)}" + ("" if tb else f", & b_{{hn}} &= {V(cell.b_hn)}") + r" \\",
-                f"h_{{{len(run.steps) + 1 if run.direction == 'backward' else 0}}} &= {V(run.h0)}", r"\end{align*}"]
+                f"h_{{{R.start(run)}}} &= {V(run.h0)}", r"\end{align*}"]
         for s in run.steps:
             t, tp = s.t, (s.t - 1 if run.direction == "forward" else s.t + 1)
             out += [f"\\paragraph{{Step $t = {t}$}}", r"\begin{align*}",
@@ -191,8 +161,7 @@ def _tex(trace) -> str:
                 f"{V(trace.params.b_y)} = {V(trace.y)}", r"\end{align*}"]
     b = trace.bptt
     if b is not None:
-        out += [r"\paragraph{Loss and BPTT} $L = " + _loss_text(trace).replace("||", r"\|").replace("sum_t", r"\sum_t")
-                .replace("sum(", r"\textstyle\sum(").replace(", no target given", "") + f" = {fmt(b.loss, DIGITS + 1)}$.",
+        out += [R.tex_loss(trace),
                 r"\begin{center}\begin{tabular}{rrrrr}",
                 r"$t$ & $\|\partial L/\partial h_t\|$ & $\|\partial h_t/\partial h_{t-1}\|$ & direct path & rest \\ \hline"]
         for g in b.steps:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from diagrams.style import fmt, fmt_vec
 
-DIGITS = 4
+from . import _recurrent as R
+
+DIGITS = R.DIGITS
 
 
 def table(trace) -> str:
@@ -15,68 +17,31 @@ def table(trace) -> str:
     lines = [_headline(trace)]
     cols = ("t", "x", "f", "i", "g=C~", "o", "c", "h")
     for r in trace.runs:
-        if len(trace.runs) > 1:
-            lines += ["", f"layer {r.layer} {r.direction}" + (" (steps in processing order)" if r.direction == "backward" else "")]
+        lines += R.run_title(trace, r)
         rows = [cols]
         for s in r.steps:
             rows.append((str(s.t), fmt_vec(s.x, DIGITS), fmt_vec(s.f, DIGITS), fmt_vec(s.i, DIGITS), fmt_vec(s.g, DIGITS),
                          fmt_vec(s.o, DIGITS), fmt_vec(s.c, DIGITS), fmt_vec(s.h, DIGITS)))
-        widths = [max(len(row[j]) for row in rows) for j in range(len(cols))]
-        for row in rows:
-            lines.append("  ".join(v.rjust(w) for v, w in zip(row, widths)).rstrip())
+        lines += R.grid(rows)
     if trace.y is not None:
         lines += ["", f"y = V h_T + b_y = {fmt_vec(trace.y, DIGITS + 1)}"]
     b = trace.bptt
     if b is not None:
-        lines += ["", f"loss ({_loss_text(trace)}) = {fmt(b.loss, DIGITS + 1)}", "BPTT (layer 0 forward):"]
+        lines += ["", f"loss ({R.loss_text(trace)}) = {fmt(b.loss, DIGITS + 1)}", "BPTT (layer 0 forward):"]
         rows = [("t", "||dL/dh_t||", "||dL/dc_t||", "||dc_t/dc_t-1||", "forget path ||diag(f_t)||", "rest")]
         for g in b.steps:
             rows.append((str(g.t), fmt(g.dh_norm, DIGITS), fmt(g.dc_norm, DIGITS), fmt(g.J_norm, DIGITS),
                          fmt(g.J_forget_norm, DIGITS), fmt(g.J_rest_norm, DIGITS)))
-        widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
-        for row in rows:
-            lines.append("  ".join(v.rjust(w) for v, w in zip(row, widths)).rstrip())
+        lines += R.grid(rows)
     return "\n".join(lines)
 
 
 def _headline(trace) -> str:
-    head = f"LSTM ({trace.variant}), hidden {trace.hidden}, input {trace.input_size}, {len(trace.steps)} steps"
-    if trace.num_layers > 1:
-        head += f", {trace.num_layers} layers"
-    if trace.bidirectional:
-        head += ", bidirectional"
-    return head
-
-
-def _loss_text(trace) -> str:
-    kind = trace.bptt.loss_kind
-    y = "y" if trace.y is not None else "h"
-    return {"mse_last": f"1/2 ||{y}_T - target||^2", "mse_all": f"1/2 sum_t ||{y}_t - target_t||^2",
-            "sum_y": "sum(y_T), no target given", "sum_h": "sum(h_T), no target given"}[kind]
+    return (f"LSTM ({trace.variant}), hidden {trace.hidden}, input {trace.input_size}, {len(trace.steps)} steps"
+            + R.stack_note(trace))
 
 
 # --------------------------------------------------------------------------- explain
-
-class _MD:
-    def vec(self, v) -> str:
-        return fmt_vec(v, DIGITS)
-
-    def mat(self, m) -> str:
-        return "[" + ", ".join(fmt_vec(row, DIGITS) for row in m) + "]"
-
-
-class _TeX:
-    def vec(self, v) -> str:
-        return r"\begin{bmatrix}" + r" \\ ".join(fmt(e, DIGITS) for e in v) + r"\end{bmatrix}"
-
-    def mat(self, m) -> str:
-        return r"\begin{bmatrix}" + r" \\ ".join(" & ".join(fmt(e, DIGITS) for e in row) for row in m) + r"\end{bmatrix}"
-
-
-def _start(run) -> int:
-    """Index of the initial state: 0 forward, T + 1 for a backward pass (which starts after x_T)."""
-    return len(run.steps) + 1 if run.direction == "backward" else 0
-
 
 def explain(trace, fmt_: str = "md") -> str:
     """The worked solution, step by step: concatenate, gates, cell update, hidden state, y."""
@@ -86,8 +51,8 @@ def explain(trace, fmt_: str = "md") -> str:
 
 
 def _explain_md(trace) -> str:
-    F = _MD()
-    H, D = trace.hidden, trace.input_size
+    F = R.MD
+    H = trace.hidden
     out = [f"# {_headline(trace)}", ""]
     out += ["Equations (colah's notation; g is C~, the candidate cell value; [h_{t-1}, x_t] puts h first):", "",
             "    f_t = σ(W_f·[h_{t-1}, x_t] + b_f)" + ("  + P_f * c_{t-1}" if trace.variant == "peephole" else ""),
@@ -104,11 +69,7 @@ def _explain_md(trace) -> str:
     for r_idx, run in enumerate(trace.runs):
         cell = trace.params.cells[r_idx]
         d_in = cell.input_size
-        out += ["", f"## {'Layer ' + str(run.layer) + ' ' + run.direction if len(trace.runs) > 1 else 'Weights'}", ""]
-        if run.layer > 0:
-            out.append(f"Input of this layer: the outputs of layer {run.layer - 1} at each time step ({d_in} numbers).")
-        if run.direction == "backward":
-            out.append("The backward pass reads the sequence from t = T down to t = 1.")
+        out += R.md_run_header(trace, run, d_in)
         out.append(f"Shapes: each W is {H}×{H + d_in} = (hidden, hidden + input) acting on [h_{{t-1}}, x_t] "
                    f"({H} + {d_in} = {H + d_in} numbers); each b is {H}.")
         out.append("")
@@ -116,12 +77,12 @@ def _explain_md(trace) -> str:
             out.append(f"- {wname} = {F.mat(getattr(cell, 'W_' + g))}, b_{'C' if g == 'g' else g} = {F.vec(getattr(cell, 'b_' + g))}")
         if cell.P_f is not None:
             out.append(f"- P_f = {F.vec(cell.P_f)}, P_i = {F.vec(cell.P_i)}, P_o = {F.vec(cell.P_o)}")
-        t0 = _start(run)
+        t0 = R.start(run)
         out.append(f"- h_{t0} = {F.vec(run.h0)}, c_{t0} = {F.vec(run.c0)}" + ("  (initial state of the backward pass)" if t0 else ""))
         for s in run.steps:
             t, tp = s.t, (s.t - 1 if run.direction == "forward" else s.t + 1)
             hp, cp = f"h_{tp}", f"c_{tp}"
-            out += ["", f"### Step t = {t}" + (f" (layer {run.layer} {run.direction})" if len(trace.runs) > 1 else ""), ""]
+            out += R.md_step_title(trace, run, t)
             out.append(f"1. Concatenate: [{hp}, x_{t}] = [{F.vec(s.h_prev)[1:-1]} | {F.vec(s.x)[1:-1]}] "
                        f"= {F.vec(s.hx)}   ({H} + {d_in} = {H + d_in} numbers)")
             for k, (g, name) in enumerate((("f", "forget gate"), ("i", "input gate"), ("g", "candidate"), ("o", "output gate")), 2):
@@ -142,21 +103,11 @@ def _explain_md(trace) -> str:
                 out.append(f"{k}. {name.capitalize()}: z_{g} = {W}·[{hp}, x_{t}] + {b}{peep} = {pre} = {F.vec(getattr(s, 'z_' + g))}; "
                            f"{lhs}_{t} = {act}(z_{g}) = **{F.vec(getattr(s, g))}**" + ("  (= C~_" + str(t) + ")" if g == "g" else ""))
             out.append(f"7. Hidden state: h_{t} = o_{t} * tanh(c_{t}) = {F.vec(s.o)} * {F.vec(s.tanh_c)} = **{F.vec(s.h)}**")
-    if trace.bidirectional:
-        out += ["", f"Outputs per time step are [h_fwd_t, h_bwd_t] ({2 * H} numbers): "
-                    + "; ".join(f"t = {t + 1}: {F.vec(o)}" for t, o in enumerate(trace.outputs))]
-    if trace.y is not None:
-        T = len(trace.steps)
-        top = "[h_fwd_T, h_bwd_T]" if trace.bidirectional else f"h_{T}"
-        out += ["", "## Output", "",
-                f"- V = {F.mat(trace.params.V)}, b_y = {F.vec(trace.params.b_y)}",
-                f"- y = V {top} + b_y = {F.vec(trace.Vh)} + {F.vec(trace.params.b_y)} = **{F.vec(trace.y)}**"]
+    out += R.md_output(trace, F.vec, F.mat)
     b = trace.bptt
     if b is not None:
-        out += ["", "## Loss and gradients (BPTT)", "",
-                f"- L = {_loss_text(trace)} = {fmt(b.loss, DIGITS + 1)}"
-                + (f" with target {F.vec(trace.target) if trace.target.ndim == 1 else F.mat(trace.target)}" if trace.target is not None else ""),
-                "", "| t | ‖dL/dh_t‖ | ‖dL/dc_t‖ | ‖dc_t/dc_{t-1}‖ | forget path ‖diag(f_t)‖ | rest ‖A+C+D‖ |",
+        out += R.md_loss(trace, F.vec, F.mat)
+        out += ["", "| t | ‖dL/dh_t‖ | ‖dL/dc_t‖ | ‖dc_t/dc_{t-1}‖ | forget path ‖diag(f_t)‖ | rest ‖A+C+D‖ |",
                 "|---|---|---|---|---|---|"]
         for g in b.steps:
             out.append(f"| {g.t} | {fmt(g.dh_norm, DIGITS)} | {fmt(g.dc_norm, DIGITS)} | {fmt(g.J_norm, DIGITS)} | "
@@ -168,7 +119,7 @@ def _explain_md(trace) -> str:
 
 
 def _explain_tex(trace) -> str:
-    F = _TeX()
+    F = R.TeX
     H = trace.hidden
     out = [f"% GateLab: {_headline(trace)}. Needs \\usepackage{{amsmath}}.",
            f"\\subsection*{{{_headline(trace)}}}",
@@ -191,7 +142,7 @@ def _explain_tex(trace) -> str:
             out.append(f"{wname} &= {F.mat(getattr(cell, 'W_' + g))}, & {bname} &= {F.vec(getattr(cell, 'b_' + g))} \\\\")
         if cell.P_f is not None:
             out.append(f"P_f &= {F.vec(cell.P_f)}, & P_i &= {F.vec(cell.P_i)}, & P_o &= {F.vec(cell.P_o)} \\\\")
-        out.append(f"h_{{{_start(run)}}} &= {F.vec(run.h0)}, & c_{{{_start(run)}}} &= {F.vec(run.c0)}")
+        out.append(f"h_{{{R.start(run)}}} &= {F.vec(run.h0)}, & c_{{{R.start(run)}}} &= {F.vec(run.c0)}")
         out.append(r"\end{align*}")
         for s in run.steps:
             t, tp = s.t, (s.t - 1 if run.direction == "forward" else s.t + 1)
@@ -221,8 +172,7 @@ def _explain_tex(trace) -> str:
                 r"\end{align*}"]
     b = trace.bptt
     if b is not None:
-        out += [r"\paragraph{Loss and BPTT} $L = " + _loss_text(trace).replace("||", r"\|").replace("sum_t", r"\sum_t")
-                .replace("sum(", r"\textstyle\sum(").replace(", no target given", r"") + f" = {fmt(b.loss, DIGITS + 1)}$.",
+        out += [R.tex_loss(trace),
                 r"\begin{center}\begin{tabular}{rrrrrr}",
                 r"$t$ & $\|\partial L/\partial h_t\|$ & $\|\partial L/\partial c_t\|$ & $\|\partial c_t/\partial c_{t-1}\|$ & "
                 r"$\|\mathrm{diag}(f_t)\|$ & rest \\ \hline"]
