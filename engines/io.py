@@ -18,7 +18,6 @@ Inputs file: ``{"x": [[...], ...]}`` (time-major ``[T, input_size]``) with optio
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -42,6 +41,8 @@ class WeightsDoc:
 
 
 def file_sha256(path: str | os.PathLike) -> str:
+    import hashlib  # lazy: only diagrams' metadata needs it, and start-up time matters
+
     with open(path, "rb") as fh:
         return hashlib.sha256(fh.read()).hexdigest()
 

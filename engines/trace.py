@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import json
 import types
 import typing
@@ -171,4 +170,6 @@ class Record:
     def digest(self) -> str:
         """sha256 of the canonical JSON: identical traces give identical digests."""
         blob = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), allow_nan=False)
+        import hashlib  # lazy: start-up time of `gatelab compute` matters
+
         return hashlib.sha256(blob.encode()).hexdigest()
