@@ -273,7 +273,8 @@ def build_self(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
         g.node(f"{pre}matrix", D.html_label(table), shape="plain",
                pos=f"{x0 + 1.5:.2f},{-(T - 1) * dy - 0.55 - 0.2 * (T + 2):.2f}!")
     src = _title(computed, "").strip(" \u00b7")
-    title = ("Multi-head self-attention" if multi else "Self-attention") + (f" ({len(heads)} heads)" if multi else "")
+    title = ("Multi-head self-attention" if multi else "Self-attention") + (
+        (f" (head {want} of {len(heads)})" if want is not None else f" ({len(heads)} heads)") if multi else "")
     notes = ["line width = attention weight"]
     if top_k is not None:
         notes.append(f"top {int(top_k)} keys per query")
