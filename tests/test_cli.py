@@ -7,15 +7,7 @@ import sys
 import pytest
 
 from engines import presets, registry
-
-
-def _one_line_error(result, *needles):
-    assert result.exit_code == 2, (result.exit_code, result.output)
-    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    for n in needles:
-        assert n in lines[0], (n, lines[0])
-    assert "Traceback" not in result.output
+from tests.cli_helpers import one_line_error as _one_line_error
 
 
 def test_list_names_every_model_and_preset(run_cli):

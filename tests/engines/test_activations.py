@@ -10,16 +10,9 @@ import pytest
 
 from engines import activations as Act
 from engines import registry
+from tests.cli_helpers import one_line_error as _one_line_error
 
 REF = json.loads((Path(__file__).parent / "refs" / "torch_activations.json").read_text())
-
-
-def _one_line_error(r, *needles):
-    assert r.exit_code == 2, (r.exit_code, r.stdout, r.stderr)
-    err = r.stderr.strip()
-    assert err.startswith("Error: ") and "\n" not in err, err
-    for n in needles:
-        assert n in err, err
 
 
 @pytest.mark.parametrize("name", list(Act.FUNCTIONS))

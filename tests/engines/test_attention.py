@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 from engines import attention as A
 from engines import registry
 from engines.errors import InputError
+from tests.cli_helpers import one_line_error as _one_line_error
 
 REFS = Path(__file__).parent / "refs"
 
@@ -280,13 +281,6 @@ def test_torch_state_dict_through_the_cli(run_cli, write_json):
 
 
 # ----------------------------------------------------------------------------- bad input via the CLI
-
-def _one_line_error(r, *needles):
-    assert r.exit_code == 2, (r.exit_code, r.stdout, r.stderr)
-    err = r.stderr.strip()
-    assert err.startswith("Error: ") and "\n" not in err and "Traceback" not in err, err
-    for n in needles:
-        assert n in err, err
 
 
 def test_bad_qkv_dims(run_cli, write_json):

@@ -10,14 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 from engines import info as I
 from engines import registry
-
-
-def _one_line_error(r, *needles):
-    assert r.exit_code == 2, (r.exit_code, r.stdout, r.stderr)
-    err = r.stderr.strip()
-    assert err.startswith("Error: ") and "\n" not in err, err
-    for n in needles:
-        assert n in err, err
+from tests.cli_helpers import one_line_error as _one_line_error
 
 
 def test_cross_entropy_table_of_the_notes():

@@ -10,20 +10,13 @@ import pytest
 
 from engines import registry
 from engines import seq2seq as S
+from tests.cli_helpers import one_line_error as _one_line_error
 
 # these tests pin the untrained translate preset (the default is the trained seq2seq-reverse)
 _TRANSLATE = registry.Source(preset="seq2seq-translate")
 
 REF = json.loads((Path(__file__).parent / "refs" / "torch_seq2seq.json").read_text())
 PRESET = json.loads((Path(S.__file__).parent / "presets" / "seq2seq-translate.json").read_text(encoding="utf-8"))
-
-
-def _one_line_error(r, *needles):
-    assert r.exit_code == 2, (r.exit_code, r.stdout, r.stderr)
-    err = r.stderr.strip()
-    assert err.startswith("Error: ") and "\n" not in err, err
-    for n in needles:
-        assert n in err, err
 
 
 def _opts(c):
@@ -152,7 +145,6 @@ def test_bad_inputs(run_cli, write_json):
     _one_line_error(run_cli("compute", "seq2seq", "--weights",
                             write_json({"weights": w, "inputs": {"source": ["a"], "target": ["a", "</s>"]}}),
                             "--attention", "luong"), "decoder hidden (3) = 2 * encoder hidden (4)")
-
 
 
 def test_training_module_names_and_s0_equal_to_C():

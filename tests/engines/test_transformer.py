@@ -11,16 +11,9 @@ from hypothesis import given, settings, strategies as st
 
 from engines import registry
 from engines import transformer as TF
+from tests.cli_helpers import one_line_error as _one_line_error
 
 REF = json.loads((Path(__file__).parent / "refs" / "torch_transformer.json").read_text())
-
-
-def _one_line_error(r, *needles):
-    assert r.exit_code == 2, (r.exit_code, r.stdout, r.stderr)
-    err = r.stderr.strip()
-    assert err.startswith("Error: ") and "\n" not in err, err
-    for n in needles:
-        assert n in err, err
 
 
 def test_pe_matches_vaswani_formula_elementwise():

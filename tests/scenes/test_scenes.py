@@ -13,6 +13,7 @@ from engines import registry
 from scenes import api, catalogue
 
 from .helpers import numbers_in_tex, numbers_in_text, pixel_std, trace_numbers
+from tests.cli_helpers import one_line_error as _one_line_error
 
 ALL = sorted(catalogue.SCENES)
 
@@ -103,12 +104,6 @@ def test_scene_of_a_seeded_trace(tmp_path):
 
 
 # --------------------------------------------------------------------------- CLI errors: one line, exit 2
-
-def _one_line_error(result):
-    assert result.exit_code == 2, result.output
-    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error:"), result.stderr
-    return lines[0]
 
 
 def test_unknown_scene(run_cli):
