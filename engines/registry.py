@@ -212,6 +212,11 @@ def compute(model: str, source: Source = Source(), options: dict[str, Any] | Non
         provenance.update(inputs=source.inputs, inputs_sha256=io.file_sha256(source.inputs))
     if inputs is None:
         raise InputError('--weights needs --inputs FILE (JSON like {"x": [[...], ...]}) unless the weights file has "inputs"')
+    unknown = [k for k in doc_options if k not in spec.options]
+    if unknown:
+        where = f"weights file {source.weights!r}" if source.weights is not None else "the preset"
+        accepted = ", ".join(spec.options) or "none"
+        raise InputError(f"option {unknown[0]!r} in {where} does not apply to model {model!r} (it accepts: {accepted})")
     merged = {**doc_options, **options}
     trace = getattr(eng, spec.build)(weights, inputs, **merged)
     return Computed(model, trace, merged, provenance, description)

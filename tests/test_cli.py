@@ -88,3 +88,9 @@ def test_console_script_exit_code(tmp_path):
                        capture_output=True, text=True, cwd=str(__import__("pathlib").Path(__file__).parents[1]))
     assert r.returncode == 2
     assert r.stderr.strip().count("\n") == 0 and r.stderr.startswith("Error: ")
+
+
+def test_misspelt_option_in_a_weights_file(run_cli, write_json):
+    w = write_json({"model": "lstm", "options": {"varient": "peephole"},
+                    "weights": {"W_f": [[0.0]]}, "inputs": {"x": [[1.0]]}}, "w.json")
+    _one_line_error(run_cli("compute", "lstm", "--weights", w), "'varient'", "does not apply to model 'lstm'")
