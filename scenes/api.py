@@ -125,11 +125,20 @@ def scene_class(name: str, *, source: registry.Source = registry.Source(), optio
     check_tex(tex)
     if computed is None:
         computed = registry.compute(spec.model, default_source(source, spec.preset), engine_opts)
+    tr = computed.trace
+    if name in _ONE_CELL and (getattr(tr, "num_layers", 1) > 1 or getattr(tr, "bidirectional", False)):
+        kind = f"{tr.num_layers} layers" + (", bidirectional" if tr.bidirectional else "")
+        raise InputError(f"{name} animates a single cell, but this trace has {kind}; "
+                         f"draw it with `gatelab diagram {_ONE_CELL[name]}`")
     module = importlib.import_module(spec.module)
     base = getattr(module, spec.scene_class)
     attrs = {"computed": computed, "model": spec.model, "preset": spec.preset, "source": source, "engine_options": engine_opts,
              "scene_options": scene_opts, "theme_name": theme, "use_tex": tex, "__module__": base.__module__}
     return type(spec.scene_class, (base,), attrs)
+
+
+# scenes that animate one recurrent cell: stacked/bidirectional traces go to the diagrams instead
+_ONE_CELL = {"lstm-gates": "lstm-stacked / lstm-bidirectional", "gru-gates": "gru-unfolded (one layer)"}
 
 
 def render(name: str, *, source: registry.Source = registry.Source(), options: dict[str, Any] | None = None,

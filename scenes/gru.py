@@ -57,9 +57,6 @@ class GRUGatesScene(LSTMGatesScene):
                 else "PyTorch nn.GRU: h = (1 − z)·n + z·h₋₁")
         self.caption(f"Convention: {rule}", hold=2.0)
         self.caption("Two gates: reset r (how much past feeds the candidate), update z (old vs new).", hold=1.5)
-        if tr.num_layers > 1 or tr.bidirectional:
-            self.caption(f"This trace has {tr.num_layers} layer(s){', bidirectional' if tr.bidirectional else ''}: "
-                         f"the cell shown is layer 1, forward; y reads the top layer's output.", hold=2.5)
 
     def reset_gate(self, s, first: bool) -> None:
         t = s.t

@@ -61,9 +61,6 @@ class LSTMGatesScene(TraceScene):
         self.play(FadeIn(self.c_prev_col))
         self.caption("The cell state c runs along the top: the highway that carries memory.", hold=1.5)
         self.caption("Three gates (σ, between 0 and 1) decide what to forget, write and show.", hold=1.5)
-        if tr.num_layers > 1 or tr.bidirectional:
-            self.caption(f"This trace has {tr.num_layers} layer(s){', bidirectional' if tr.bidirectional else ''}: "
-                         f"the cell shown is layer 1, forward; y reads the top layer's output.", hold=2.5)
 
     def show_inputs(self, s, first: bool) -> None:
         t = s.t

@@ -155,12 +155,13 @@ def test_gradient_flow_with_inputs_that_do_not_fit(run_cli, tmp_path):
     assert not list(tmp_path.rglob("*.mp4")) and not list(tmp_path.rglob(".gatelab-render-*"))
 
 
-def test_stacked_lstm_output_equation_uses_the_top_layer(tmp_path):
-    from diagrams.style import fmt
-    scene = api.run("lstm-gates", source=registry.Source(preset="lstm-stacked"), media_dir=str(tmp_path))
-    eqs = [s for kind, s in scene.shown if kind == "eq"]
-    top = scene.trace.outputs[-1]
-    assert any(f"[{fmt(top[0])}, {fmt(top[1])}]" in e and e.startswith("y = V h_") for e in eqs)
+@pytest.mark.parametrize("args", [("lstm-gates", "-p", "lstm-stacked"), ("lstm-gates", "-p", "lstm-bidirectional"),
+                                  ("lstm-gates", "--seed", "1", "--layers", "2"), ("gru-gates", "--seed", "1", "--bidirectional")])
+def test_single_cell_scenes_refuse_stacked_or_bidirectional_traces(run_cli, tmp_path, args):
+    """One animated cell cannot honestly show several layers/directions: refuse, point to the diagrams."""
+    line = _one_line_error(run_cli("scene", *args, "--format", "png", "--out", tmp_path), "animates a single cell")
+    assert "gatelab diagram" in line
+    assert not any(tmp_path.rglob("*.png"))
 
 
 def test_scene_option_of_another_scene():
