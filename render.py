@@ -43,6 +43,25 @@ class _OneLineGroup(click.Group):
 
 # --------------------------------------------------------------------------- options
 
+class _Name(click.Choice):
+    """A catalogue name: a misspelling gets a short error with the closest name, not the whole list."""
+
+    def __init__(self, names, what: str) -> None:
+        super().__init__(list(names))
+        self.what = what
+
+    def get_metavar(self, param, ctx=None, **_kw) -> str:  # `gatelab compute MODEL`, not {rnn|lstm|...}
+        return self.what.upper()
+
+    def convert(self, value, param, ctx):
+        if value in self.choices:
+            return value
+        import difflib
+        close = difflib.get_close_matches(str(value), list(self.choices), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        self.fail(f"unknown {self.what} {value!r}{hint} (`gatelab list` shows them all)", param, ctx)
+
+
 def _click_type(t: Any):
     if isinstance(t, tuple):
         return click.Choice(t)
@@ -125,7 +144,7 @@ def list_cmd() -> None:
 
 
 @cli.command()
-@click.argument("model", type=click.Choice(list(registry.MODELS)))
+@click.argument("model", type=_Name(registry.MODELS, "model"))
 @source_options
 @_apply(_option_decorators(registry.OPTIONS))
 @click.option("--json", "as_json", is_flag=True, help="Print the whole trace as JSON.")
@@ -140,7 +159,7 @@ def compute(model: str, as_json: bool, **kw) -> None:
 
 
 @cli.command()
-@click.argument("model", type=click.Choice(list(registry.MODELS)))
+@click.argument("model", type=_Name(registry.MODELS, "model"))
 @source_options
 @_apply(_option_decorators(registry.OPTIONS))
 @click.option("--format", "fmt", type=click.Choice(["md", "tex"]), default="md", show_default=True,
@@ -156,7 +175,7 @@ _DIAGRAM_SHARED = set(registry.OPTIONS)
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(list(dcat.DIAGRAMS)))
+@click.argument("name", type=_Name(dcat.DIAGRAMS, "diagram"))
 @source_options
 @_apply(_option_decorators(registry.OPTIONS))
 @_apply(_option_decorators(dcat.OPTIONS, skip=_DIAGRAM_SHARED))
@@ -187,7 +206,7 @@ def diagram(name: str, output, formats, out_dir, theme, values, digits, dot_only
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(list(scat.SCENES)))
+@click.argument("name", type=_Name(scat.SCENES, "scene"))
 @source_options
 @_apply(_option_decorators(registry.OPTIONS))
 @_apply(_option_decorators(scat.OPTIONS, skip=_DIAGRAM_SHARED))

@@ -94,3 +94,8 @@ def test_misspelt_option_in_a_weights_file(run_cli, write_json):
     w = write_json({"model": "lstm", "options": {"varient": "peephole"},
                     "weights": {"W_f": [[0.0]]}, "inputs": {"x": [[1.0]]}}, "w.json")
     _one_line_error(run_cli("compute", "lstm", "--weights", w), "'varient'", "does not apply to model 'lstm'")
+
+
+def test_misspelt_model_gets_a_suggestion(run_cli):
+    line = _one_line_error(run_cli("compute", "lsmt"), "unknown model 'lsmt'", "did you mean 'lstm'")
+    assert len(line) < 120 and "'rnn'" not in line   # the short form, not the whole catalogue
