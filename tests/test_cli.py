@@ -99,3 +99,13 @@ def test_misspelt_option_in_a_weights_file(run_cli, write_json):
 def test_misspelt_model_gets_a_suggestion(run_cli):
     line = _one_line_error(run_cli("compute", "lsmt"), "unknown model 'lsmt'", "did you mean 'lstm'")
     assert len(line) < 120 and "'rnn'" not in line   # the short form, not the whole catalogue
+
+
+@pytest.mark.parametrize("model", list(registry.MODELS))
+def test_explain_tex_is_pdflatex_safe(run_cli, model):
+    """Every TeX walkthrough has the preamble comment and only characters pdflatex's UTF-8 input knows."""
+    r = run_cli("explain", model, "--format", "tex")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.startswith("% GateLab")
+    assert not set(r.stdout) & set("≈π·…×σ−"), sorted(set(ch for ch in r.stdout if ord(ch) > 127))
+    assert r.stdout.count("{") == r.stdout.count("}")
