@@ -96,7 +96,7 @@ def source_options(f):
         click.option("--weights", "-w", type=click.Path(dir_okay=False), default=None,
                      help="Weights file (.json/.npz): our format, PyTorch state_dict or Keras names."),
         click.option("--inputs", "-i", type=click.Path(dir_okay=False), default=None,
-                     help='Inputs JSON: {"x": [[...], ...]} time-major, optional "h0", "c0".'),
+                     help='Inputs JSON: {"x": [[...], ...]} time-major, optional "h0", "c0", "target".'),
         click.option("--seed", type=int, default=None, help="Random weights and inputs from this seed."),
         click.option("--hidden", type=int, default=None, help="Hidden size of random weights (with --seed)."),
         click.option("--input-size", "input_size", type=int, default=None, help="Input size of random weights (with --seed)."),

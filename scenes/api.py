@@ -68,7 +68,7 @@ def check_tex(tex: bool) -> None:
         return
     missing = [p for p in ("latex", "dvisvgm") if shutil.which(p) is None]
     if missing:
-        raise ToolMissing(f"--tex needs LaTeX, but {' and '.join(missing)} is not on PATH; install TeX Live "
+        raise ToolMissing(f"--tex needs LaTeX, but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not on PATH; install TeX Live "
                           f"(latex, dvisvgm) or drop --tex to typeset equations with matplotlib mathtext")
 
 

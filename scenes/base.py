@@ -124,7 +124,11 @@ class TraceScene(Scene):
         group = VGroup(head)
         if sub:
             group.add(self.line(sub, size=20, color=self.muted).next_to(head, DOWN, buff=0.12))
-        group.to_edge(UP, buff=0.25)
+        max_w = self.camera.frame_width - 0.8      # long titles shrink instead of running off the frame
+        for part in group:
+            if part.width > max_w:
+                part.scale_to_fit_width(max_w)
+        group.arrange(DOWN, buff=0.12).to_edge(UP, buff=0.25)
         anims = [FadeIn(group, shift=0.2 * DOWN)]
         if self._title is not None:
             anims.append(FadeOut(self._title))
@@ -155,7 +159,7 @@ class TraceScene(Scene):
         src = (f"preset {p['preset']}" if "preset" in p else f"weights {p['weights']}" if "weights" in p
                else f"seed {p['seed']}" if "seed" in p else "")
         note = self.text(f"numbers: {self.result.model} engine, {src}", size=14, color=self.muted)
-        return note.to_corner(DOWN + RIGHT, buff=0.05)
+        return note.to_corner(DOWN + RIGHT, buff=0.15)
 
     def clear_all(self, run_time: float = 0.6) -> None:
         if self.mobjects:

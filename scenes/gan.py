@@ -286,7 +286,7 @@ class GANCompareScene(_GANScene):
             raise InputError("gan-compare needs a trace with two runs: use --preset gan-saturating or --compare-loss")
         self.title("Same seed, two generator losses",
                    f"{tr.data}; {tr.settings['optimizer']}, {tr.settings['train_steps']} generator steps")
-        self.add(self.provenance().to_corner(UR, buff=0.12).shift(0.95 * DOWN))
+        self.add(self.provenance())   # bottom-right corner: the top holds two title lines here
         self.panels = [_DataPanel(self, run, np.array([x - 0.2, -0.2, 0]), 5.3, 4.4) for run, x in zip(tr.runs, (-3.5, 3.5))]
         heads = VGroup()
         for run, x in zip(tr.runs, (-3.5, 3.5)):

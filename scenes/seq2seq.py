@@ -116,7 +116,7 @@ class Seq2SeqAttentionScene(TraceScene):
     def summary(self) -> None:
         tr = self.trace
         self.play(FadeOut(self.panel), FadeOut(self.pick))
-        acc = (f"  Share of steps predicted right: {self.num(tr.accuracy)}." if tr.accuracy is not None else "")
+        acc = (f"  Steps predicted right: {self.num(100 * tr.accuracy)}%." if tr.accuracy is not None else "")
         self.caption("The alignment matrix shows which source word each output looked at." + acc, hold=3.0)
 
     # ------------------------------------------------------------------ helpers
