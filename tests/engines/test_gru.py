@@ -13,10 +13,11 @@ import pytest
 
 from engines import gru, presets
 from engines.errors import InputError
+import _recurrent_checks as R
+from _recurrent_checks import EPS
 
 REFS = json.loads((Path(__file__).parent / "refs" / "torch_lstm_gru.json").read_text())
 GRU_CASES = [c for c in REFS["cases"] if c["kind"] == "gru"]
-EPS = 1e-6
 
 
 def test_hidden_one_by_hand_both_conventions():
@@ -180,28 +181,8 @@ def test_torch_weights_refuse_the_textbook_convention():
 # --------------------------------------------------------------------------- finite differences
 
 def _setup(convention, layers, bidir, target, seed=5):
-    rng = np.random.default_rng(seed)
-    w, inputs = gru.random(rng, hidden=2, input_size=2, steps=3, convention=convention, layers=layers,
-                           bidirectional=bidir, output=2)
-    n = layers * (2 if bidir else 1)
-    inputs["h0"] = rng.uniform(-0.5, 0.5, size=(n, 2) if n > 1 else 2).tolist()
-    if target == "last":
-        inputs["target"] = rng.standard_normal(2).tolist()
-    elif target == "all":
-        inputs["target"] = rng.standard_normal((3, 2)).tolist()
-    elif target == "nov":
-        w.pop("V"), w.pop("b_y")
-    return w, inputs, {"convention": convention, "layers": layers, "bidirectional": bidir}
-
-
-def _analytic(tr, name):
-    if name in ("V", "b_y"):
-        return getattr(tr.bptt, "d" + name)
-    parts = name.split("_")
-    base, gate, sfx = parts[0], parts[1], parts[2:]
-    layer = int(sfx[0][1:]) if sfx and sfx[0].startswith("l") else 0
-    run = tr.bptt.runs[layer * (2 if tr.bidirectional else 1) + int("reverse" in sfx)]
-    return getattr(run, f"d{base}_{gate}")
+    return R.random_case(gru, layers=layers, bidir=bidir, target=target, seed=seed, cell_state=False,
+                         convention=convention)
 
 
 SETUPS = [("textbook", 1, False, None), ("textbook", 1, False, "all"), ("textbook", 1, False, "nov"),
@@ -212,25 +193,10 @@ SETUPS = [("textbook", 1, False, None), ("textbook", 1, False, "all"), ("textboo
 def test_every_weight_gradient_matches_finite_differences(setup):
     w, inputs, options = _setup(*setup)
     tr = gru.build(w, inputs, **options)
-    for name, value in w.items():
-        base = np.array(value, dtype=np.float64)
-        fd = np.zeros_like(base)
-        for idx in np.ndindex(base.shape):
-            hi, lo = base.copy(), base.copy()
-            hi[idx] += EPS
-            lo[idx] -= EPS
-            fd[idx] = (gru.build({**w, name: hi.tolist()}, inputs, **options).bptt.loss
-                       - gru.build({**w, name: lo.tolist()}, inputs, **options).bptt.loss) / (2 * EPS)
-        np.testing.assert_allclose(_analytic(tr, name), fd, rtol=1e-6, atol=1e-8, err_msg=name)
+    for name, fd in R.fd_weights(gru, w, inputs, options).items():
+        np.testing.assert_allclose(R.analytic(tr, name), fd, rtol=1e-6, atol=1e-8, err_msg=name)
     for key, analytic in (("x", tr.bptt.dx), ("h0", np.array([r.dh0 for r in tr.bptt.runs]).reshape(np.shape(inputs["h0"])))):
-        base = np.array(inputs[key], dtype=np.float64)
-        fd = np.zeros_like(base)
-        for idx in np.ndindex(base.shape):
-            hi, lo = base.copy(), base.copy()
-            hi[idx] += EPS
-            lo[idx] -= EPS
-            fd[idx] = (gru.build(w, {**inputs, key: hi.tolist()}, **options).bptt.loss
-                       - gru.build(w, {**inputs, key: lo.tolist()}, **options).bptt.loss) / (2 * EPS)
+        fd = R.fd_input(gru, w, inputs, options, key)
         np.testing.assert_allclose(analytic, fd, rtol=1e-6, atol=1e-8, err_msg=key)
     # ||dL/dh_0|| per run: the norm of that run's rows of the independent finite-difference gradient
     fd_rows = fd.reshape(len(tr.bptt.runs), -1)
@@ -249,12 +215,7 @@ def _loss_with_nudge(tr, t, delta):
         if s.t == t:
             h = h + delta
         hs.append(h)
-    hs = np.array(hs)
-    pred = hs @ p.V.T + p.b_y if p.V is not None else hs
-    if tr.target is not None:
-        e = pred[-1] - tr.target if tr.target.ndim == 1 else pred - tr.target
-        return 0.5 * float(np.sum(e * e))
-    return float(np.sum(pred[-1]))
+    return R.convention_loss(np.array(hs), p, tr.target)
 
 
 @pytest.mark.parametrize("setup", SETUPS[:5], ids=lambda s: "-".join(map(str, s)))
@@ -277,12 +238,6 @@ def test_per_step_dh_and_jacobian_match_finite_differences(setup):
 
 # --------------------------------------------------------------------------- layouts, JSON, purity
 
-def _comparable(tr):
-    d = tr.to_dict()
-    d["params"].pop("layout")
-    return d
-
-
 @pytest.mark.parametrize("layers,bidir", [(1, False), (2, True)])
 def test_torch_convention_same_trace_in_ours_torch_keras(layers, bidir):
     w, inputs = gru.random(np.random.default_rng(8), hidden=3, input_size=2, steps=4, convention="torch",
@@ -292,7 +247,7 @@ def test_torch_convention_same_trace_in_ours_torch_keras(layers, bidir):
     t = gru.build({**{k: v.tolist() for k, v in gru.to_torch(ours.params).items()}, **extra}, inputs)
     k = gru.build({**{k: v.tolist() for k, v in gru.to_keras(ours.params).items()}, **extra}, inputs)
     assert (t.params.layout, k.params.layout) == ("torch", "keras")
-    assert _comparable(ours) == _comparable(t) == _comparable(k)
+    assert R.comparable(ours) == R.comparable(t) == R.comparable(k)
 
 
 @pytest.mark.parametrize("convention,layers,bidir", [("torch", 2, False), ("torch", 2, True), ("textbook", 1, True)])
@@ -313,7 +268,7 @@ def test_keras_saved_names_for_stacked_and_bidirectional_layers(convention, laye
     saved.update({"dense/kernel:0": np.array(w["V"]).T.tolist(), "dense/bias:0": w["b_y"]})
     k = gru.build(saved, inputs)
     assert k.params.layout == "keras" and (k.num_layers, k.bidirectional, k.convention) == (layers, bidir, convention)
-    assert _comparable(ours) == _comparable(k)
+    assert R.comparable(ours) == R.comparable(k)
 
 
 def test_textbook_convention_same_trace_in_keras_reset_before():
@@ -321,7 +276,7 @@ def test_textbook_convention_same_trace_in_keras_reset_before():
     ours = gru.build(w, inputs)
     k = gru.build({**{n: v.tolist() for n, v in gru.to_keras(ours.params).items()}, "V": w["V"], "b_y": w["b_y"]}, inputs)
     assert k.convention == "textbook" and np.shape(gru.to_keras(ours.params)["bias"]) == (6,)
-    assert _comparable(ours) == _comparable(k)
+    assert R.comparable(ours) == R.comparable(k)
 
 
 def test_json_round_trip_determinism_immutability():
@@ -369,13 +324,8 @@ def test_shapes_and_one_random_gradient_entry(H, D, T, layers, bidir, torch_conv
     assert len(tr.runs) == layers * dirs and all(len(r.steps) == T for r in tr.runs)
     assert tr.bptt.dx.shape == (T, D)
     name = sorted(w)[pick % len(w)]
-    base = np.array(w[name], dtype=np.float64)
-    idx = np.unravel_index(pick % base.size, base.shape)
-    hi, lo = base.copy(), base.copy()
-    hi[idx] += EPS
-    lo[idx] -= EPS
-    fd = (gru.build({**w, name: hi.tolist()}, inputs).bptt.loss - gru.build({**w, name: lo.tolist()}, inputs).bptt.loss) / (2 * EPS)
-    assert _analytic(tr, name)[idx] == pytest.approx(fd, rel=1e-6, abs=1e-8)
+    idx, fd = R.fd_entry(gru, w, inputs, name, pick)
+    assert R.analytic(tr, name)[idx] == pytest.approx(fd, rel=1e-6, abs=1e-8)
 
 
 PRESET_REFS = [p for p in REFS["presets"] if p["model"] == "gru"]
@@ -395,5 +345,5 @@ def test_presets_match_independent_torch_implementation(ref):
     np.testing.assert_allclose(tr.y, ref["y"], rtol=0, atol=1e-12)
     assert tr.bptt.loss == pytest.approx(ref["loss"], abs=1e-12)
     for name, g in ref["grads"].items():
-        np.testing.assert_allclose(_analytic(tr, name), g, rtol=0, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(R.analytic(tr, name), g, rtol=0, atol=1e-12, err_msg=name)
     np.testing.assert_allclose([g.dh for g in tr.bptt.steps], ref["dh"], rtol=0, atol=1e-12)

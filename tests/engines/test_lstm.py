@@ -13,6 +13,8 @@ import pytest
 
 from engines import lstm, presets
 from engines.errors import InputError
+import _recurrent_checks as R
+from _recurrent_checks import EPS
 
 REFS = json.loads((Path(__file__).parent / "refs" / "torch_lstm_gru.json").read_text())
 LSTM_CASES = [c for c in REFS["cases"] if c["kind"] == "lstm"]
@@ -107,41 +109,6 @@ def test_invariants(seed, variant):
 
 # --------------------------------------------------------------------------- finite differences
 
-EPS = 1e-6
-
-
-def _fd_weights(weights: dict, inputs: dict, options: dict) -> dict[str, np.ndarray]:
-    """Central differences of the loss with respect to every entry of every weight tensor."""
-    out = {}
-    for name, value in weights.items():
-        base = np.array(value, dtype=np.float64)
-        grad = np.zeros_like(base)
-        for idx in np.ndindex(base.shape):
-            lo, hi = base.copy(), base.copy()
-            hi[idx] += EPS
-            lo[idx] -= EPS
-            lp = lstm.build({**weights, name: hi.tolist()}, inputs, **options).bptt.loss
-            lm = lstm.build({**weights, name: lo.tolist()}, inputs, **options).bptt.loss
-            grad[idx] = (lp - lm) / (2 * EPS)
-        out[name] = grad
-    return out
-
-
-def _analytic(tr, name: str) -> np.ndarray:
-    """The engine's gradient for one of our weight names (W_f_l1_reverse -> runs[idx].dW_f)."""
-    if name == "V":
-        return tr.bptt.dV
-    if name == "b_y":
-        return tr.bptt.db_y
-    base, _, rest = name.partition("_")
-    gate, *sfx = rest.split("_")
-    layer = int(sfx[0][1:]) if sfx and sfx[0].startswith("l") else 0
-    rev = "reverse" in sfx
-    run = tr.bptt.runs[layer * (2 if tr.bidirectional else 1) + int(rev)]
-    gate = "g" if gate == "C" else gate
-    return getattr(run, f"d{base}_{gate}")
-
-
 FD_SETUPS = [
     # (variant, layers, bidirectional, target kind)
     ("standard", 1, False, None),
@@ -157,30 +124,17 @@ FD_SETUPS = [
 
 
 def _setup(variant, layers, bidir, target, seed=7):
-    rng = np.random.default_rng(seed)
-    w, inputs = lstm.random(rng, hidden=2, input_size=2, steps=3, variant=variant, layers=layers,
-                            bidirectional=bidir, output=2)
-    n = layers * (2 if bidir else 1)
-    inputs["h0"] = rng.uniform(-0.5, 0.5, size=(n, 2) if n > 1 else 2).tolist()
-    inputs["c0"] = rng.uniform(-0.5, 0.5, size=(n, 2) if n > 1 else 2).tolist()
-    if target == "last":
-        inputs["target"] = rng.standard_normal(2).tolist()
-    elif target == "all":
-        inputs["target"] = rng.standard_normal((3, 2)).tolist()
-    elif target == "nov":  # no output layer: target compared with h_t; here the sum(h_T) rule
-        w.pop("V"), w.pop("b_y")
-    options = {"variant": variant, "layers": layers, "bidirectional": bidir}
-    return w, inputs, options
+    return R.random_case(lstm, layers=layers, bidir=bidir, target=target, seed=seed, cell_state=True, variant=variant)
 
 
 @pytest.mark.parametrize("setup", FD_SETUPS, ids=lambda s: "-".join(map(str, s)))
 def test_every_weight_gradient_matches_finite_differences(setup):
     w, inputs, options = _setup(*setup)
     tr = lstm.build(w, inputs, **options)
-    fd = _fd_weights(w, inputs, options)
+    fd = R.fd_weights(lstm, w, inputs, options)
     assert set(fd) >= {"W_f", "W_i", "W_C", "W_o", "b_f", "b_i", "b_C", "b_o"}
     for name, g in fd.items():
-        np.testing.assert_allclose(_analytic(tr, name), g, rtol=1e-6, atol=1e-8, err_msg=name)
+        np.testing.assert_allclose(R.analytic(tr, name), g, rtol=1e-6, atol=1e-8, err_msg=name)
 
 
 @pytest.mark.parametrize("setup", FD_SETUPS[:6], ids=lambda s: "-".join(map(str, s)))
@@ -188,14 +142,7 @@ def test_input_and_initial_state_gradients_match_finite_differences(setup):
     w, inputs, options = _setup(*setup)
     tr = lstm.build(w, inputs, **options)
     for key, analytic in (("x", tr.bptt.dx), ("h0", tr.bptt.runs[0].dh0), ("c0", tr.bptt.runs[0].dc0)):
-        base = np.array(inputs[key], dtype=np.float64)
-        fd = np.zeros_like(base)
-        for idx in np.ndindex(base.shape):
-            hi, lo = base.copy(), base.copy()
-            hi[idx] += EPS
-            lo[idx] -= EPS
-            fd[idx] = (lstm.build(w, {**inputs, key: hi.tolist()}, **options).bptt.loss
-                       - lstm.build(w, {**inputs, key: lo.tolist()}, **options).bptt.loss) / (2 * EPS)
+        fd = R.fd_input(lstm, w, inputs, options, key)
         np.testing.assert_allclose(analytic, fd, rtol=1e-6, atol=1e-8, err_msg=key)
         if key != "x":   # ||dL/dh_0||, ||dL/dc_0||: norms of the independent finite-difference gradients
             norm = getattr(tr.bptt.runs[0], f"d{key}_norm")
@@ -220,12 +167,7 @@ def _loss_with_nudge(tr, which: str, t: int, delta: np.ndarray) -> float:
         if which == "h" and s.t == t:
             h = h + delta
         hs.append(h)
-    hs = np.array(hs)
-    pred = hs @ p.V.T + p.b_y if p.V is not None else hs
-    if tr.target is not None:
-        e = pred[-1] - tr.target if tr.target.ndim == 1 else pred - tr.target
-        return 0.5 * float(np.sum(e * e))
-    return float(np.sum(pred[-1]))
+    return R.convention_loss(np.array(hs), p, tr.target)
 
 
 @pytest.mark.parametrize("setup", FD_SETUPS[:6], ids=lambda s: "-".join(map(str, s)))
@@ -318,12 +260,6 @@ def test_matches_pytorch(case):
 
 # --------------------------------------------------------------------------- layouts
 
-def _comparable(tr) -> dict:
-    d = tr.to_dict()
-    d["params"].pop("layout")
-    return d
-
-
 @pytest.mark.parametrize("layers,bidir", [(1, False), (2, False), (1, True), (2, True)])
 def test_ours_torch_keras_layouts_give_identical_traces(layers, bidir):
     w, inputs = lstm.random(np.random.default_rng(3), hidden=3, input_size=2, steps=4, layers=layers,
@@ -335,7 +271,7 @@ def test_ours_torch_keras_layouts_give_identical_traces(layers, bidir):
     t = lstm.build({**torch_w, **extra}, inputs)
     k = lstm.build({**keras_w, **extra}, inputs)
     assert (ours.params.layout, t.params.layout, k.params.layout) == ("ours", "torch", "keras")
-    assert _comparable(ours) == _comparable(t) == _comparable(k)
+    assert R.comparable(ours) == R.comparable(t) == R.comparable(k)
 
 
 def test_keras_layout_by_hand_and_saved_names():
@@ -382,7 +318,7 @@ def test_keras_saved_names_for_stacked_and_bidirectional_layers(layers, bidir, f
     saved.update({"dense/kernel:0": np.array(w["V"]).T.tolist(), "dense/bias:0": w["b_y"]})   # Keras Dense [H, O]
     k = lstm.build(dict(reversed(list(saved.items()))), inputs)        # order of the names does not matter
     assert k.params.layout == "keras" and (k.num_layers, k.bidirectional) == (layers, bidir)
-    assert _comparable(ours) == _comparable(k)
+    assert R.comparable(ours) == R.comparable(k)
 
 
 def test_keras_saved_names_errors_are_one_line():
@@ -562,13 +498,8 @@ def test_shapes_and_one_random_gradient_entry(H, D, T, layers, bidir, peephole, 
             assert getattr(rg, "dW_" + g).shape == getattr(cell, "W_" + g).shape
     names = sorted(w)
     name = names[pick % len(names)]
-    base = np.array(w[name], dtype=np.float64)
-    idx = np.unravel_index(pick % base.size, base.shape)
-    hi, lo = base.copy(), base.copy()
-    hi[idx] += EPS
-    lo[idx] -= EPS
-    fd = (lstm.build({**w, name: hi.tolist()}, inputs).bptt.loss - lstm.build({**w, name: lo.tolist()}, inputs).bptt.loss) / (2 * EPS)
-    assert _analytic(tr, name)[idx] == pytest.approx(fd, rel=1e-6, abs=1e-8)
+    idx, fd = R.fd_entry(lstm, w, inputs, name, pick)
+    assert R.analytic(tr, name)[idx] == pytest.approx(fd, rel=1e-6, abs=1e-8)
 
 
 # --------------------------------------------------------------------------- presets vs an independent torch implementation
@@ -591,6 +522,6 @@ def test_presets_match_independent_torch_implementation(ref):
     np.testing.assert_allclose(tr.y, ref["y"], rtol=0, atol=1e-12)
     assert tr.bptt.loss == pytest.approx(ref["loss"], abs=1e-12)
     for name, g in ref["grads"].items():
-        np.testing.assert_allclose(_analytic(tr, name), g, rtol=0, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(R.analytic(tr, name), g, rtol=0, atol=1e-12, err_msg=name)
     np.testing.assert_allclose([g.dh for g in tr.bptt.steps], ref["dh"], rtol=0, atol=1e-12)
     np.testing.assert_allclose([g.dc for g in tr.bptt.steps], ref["dc"], rtol=0, atol=1e-12)
