@@ -6,16 +6,27 @@ Every user error is reported as one line ``Error: ...`` with exit code 2.
 """
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
+if __name__ == "__main__" and __package__ in (None, ""):
+    # `python render.py` from a checkout: make sure this checkout is importable as `gatelab`
+    import importlib.util
+    import os
+
+    if importlib.util.find_spec("gatelab") is None:
+        _root = os.path.dirname(os.path.abspath(__file__))
+        _spec = importlib.util.spec_from_file_location("gatelab", os.path.join(_root, "__init__.py"),
+                                                       submodule_search_locations=[_root])
+        sys.modules["gatelab"] = importlib.util.module_from_spec(_spec)
+        _spec.loader.exec_module(sys.modules["gatelab"])
+
 import click
 
-from engines import __version__, presets, registry
-from engines.errors import GateLabError
-from diagrams import catalogue as dcat
-from scenes import catalogue as scat
+from gatelab.engines import __version__, presets, registry
+from gatelab.engines.errors import GateLabError
+from gatelab.diagrams import catalogue as dcat
+from gatelab.scenes import catalogue as scat
 
 
 class _OneLineGroup(click.Group):
@@ -170,7 +181,7 @@ def explain(model: str, fmt: str, **kw) -> None:
     result = registry.compute(model, src, _engine_options(kw))
     text = registry.walkthrough(model).explain(result.trace, fmt)
     if fmt == "tex":
-        from engines.walkthrough import tex_document_fragment
+        from gatelab.engines.walkthrough import tex_document_fragment
         text = tex_document_fragment(text)
     click.echo(text)
 
@@ -197,7 +208,7 @@ _DIAGRAM_SHARED = set(registry.OPTIONS)
 @click.option("--dot", "dot_only", is_flag=True, help="Print the DOT source instead of rendering (no Graphviz binary needed).")
 def diagram(name: str, output, formats, out_dir, theme, values, digits, dot_only, **kw) -> None:
     """Draw diagram NAME from a real trace and export it (SVG by default)."""
-    from diagrams import api
+    from gatelab.diagrams import api
     src = _source(kw)
     options = {k: v for k, v in kw.items() if v is not None}
     result = api.render(name, source=src, options=options, theme=theme, values=values, digits=digits,
@@ -227,7 +238,7 @@ def diagram(name: str, output, formats, out_dir, theme, values, digits, dot_only
               help="Progress bar (default: only when stderr is a terminal, so logs stay readable).")
 def scene(name: str, quality, fmt, output, out_dir, theme, tex, progress, **kw) -> None:
     """Render animation NAME (Manim) from a real trace."""
-    from scenes import api
+    from gatelab.scenes import api
     src = _source(kw)
     options = {k: v for k, v in kw.items() if v is not None}
     path = api.render(name, source=src, options=options, quality=quality, fmt=fmt, output=output,
@@ -248,7 +259,7 @@ PLOTS = {"gan-losses": ("gan", "GAN loss curves, mean D(x) / D(G(z)), JS diverge
 def plot(name: str, output, out_dir, **kw) -> None:
     """Plot NAME (training curves) with matplotlib from a real trace; SVG by default."""
     import os
-    from diagrams import plot_gan
+    from gatelab.diagrams import plot_gan
     src = _source(kw)
     result = registry.compute(PLOTS[name][0], src, _engine_options(kw))
     if output is None:
@@ -267,13 +278,13 @@ def plot(name: str, output, out_dir, **kw) -> None:
               help="Also render every scene at low quality.")
 def all_cmd(out_dir: str, with_scenes: bool) -> None:
     """Export the whole diagram catalogue (SVG) with default presets, and optionally every scene."""
-    from diagrams import api as dapi
+    from gatelab.diagrams import api as dapi
     for name in dcat.DIAGRAMS:
         for path in dapi.render(name, source=registry.Source(), options={}, theme="light", values="all",
                                 digits=3, formats=("svg",), output=None, out_dir=out_dir, dot_only=False):
             click.echo(path)
     if with_scenes:
-        from scenes import api as sapi
+        from gatelab.scenes import api as sapi
         for name in scat.SCENES:
             click.echo(sapi.render(name, source=registry.Source(), options={}, quality="l", fmt="mp4",
                                    output=None, out_dir=out_dir, theme="dark", tex=False, progress=False))
@@ -286,13 +297,13 @@ def demo(out_dir: str) -> None:
     result = registry.compute("lstm")
     click.echo(registry.walkthrough("lstm").table(result.trace))
     if "lstm-unfolded" in dcat.DIAGRAMS:
-        from diagrams import api as dapi
+        from gatelab.diagrams import api as dapi
         for path in dapi.render("lstm-unfolded", source=registry.Source(), options={}, theme="light",
                                 values="all", digits=3, formats=("svg", "png"), output=None,
                                 out_dir=out_dir, dot_only=False):
             click.echo(f"wrote {path}")
     if "lstm-gates" in scat.SCENES:
-        from scenes import api as sapi
+        from gatelab.scenes import api as sapi
         path = sapi.render("lstm-gates", source=registry.Source(), options={}, quality="l", fmt="mp4",
                            output=None, out_dir=out_dir, theme="dark", tex=False, progress=_progress(None))
         click.echo(f"wrote {path}")

@@ -40,7 +40,7 @@ def main() -> None:
         ]))
         print()
         sys.path.insert(0, str(ROOT))
-        from diagrams import api, catalogue
+        from gatelab.diagrams import api, catalogue
         rows, total = [], 0.0
         for name in catalogue.DIAGRAMS:
             t0 = time.perf_counter()

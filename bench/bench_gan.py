@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from engines import gan, presets, registry  # noqa: E402
+from gatelab.engines import gan, presets, registry  # noqa: E402
 
 from _timing import table  # noqa: E402
 

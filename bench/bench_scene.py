@@ -67,7 +67,7 @@ def record_plan(tmp: Path) -> dict:
     """Dry-run the scene once and record its timeline and on-screen mobject counts per play."""
     from manim import Scene, Text, VMobject, Wait
 
-    from scenes import api
+    from gatelab.scenes import api
 
     plays: list[dict] = []
     orig_play = Scene.play
@@ -108,7 +108,7 @@ def engine_ms(n: int = 50) -> float:
     import statistics
     import time
 
-    from engines import registry
+    from gatelab.engines import registry
     times = []
     for _ in range(n):
         t0 = time.perf_counter()

@@ -16,8 +16,8 @@ import importlib
 import os
 from typing import Any
 
-from engines import __version__, presets, registry
-from engines.errors import InputError, OutputError
+from gatelab.engines import __version__, presets, registry
+from gatelab.engines.errors import InputError, OutputError
 
 from . import catalogue, export
 from ._draw import Style

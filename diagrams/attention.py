@@ -12,7 +12,7 @@ from typing import Any
 
 import graphviz
 
-from engines.errors import InputError
+from gatelab.engines.errors import InputError
 
 from . import _draw as D
 from ._draw import Style, esc, font, sym
@@ -180,7 +180,7 @@ def build_walkthrough(computed: Any, *, style: Style, opts: dict[str, Any]) -> g
 def prepare_self(source: Any, engine_options: dict, opts: dict) -> Any:
     """A multi-head trace by default (preset causal-self-attention); a single-head attention
     trace when the preset/weights file is for the ``attention`` model."""
-    from engines import io, presets, registry
+    from gatelab.engines import io, presets, registry
     model = "multihead"
     if source.preset:
         model = presets.load(source.preset).model or "multihead"

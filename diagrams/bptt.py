@@ -14,8 +14,8 @@ from typing import Any
 
 import graphviz
 
-from engines import presets, registry
-from engines.errors import InputError
+from gatelab.engines import presets, registry
+from gatelab.engines.errors import InputError
 
 from . import _draw as D
 from ._draw import Style, esc, font, sym
@@ -29,7 +29,7 @@ def _model_of(source: registry.Source) -> str:
     if source.preset:
         return presets.load(source.preset).model or "rnn"
     if source.weights:
-        from engines import io
+        from gatelab.engines import io
         doc = io.read_weights(source.weights)
         if doc.model in ("rnn", "lstm"):
             return doc.model

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engines.errors import InputError
-from engines.registry import OptionSpec
+from gatelab.engines.errors import InputError
+from gatelab.engines.registry import OptionSpec
 
 
 @dataclass(frozen=True)
@@ -53,52 +53,52 @@ def add(spec: DiagramSpec) -> None:
 for _spec in (
     DiagramSpec("lstm-unfolded", "The LSTM unfolded over T steps predicting y: cell-state highway on top, "
                 "hidden state below, f/i/g/o/c/h values in every step (the flagship).",
-                "diagrams.lstm", ("max_steps",), model="lstm", builder="build_unfolded"),
+                "gatelab.diagrams.lstm", ("max_steps",), model="lstm", builder="build_unfolded"),
     DiagramSpec("lstm-cell", "One LSTM cell's internals in colah's layout (sigma, sigma, tanh, sigma; x and +; the "
                 "C highway) with the values of step --step t; --variant peephole draws the peepholes.",
-                "diagrams.lstm", ("step",), model="lstm", builder="build_cell", prepare="prepare_cell"),
+                "gatelab.diagrams.lstm", ("step",), model="lstm", builder="build_cell", prepare="prepare_cell"),
     DiagramSpec("lstm-stacked", "A stacked LSTM on a grid: time left to right, layers bottom to top, h and c of every "
                 "run (default preset lstm-stacked; --seed N --layers L for random weights).",
-                "diagrams.lstm_stack", (), model="lstm", prepare="prepare_stacked"),
+                "gatelab.diagrams.lstm_stack", (), model="lstm", prepare="prepare_stacked"),
     DiagramSpec("lstm-bidirectional", "A bidirectional LSTM: forward and backward runs and the concatenated outputs "
                 "[h_fwd_t, h_bwd_t] (default preset lstm-bidirectional).",
-                "diagrams.lstm_stack", (), model="lstm", prepare="prepare_bidirectional"),
+                "gatelab.diagrams.lstm_stack", (), model="lstm", prepare="prepare_bidirectional"),
     DiagramSpec("rnn-unfolded", "Elman RNN unfolded over T steps (x_t, h_t, y_t; U, W, V on the edges); --layout "
                 "many-to-many|many-to-one|one-to-many, --rolled draws the rolled form beside it.",
-                "diagrams.rnn", ("layout", "rolled", "max_steps"), model="rnn", builder="build_unfolded"),
+                "gatelab.diagrams.rnn", ("layout", "rolled", "max_steps"), model="rnn", builder="build_unfolded"),
     DiagramSpec("gru-cell", "One GRU step as a dataflow graph (reset, update, candidate; kept and written shares) in "
                 "the trace's convention, named on the figure (--convention textbook|torch), values of --step t.",
-                "diagrams.gru", ("step",), model="gru", builder="build_cell"),
+                "gatelab.diagrams.gru", ("step",), model="gru", builder="build_cell"),
     DiagramSpec("gru-unfolded", "The GRU unfolded over T steps with r, z, n values per step and the mixing rule of "
                 "its convention (textbook or torch, named on the figure).",
-                "diagrams.gru", ("max_steps",), model="gru", builder="build_unfolded"),
+                "gatelab.diagrams.gru", ("max_steps",), model="gru", builder="build_unfolded"),
     DiagramSpec("attention-walkthrough", "Scaled dot-product attention as a computation graph for one query: x -> q, k, v "
                 "-> q.k -> / sqrt(d_k) -> softmax -> alpha -> z = sum alpha v (thinking-machines: 112, 96 -> 14, 12 -> 0.88, 0.12).",
-                "diagrams.attention", ("query",), model="attention", builder="build_walkthrough"),
+                "gatelab.diagrams.attention", ("query",), model="attention", builder="build_walkthrough"),
     DiagramSpec("gan", "GAN architecture: z -> G -> fake, real -> D -> P(real), with the losses (minimax and "
                 "non-saturating, min_G max_D V) and the trained run's D(x), D(G(z)), L_D, L_G.",
-                "diagrams.gan", (), model="gan", builder="build_arch"),
+                "gatelab.diagrams.gan", (), model="gan", builder="build_arch"),
     DiagramSpec("gan-snapshot", "One GAN training step (--step t, default the last): batch means, mean D(x) and "
                 "D(G(z)), L_D, L_G and gradient norms, for each run of the trace.",
-                "diagrams.gan", ("step",), model="gan", builder="build_snapshot"),
+                "gatelab.diagrams.gan", ("step",), model="gan", builder="build_snapshot"),
     DiagramSpec("self-attention", "Token-to-token attention as a bipartite graph per head (line width = weight), "
                 "--top-k per query, --head h or all heads, and the weight matrix with the mask drawn explicitly.",
-                "diagrams.attention", ("top_k", "head"), model="multihead", builder="build_self", prepare="prepare_self"),
+                "gatelab.diagrams.attention", ("top_k", "head"), model="multihead", builder="build_self", prepare="prepare_self"),
     DiagramSpec("seq2seq", "Encoder-decoder with a fixed context vector C (the last encoder states); "
                 "--side-by-side adds the attention model under it, as in the exam question.",
-                "diagrams.seq2seq", ("side_by_side",), model="seq2seq", prepare="prepare_fixed"),
+                "gatelab.diagrams.seq2seq", ("side_by_side",), model="seq2seq", prepare="prepare_fixed"),
     DiagramSpec("seq2seq-attention", "Encoder-decoder with attention: a context c_i per decoder step, edges sized by "
                 "alpha_ij, and the alignment matrix with numbers and bars; --side-by-side adds the fixed-context model.",
-                "diagrams.seq2seq", ("side_by_side",), model="seq2seq", prepare="prepare_attention"),
+                "gatelab.diagrams.seq2seq", ("side_by_side",), model="seq2seq", prepare="prepare_attention"),
     DiagramSpec("transformer-block", "Encoder and decoder blocks (post-LN): multi-head / masked / cross attention, "
                 "add & norm, FFN, residuals, with the tensor shapes from the trace (--block encoder|decoder for one).",
-                "diagrams.transformer", (), model="transformer", prepare="prepare"),
+                "gatelab.diagrams.transformer", (), model="transformer", prepare="prepare"),
     DiagramSpec("model-summary", "Keras-style layer stack with per-layer parameter counts, formulas and the total "
                 "(3840 / 7320 / 31 / 11191); the bias convention (Keras or PyTorch) is named.",
-                "diagrams.summary", (), model="model-summary"),
+                "gatelab.diagrams.summary", (), model="model-summary"),
     DiagramSpec("bptt", "Backpropagation through time on the unfolded RNN or LSTM: backward edges sized by the "
                 "per-step gradient norm (printed too); --compare puts an RNN and an LSTM side by side.",
-                "diagrams.bptt", ("compare",), model="rnn", prepare="prepare"),
+                "gatelab.diagrams.bptt", ("compare",), model="rnn", prepare="prepare"),
 ):
     add(_spec)
 

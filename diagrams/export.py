@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 from typing import Mapping
 
-from engines.errors import OutputError, ToolMissing
+from gatelab.engines.errors import OutputError, ToolMissing
 
 from ._draw import xml_safe
 

@@ -136,7 +136,7 @@ def build_unfolded(computed: Any, *, style: Style, opts: dict[str, Any]) -> grap
     n = len(steps)
     conv = tr.convention
     if getattr(tr, "num_layers", 1) > 1 or getattr(tr, "bidirectional", False):
-        from engines.errors import InputError
+        from gatelab.engines.errors import InputError
         raise InputError("gru-unfolded draws one layer in one direction; drop --layers/--bidirectional")
     shown, gap_after = _steps_shown(n, int(opts.get("max_steps") or 8))
     hidden = _units(tr)

@@ -131,10 +131,10 @@ def build_unfolded(computed: Any, *, style: Style, opts: dict[str, Any]) -> grap
     n = len(steps)
     max_steps = int(opts.get("max_steps") or 8)
     if max_steps < 2:
-        from engines.errors import InputError
+        from gatelab.engines.errors import InputError
         raise InputError(f"--max-steps must be at least 2, got {max_steps}")
     if getattr(trace, "num_layers", 1) > 1 or getattr(trace, "bidirectional", False):
-        from engines.errors import InputError
+        from gatelab.engines.errors import InputError
         raise InputError("lstm-unfolded draws one layer in one direction; for this trace use "
                          "`gatelab diagram lstm-stacked` or `lstm-bidirectional`")
     shown, gap_after = _steps_shown(n, max_steps)
@@ -218,7 +218,7 @@ def build_unfolded(computed: Any, *, style: Style, opts: dict[str, Any]) -> grap
 
 def prepare_cell(source: Any, engine_options: dict, opts: dict) -> Any:
     """``--variant peephole`` with no weights given draws the shipped lstm-peephole preset."""
-    from engines import registry
+    from gatelab.engines import registry
     empty = source.preset is None and source.weights is None and source.seed is None
     if empty and engine_options.get("variant") == "peephole":
         source = registry.Source(preset="lstm-peephole", inputs=source.inputs)
@@ -226,7 +226,7 @@ def prepare_cell(source: Any, engine_options: dict, opts: dict) -> Any:
 
 
 def _pick_step(trace: Any, step: int | None) -> Any:
-    from engines.errors import InputError
+    from gatelab.engines.errors import InputError
     steps = trace.steps
     if step is None:
         return steps[-1]

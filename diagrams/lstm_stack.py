@@ -11,8 +11,8 @@ from typing import Any
 
 import graphviz
 
-from engines import registry
-from engines.errors import InputError
+from gatelab.engines import registry
+from gatelab.engines.errors import InputError
 
 from . import _draw as D
 from ._draw import Style, esc, font, sym

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import os
 
-from engines.errors import OutputError
+from gatelab.engines.errors import OutputError
 
 from .style import OKABE_ITO, ROLE, fmt
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import graphviz
 
-from engines.errors import InputError
+from gatelab.engines.errors import InputError
 
 from . import _draw as D
 from ._draw import Style, esc, font, sym

@@ -9,7 +9,7 @@ from typing import Any
 
 import graphviz
 
-from engines import registry
+from gatelab.engines import registry
 
 from . import _draw as D
 from ._draw import Style, esc, font

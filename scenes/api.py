@@ -21,8 +21,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from engines import registry
-from engines.errors import InputError, OutputError, ToolMissing
+from gatelab.engines import registry
+from gatelab.engines.errors import InputError, OutputError, ToolMissing
 
 from . import catalogue
 
@@ -155,7 +155,7 @@ def render(name: str, *, source: registry.Source = registry.Source(), options: d
     cls = scene_class(name, source=source, options=options, theme=theme, tex=tex, computed=computed)
 
     from manim import tempconfig
-    from diagrams.style import theme as get_theme
+    from gatelab.diagrams.style import theme as get_theme
 
     _make_parent(final)
     try:

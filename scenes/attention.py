@@ -13,8 +13,8 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, UL, Arrow, Create, FadeIn, FadeOut, GrowFromEdge, Indicate,
                    ReplacementTransform, SurroundingRectangle, VGroup)
 
-from scenes.base import TraceScene
-from scenes.mobjects import HBar, Heatmap, ValueColumn, sub
+from gatelab.scenes.base import TraceScene
+from gatelab.scenes.mobjects import HBar, Heatmap, ValueColumn, sub
 
 SHOW = 4          # entries of a long vector printed before "…"
 

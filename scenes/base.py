@@ -17,8 +17,8 @@ from typing import Any, ClassVar
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Scene, Text, VGroup
 from manim.utils.color import ManimColor
 
-from diagrams import style
-from engines import registry
+from gatelab.diagrams import style
+from gatelab.engines import registry
 
 from .api import default_source
 from .mobjects import Equation, flat_text, fmt, label_text

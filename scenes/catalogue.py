@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engines.registry import OptionSpec
+from gatelab.engines.registry import OptionSpec
 
 
 @dataclass(frozen=True)
 class SceneSpec:
     name: str
     summary: str
-    module: str                 # e.g. "scenes.lstm"
+    module: str                 # e.g. "gatelab.scenes.lstm"
     scene_class: str            # e.g. "LSTMGatesScene"
     options: tuple[str, ...] = ()
     model: str = ""             # engines.registry model whose trace the scene draws
@@ -41,12 +41,12 @@ def register(spec: SceneSpec) -> None:
 
 for _spec in (
     SceneSpec("lstm-gates", "LSTM cell over x1..x3: gates fill to their values, the highway updates, h_t and y out.",
-              "scenes.lstm", "LSTMGatesScene", ("pace",), model="lstm", preset="lstm-3step"),
+              "gatelab.scenes.lstm", "LSTMGatesScene", ("pace",), model="lstm", preset="lstm-3step"),
     SceneSpec("gan-training", "GAN training: real vs generated densities (1-D) or points over the D(x) heatmap (2-D), "
               "D(x), the z -> G(z) transport, losses and JS divergence drawn as they evolve, step counter.",
-              "scenes.gan", "GANTrainingScene", ("pace",), model="gan", preset="gan-1d"),
+              "gatelab.scenes.gan", "GANTrainingScene", ("pace",), model="gan", preset="gan-1d"),
     SceneSpec("gan-compare", "Two GAN runs of one trace side by side (default gan-saturating: minimax vs "
-              "non-saturating from the same seed).", "scenes.gan", "GANCompareScene", ("pace",), model="gan",
+              "non-saturating from the same seed).", "gatelab.scenes.gan", "GANCompareScene", ("pace",), model="gan",
               preset="gan-saturating"),
 ):
     register(_spec)
@@ -55,7 +55,7 @@ for _spec in (
 for _spec in (   # issue 5 scenes beyond lstm-gates
     SceneSpec("attention-walkthrough", "Scaled dot-product attention worked through: x -> q, k, v -> q.k -> /sqrt(d_k) "
               "-> softmax -> z = sum a v, then the whole weight matrix (default thinking-machines).",
-              "scenes.attention", "AttentionWalkthroughScene", ("pace",), model="attention",
+              "gatelab.scenes.attention", "AttentionWalkthroughScene", ("pace",), model="attention",
               preset="thinking-machines"),
 ):
     register(_spec)
@@ -64,10 +64,10 @@ for _spec in (   # issue 5 scenes beyond lstm-gates
 for _spec in (
     SceneSpec("rnn-unfold", "A rolled RNN unfolds into T steps, values flow forward, then ||dL/dh_t|| going back "
               "(vanishing-rnn; try --preset exploding-rnn), 0.99^100 vs 1.01^100, clipping by norm.",
-              "scenes.rnn", "RNNUnfoldScene", ("pace",), model="rnn", preset="vanishing-rnn"),
+              "gatelab.scenes.rnn", "RNNUnfoldScene", ("pace",), model="rnn", preset="vanishing-rnn"),
     SceneSpec("gradient-flow", "RNN vs LSTM vs GRU on the same sequence: per-step gradient norms as bars, "
               "the LSTM's forget-gate path highlighted.",
-              "scenes.rnn", "GradientFlowScene", ("pace",), model="rnn", preset="vanishing-rnn"),
+              "gatelab.scenes.rnn", "GradientFlowScene", ("pace",), model="rnn", preset="vanishing-rnn"),
 ):
     register(_spec)
 
@@ -75,7 +75,7 @@ for _spec in (
 for _spec in (
     SceneSpec("softmax-temperature", "softmax(z/T) as T sweeps 0.1 -> 10: probabilities and seeded sample counts, "
               "then the argmax (T -> 0) and uniform (T -> inf) limits.",
-              "scenes.softmax", "SoftmaxTemperatureScene", ("pace",), model="softmax", preset="softmax-temperature"),
+              "gatelab.scenes.softmax", "SoftmaxTemperatureScene", ("pace",), model="softmax", preset="softmax-temperature"),
 ):
     register(_spec)
 
@@ -83,7 +83,7 @@ for _spec in (
 for _spec in (
     SceneSpec("gru-gates", "GRU cell over x1..x3, convention named (textbook or --convention torch): r and z fill, "
               "candidate n, h = blend of old state and candidate.",
-              "scenes.gru", "GRUGatesScene", ("pace",), model="gru", preset="gru-3step"),
+              "gatelab.scenes.gru", "GRUGatesScene", ("pace",), model="gru", preset="gru-3step"),
 ):
     register(_spec)
 
@@ -91,7 +91,7 @@ for _spec in (
 for _spec in (
     SceneSpec("positional-encoding", "Sinusoidal positional encoding: the PE matrix and its sine bands, then the "
               "rotation M(k) that maps PE(t) to PE(t+k) for one frequency pair.",
-              "scenes.positional", "PositionalEncodingScene", ("pace",), model="positional-encoding",
+              "gatelab.scenes.positional", "PositionalEncodingScene", ("pace",), model="positional-encoding",
               preset="positional-encoding"),
 ):
     register(_spec)
@@ -100,7 +100,7 @@ for _spec in (
 for _spec in (
     SceneSpec("self-attention", "Multi-head self-attention head view (line width = weight), heads in sequence, "
               "the causal mask over the upper triangle and a masked padding key.",
-              "scenes.selfattn", "SelfAttentionScene", ("pace",), model="multihead", preset="causal-self-attention"),
+              "gatelab.scenes.selfattn", "SelfAttentionScene", ("pace",), model="multihead", preset="causal-self-attention"),
 ):
     register(_spec)
 
@@ -108,6 +108,6 @@ for _spec in (
 for _spec in (
     SceneSpec("seq2seq-attention", "Encoder-decoder: the fixed context vector first, then attention decoding step "
               "by step (alignment weights light up, the matrix fills row by row, c_i formed).",
-              "scenes.seq2seq", "Seq2SeqAttentionScene", ("pace",), model="seq2seq", preset="seq2seq-reverse"),
+              "gatelab.scenes.seq2seq", "Seq2SeqAttentionScene", ("pace",), model="seq2seq", preset="seq2seq-reverse"),
 ):
     register(_spec)

@@ -19,8 +19,8 @@ from manim import (DOWN, LEFT, RIGHT, UP, UR, Arrow, Axes, DashedLine, Dot, Fade
                    VGroup, VMobject)
 from manim.utils.color import ManimColor, interpolate_color
 
-from engines.errors import InputError
-from scenes.base import TraceScene
+from gatelab.engines.errors import InputError
+from gatelab.scenes.base import TraceScene
 
 _LG = {"minimax": "log(1 − D(G(z)))", "non_saturating": "−log D(G(z))"}
 _NAME = {"minimax": "minimax", "non_saturating": "non-saturating"}

@@ -13,8 +13,8 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, UR, Arrow, Create, DashedVMobject, FadeIn, FadeOut, GrowArrow, Indicate,
                    Line, Rectangle, ReplacementTransform, SurroundingRectangle, VGroup)
 
-from scenes.lstm import LSTMGatesScene
-from scenes.mobjects import sub
+from gatelab.scenes.lstm import LSTMGatesScene
+from gatelab.scenes.mobjects import sub
 
 STATE_Y = 1.9
 GATE_Y = -0.15

@@ -14,8 +14,8 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, UL, UR, Arrow, Circle, Create, DashedVMobject, FadeIn, FadeOut, GrowArrow,
                    Indicate, Line, Rectangle, ReplacementTransform, SurroundingRectangle, VGroup)
 
-from scenes.base import TraceScene
-from scenes.mobjects import GateBox, ValueColumn, sub
+from gatelab.scenes.base import TraceScene
+from gatelab.scenes.mobjects import GateBox, ValueColumn, sub
 
 # Layout (manim units; the frame is 14.2 x 8). The cell diagram sits in y in [-1.6, 3.0],
 # equations in the band below it, the narration line at the bottom edge.

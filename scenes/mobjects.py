@@ -25,7 +25,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Line, Rectangle, SVGMobject, Text, VGroup, VMobject, WHITE)
 from manim.utils.color import ManimColor, interpolate_color
 
-from diagrams.style import FONT, MONO_FONT, OKABE_ITO, fmt
+from gatelab.diagrams.style import FONT, MONO_FONT, OKABE_ITO, fmt
 
 __all__ = ["sub", "label_text", "flat_text", "Flat", "Equation", "ValueColumn", "GateBox", "Heatmap", "LabelledBar", "fmt",
            "value_color", "POS", "NEG"]

@@ -13,8 +13,8 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Circle, Create, Dot, FadeIn, FadeOut, Line, Rotate,
                    TransformFromCopy, VGroup, VMobject)
 
-from scenes.base import TraceScene
-from scenes.mobjects import Heatmap, sub
+from gatelab.scenes.base import TraceScene
+from gatelab.scenes.mobjects import Heatmap, sub
 
 CIRCLE_R = 2.0
 

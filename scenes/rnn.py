@@ -23,10 +23,10 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, ArcBetweenPoints, Create, Curve
                    FadeOut, GrowFromEdge, Indicate, Line, Rectangle, RoundedRectangle, SurroundingRectangle,
                    TransformFromCopy, VGroup)
 
-from engines import registry
-from engines.errors import InputError
-from scenes.base import TraceScene
-from scenes.mobjects import LabelledBar, ValueColumn, sub
+from gatelab.engines import registry
+from gatelab.engines.errors import InputError
+from gatelab.scenes.base import TraceScene
+from gatelab.scenes.mobjects import LabelledBar, ValueColumn, sub
 
 CELL_Y = 0.2
 

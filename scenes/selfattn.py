@@ -14,8 +14,8 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Line, Polygon, ReplacementTransform,
                    SurroundingRectangle, VGroup)
 
-from scenes.base import TraceScene
-from scenes.mobjects import Heatmap
+from gatelab.scenes.base import TraceScene
+from gatelab.scenes.mobjects import Heatmap
 
 XQ, XK = -5.0, -1.7
 HEAD_ROLES = ("attention", "input", "output", "candidate", "forget", "hidden")

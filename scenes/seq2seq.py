@@ -14,8 +14,8 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, FadeOut, Indicate, Line, RoundedRectangle,
                    SurroundingRectangle, VGroup)
 
-from scenes.base import TraceScene
-from scenes.mobjects import Heatmap, ValueColumn, sub
+from gatelab.scenes.base import TraceScene
+from gatelab.scenes.mobjects import Heatmap, ValueColumn, sub
 
 SHOW = 4
 

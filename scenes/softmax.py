@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from manim import DOWN, LEFT, RIGHT, UP, DashedVMobject, FadeIn, FadeOut, Rectangle, ReplacementTransform, VGroup
 
-from scenes.base import TraceScene
-from scenes.mobjects import LabelledBar
+from gatelab.scenes.base import TraceScene
+from gatelab.scenes.mobjects import LabelledBar
 
 BASE_Y = -1.2
 BAR_H = 2.55

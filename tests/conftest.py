@@ -10,8 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -19,7 +17,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 @pytest.fixture
 def run_cli():
     """Invoke the CLI in-process: run_cli("compute", "lstm") -> click Result (exit_code, stdout, stderr)."""
-    from render import cli
+    from gatelab.render import cli
 
     def _run(*args: str, **kw):
         runner = CliRunner()
@@ -37,3 +35,12 @@ def write_json(tmp_path):
         return str(p)
 
     return _write
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Everything is imported through the `gatelab` package: a bare `engines`/`diagrams`/`scenes`/`render`
+    module means some code imported the checkout's folders directly (it would break once installed)."""
+    stray = sorted(m for m in ("engines", "diagrams", "scenes", "render") if m in sys.modules)
+    if stray:
+        session.exitstatus = 1
+        print(f"\nERROR: modules imported outside the gatelab package: {', '.join(stray)}")

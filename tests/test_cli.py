@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from engines import presets, registry
+from gatelab.engines import presets, registry
 from tests.cli_helpers import one_line_error as _one_line_error
 
 
@@ -77,7 +77,7 @@ def test_wrong_extension(run_cli, tmp_path):
 
 
 def test_compute_does_not_import_manim_or_graphviz():
-    code = ("import sys, render; from click.testing import CliRunner; "
+    code = ("import sys; from gatelab import render; from click.testing import CliRunner; "
             "r = CliRunner().invoke(render.cli, ['compute', 'lstm']); assert r.exit_code == 0, r.output; "
             "bad = [m for m in ('manim', 'graphviz') if m in sys.modules]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from diagrams.style import fmt_vec
-from engines import gru, lstm, presets
+from gatelab.diagrams.style import fmt_vec
+from gatelab.engines import gru, lstm, presets
 
 
 def _error(result, *needles: str) -> str:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from engines import presets
+from gatelab.engines import presets
 from click.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +50,7 @@ def cli_json(*args: str) -> dict:
     """Run `gatelab compute ... --json` in-process (as the run_cli fixture does), cached."""
     key = tuple(args)
     if key not in _CACHE:
-        from render import cli
+        from gatelab.render import cli
         res = CliRunner().invoke(cli, ["compute", *args, "--json"], catch_exceptions=False)
         assert res.exit_code == 0, res.output
         _CACHE[key] = json.loads(res.stdout)
@@ -58,7 +58,7 @@ def cli_json(*args: str) -> dict:
 
 
 def cli_text(*args: str) -> str:
-    from render import cli
+    from gatelab.render import cli
     res = CliRunner().invoke(cli, list(args), catch_exceptions=False)
     assert res.exit_code == 0, res.output
     return res.stdout

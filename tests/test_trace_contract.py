@@ -8,7 +8,7 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
-from engines.trace import Array, BoolArray, IntArray, Record, SCHEMA_VERSION
+from gatelab.engines.trace import Array, BoolArray, IntArray, Record, SCHEMA_VERSION
 
 
 @dataclass(frozen=True)

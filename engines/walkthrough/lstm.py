@@ -5,7 +5,7 @@ Only reads the trace (every number shown is a trace field); formats with ``diagr
 """
 from __future__ import annotations
 
-from diagrams.style import fmt, fmt_vec
+from gatelab.diagrams.style import fmt, fmt_vec
 
 from . import _recurrent as R
 

@@ -6,9 +6,9 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as hs
 
-from diagrams import api
-from engines.errors import InputError
-from engines.registry import Source
+from gatelab.diagrams import api
+from gatelab.engines.errors import InputError
+from gatelab.engines.registry import Source
 
 from _diagram_helpers import SVG_NS, check_golden, metadata, parse_svg, svg_nodes, svg_texts
 
@@ -74,8 +74,8 @@ def test_token_escaping_property(tmp_path, toks):
 
 
 def test_self_attention_heads_and_mask(tmp_path):
-    from diagrams.style import fmt
-    from engines import registry
+    from gatelab.diagrams.style import fmt
+    from gatelab.engines import registry
     p = tmp_path / "s.svg"
     api.render("self-attention", output=str(p))
     root = parse_svg(p)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from diagrams import api, catalogue
+from gatelab.diagrams import api, catalogue
 
 from _diagram_helpers import metadata, parse_svg
 

@@ -7,9 +7,9 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as hs
 
-from diagrams import _draw as D, api, export
-from engines.errors import InputError, OutputError, ToolMissing
-from engines.registry import Source
+from gatelab.diagrams import _draw as D, api, export
+from gatelab.engines.errors import InputError, OutputError, ToolMissing
+from gatelab.engines.registry import Source
 
 from _diagram_helpers import SVG_NS, metadata, parse_svg, svg_texts
 
@@ -24,7 +24,7 @@ def test_svg_metadata_and_determinism(tmp_path):
     assert meta["diagram"] == "lstm-unfolded"
     assert meta["preset"] == "lstm-3step" and len(meta["preset-sha256"]) == 64
     assert re.fullmatch(r"[0-9a-f]{64}", meta["trace-sha256"])
-    from engines import registry
+    from gatelab.engines import registry
     assert meta["trace-sha256"] == registry.compute("lstm").trace.digest()
 
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from diagrams import api
-from diagrams.style import fmt
-from engines import registry
+from gatelab.diagrams import api
+from gatelab.diagrams.style import fmt
+from gatelab.engines import registry
 
 from _diagram_helpers import check_golden, parse_svg, svg_nodes, svg_texts
 

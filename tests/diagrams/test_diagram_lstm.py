@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from diagrams import api
-from diagrams.style import fmt
-from engines import registry
-from engines.errors import InputError
-from engines.registry import Source
+from gatelab.diagrams import api
+from gatelab.diagrams.style import fmt
+from gatelab.engines import registry
+from gatelab.engines.errors import InputError
+from gatelab.engines.registry import Source
 
 from _diagram_helpers import check_golden, parse_svg, svg_nodes, svg_texts
 

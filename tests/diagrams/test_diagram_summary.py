@@ -1,7 +1,7 @@
 """model-summary: the MISSION's Keras counts (3840 / 7320 / 31 / 11191) and the convention."""
 from __future__ import annotations
 
-from diagrams import api
+from gatelab.diagrams import api
 
 from _diagram_helpers import check_golden, parse_svg, svg_nodes, svg_texts
 

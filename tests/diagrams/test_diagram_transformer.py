@@ -1,8 +1,8 @@
 """transformer-block: both blocks, shapes from the trace, residuals, memory for cross-attention."""
 from __future__ import annotations
 
-from diagrams import api
-from engines import registry
+from gatelab.diagrams import api
+from gatelab.engines import registry
 
 from _diagram_helpers import check_golden, parse_svg, svg_nodes, svg_texts
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engines import activations as Act
-from engines import registry
+from gatelab.engines import activations as Act
+from gatelab.engines import registry
 from tests.cli_helpers import one_line_error as _one_line_error
 
 REF = json.loads((Path(__file__).parent / "refs" / "torch_activations.json").read_text())

@@ -9,16 +9,16 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from engines import attention as A
-from engines import registry
-from engines.errors import InputError
+from gatelab.engines import attention as A
+from gatelab.engines import registry
+from gatelab.engines.errors import InputError
 from tests.cli_helpers import one_line_error as _one_line_error
 
 REFS = Path(__file__).parent / "refs"
 
 
 def _preset(name):
-    from engines import presets
+    from gatelab.engines import presets
     return registry.compute(presets.load(name).model, registry.Source(preset=name))
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engines import gru, presets
-from engines.errors import InputError
+from gatelab.engines import gru, presets
+from gatelab.engines.errors import InputError
 import _recurrent_checks as R
 from _recurrent_checks import EPS
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from engines import info as I
-from engines import registry
+from gatelab.engines import info as I
+from gatelab.engines import registry
 from tests.cli_helpers import one_line_error as _one_line_error
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engines import params, presets
-from engines.errors import InputError
+from gatelab.engines import params, presets
+from gatelab.engines.errors import InputError
 
 REFS = Path(__file__).parent / "refs" / "torch_rnn.json"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engines import presets, rnn
-from engines.errors import InputError
+from gatelab.engines import presets, rnn
+from gatelab.engines.errors import InputError
 
 REFS = Path(__file__).parent / "refs" / "torch_rnn.json"
 

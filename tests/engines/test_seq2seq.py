@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engines import registry
-from engines import seq2seq as S
+from gatelab.engines import registry
+from gatelab.engines import seq2seq as S
 from tests.cli_helpers import one_line_error as _one_line_error
 
 # these tests pin the untrained translate preset (the default is the trained seq2seq-reverse)

@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from engines import presets, registry
-from engines import seq2seq as E
-from engines import seq2seq_train as S
-from engines.errors import InputError
+from gatelab.engines import presets, registry
+from gatelab.engines import seq2seq as E
+from gatelab.engines import seq2seq_train as S
+from gatelab.engines.errors import InputError
 
 PRESET = "seq2seq-reverse"
 

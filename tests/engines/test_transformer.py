@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from engines import registry
-from engines import transformer as TF
+from gatelab.engines import registry
+from gatelab.engines import transformer as TF
 from tests.cli_helpers import one_line_error as _one_line_error
 
 REF = json.loads((Path(__file__).parent / "refs" / "torch_transformer.json").read_text())

@@ -5,7 +5,7 @@ import re
 
 import numpy as np
 
-from diagrams.style import fmt
+from gatelab.diagrams.style import fmt
 
 _NUM = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 _SUBSCRIPT = re.compile(r"_\{[^}]*\}|_\w|\^\{[^}]*\}|\^\w")
@@ -46,7 +46,7 @@ def screen_texts(scene) -> list[str]:
 
 
 def screen_equations(scene, history: list | None = None) -> list[str]:
-    from scenes.mobjects import Equation
+    from gatelab.scenes.mobjects import Equation
     out = []
     for m in scene.mobjects:
         for s in m.get_family():

@@ -12,7 +12,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
-from engines.seq2seq import random_weights  # noqa: E402
+from gatelab.engines.seq2seq import random_weights  # noqa: E402
 
 OUT = ROOT / "engines" / "presets"
 
