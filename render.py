@@ -137,21 +137,33 @@ def cli() -> None:
     """GateLab: diagrams and animations of sequence models, drawn from real engine runs."""
 
 
+def catalogue_rows() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every catalogue as (title, [(name, summary)]): `gatelab list` and docs/catalogue.md come from here."""
+    return [("Models (gatelab compute|explain MODEL)",
+             [(m.name, f"{m.summary} [default preset: {m.default_preset}]") for m in registry.MODELS.values()]),
+            ("Presets (--preset NAME)", [(p.name, f"[{p.model}] {p.description}") for p in presets.catalogue()]),
+            *((title, [(e.name, e.summary) for e in cat.values()])
+              for title, cat in (("Diagrams (gatelab diagram NAME)", dcat.DIAGRAMS),
+                                 ("Scenes (gatelab scene NAME)", scat.SCENES),
+                                 ("Plots (gatelab plot NAME)", dcat.PLOTS)))]
+
+
 @cli.command("list")
-def list_cmd() -> None:
-    """Models, presets, diagrams and scenes, one line each."""
-    def section(title: str, rows: list[tuple[str, str]]) -> None:
-        click.echo(title)
-        width = max((len(n) for n, _ in rows), default=0)
-        for n, s in rows:
-            click.echo(f"  {n.ljust(width)}  {s}")
+@click.option("--format", "fmt", type=click.Choice(["text", "md"]), default="text", show_default=True,
+              help="md: the Markdown tables of docs/catalogue.md.")
+def list_cmd(fmt: str) -> None:
+    """Models, presets, diagrams, scenes and plots, one line each."""
+    for title, rows in catalogue_rows():
+        if fmt == "md":
+            click.echo(f"## {title}\n\n| name | what it is |\n|---|---|")
+            for n, s in rows:
+                click.echo(f"| `{n}` | {s.replace('|', chr(92) + '|')} |")
+        else:
+            click.echo(title + ":")
+            width = max((len(n) for n, _ in rows), default=0)
+            for n, s in rows:
+                click.echo(f"  {n.ljust(width)}  {s}")
         click.echo()
-    section("Models (gatelab compute|explain MODEL):",
-            [(m.name, f"{m.summary} [default preset: {m.default_preset}]") for m in registry.MODELS.values()])
-    section("Presets (--preset NAME):", [(p.name, f"[{p.model}] {p.description}") for p in presets.catalogue()])
-    section("Diagrams (gatelab diagram NAME):", [(d.name, d.summary) for d in dcat.DIAGRAMS.values()])
-    section("Scenes (gatelab scene NAME):", [(s.name, s.summary) for s in scat.SCENES.values()])
-    section("Plots (gatelab plot NAME):", [(n, summary) for n, (_, summary) in PLOTS.items()])
 
 
 @cli.command()
@@ -246,22 +258,21 @@ def scene(name: str, quality, fmt, output, out_dir, theme, tex, progress, **kw) 
     click.echo(path)
 
 
-PLOTS = {"gan-losses": ("gan", "GAN loss curves, mean D(x) / D(G(z)), JS divergence and gradient norms (matplotlib).")}
-
-
 @cli.command()
-@click.argument("name", type=click.Choice(list(PLOTS)))
+@click.argument("name", type=_Name(dcat.PLOTS, "plot"))
 @source_options
-@_apply(_option_decorators({k: registry.OPTIONS[k] for m in {m for m, _ in PLOTS.values()} for k in registry.get(m).options}))
+@_apply(_option_decorators({k: registry.OPTIONS[k] for p in dcat.PLOTS.values() for k in registry.get(p.model).options}))
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False), default=None,
               help="Output file (.svg/.png/.pdf). Default: OUT/plots/NAME.svg.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="media", show_default=True)
 def plot(name: str, output, out_dir, **kw) -> None:
     """Plot NAME (training curves) with matplotlib from a real trace; SVG by default."""
+    import importlib
     import os
-    from gatelab.diagrams import plot_gan
+    spec = dcat.PLOTS.get(name)
     src = _source(kw)
-    result = registry.compute(PLOTS[name][0], src, _engine_options(kw))
+    result = registry.resolve(spec.traces(src, _engine_options(kw), {}), src, _engine_options(kw))[""]
+    plot_module = importlib.import_module(spec.module)
     if output is None:
         output = os.path.join(out_dir, "plots", f"{name}.svg")
         try:
@@ -269,7 +280,7 @@ def plot(name: str, output, out_dir, **kw) -> None:
         except OSError as e:
             raise click.UsageError(f"cannot create {os.path.dirname(output)!r}: {e.strerror}") from None
     title = result.provenance.get("preset") or os.path.basename(str(result.provenance.get("weights", ""))) or ""
-    click.echo(plot_gan.save(plot_gan.figure(result.trace, title), output))
+    click.echo(plot_module.save(getattr(plot_module, spec.attr)(result.trace, title), output))
 
 
 @cli.command("all")

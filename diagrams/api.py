@@ -1,13 +1,12 @@
-"""``render(name, ...)``: trace(s) from the engines -> builder -> exported files.
+"""``render(name, ...)``: trace(s) from the registry -> builder -> exported files.
 
 The CLI's ``gatelab diagram``, ``all`` and ``demo`` call this with a fixed signature.
-Builders live in modules named by ``diagrams.catalogue.DIAGRAMS[name].module`` and follow::
+Builders live in the module named by the diagram's catalogue entry and follow::
 
-    MODEL = "lstm"                                   # default engine (or DiagramSpec.model)
     def build(computed, *, style, opts) -> graphviz.Digraph
-    def compute(source, engine_options, opts) -> computed     # optional: several traces
 
-``computed`` is an ``engines.registry.Computed`` (or whatever the module's ``compute`` returns).
+``computed`` is a ``registry.Computed``, or ``{label: Computed}`` for a figure whose entry
+declares several traces (``needs``). This module asks the registry for them; builders only draw.
 """
 from __future__ import annotations
 
@@ -79,20 +78,17 @@ def build(name: str, *, source: registry.Source = registry.Source(), options: di
           theme: str = "light", values: str = "all", digits: int = 3):
     """Compute the trace(s) and build the graph; returns ``(graphviz.Digraph, metadata)``."""
     spec = catalogue.get(name)
-    mod = importlib.import_module(spec.module)
-    model = spec.model or getattr(mod, "MODEL", "")
+    model = spec.model
     eng_opts, diag_opts = split_options(name, model, dict(options or {}))
     if values not in ("none", "key", "all"):
         raise InputError(f"--values must be none, key or all, got {values!r}")
     if theme not in ("light", "dark"):
         raise InputError(f"--theme must be light or dark, got {theme!r}")
-    prepare = getattr(mod, spec.prepare) if spec.prepare else None
-    if prepare is not None:
-        computed = prepare(source, eng_opts, diag_opts)
-    else:
-        computed = registry.compute(model, source, eng_opts)
+    traces = registry.resolve(spec.traces(source, eng_opts, diag_opts), source, eng_opts)
+    computed = traces[""] if list(traces) == [""] else traces
     st = Style(theme=_theme(theme), values=values, digits=digits)
-    graph = getattr(mod, spec.builder)(computed, style=st, opts=diag_opts)
+    mod = importlib.import_module(spec.module)
+    graph = getattr(mod, spec.attr)(computed, style=st, opts=diag_opts)
     meta = {"generator": f"GateLab {__version__}", "diagram": name, **_provenance(computed),
             "theme": theme, "values": values, "digits": digits}
     if diag_opts:

@@ -18,7 +18,6 @@ from . import _draw as D
 from ._draw import Style, esc, font, sym
 from .lstm import _title
 
-MODEL = "attention"
 MASKED = "\u00d7 masked"          # a pair masked by an explicit boolean mask (neither causal nor padding)
 CAUSAL = "\u00d7 causal"          # key j after query i (j > i): the trace's causal_mask
 PADDING = "\u00d7 pad"            # key j is padding: the trace's padding_mask
@@ -176,22 +175,6 @@ def build_walkthrough(computed: Any, *, style: Style, opts: dict[str, Any]) -> g
 
 
 # --------------------------------------------------------------------------- self-attention
-
-def prepare_self(source: Any, engine_options: dict, opts: dict) -> Any:
-    """A multi-head trace by default (preset causal-self-attention); a single-head attention
-    trace when the preset/weights file is for the ``attention`` model."""
-    from gatelab.engines import io, presets, registry
-    model = "multihead"
-    if source.preset:
-        model = presets.load(source.preset).model or "multihead"
-    elif source.weights:
-        doc = io.read_weights(source.weights)
-        model = doc.model or "multihead"
-    if model not in ("attention", "multihead"):
-        raise InputError(f"self-attention draws an attention or multihead trace; the source is for {model!r}")
-    allowed = registry.get(model).options
-    return registry.compute(model, source, {k: v for k, v in engine_options.items() if k in allowed})
-
 
 def build_self(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digraph:
     """Token-to-token weights as a bipartite graph per head (pen width = weight), top-k per query,

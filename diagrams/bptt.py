@@ -14,49 +14,12 @@ from typing import Any
 
 import graphviz
 
-from gatelab.engines import presets, registry
+from gatelab.engines.registry import Computed
 from gatelab.engines.errors import InputError
 
 from . import _draw as D
 from ._draw import Style, esc, font, sym
 from .lstm import _title
-
-MODEL = "rnn"
-DEFAULT = {"rnn": "vanishing-rnn", "lstm": "lstm-3step"}
-
-
-def _model_of(source: registry.Source) -> str:
-    if source.preset:
-        return presets.load(source.preset).model or "rnn"
-    if source.weights:
-        from gatelab.engines import io
-        doc = io.read_weights(source.weights)
-        if doc.model in ("rnn", "lstm"):
-            return doc.model
-    return "rnn"
-
-
-def prepare(source: registry.Source, engine_options: dict, opts: dict) -> dict[str, registry.Computed]:
-    """One trace (RNN or LSTM, from the preset's model) or, with --compare, one of each."""
-    if opts.get("compare"):
-        if source.weights or source.inputs:
-            raise InputError("--compare runs the shipped presets or --seed N; it does not take --weights/--inputs")
-        if source.preset:
-            raise InputError("--compare uses presets vanishing-rnn and lstm-3step (or --seed N for both); drop --preset")
-        out = {}
-        for model in ("rnn", "lstm"):
-            src = source if source.seed is not None else registry.Source(preset=DEFAULT[model])
-            opts_m = {k: v for k, v in engine_options.items() if k in registry.get(model).options}
-            out[model] = registry.compute(model, src, opts_m)
-        return out
-    model = _model_of(source)
-    if model not in ("rnn", "lstm"):
-        raise InputError(f"bptt draws an RNN or LSTM trace; preset/weights are for {model!r}")
-    if source.preset is None and source.weights is None and source.seed is None:
-        source = registry.Source(preset=DEFAULT["rnn"], inputs=source.inputs)
-    opts_m = {k: v for k, v in engine_options.items() if k in registry.get(model).options}
-    return {model: registry.compute(model, source, opts_m)}
-
 
 def _width(norm: float, top: float) -> str:
     return f"{0.6 + 7.0 * (norm / top if top > 0 else 0.0):.2f}"
@@ -96,7 +59,7 @@ def _loss_node(m: graphviz.Digraph, p: str, loss: float, st: Style) -> None:
            shape="box", style="rounded,filled,bold", fillcolor=st.bg, color=st.fg, penwidth="2.5")
 
 
-def _rnn_block(m: graphviz.Digraph, c: registry.Computed, st: Style, p: str) -> None:
+def _rnn_block(m: graphviz.Digraph, c: Computed, st: Style, p: str) -> None:
     """Row h: h_0 -> h_1 -> ... -> L (forward). Row dh below it: the gradient flowing back."""
     tr = c.trace
     steps = tr.steps
@@ -125,7 +88,7 @@ def _rnn_block(m: graphviz.Digraph, c: registry.Computed, st: Style, p: str) -> 
     m.edge(f"{prev}:dh:e", f"{p}L:s", dir="back", color=grad, penwidth=_width(steps[-1].dh_norm, top))
 
 
-def _lstm_block(m: graphviz.Digraph, c: registry.Computed, st: Style, p: str) -> None:
+def _lstm_block(m: graphviz.Digraph, c: Computed, st: Style, p: str) -> None:
     """Rows: dc (gradient on the highway), c, h, dh. Gradients flow right to left."""
     tr = c.trace
     if tr.bptt is None:
@@ -163,8 +126,10 @@ def _lstm_block(m: graphviz.Digraph, c: registry.Computed, st: Style, p: str) ->
     m.edge(f"{prev}:dh:e", f"{p}L:s", dir="back", color=grad, penwidth=_width(bw[-1].dh_norm, top))
 
 
-def build(computed: dict[str, registry.Computed], *, style: Style, opts: dict[str, Any]) -> graphviz.Digraph:
+def build(computed: Computed | dict[str, Computed], *, style: Style, opts: dict[str, Any]) -> graphviz.Digraph:
     st = style
+    runs = computed.values() if isinstance(computed, dict) else [computed]
+    computed = {c.model: c for c in runs}   # one trace of each model drawn
     g = D.digraph("bptt", st, rankdir="LR", nodesep="0.45", ranksep="1.1")
     order = [k for k in ("rnn", "lstm") if k in computed]
     for model in order:

@@ -1,30 +1,18 @@
-"""The diagram catalogue: names, one-line summaries and CLI options.
+"""The diagram catalogue: names, one-line summaries, CLI options and the traces each draws.
 
 Importing this module must stay cheap (no graphviz import): ``gatelab list`` and
 the CLI's option parsing read it.
 
-Each entry names the module holding its builder. ``model`` is the engine whose trace it
-draws (else the module's ``MODEL``); ``builder`` is the function ``build(computed, *, style,
-opts) -> graphviz.Digraph``; ``prepare`` optionally names a function ``(source,
-engine_options, opts) -> computed`` for figures that need several traces.
+Each entry names the module holding its builder ``attr(computed, *, style, opts) ->
+graphviz.Digraph``. ``computed`` is one ``registry.Computed`` of ``model`` (default example
+``preset``), or, for an entry with ``needs``, a dict ``{label: Computed}`` of the traces its
+``needs(engine_options, diagram_options)`` declares. The registry computes them; builders
+only draw.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from gatelab.engines.catalogue import Catalogue, Entry, Need, OptionSpec
 from gatelab.engines.errors import InputError
-from gatelab.engines.registry import OptionSpec
-
-
-@dataclass(frozen=True)
-class DiagramSpec:
-    name: str
-    summary: str
-    module: str                 # module holding the builder
-    options: tuple[str, ...] = ()
-    model: str = ""             # engine model (default: the module's MODEL)
-    builder: str = "build"      # builder function in `module`
-    prepare: str = ""           # optional function computing the trace(s)
 
 
 # Diagram-specific options (engine options from engines.registry.OPTIONS are accepted too).
@@ -40,70 +28,134 @@ OPTIONS: dict[str, OptionSpec] = {
     "max_steps": OptionSpec(int, "Unfolded diagrams: draw at most this many steps, eliding the middle (default 8)."),
 }
 
-DIAGRAMS: dict[str, DiagramSpec] = {}
+DIAGRAMS = Catalogue("diagram", OPTIONS)
 
 
-def add(spec: DiagramSpec) -> None:
-    for o in spec.options:
-        if o not in OPTIONS:
-            raise KeyError(f"diagram {spec.name!r} names unknown option {o!r}")
-    DIAGRAMS[spec.name] = spec
+# --------------------------------------------------------------------------- traces of the figures
+
+def _lstm_cell(source, eo: dict, vo: dict) -> dict[str, Need]:
+    """--variant peephole with no weights given draws the shipped peephole example."""
+    return {"": Need("lstm", preset="lstm-peephole" if eo.get("variant") == "peephole" else None)}
 
 
-for _spec in (
-    DiagramSpec("lstm-unfolded", "The LSTM unfolded over T steps predicting y: cell-state highway on top, "
+def _stacked(source, eo: dict, vo: dict) -> dict[str, Need]:
+    return {"": Need("lstm", preset="lstm-stacked", seeded={"layers": 2})}
+
+
+def _bidirectional(source, eo: dict, vo: dict) -> dict[str, Need]:
+    return {"": Need("lstm", preset="lstm-bidirectional", seeded={"bidirectional": True})}
+
+
+def _self_attention(source, eo: dict, vo: dict) -> dict[str, Need]:
+    """A multi-head trace by default; a single-head one when the source is for ``attention``."""
+    return {"": Need(("multihead", "attention"))}
+
+
+def _with_attention(eo: dict) -> str:
+    return eo["attention"] if eo.get("attention") not in (None, "none") else "bahdanau"
+
+
+def _seq2seq_fixed(source, eo: dict, vo: dict) -> dict[str, Need]:
+    needs = {"fixed": Need("seq2seq", force={"attention": "none"})}
+    if vo.get("side_by_side"):
+        needs["attention"] = Need("seq2seq", force={"attention": _with_attention(eo)})
+    return needs
+
+
+def _seq2seq_attention(source, eo: dict, vo: dict) -> dict[str, Need]:
+    """With no weights given: the trained seq2seq-reverse model (GRU + Bahdanau), whose alignment
+    means something; other cells or scores fall back to the model's default example."""
+    if eo.get("attention") == "none":
+        raise InputError("seq2seq-attention needs --attention bahdanau or luong (for a fixed context use the seq2seq diagram)")
+    trained = eo.get("cell") in (None, "gru") and eo.get("attention") in (None, "bahdanau") \
+        and eo.get("score") in (None, "additive")
+    needs = {"attention": Need("seq2seq", preset="seq2seq-reverse" if trained else None)}
+    if vo.get("side_by_side"):
+        needs = {"fixed": Need("seq2seq", preset=needs["attention"].preset, force={"attention": "none"}), **needs}
+    return needs
+
+
+def _transformer(source, eo: dict, vo: dict) -> dict[str, Need]:
+    if eo.get("block"):
+        return {eo["block"]: Need("transformer")}
+    return {b: Need("transformer", force={"block": b}) for b in ("encoder", "decoder")}
+
+
+def _bptt(source, eo: dict, vo: dict) -> dict[str, Need]:
+    """One trace (an RNN or an LSTM, whichever the source is for) or, with --compare, one of each."""
+    if not vo.get("compare"):
+        return {"": Need(("rnn", "lstm"), preset="vanishing-rnn")}
+    if source.weights or source.inputs:
+        raise InputError("--compare runs the shipped presets or --seed N; it does not take --weights/--inputs")
+    if source.preset:
+        raise InputError("--compare uses presets vanishing-rnn and lstm-3step (or --seed N for both); drop --preset")
+    return {"rnn": Need("rnn", preset="vanishing-rnn"), "lstm": Need("lstm", preset="lstm-3step")}
+
+
+def _d(name: str, summary: str, module: str, options: tuple[str, ...] = (), *, model: str = "",
+       builder: str = "build", needs=None) -> Entry:
+    return Entry("diagram", name, summary, module, builder, options, model=model, needs=needs)
+
+
+DIAGRAMS.add(
+    _d("lstm-unfolded", "The LSTM unfolded over T steps predicting y: cell-state highway on top, "
                 "hidden state below, f/i/g/o/c/h values in every step (the flagship).",
                 "gatelab.diagrams.lstm", ("max_steps",), model="lstm", builder="build_unfolded"),
-    DiagramSpec("lstm-cell", "One LSTM cell's internals in colah's layout (sigma, sigma, tanh, sigma; x and +; the "
+    _d("lstm-cell", "One LSTM cell's internals in colah's layout (sigma, sigma, tanh, sigma; x and +; the "
                 "C highway) with the values of step --step t; --variant peephole draws the peepholes.",
-                "gatelab.diagrams.lstm", ("step",), model="lstm", builder="build_cell", prepare="prepare_cell"),
-    DiagramSpec("lstm-stacked", "A stacked LSTM on a grid: time left to right, layers bottom to top, h and c of every "
+                "gatelab.diagrams.lstm", ("step",), model="lstm", builder="build_cell", needs=_lstm_cell),
+    _d("lstm-stacked", "A stacked LSTM on a grid: time left to right, layers bottom to top, h and c of every "
                 "run (default preset lstm-stacked; --seed N --layers L for random weights).",
-                "gatelab.diagrams.lstm_stack", (), model="lstm", prepare="prepare_stacked"),
-    DiagramSpec("lstm-bidirectional", "A bidirectional LSTM: forward and backward runs and the concatenated outputs "
+                "gatelab.diagrams.lstm_stack", (), model="lstm", needs=_stacked),
+    _d("lstm-bidirectional", "A bidirectional LSTM: forward and backward runs and the concatenated outputs "
                 "[h_fwd_t, h_bwd_t] (default preset lstm-bidirectional).",
-                "gatelab.diagrams.lstm_stack", (), model="lstm", prepare="prepare_bidirectional"),
-    DiagramSpec("rnn-unfolded", "Elman RNN unfolded over T steps (x_t, h_t, y_t; U, W, V on the edges); --layout "
+                "gatelab.diagrams.lstm_stack", (), model="lstm", needs=_bidirectional),
+    _d("rnn-unfolded", "Elman RNN unfolded over T steps (x_t, h_t, y_t; U, W, V on the edges); --layout "
                 "many-to-many|many-to-one|one-to-many, --rolled draws the rolled form beside it.",
                 "gatelab.diagrams.rnn", ("layout", "rolled", "max_steps"), model="rnn", builder="build_unfolded"),
-    DiagramSpec("gru-cell", "One GRU step as a dataflow graph (reset, update, candidate; kept and written shares) in "
+    _d("gru-cell", "One GRU step as a dataflow graph (reset, update, candidate; kept and written shares) in "
                 "the trace's convention, named on the figure (--convention textbook|torch), values of --step t.",
                 "gatelab.diagrams.gru", ("step",), model="gru", builder="build_cell"),
-    DiagramSpec("gru-unfolded", "The GRU unfolded over T steps with r, z, n values per step and the mixing rule of "
+    _d("gru-unfolded", "The GRU unfolded over T steps with r, z, n values per step and the mixing rule of "
                 "its convention (textbook or torch, named on the figure).",
                 "gatelab.diagrams.gru", ("max_steps",), model="gru", builder="build_unfolded"),
-    DiagramSpec("attention-walkthrough", "Scaled dot-product attention as a computation graph for one query: x -> q, k, v "
+    _d("attention-walkthrough", "Scaled dot-product attention as a computation graph for one query: x -> q, k, v "
                 "-> q.k -> / sqrt(d_k) -> softmax -> alpha -> z = sum alpha v (thinking-machines: 112, 96 -> 14, 12 -> 0.88, 0.12).",
                 "gatelab.diagrams.attention", ("query",), model="attention", builder="build_walkthrough"),
-    DiagramSpec("gan", "GAN architecture: z -> G -> fake, real -> D -> P(real), with the losses (minimax and "
+    _d("gan", "GAN architecture: z -> G -> fake, real -> D -> P(real), with the losses (minimax and "
                 "non-saturating, min_G max_D V) and the trained run's D(x), D(G(z)), L_D, L_G.",
                 "gatelab.diagrams.gan", (), model="gan", builder="build_arch"),
-    DiagramSpec("gan-snapshot", "One GAN training step (--step t, default the last): batch means, mean D(x) and "
+    _d("gan-snapshot", "One GAN training step (--step t, default the last): batch means, mean D(x) and "
                 "D(G(z)), L_D, L_G and gradient norms, for each run of the trace.",
                 "gatelab.diagrams.gan", ("step",), model="gan", builder="build_snapshot"),
-    DiagramSpec("self-attention", "Token-to-token attention as a bipartite graph per head (line width = weight), "
+    _d("self-attention", "Token-to-token attention as a bipartite graph per head (line width = weight), "
                 "--top-k per query, --head h or all heads, and the weight matrix with the mask drawn explicitly.",
-                "gatelab.diagrams.attention", ("top_k", "head"), model="multihead", builder="build_self", prepare="prepare_self"),
-    DiagramSpec("seq2seq", "Encoder-decoder with a fixed context vector C (the last encoder states); "
+                "gatelab.diagrams.attention", ("top_k", "head"), model="multihead", builder="build_self", needs=_self_attention),
+    _d("seq2seq", "Encoder-decoder with a fixed context vector C (the last encoder states); "
                 "--side-by-side adds the attention model under it, as in the exam question.",
-                "gatelab.diagrams.seq2seq", ("side_by_side",), model="seq2seq", prepare="prepare_fixed"),
-    DiagramSpec("seq2seq-attention", "Encoder-decoder with attention: a context c_i per decoder step, edges sized by "
+                "gatelab.diagrams.seq2seq", ("side_by_side",), model="seq2seq", needs=_seq2seq_fixed),
+    _d("seq2seq-attention", "Encoder-decoder with attention: a context c_i per decoder step, edges sized by "
                 "alpha_ij, and the alignment matrix with numbers and bars; --side-by-side adds the fixed-context model.",
-                "gatelab.diagrams.seq2seq", ("side_by_side",), model="seq2seq", prepare="prepare_attention"),
-    DiagramSpec("transformer-block", "Encoder and decoder blocks (post-LN): multi-head / masked / cross attention, "
+                "gatelab.diagrams.seq2seq", ("side_by_side",), model="seq2seq", needs=_seq2seq_attention),
+    _d("transformer-block", "Encoder and decoder blocks (post-LN): multi-head / masked / cross attention, "
                 "add & norm, FFN, residuals, with the tensor shapes from the trace (--block encoder|decoder for one).",
-                "gatelab.diagrams.transformer", (), model="transformer", prepare="prepare"),
-    DiagramSpec("model-summary", "Keras-style layer stack with per-layer parameter counts, formulas and the total "
+                "gatelab.diagrams.transformer", (), model="transformer", needs=_transformer),
+    _d("model-summary", "Keras-style layer stack with per-layer parameter counts, formulas and the total "
                 "(3840 / 7320 / 31 / 11191); the bias convention (Keras or PyTorch) is named.",
                 "gatelab.diagrams.summary", (), model="model-summary"),
-    DiagramSpec("bptt", "Backpropagation through time on the unfolded RNN or LSTM: backward edges sized by the "
+    _d("bptt", "Backpropagation through time on the unfolded RNN or LSTM: backward edges sized by the "
                 "per-step gradient norm (printed too); --compare puts an RNN and an LSTM side by side.",
-                "gatelab.diagrams.bptt", ("compare",), model="rnn", prepare="prepare"),
-):
-    add(_spec)
+                "gatelab.diagrams.bptt", ("compare",), model="rnn", needs=_bptt),
+)
 
 
-def get(name: str) -> DiagramSpec:
-    if name not in DIAGRAMS:
-        raise InputError(f"unknown diagram {name!r}; expected one of: {', '.join(DIAGRAMS)}")
-    return DIAGRAMS[name]
+def get(name: str) -> Entry:
+    return DIAGRAMS.get(name)
+
+
+# Plots (matplotlib figures of training curves): ``attr(computed, title) -> Figure`` in ``module``.
+PLOTS = Catalogue("plot", {})
+PLOTS.add(
+    Entry("plot", "gan-losses", "GAN loss curves, mean D(x) / D(G(z)), JS divergence and gradient norms (matplotlib).",
+          "gatelab.diagrams.plot_gan", "figure", model="gan"),
+)

@@ -17,7 +17,6 @@ from . import _draw as D
 from ._draw import Style, esc, font, sym
 from .lstm import _title
 
-MODEL = "gan"
 
 _LG = {"minimax": "log(1 \u2212 D(G(z)))", "non_saturating": "\u2212log D(G(z))"}
 _LG_NAME = {"minimax": "minimax", "non_saturating": "non-saturating"}

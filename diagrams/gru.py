@@ -14,7 +14,6 @@ from . import _draw as D
 from ._draw import Style, esc, font, sym
 from .lstm import _pick_step, _steps_shown, _title, _units
 
-MODEL = "gru"
 
 EQUATIONS = {
     "textbook": (

@@ -13,7 +13,6 @@ import graphviz
 from . import _draw as D
 from ._draw import Style, esc, font, sym
 
-MODEL = "lstm"
 
 # (field, symbol, name, role colour key, bar range) in the order colah draws them.
 GATES = (
@@ -215,15 +214,6 @@ def build_unfolded(computed: Any, *, style: Style, opts: dict[str, Any]) -> grap
 
 
 # --------------------------------------------------------------------------- lstm-cell
-
-def prepare_cell(source: Any, engine_options: dict, opts: dict) -> Any:
-    """``--variant peephole`` with no weights given draws the shipped lstm-peephole preset."""
-    from gatelab.engines import registry
-    empty = source.preset is None and source.weights is None and source.seed is None
-    if empty and engine_options.get("variant") == "peephole":
-        source = registry.Source(preset="lstm-peephole", inputs=source.inputs)
-    return registry.compute("lstm", source, engine_options)
-
 
 def _pick_step(trace: Any, step: int | None) -> Any:
     from gatelab.engines.errors import InputError

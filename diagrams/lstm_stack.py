@@ -11,33 +11,13 @@ from typing import Any
 
 import graphviz
 
-from gatelab.engines import registry
+from gatelab.engines.registry import Computed
 from gatelab.engines.errors import InputError
 
 from . import _draw as D
 from ._draw import Style, esc, font, sym
 from .lstm import _title
 
-MODEL = "lstm"
-
-
-def _prepare(source: registry.Source, engine_options: dict, preset: str, need: dict) -> registry.Computed:
-    empty = source.preset is None and source.weights is None and source.seed is None
-    if empty:
-        source = registry.Source(preset=preset, inputs=source.inputs)
-    return registry.compute("lstm", source, {**(need if not empty else {}), **engine_options})
-
-
-def prepare_stacked(source: registry.Source, engine_options: dict, opts: dict) -> registry.Computed:
-    """Default: preset lstm-stacked; with --seed, two layers unless --layers says otherwise."""
-    need = {"layers": 2} if source.seed is not None and not engine_options.get("layers") else {}
-    return _prepare(source, engine_options, "lstm-stacked", need)
-
-
-def prepare_bidirectional(source: registry.Source, engine_options: dict, opts: dict) -> registry.Computed:
-    """Default: preset lstm-bidirectional; with --seed, bidirectional is switched on."""
-    need = {"bidirectional": True} if source.seed is not None else {}
-    return _prepare(source, engine_options, "lstm-bidirectional", need)
 
 
 def _cell_label(layer: int, direction: str, s: Any, st: Style, hidden: int) -> str:

@@ -15,7 +15,6 @@ from . import _draw as D
 from ._draw import Style, esc, font, sym
 from .lstm import _steps_shown, _title
 
-MODEL = "rnn"
 LAYOUTS = ("many-to-many", "many-to-one", "one-to-many")
 
 

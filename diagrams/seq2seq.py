@@ -12,55 +12,21 @@ from typing import Any
 
 import graphviz
 
-from gatelab.engines import registry
+from gatelab.engines.registry import Computed
 from gatelab.engines.errors import InputError
 
 from . import _draw as D
 from ._draw import Style, esc, font, sym
 from .lstm import _title
 
-MODEL = "seq2seq"
 ALIGN_TITLE = "alignment \u03b1 (rows: output steps)"
-
-
-def prepare_fixed(source: registry.Source, engine_options: dict, opts: dict) -> dict:
-    out = {"fixed": registry.compute("seq2seq", source, {**engine_options, "attention": "none"})}
-    if opts.get("side_by_side"):
-        att = engine_options.get("attention")
-        if att in (None, "none"):
-            att = "bahdanau"
-        out["attention"] = registry.compute("seq2seq", source, {**engine_options, "attention": att})
-    return out
-
-
-def _trained_by_default(source: registry.Source, engine_options: dict) -> registry.Source:
-    """With no weights given, draw the trained seq2seq-reverse model (GRU + Bahdanau), whose
-    alignment means something; other cells/scores fall back to the model's default preset."""
-    empty = source.preset is None and source.weights is None and source.seed is None
-    if empty and engine_options.get("cell") in (None, "gru") and engine_options.get("attention") in (None, "bahdanau") \
-            and engine_options.get("score") in (None, "additive"):
-        return registry.Source(preset="seq2seq-reverse", inputs=source.inputs)
-    return source
-
-
-def prepare_attention(source: registry.Source, engine_options: dict, opts: dict) -> dict:
-    if engine_options.get("attention") == "none":
-        raise InputError("seq2seq-attention needs --attention bahdanau or luong (for a fixed context use the seq2seq diagram)")
-    source = _trained_by_default(source, engine_options)
-    att = registry.compute("seq2seq", source, engine_options)
-    if att.trace.alignment is None:
-        att = registry.compute("seq2seq", source, {**engine_options, "attention": "bahdanau"})
-    out = {"attention": att}
-    if opts.get("side_by_side"):
-        out = {"fixed": registry.compute("seq2seq", source, {**engine_options, "attention": "none"}), **out}
-    return out
 
 
 def _pin(x: float, y: float) -> str:
     return f"{x:.2f},{y:.2f}!"
 
 
-def _block(g: graphviz.Digraph, c: registry.Computed, st: Style, p: str, y0: float, dx: float) -> float:
+def _block(g: graphviz.Digraph, c: Computed, st: Style, p: str, y0: float, dx: float) -> float:
     """Draw one run with its lower edge at y0; returns the height used (inches)."""
     tr = c.trace
     att = tr.alignment is not None
@@ -142,8 +108,11 @@ def _block(g: graphviz.Digraph, c: registry.Computed, st: Style, p: str, y0: flo
     return y_out - y0 + 0.9
 
 
-def build(computed: dict[str, registry.Computed], *, style: Style, opts: dict[str, Any]) -> graphviz.Digraph:
+def build(computed: dict[str, Computed], *, style: Style, opts: dict[str, Any]) -> graphviz.Digraph:
     st = style
+    if "attention" in computed and computed["attention"].trace.alignment is None:
+        raise InputError("this seq2seq source runs without attention; pass --attention bahdanau or luong "
+                         "(for a fixed context use the seq2seq diagram)")
     g = D.digraph("seq2seq", st, rankdir="LR")
     g.attr("graph", layout="neato", splines="line", overlap="true", outputorder="edgesfirst")
     order = [k for k in ("fixed", "attention") if k in computed]

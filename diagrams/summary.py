@@ -12,7 +12,6 @@ from . import _draw as D
 from ._draw import Style, esc, font
 from .lstm import _title
 
-MODEL = "model-summary"
 
 _ROLE = {"LSTM": "cell", "GRU": "update", "SimpleRNN": "hidden", "Dense": "output"}
 

@@ -9,21 +9,14 @@ from typing import Any
 
 import graphviz
 
-from gatelab.engines import registry
+from gatelab.engines.registry import Computed
 
 from . import _draw as D
 from ._draw import Style, esc, font
 from .lstm import _title
 
-MODEL = "transformer"
 
 _ROLE = {"attention": "attention", "add": "output", "ffn": "input", "input": "x"}
-
-
-def prepare(source: registry.Source, engine_options: dict, opts: dict) -> dict:
-    if engine_options.get("block"):
-        return {engine_options["block"]: registry.compute("transformer", source, engine_options)}
-    return {b: registry.compute("transformer", source, {**engine_options, "block": b}) for b in ("encoder", "decoder")}
 
 
 def _kind(name: str) -> str:
@@ -40,7 +33,7 @@ def _shape(shape: Any) -> str:
     return "[" + ", ".join(str(v) for v in shape) + "]"
 
 
-def _block(g: graphviz.Digraph, c: registry.Computed, st: Style, p: str) -> None:
+def _block(g: graphviz.Digraph, c: Computed, st: Style, p: str) -> None:
     tr = c.trace
     sub = graphviz.Digraph(name=f"cluster_{p}")
     heads = tr.self_attn.num_heads

@@ -15,35 +15,16 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
 from . import io, presets
+from .catalogue import Catalogue, Entry, Need, OptionSpec
 from .errors import InputError
 from .trace import Record
 
-
-@dataclass(frozen=True)
-class OptionSpec:
-    """An engine option exposed on the CLI as ``--<name>`` (underscores become dashes).
-
-    ``type`` is ``int``, ``float``, ``str``, ``bool`` (a flag) or a tuple of choices.
-    """
-    type: Any
-    help: str
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    name: str
-    summary: str
-    engine: str
-    walkthrough: str
-    default_preset: str
-    options: tuple[str, ...] = ()
-    build: str = "build"        # name of the engine function that builds the trace (several models may share a module)
-    random: str = "random"      # name of the engine function that draws random weights and inputs
+ModelSpec = Entry  # a model's catalogue entry
 
 
 # Engine options shared across models. A model accepts only those listed in its spec.
@@ -80,64 +61,66 @@ OPTIONS: dict[str, OptionSpec] = {
     "data": OptionSpec(str, "GAN training data: a CSV file of x or x,y rows (overrides the preset's data)."),
 }
 
-MODELS: dict[str, ModelSpec] = {}
+MODELS = Catalogue("model", OPTIONS)
 
 
-def register(spec: ModelSpec) -> None:
-    for o in spec.options:
-        if o not in OPTIONS:
-            raise KeyError(f"model {spec.name!r} names unknown option {o!r}")
-    MODELS[spec.name] = spec
+def _model(name: str, summary: str, engine: str, text: str, preset: str, options: tuple[str, ...] = (),
+           build: str = "build", random: str = "random") -> Entry:
+    return Entry("model", name, summary, engine, build, options, model=name, preset=preset, text=text, random=random)
 
 
-for _spec in (
-    ModelSpec("rnn", "Elman RNN h_t = f(U x_t + W h_{t-1} + b_h), y_t = g(V h_t + b_y), with BPTT and clipping.",
+MODELS.add(
+    _model("rnn", "Elman RNN h_t = f(U x_t + W h_{t-1} + b_h), y_t = g(V h_t + b_y), with BPTT and clipping.",
               "gatelab.engines.rnn", "gatelab.engines.walkthrough.rnn", "exam-rnn", ("activation", "output_layer", "clip")),
-    ModelSpec("lstm", "LSTM (colah notation): gates f, i, o, candidate g = C~, cell c, hidden h; BPTT.",
+    _model("lstm", "LSTM (colah notation): gates f, i, o, candidate g = C~, cell c, hidden h; BPTT.",
               "gatelab.engines.lstm", "gatelab.engines.walkthrough.lstm", "lstm-3step", ("variant", "layers", "bidirectional")),
-    ModelSpec("gru", "GRU in the textbook or PyTorch convention: gates r, z, candidate n, hidden h.",
+    _model("gru", "GRU in the textbook or PyTorch convention: gates r, z, candidate n, hidden h.",
               "gatelab.engines.gru", "gatelab.engines.walkthrough.gru", "gru-3step", ("convention", "layers", "bidirectional")),
-    ModelSpec("model-summary", "Keras-Sequential-like stack (SimpleRNN/LSTM/GRU/Dense) with parameter counts.",
+    _model("model-summary", "Keras-Sequential-like stack (SimpleRNN/LSTM/GRU/Dense) with parameter counts.",
               "gatelab.engines.params", "gatelab.engines.walkthrough.params", "keras-lstm-summary", ("framework",)),
-    ModelSpec("attention", "Attention: scores (dot, scaled dot, general, additive), masks, softmax, weighted sum.",
+    _model("attention", "Attention: scores (dot, scaled dot, general, additive), masks, softmax, weighted sum.",
               "gatelab.engines.attention", "gatelab.engines.walkthrough.attention", "thinking-machines", ("score", "mask")),
-    ModelSpec("multihead", "Multi-head attention: per-head Q/K/V projections, concat, output projection.",
+    _model("multihead", "Multi-head attention: per-head Q/K/V projections, concat, output projection.",
               "gatelab.engines.attention", "gatelab.engines.walkthrough.attention", "causal-self-attention", ("heads", "mask"),
               build="build_multihead", random="random_multihead"),
-    ModelSpec("seq2seq", "Encoder-decoder with a fixed context vector or with attention (alignment matrix).",
+    _model("seq2seq", "Encoder-decoder with a fixed context vector or with attention (alignment matrix).",
               "gatelab.engines.seq2seq", "gatelab.engines.walkthrough.seq2seq", "seq2seq-translate", ("cell", "attention", "score", "decode")),
-    ModelSpec("transformer", "One Transformer encoder/decoder block: MHA, add & norm, FFN, masks.",
+    _model("transformer", "One Transformer encoder/decoder block: MHA, add & norm, FFN, masks.",
               "gatelab.engines.transformer", "gatelab.engines.walkthrough.transformer", "transformer-block", ("block", "heads", "eps")),
-    ModelSpec("positional-encoding", "Sinusoidal positional encoding and its rotation matrices M(k).",
+    _model("positional-encoding", "Sinusoidal positional encoding and its rotation matrices M(k).",
               "gatelab.engines.transformer", "gatelab.engines.walkthrough.transformer", "positional-encoding", (),
               build="build_pe", random="random_pe"),
-    ModelSpec("layernorm", "Layer norm (across features) of a batch of vectors.",
+    _model("layernorm", "Layer norm (across features) of a batch of vectors.",
               "gatelab.engines.transformer", "gatelab.engines.walkthrough.transformer", "norms", ("eps",),
               build="build_layernorm", random="random_norm"),
-    ModelSpec("batchnorm", "Batch norm (across the batch, training-mode statistics).",
+    _model("batchnorm", "Batch norm (across the batch, training-mode statistics).",
               "gatelab.engines.transformer", "gatelab.engines.walkthrough.transformer", "norms", ("eps",),
               build="build_batchnorm", random="random_norm"),
-    ModelSpec("info", "Entropy, cross-entropy and KL divergence in bits or nats.",
+    _model("info", "Entropy, cross-entropy and KL divergence in bits or nats.",
               "gatelab.engines.info", "gatelab.engines.walkthrough.info", "cross-entropy-table", ("units",)),
-    ModelSpec("softmax", "Softmax with temperature softmax(z/T) and seeded sampling.",
+    _model("softmax", "Softmax with temperature softmax(z/T) and seeded sampling.",
               "gatelab.engines.activations", "gatelab.engines.walkthrough.activations", "softmax-temperature", ("temperature", "samples"),
               build="build_softmax", random="random_softmax"),
-    ModelSpec("activations", "Activation functions and their derivatives on a grid.",
+    _model("activations", "Activation functions and their derivatives on a grid.",
               "gatelab.engines.activations", "gatelab.engines.walkthrough.activations", "activations", ("function",)),
-    ModelSpec("gan", "A GAN trained in numpy: MLP generator and discriminator, snapshots of training.",
+    _model("recurrent-compare", "An Elman RNN, an LSTM and a GRU on one input sequence: each cell's trace and BPTT, side by side.",
+           "gatelab.engines.compare", "gatelab.engines.walkthrough.compare", "gradient-flow"),
+    _model("gan", "A GAN trained in numpy: MLP generator and discriminator, snapshots of training.",
               "gatelab.engines.gan", "gatelab.engines.walkthrough.gan", "gan-1d",
               ("loss", "optimizer", "train_steps", "lr_g", "lr_d", "batch_size", "d_steps", "snapshot_every",
                "compare_loss", "data")),
-):
-    register(_spec)
+)
 
 
 @dataclass(frozen=True)
 class Source:
-    """Where a trace's numbers come from: a preset, a weights file, or a seeded random init."""
+    """Where a trace's numbers come from: a preset, a weights file, or a seeded random init.
+
+    ``inputs`` is a file (JSON) or the data itself (``{"x": [[...], ...], "h0": [...]}``).
+    """
     preset: str | None = None
     weights: str | None = None
-    inputs: str | None = None
+    inputs: str | Mapping[str, Any] | None = None
     seed: int | None = None
     hidden: int | None = None
     input_size: int | None = None
@@ -153,10 +136,8 @@ class Computed:
     description: str = ""
 
 
-def get(name: str) -> ModelSpec:
-    if name not in MODELS:
-        raise InputError(f"unknown model {name!r}; expected one of: {', '.join(MODELS)}")
-    return MODELS[name]
+def get(name: str) -> Entry:
+    return MODELS.get(name)
 
 
 def engine(name: str):
@@ -207,7 +188,10 @@ def compute(model: str, source: Source = Source(), options: dict[str, Any] | Non
             raise InputError(f"{what} is for model {doc.model!r}, not {model!r}")
         weights, inputs, doc_options = doc.weights, doc.inputs, doc.options
         description = doc.description
-    if source.inputs is not None:
+    if isinstance(source.inputs, Mapping):
+        inputs = dict(source.inputs)
+        provenance.update(inputs="(given as data)")
+    elif source.inputs is not None:
         inputs = io.read_inputs(source.inputs)
         provenance.update(inputs=source.inputs, inputs_sha256=io.file_sha256(source.inputs))
     if inputs is None:
@@ -220,3 +204,59 @@ def compute(model: str, source: Source = Source(), options: dict[str, Any] | Non
     merged = {**doc_options, **options}
     trace = getattr(eng, spec.build)(weights, inputs, **merged)
     return Computed(model, trace, merged, provenance, description)
+
+
+# --------------------------------------------------------------------------- views' traces
+
+def is_empty(source: Source) -> bool:
+    """True when the source names no preset, weights file or seed (a view's default example applies)."""
+    return source.preset is None and source.weights is None and source.seed is None
+
+
+def model_of(source: Source, candidates: tuple[str, ...]) -> str:
+    """Which of ``candidates`` the source is for: the model its preset or weights file names
+    (the first candidate for a seed, or a file that names none)."""
+    if len(candidates) == 1:
+        return candidates[0]
+    named = None
+    if source.preset is not None:
+        named = presets.load(source.preset).model
+    elif source.weights is not None:
+        named = io.read_weights(source.weights).model
+    if named is None:
+        return candidates[0]
+    if named not in candidates:
+        what = f"preset {source.preset!r}" if source.preset else f"weights file {source.weights!r}"
+        raise InputError(f"{what} is for model {named!r}; this figure draws {' or '.join(candidates)}")
+    return named
+
+
+def resolve(needs: Mapping[str, Need], source: Source = Source(),
+            options: Mapping[str, Any] | None = None) -> dict[str, Computed]:
+    """Compute every trace a view needs from the user's source and engine options.
+
+    Each :class:`Need` runs on the user's source, or on its own default preset when the user
+    named none; an option the need's model does not take is left out for that trace (a
+    comparison figure passes ``--seed`` sizes to every model, but ``--variant`` only to the LSTM).
+    """
+    options = {k: v for k, v in (options or {}).items() if v is not None}
+    models = [model_of(source, need.models) for need in needs.values()]
+    taken = {o for m in models for o in get(m).options}
+    for k in options:
+        if k not in taken:
+            accepted = ", ".join(sorted("--" + o.replace("_", "-") for o in taken)) or "none"
+            raise InputError(f"option --{k.replace('_', '-')} does not apply to model {' or '.join(dict.fromkeys(models))!r} "
+                             f"(it accepts: {accepted})")
+    out: dict[str, Computed] = {}
+    for label, need in needs.items():
+        model = model_of(source, need.models)
+        spec = get(model)
+        src = source
+        if is_empty(source):
+            preset = need.preset or spec.default_preset
+            src = Source(preset=preset, inputs=source.inputs)
+        opts = {k: v for k, v in options.items() if k in spec.options}
+        if source.seed is not None:
+            opts = {**{k: v for k, v in need.seeded.items() if k not in opts}, **opts}
+        out[label] = compute(model, src, {**opts, **need.force})
+    return out

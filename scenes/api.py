@@ -3,7 +3,7 @@
 Order of work, so that bad input costs nothing:
 
 1. check the name, the options and the output path (no manim import yet);
-2. compute the trace with :func:`engines.registry.compute` (engine errors surface here);
+2. ask the registry for the scene's trace (engine errors surface here);
 3. import manim and the scene module, build a subclass of the scene class carrying
    the computed trace, the scene options, the theme and the equation backend;
 4. render it under :func:`manim.tempconfig` into a fresh temporary media directory
@@ -17,12 +17,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from gatelab.engines import registry
 from gatelab.engines.errors import InputError, OutputError, ToolMissing
+
+from gatelab.engines.catalogue import Entry, Need
 
 from . import catalogue
 
@@ -49,17 +50,14 @@ def split_options(name: str, options: dict[str, Any] | None) -> tuple[dict[str, 
     return engine, scene
 
 
-def default_source(source: registry.Source, preset: str | None) -> registry.Source:
-    """``source`` unchanged when it names weights, a preset or a seed, else the scene's default preset."""
-    if preset is None or any(v is not None for v in (source.preset, source.weights, source.seed)):
-        return source
-    return replace(source, preset=preset)
+def get(name: str) -> Entry:
+    return catalogue.SCENES.get(name)
 
 
-def get(name: str) -> catalogue.SceneSpec:
-    if name not in catalogue.SCENES:
-        raise InputError(f"unknown scene {name!r}; expected one of: {', '.join(catalogue.SCENES)}")
-    return catalogue.SCENES[name]
+def compute(spec: Entry, source: registry.Source = registry.Source(),
+            engine_options: dict[str, Any] | None = None) -> registry.Computed:
+    """The trace a scene draws, from the registry (the scene's own example when the source names none)."""
+    return registry.resolve({"": Need(spec.model, spec.preset)}, source, engine_options)[""]
 
 
 def check_tex(tex: bool) -> None:
@@ -124,21 +122,17 @@ def scene_class(name: str, *, source: registry.Source = registry.Source(), optio
         raise InputError(f"unknown theme {theme!r}; expected light or dark")
     check_tex(tex)
     if computed is None:
-        computed = registry.compute(spec.model, default_source(source, spec.preset), engine_opts)
+        computed = compute(spec, source, engine_opts)
     tr = computed.trace
-    if name in _ONE_CELL and (getattr(tr, "num_layers", 1) > 1 or getattr(tr, "bidirectional", False)):
+    if spec.one_cell and (getattr(tr, "num_layers", 1) > 1 or getattr(tr, "bidirectional", False)):
         kind = f"{tr.num_layers} layers" + (", bidirectional" if tr.bidirectional else "")
         raise InputError(f"{name} animates a single cell, but this trace has {kind}; "
-                         f"draw it with `gatelab diagram {_ONE_CELL[name]}`")
+                         f"draw it with `gatelab diagram {spec.one_cell}`")
     module = importlib.import_module(spec.module)
-    base = getattr(module, spec.scene_class)
+    base = getattr(module, spec.attr)
     attrs = {"computed": computed, "model": spec.model, "preset": spec.preset, "source": source, "engine_options": engine_opts,
              "scene_options": scene_opts, "theme_name": theme, "use_tex": tex, "__module__": base.__module__}
-    return type(spec.scene_class, (base,), attrs)
-
-
-# scenes that animate one recurrent cell: stacked/bidirectional traces go to the diagrams instead
-_ONE_CELL = {"lstm-gates": "lstm-stacked / lstm-bidirectional", "gru-gates": "gru-unfolded (one layer)"}
+    return type(spec.attr, (base,), attrs)
 
 
 def render(name: str, *, source: registry.Source = registry.Source(), options: dict[str, Any] | None = None,
@@ -151,7 +145,7 @@ def render(name: str, *, source: registry.Source = registry.Source(), options: d
     engine_opts, _ = split_options(name, options)
     check_tex(tex)
     final, fmt = _target(name, fmt, output, out_dir)
-    computed = registry.compute(spec.model, default_source(source, spec.preset), engine_opts)  # engine errors before importing manim
+    computed = compute(spec, source, engine_opts)  # engine errors before importing manim
     cls = scene_class(name, source=source, options=options, theme=theme, tex=tex, computed=computed)
 
     from manim import tempconfig

@@ -20,7 +20,7 @@ from manim.utils.color import ManimColor
 from gatelab.diagrams import style
 from gatelab.engines import registry
 
-from .api import default_source
+from . import api
 from .mobjects import Equation, flat_text, fmt, label_text
 
 
@@ -41,8 +41,9 @@ class TraceScene(Scene):
     def setup(self) -> None:
         cls = type(self)
         computed = cls.computed
-        if computed is None:
-            computed = registry.compute(self.model, default_source(self.source, self.preset), dict(self.engine_options))
+        if computed is None:   # the plain Manim CLI: this scene's own example, from the registry
+            spec = next(e for e in api.catalogue.SCENES.values() if e.attr == type(self).__name__)
+            computed = api.compute(spec, self.source, dict(self.engine_options))
         self.result = computed
         self.trace = computed.trace
         self.opts = {**self.defaults, **self.scene_options}
@@ -168,4 +169,4 @@ class TraceScene(Scene):
         self._caption = None
 
 
-__all__ = ["TraceScene", "default_source", "LEFT", "RIGHT"]
+__all__ = ["TraceScene", "LEFT", "RIGHT"]

@@ -5,26 +5,20 @@ unfolds into T steps, values flow forward, then the backward pass shows ||dL/dh_
 step back, the 0.99^100 / 1.01^100 intuition (numbers from the trace's ``decay`` record),
 and clipping by norm when the trace has it (``--clip BETA``; exploding-rnn clips at 5).
 
-gradient-flow: RNN vs LSTM vs GRU on the SAME input sequence (the RNN trace's x, fed to the
-lstm-3step and gru-3step weights by the engines): per-step gradient norms as bars, then the
-LSTM's forget-gate path ||diag(f_t)|| highlighted.
+gradient-flow: RNN vs LSTM vs GRU on the SAME input sequence (one ``recurrent-compare``
+trace, default preset gradient-flow): per-step gradient norms as bars, then the LSTM's
+forget-gate path ||diag(f_t)|| highlighted.
 
     manim -ql scenes/rnn.py RNNUnfoldScene
     manim -ql scenes/rnn.py GradientFlowScene
 """
 from __future__ import annotations
 
-import json
-import os
-import tempfile
-
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, ArcBetweenPoints, Create, CurvedArrow, DashedLine, FadeIn,
                    FadeOut, GrowFromEdge, Indicate, Line, Rectangle, RoundedRectangle, SurroundingRectangle,
                    TransformFromCopy, VGroup)
 
-from gatelab.engines import registry
-from gatelab.engines.errors import InputError
 from gatelab.scenes.base import TraceScene
 from gatelab.scenes.mobjects import LabelledBar, ValueColumn, sub
 
@@ -180,43 +174,27 @@ class RNNUnfoldScene(TraceScene):
 class GradientFlowScene(TraceScene):
     """RNN vs LSTM vs GRU on the RNN trace's input sequence: per-step gradient norms side by side."""
 
-    model = "rnn"
-    preset = "vanishing-rnn"
+    model = "recurrent-compare"
+    preset = "gradient-flow"
     EQ_Y = -2.45
 
     def setup(self) -> None:
         super().setup()
-        self.compute_companions()
+        self.rnn, self.lstm, self.gru = self.trace.rnn, self.trace.lstm, self.trace.gru
 
     def construct(self) -> None:
         self.intro()
-        self.rows = [self.bar_row(0, "RNN", "‖dL/dhₜ‖", [s.dh_norm for s in self.trace.steps], "hidden"),
+        self.rows = [self.bar_row(0, "RNN", "‖dL/dhₜ‖", [s.dh_norm for s in self.rnn.steps], "hidden"),
                      self.bar_row(1, "LSTM", "‖dL/dcₜ‖", [s.dc_norm for s in self.lstm.bptt.steps], "cell"),
                      self.bar_row(2, "GRU", "‖dL/dhₜ‖", [s.dh_norm for s in self.gru.bptt.steps], "update")]
         self.grow_rows()
         self.forget_path()
 
-    def compute_companions(self) -> None:
-        """Run the LSTM and GRU engines on the same x sequence (their presets' weights)."""
-        xs = [s.x.tolist() for s in self.trace.steps]
-        fd, path = tempfile.mkstemp(suffix=".json", prefix="gatelab-x-")
-        try:
-            with os.fdopen(fd, "w") as fh:
-                json.dump({"x": xs}, fh)
-            try:
-                self.lstm = registry.compute("lstm", registry.Source(preset="lstm-3step", inputs=path)).trace
-                self.gru = registry.compute("gru", registry.Source(preset="gru-3step", inputs=path)).trace
-            except InputError as e:
-                raise InputError(f"gradient-flow feeds this RNN trace's inputs to the lstm-3step and gru-3step "
-                                 f"weights, which do not fit ({e}); use an RNN with input size 1") from None
-        finally:
-            os.unlink(path)
-
     def intro(self) -> None:
-        self.T = len(self.trace.steps)
+        self.T = len(self.rnn.steps)
         self.title("Gradient flow back through time", "the same input sequence through three cells")
         self.add(self.provenance())
-        self.caption(f"RNN: {self.trace.loss_rule}.  LSTM and GRU: their presets' weights, L = sum(y_T).", hold=2.0)
+        self.caption(f"RNN: {self.rnn.loss_rule}.  LSTM and GRU: their own weights, L = sum(y_T).", hold=2.0)
 
     def bar_row(self, r: int, name: str, what: str, norms, role: str) -> VGroup:
         base_y = 1.25 - r * 1.95

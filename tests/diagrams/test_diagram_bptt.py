@@ -63,5 +63,5 @@ def test_lstm_preset_and_seeded_compare():
 def test_compare_rejects_a_preset():
     with pytest.raises(InputError, match="--compare"):
         api.build("bptt", source=Source(preset="exam-rnn"), options={"compare": True})
-    with pytest.raises(InputError, match="bptt draws an RNN or LSTM"):
+    with pytest.raises(InputError, match="is for model .attention.; this figure draws rnn or lstm"):
         api.build("bptt", source=Source(preset="thinking-machines"))

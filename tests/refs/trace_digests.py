@@ -63,10 +63,12 @@ def main(argv):
         print(f"{len(now)} cases, {sum(not v.startswith('error') for v in now.values())} traces")
         return 0
     old = json.load(open(path))
-    changed = [k for k in sorted(set(old) | set(now)) if old.get(k) != now.get(k)]
-    for k in changed[:50]:
+    changed = [k for k in sorted(set(old) & set(now)) if old[k] != now[k]]
+    gone = sorted(set(old) - set(now))
+    for k in changed[:50] + gone[:10]:
         print(f"{k}: {old.get(k)} -> {now.get(k)}")
-    print(f"{len(now)} cases, {len(changed)} changed")
+    print(f"{len(now)} cases, {len(changed)} changed, {len(gone)} gone, {len(set(now) - set(old))} new")
+    changed += gone
     return 1 if changed else 0
 
 

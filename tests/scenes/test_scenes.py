@@ -148,10 +148,10 @@ def test_tex_without_latex(run_cli, tmp_path, monkeypatch):
     assert not list(tmp_path.rglob("*.mp4"))
 
 
-def test_gradient_flow_with_inputs_that_do_not_fit(run_cli, tmp_path):
-    msg = _one_line_error(run_cli("scene", "gradient-flow", "--seed", "4", "--input-size", "2", "--out", tmp_path,
-                                  "--no-progress"))
-    assert "input size 1" in msg
+def test_gradient_flow_with_inputs_that_do_not_fit(run_cli, tmp_path, write_json):
+    x = write_json({"x": [[0.1, 0.2], [0.3, 0.4]]}, "x2.json")   # the preset's cells take one input per step
+    msg = _one_line_error(run_cli("scene", "gradient-flow", "--inputs", x, "--out", tmp_path, "--no-progress"))
+    assert "does not fit the shared sequence x" in msg
     assert not list(tmp_path.rglob("*.mp4")) and not list(tmp_path.rglob(".gatelab-render-*"))
 
 
