@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .engines import __version__
+from gatelab.engines import __version__  # absolute: test runners may import this file under another name
 
 __all__ = ["__version__", "compute", "diagram", "scene", "Diagram", "Video"]
 
@@ -33,7 +33,7 @@ _SOURCE_KEYS = ("preset", "weights", "inputs", "seed", "hidden", "input_size", "
 
 
 def _split(kw: dict[str, Any]):
-    from .engines import registry
+    from gatelab.engines import registry
 
     source = registry.Source(**{k: kw.pop(k) for k in _SOURCE_KEYS if k in kw})
     return source, {k: v for k, v in kw.items() if v is not None}
@@ -41,7 +41,7 @@ def _split(kw: dict[str, Any]):
 
 def compute(model: str, **kw: Any):
     """Run ``model``'s engine; returns a ``Computed`` (``.trace``, ``.options``, ``.provenance``)."""
-    from .engines import registry
+    from gatelab.engines import registry
 
     source, options = _split(kw)
     return registry.compute(model, source, options)
@@ -55,12 +55,12 @@ class Diagram:
 
     @property
     def source(self) -> str:
-        from .diagrams import export
+        from gatelab.diagrams import export
 
         return export.dot_with_metadata(self.graph.source, self.meta)
 
     def svg(self) -> str:
-        from .diagrams import export
+        from gatelab.diagrams import export
 
         return export.svg_with_metadata(export.render_bytes(self.graph.source, "svg"), self.meta).decode("utf-8")
 
@@ -69,7 +69,7 @@ class Diagram:
 
     def save(self, path: str) -> str:
         """Write the figure; the extension (.svg/.png/.pdf/.dot) picks the format. Returns the path."""
-        from .diagrams import api, export
+        from gatelab.diagrams import api, export
 
         ((target, fmt),) = api.targets(self.name, (), path, None)
         return export.export(self.graph, target, fmt, self.meta)
@@ -80,7 +80,7 @@ class Diagram:
 
 def diagram(name: str, *, theme: str = "light", values: str = "all", digits: int = 3, **kw: Any) -> Diagram:
     """Build diagram ``name`` from a real trace (nothing is written until ``.save``)."""
-    from .diagrams import api
+    from gatelab.diagrams import api
 
     source, options = _split(kw)
     graph, meta = api.build(name, source=source, options=options, theme=theme, values=values, digits=digits)
@@ -105,7 +105,7 @@ class Video(str):
 def scene(name: str, *, quality: str = "l", fmt: str = "mp4", output: str | None = None, out_dir: str = "media",
           theme: str = "dark", tex: bool = False, progress: bool = False, **kw: Any) -> Video:
     """Render scene ``name`` (Manim) from a real trace; returns the file's path as a ``Video``."""
-    from .scenes import api
+    from gatelab.scenes import api
 
     source, options = _split(kw)
     return Video(api.render(name, source=source, options=options, quality=quality, fmt=fmt, output=output,
