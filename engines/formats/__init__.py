@@ -12,7 +12,7 @@ and choosing the one that drives a GateLab model is :mod:`.modules`' job.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -40,6 +40,7 @@ class Module:
     params: dict[str, np.ndarray]
     config: dict[str, Any] = field(default_factory=dict)
     models: tuple[str, ...] = ()
+    tensors: tuple[TensorInfo, ...] = ()   # the module's tensors as stored (full names in the file)
 
     @property
     def count(self) -> int:
@@ -53,6 +54,9 @@ class Checkpoint:
     tensors: tuple[TensorInfo, ...]
     modules: tuple[Module, ...]
     meta: dict[str, Any] = field(default_factory=dict)
+    # name -> float64 array (integer tensors keep an integer dtype), for checkpoints read with
+    # data=False: their modules' ``params`` are empty until :func:`select` reads what it uses.
+    loader: Callable[[str], np.ndarray] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -63,3 +67,21 @@ class Selection:
     module: str
     head: str | None
     note: str                       # e.g. "using module 'rnn' (nn.LSTM layout, 2 layers)"
+
+
+def read(path, *, data: bool = True) -> Checkpoint:
+    """The checkpoint at ``path``, its format chosen by content (see :mod:`._read`)."""
+    from ._read import read as _read
+    return _read(path, data=data)
+
+
+def select(ckpt: Checkpoint, model: str | None, *, module: str | None = None, head: str | None = None) -> Selection:
+    """The module of ``ckpt`` that drives ``model`` (and its output head), in engine names."""
+    from ._choose import select as _select
+    return _select(ckpt, model, module=module, head=head)
+
+
+def load_for_model(path, model: str | None, *, module: str | None = None, head: str | None = None):
+    """``(WeightsDoc, note)``: what the registry calls for ``--weights FILE [--module M] [--head H]``."""
+    from ._read import load_for_model as _load
+    return _load(path, model, module=module, head=head)
