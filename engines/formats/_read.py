@@ -49,8 +49,12 @@ def detect(path: str) -> str:
         return "torch"
     if safetensors_.looks_like(head, size):
         return "safetensors"
-    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b""):
-        return "json" if head.strip() else _empty(path)
+    if not head.strip():
+        _empty(path)
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[") or ext == ".json":
+        return "json"                        # a .json file that does not parse gets the JSON parser's message
+    if ext == ".npz":
+        return "npz"
     if head.startswith(b"\x93NUMPY"):
         raise InputError(f"weights file {path!r} is a single .npy array; weights need names: save an .npz "
                          "(np.savez(path, **named_arrays))")
