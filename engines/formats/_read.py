@@ -152,7 +152,8 @@ def _keras(path: str, kind: str) -> Checkpoint:
 
 
 def _read_small(path: str, kind: str) -> Checkpoint:
-    """GateLab JSON / .npz: every array read (they are small), modules found as for any state_dict."""
+    """GateLab JSON / .npz: every array read (they are small). A file for one engine is one module
+    (as ``load_for_model`` reads it); names with module prefixes are found as in any state_dict."""
     doc = read_gatelab(path, kind)
     arrays: dict[str, np.ndarray] = {}
     for k, v in doc.weights.items():
@@ -163,10 +164,16 @@ def _read_small(path: str, kind: str) -> Checkpoint:
     infos = [TensorInfo(k, tuple(a.shape), "float64" if kind == "json" else str(np.asarray(doc.weights[k]).dtype))
              for k, a in arrays.items()]
     loader = float_loader(path, arrays.__getitem__, {t.name: t.dtype for t in infos})
-    ck = assemble(path, kind, infos, loader, {"model": doc.model, "description": doc.description}, data=True)
-    if doc.model and not any(m.models for m in ck.modules):
-        mod = Module("", f"GateLab {doc.model}", "gatelab", arrays, dict(doc.options), (doc.model,), tuple(infos))
-        ck = Checkpoint(path, kind, ck.tensors, (mod,), ck.meta, loader)
+    meta = {"model": doc.model, "description": doc.description, "options": dict(doc.options),
+            "inputs": doc.inputs is not None, "single": single_module(doc)}
+    ck = assemble(path, kind, infos, loader, meta, data=True)
+    if meta["single"]:
+        top = next((m for m in ck.modules if "part_of" not in m.config), None)
+        models = (doc.model,) if doc.model else (top.models if top else ())
+        kind_name = top.kind if top is not None and top.framework != "gatelab" else f"GateLab {models[0] if models else 'weights'}"
+        cfg = {**(top.config if top else {}), **doc.options}
+        mod = Module("", kind_name, top.framework if top else "gatelab", arrays, cfg, models, tuple(infos))
+        ck = Checkpoint(path, kind, ck.tensors, (mod,), meta, loader)
     return ck
 
 
@@ -191,7 +198,7 @@ def single_module(doc) -> bool:
         except (TypeError, ValueError):
             continue
     found = M.find(infos)
-    tops = {f.name for f in found if not f.config.get("part_of")}
+    tops = {f.name for f in found if "part_of" not in f.config}
     return not found or (tops == {""} and not any(f.kind in M.HEAD_KINDS for f in found if f.name))
 
 
