@@ -25,7 +25,8 @@ Files (a few KB each):
   GATELAB_PWNED")`` / ``builtins.eval`` (protocol 4 STACK_GLOBAL): written opcode by opcode, never run.
 - ``truncated.pt``, ``truncated.safetensors``, ``bad_header.safetensors``, ``truncated.npz``,
   ``inf_f16.safetensors`` (a float16 inf in ``rnn.weight_hh_l0``): broken files.
-- ``x_batch_first.npy``: an input of shape (1, 6, 3) (batch-first), refused by GateLab.
+- ``x_batch_first.npy``: an input of shape (1, 6, 3) (batch-first), refused by GateLab; ``x.json`` the
+  same sequence time-major (6, 3).
 """
 from __future__ import annotations
 
@@ -120,6 +121,7 @@ def main() -> None:
     refs["lstm_bidir"] = {"model": "lstm", "module": "", "dtype": "float32", "x": tl(x3),
                           **recurrent_outputs(lstm.double(), x3, None)}
     np.save(HERE / "x_batch_first.npy", x3.unsqueeze(0).numpy())
+    (HERE / "x.json").write_text(json.dumps({"x": tl(x3)}) + "\n")
 
     m = RNNHead("RNN", 2, 3, 1)
     save_both(m, "rnn_head")
