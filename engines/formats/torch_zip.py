@@ -182,24 +182,23 @@ def scan(path: str) -> Archive:
     if is_legacy(head):
         return _scan_legacy(path)
     try:
-        z = zipfile.ZipFile(path)
-        names = z.namelist()
-        pkl = next(n for n in names if n.count("/") == 1 and n.endswith("/data.pkl"))
-        root = pkl[: -len("data.pkl")]
-        data = z.read(pkl)
-        order = z.read(root + "byteorder").decode().strip() if root + "byteorder" in names else "little"
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+            pkl = next(n for n in names if n.count("/") == 1 and n.endswith("/data.pkl"))
+            root = pkl[: -len("data.pkl")]
+            data = z.read(pkl)
+            order = z.read(root + "byteorder").decode().strip() if root + "byteorder" in names else "little"
+            sizes = {i.filename: i.file_size for i in z.infolist()}
     except (zipfile.BadZipFile, StopIteration, OSError, EOFError, ValueError, KeyError) as e:
         raise _corrupt(path, f"its zip archive is damaged ({e.__class__.__name__})") from None
     storages: dict[str, _Storage] = {}
     obj = _unpickle(data, path, storages)
     for st in storages.values():
         name = f"{root}data/{st.key}"
-        try:
-            size = z.getinfo(name).file_size
-        except KeyError:
-            raise _corrupt(path, f"storage {name!r} is missing") from None
-        if size < st.numel * _itemsize(st.dtype):
-            raise _corrupt(path, f"storage {name!r} has {size} bytes, expected {st.numel * _itemsize(st.dtype)} (truncated?)")
+        if name not in sizes:
+            raise _corrupt(path, f"storage {name!r} is missing")
+        if sizes[name] < st.numel * _itemsize(st.dtype):
+            raise _corrupt(path, f"storage {name!r} has {sizes[name]} bytes, expected {st.numel * _itemsize(st.dtype)} (truncated?)")
 
     def storage_bytes(st: _Storage) -> bytes:
         try:
