@@ -325,6 +325,25 @@ def _progress(flag: bool | None) -> bool:
     return sys.stderr.isatty() if flag is None else flag
 
 
+@cli.command("inspect")
+@click.argument("file", required=False, type=click.Path(dir_okay=True))
+@click.option("--preset", "-p", default=None, help="Inspect a shipped preset instead of a file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def inspect_cmd(file: str | None, preset: str | None, as_json: bool) -> None:
+    """What is inside a weights file (.pt/.pth/.bin, .safetensors, .keras, .weights.h5, .npz, .json):
+    modules, shapes, dtypes, parameter counts and the command that draws each module. Reads headers only."""
+    from gatelab.engines.formats import inspect as finspect
+    if (file is None) == (preset is None):
+        raise click.UsageError("give a weights FILE or --preset NAME (one of them)")
+    path = finspect.preset_path(preset) if preset else file
+    s = finspect.summary(path, preset=preset)
+    if as_json:
+        import json
+        click.echo(json.dumps(s, indent=1))
+    else:
+        click.echo(finspect.text(s))
+
+
 def main() -> None:
     cli.main(prog_name="gatelab")
 

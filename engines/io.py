@@ -12,9 +12,12 @@ Weights file format (also the format of every shipped preset)::
 
 A *flat* JSON object of arrays, or an ``.npz`` archive, is read as the ``weights``
 part alone (this is what ``torch.save``-then-convert or ``np.savez(**state_dict)`` gives).
+PyTorch ``.pt``/``.pth``/``.bin``, ``.safetensors`` and Keras files are read by
+:mod:`engines.formats` (as data, never executed); names with module prefixes are mapped there.
 
 Inputs file: ``{"x": [[...], ...]}`` (time-major ``[T, input_size]``) with optional
-``"h0"``, ``"c0"`` and model-specific keys.
+``"h0"``, ``"c0"`` and model-specific keys; or ``.npy`` (``x`` alone) or ``.npz`` (``x``, ``h0``,
+``c0``, ``target`` ...). A batched ``x`` (``[1, T, D]``) is refused: drop the batch axis.
 """
 from __future__ import annotations
 
@@ -82,26 +85,64 @@ def parse_weights_doc(doc: Any, where: str = "weights") -> WeightsDoc:
 
 
 def read_weights(path: str | os.PathLike) -> WeightsDoc:
-    """Read a ``.json`` or ``.npz`` weights file."""
+    """Read a weights file of any supported format (chosen by content, see :mod:`engines.formats`).
+
+    A GateLab ``.json``/``.npz`` file for one engine reads exactly as it always has; a checkpoint
+    holding modules (a PyTorch ``state_dict`` of a whole network, ``.safetensors``, Keras) gives
+    the weights of its one model-driving module, in names the engines accept, with the options
+    the file implies (``formats.load_for_model(path, model, module=..., head=...)`` chooses among several).
+    """
+    from .formats import _read as fr   # lazy: start-up time matters
+
     p = os.fspath(path)
-    if p.endswith(".npz"):
-        try:
-            with np.load(p, allow_pickle=False) as z:
-                return WeightsDoc({k: np.array(z[k]) for k in z.files})
-        except FileNotFoundError:
-            raise InputError(f"weights file {p!r} does not exist") from None
-        except Exception as e:  # zipfile.BadZipFile, ValueError (pickled object arrays) ...
-            raise InputError(f"weights file {p!r} is not a readable .npz archive ({e.__class__.__name__})") from None
-    if not p.endswith(".json"):
-        raise InputError(f"weights file {p!r}: expected a .json or .npz file")
-    return parse_weights_doc(_read_json(p, "weights"), where=f"weights file {p!r}")
+    kind = fr.detect(p)
+    if kind in ("json", "npz"):
+        doc = fr.read_gatelab(p, kind)
+        if fr.single_module(doc):
+            return doc
+    return fr.load_for_model(p, None)[0]
 
 
 def read_inputs(path: str | os.PathLike) -> dict[str, Any]:
-    doc = _read_json(path, "inputs")
+    """Inputs from JSON (``{"x": [[...], ...], "h0": ...}``), ``.npy`` (x alone) or ``.npz`` (x, h0, c0, target ...)."""
+    p = os.fspath(path)
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(8)
+    except (FileNotFoundError, IsADirectoryError, OSError):
+        head = b""
+    if head.startswith(b"\x93NUMPY") or head.startswith(b"PK"):
+        doc = _read_numpy_inputs(p, npy=head.startswith(b"\x93NUMPY"))
+    else:
+        doc = _read_json(p, "inputs")
     if not isinstance(doc, dict):
-        raise InputError(f"inputs file {os.fspath(path)!r} must be a JSON object like {{\"x\": [[...], ...]}}")
+        raise InputError(f"inputs file {p!r} must be a JSON object like {{\"x\": [[...], ...]}}")
+    _refuse_batch(doc.get("x"))
     return doc
+
+
+def _read_numpy_inputs(p: str, *, npy: bool) -> dict[str, Any]:
+    try:
+        if npy:
+            return {"x": np.load(p, allow_pickle=False).tolist()}
+        with np.load(p, allow_pickle=False) as z:
+            return {k: z[k].tolist() for k in z.files}
+    except Exception as e:  # BadZipFile, ValueError (object arrays), EOFError (truncated) ...
+        what = ".npy array" if npy else ".npz archive"
+        raise InputError(f"inputs file {p!r} is not a readable {what} ({e.__class__.__name__})") from None
+
+
+def _refuse_batch(x: Any) -> None:
+    """A batched tensor (batch-first [1, T, D] or time-major [T, 1, D]) is not one sequence."""
+    if x is None:
+        return
+    try:
+        shape = np.shape(np.asarray(x, dtype=np.float64))
+    except (TypeError, ValueError):
+        return
+    if len(shape) >= 3:
+        raise InputError(f"x has shape {tuple(shape)}: GateLab takes one sequence, time-major [T, input_size]; "
+                         "drop the batch axis")
 
 
 def as_array(name: str, value: Any, ndim: int | None = None, *, allow_empty: bool = False) -> np.ndarray:

@@ -70,10 +70,12 @@ def test_weights_without_inputs(run_cli, write_json):
     _one_line_error(run_cli("compute", "lstm", "--weights", w), "--inputs")
 
 
-def test_wrong_extension(run_cli, tmp_path):
+def test_unknown_weights_format(run_cli, tmp_path):
+    # the format is chosen by content: text that is no known format names what was expected
     p = tmp_path / "w.txt"
-    p.write_text("{}")
-    _one_line_error(run_cli("compute", "lstm", "--weights", p), ".json or .npz")
+    p.write_text("not weights")
+    _one_line_error(run_cli("compute", "lstm", "--weights", p), "'" + str(p) + "' is not a PyTorch state_dict",
+                    ".npz or GateLab JSON")
 
 
 def test_compute_does_not_import_manim_or_graphviz():

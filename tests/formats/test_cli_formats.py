@@ -1,0 +1,36 @@
+"""Checkpoints through the existing CLI (`--weights FILE` reads the file's one model-driving module)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from tests.cli_helpers import one_line_error
+
+REFS = Path(__file__).resolve().parent / "refs"
+OUT = json.loads((REFS / "torch_outputs.json").read_text())
+
+
+def test_compute_from_a_torch_checkpoint_with_a_head(run_cli, write_json):
+    ref = OUT["rnn_head"]
+    x = write_json({"x": ref["x"]}, "x.json")
+    r = run_cli("compute", "rnn", "--weights", REFS / "rnn_head.pt", "--inputs", x, "--json")
+    assert r.exit_code == 0, r.output
+    steps = json.loads(r.stdout)["steps"]
+    np.testing.assert_allclose([s["h"] for s in steps], ref["outputs"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose([s["y"] for s in steps], ref["ys"], rtol=0, atol=1e-9)
+
+
+def test_compute_from_a_bare_lstm_safetensors(run_cli):
+    ref = OUT["lstm_bidir"]
+    r = run_cli("compute", "lstm", "--weights", REFS / "lstm_bidir.safetensors", "--inputs", REFS / "x.json", "--json")
+    assert r.exit_code == 0, r.output
+    np.testing.assert_allclose(json.loads(r.stdout)["outputs"], ref["outputs"], rtol=0, atol=1e-6)   # float32 file
+
+
+def test_wrong_model_and_ambiguous_files(run_cli):
+    one_line_error(run_cli("compute", "gru", "--weights", REFS / "lstm_bidir.pt", "--inputs", REFS / "x.json"),
+                   "is for model 'lstm', not 'gru'")
+    one_line_error(run_cli("compute", "lstm", "--weights", REFS / "encdec.pt", "--inputs", REFS / "x.json"),
+                   "several modules fit lstm", "'enc', 'dec'", "--module NAME")
