@@ -29,13 +29,13 @@ from gatelab.engines import __version__  # absolute: test runners may import thi
 
 __all__ = ["__version__", "compute", "diagram", "scene", "Diagram", "Video"]
 
-_SOURCE_KEYS = ("preset", "weights", "inputs", "seed", "hidden", "input_size", "steps")
+_SOURCE_KEYS = ("preset", "weights", "inputs", "seed", "hidden", "input_size", "steps", "module")
 
 
 def _split(kw: dict[str, Any]):
     from gatelab.engines import registry
 
-    source = registry.Source(**{k: kw.pop(k) for k in _SOURCE_KEYS if k in kw})
+    source = registry.Source(**{k: kw.pop(k) for k in _SOURCE_KEYS if k in kw}, head=kw.pop("head_module", None))
     return source, {k: v for k, v in kw.items() if v is not None}
 
 

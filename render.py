@@ -105,9 +105,13 @@ def source_options(f):
     decs = [
         click.option("--preset", "-p", default=None, help="A shipped worked example (see `gatelab list`)."),
         click.option("--weights", "-w", type=click.Path(dir_okay=False), default=None,
-                     help="Weights file (.json/.npz): our format, PyTorch state_dict or Keras names."),
+                     help="Weights file: PyTorch .pt/.pth/.bin state_dict, .safetensors, Keras .keras/.weights.h5, "
+                          "or our .json/.npz (`gatelab inspect FILE` shows what is inside)."),
+        click.option("--module", default=None, help="Which module of a checkpoint to draw (e.g. rnn), when several fit."),
+        click.option("--head-module", "head_module", default=None,
+                     help="A linear/dense layer of the checkpoint to use as the output layer (none: no head)."),
         click.option("--inputs", "-i", type=click.Path(dir_okay=False), default=None,
-                     help='Inputs JSON: {"x": [[...], ...]} time-major, optional "h0", "c0", "target".'),
+                     help='Inputs: JSON {"x": [[...], ...]} time-major, optional "h0", "c0", "target"; or .npy (x) / .npz.'),
         click.option("--seed", type=int, default=None, help="Random weights and inputs from this seed."),
         click.option("--hidden", type=int, default=None, help="Hidden size of random weights (with --seed)."),
         click.option("--input-size", "input_size", type=int, default=None, help="Input size of random weights (with --seed)."),
@@ -117,8 +121,8 @@ def source_options(f):
 
 
 def _source(kw: dict) -> registry.Source:
-    keys = ("preset", "weights", "inputs", "seed", "hidden", "input_size", "steps")
-    return registry.Source(**{k: kw.pop(k) for k in keys})
+    keys = ("preset", "weights", "inputs", "seed", "hidden", "input_size", "steps", "module")
+    return registry.Source(**{k: kw.pop(k) for k in keys}, head=kw.pop("head_module"))
 
 
 def _engine_options(kw: dict) -> dict:
@@ -175,6 +179,7 @@ def compute(model: str, as_json: bool, **kw) -> None:
     """Run MODEL's engine and print its values (a table, or the trace as JSON)."""
     src = _source(kw)
     result = registry.compute(model, src, _engine_options(kw))
+    _note(result)
     if as_json:
         click.echo(result.trace.to_json())
     else:
@@ -191,6 +196,7 @@ def explain(model: str, fmt: str, **kw) -> None:
     """The worked solution of MODEL, step by step, with shapes and numbers."""
     src = _source(kw)
     result = registry.compute(model, src, _engine_options(kw))
+    _note(result)
     text = registry.walkthrough(model).explain(result.trace, fmt)
     if fmt == "tex":
         from gatelab.engines.walkthrough import tex_document_fragment
@@ -318,6 +324,12 @@ def demo(out_dir: str) -> None:
         path = sapi.render("lstm-gates", source=registry.Source(), options={}, quality="l", fmt="mp4",
                            output=None, out_dir=out_dir, theme="dark", tex=False, progress=_progress(None))
         click.echo(f"wrote {path}")
+
+
+def _note(result: registry.Computed) -> None:
+    """Which module of a checkpoint was used, on stderr (stdout stays the table or the JSON)."""
+    if result.provenance.get("note"):
+        click.echo(result.provenance["note"], err=True)
 
 
 def _progress(flag: bool | None) -> bool:

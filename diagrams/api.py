@@ -68,6 +68,8 @@ def _provenance(computed: Any) -> dict[str, Any]:
             meta[f"{pre}inputs-sha256"] = prov["inputs_sha256"]
         if "seed" in prov:
             meta[f"{pre}seed"] = prov["seed"]
+        if prov.get("note"):
+            meta[f"{pre}weights-module"] = prov["note"]
         if c.options:
             meta[f"{pre}options"] = ",".join(f"{k}={v}" for k, v in sorted(c.options.items()))
         meta[f"{pre}trace-sha256"] = c.trace.digest()

@@ -125,6 +125,8 @@ class Source:
     hidden: int | None = None
     input_size: int | None = None
     steps: int | None = None
+    module: str | None = None       # which module of a checkpoint holding several (e.g. "rnn")
+    head: str | None = None         # a linear/dense layer used as the output layer ("none": no head)
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,8 @@ def compute(model: str, source: Source = Source(), options: dict[str, Any] | Non
     given = [n for n, v in (("--preset", source.preset), ("--weights", source.weights), ("--seed", source.seed)) if v is not None]
     if len(given) > 1:
         raise InputError(f"{' and '.join(given)} conflict: give one source of weights (a preset, a weights file or a seed)")
+    if (source.module is not None or source.head is not None) and source.weights is None:
+        raise InputError("--module/--head-module choose a module inside a weights file; give --weights FILE")
     if any(v is not None for v in sizes.values()) and source.seed is None:
         raise InputError("--hidden/--input-size/--steps set the size of random weights and need --seed N")
     for n, v in sizes.items():
@@ -177,8 +181,12 @@ def compute(model: str, source: Source = Source(), options: dict[str, Any] | Non
         description = f"random weights, seed {source.seed}"
     else:
         if source.weights is not None:
-            doc = io.read_weights(source.weights)
+            from . import formats
+
+            doc, note = formats.load_for_model(source.weights, model, module=source.module, head=source.head)
             provenance.update(weights=source.weights, weights_sha256=io.file_sha256(source.weights))
+            if note:
+                provenance.update(module=doc.extra.get("module"), head=doc.extra.get("head"), note=note)
         else:
             name = source.preset or spec.default_preset
             doc = presets.load(name)
@@ -222,7 +230,10 @@ def model_of(source: Source, candidates: tuple[str, ...]) -> str:
     if source.preset is not None:
         named = presets.load(source.preset).model
     elif source.weights is not None:
-        named = io.read_weights(source.weights).model
+        from . import formats
+
+        doc, _ = formats.load_for_model(source.weights, None, module=source.module, head=source.head)
+        named = doc.model
     if named is None:
         return candidates[0]
     if named not in candidates:

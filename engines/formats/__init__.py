@@ -82,6 +82,6 @@ def select(ckpt: Checkpoint, model: str | None, *, module: str | None = None, he
 
 
 def load_for_model(path, model: str | None, *, module: str | None = None, head: str | None = None):
-    """``(WeightsDoc, note)``: what the registry calls for ``--weights FILE [--module M] [--head H]``."""
+    """``(WeightsDoc, note)``: what the registry calls for ``--weights FILE [--module M] [--head-module H]``."""
     from ._read import load_for_model as _load
     return _load(path, model, module=module, head=head)

@@ -67,7 +67,7 @@ def select(ckpt: Checkpoint, model: str | None, *, module: str | None = None, he
     elif head is None and model in RECURRENT:
         others = _head_candidates(ckpt, chosen)
         if len(others) > 1:
-            note += f"; no output layer: {', '.join(_q(m.name) for m in others)} could be one (choose with --head NAME)"
+            note += f"; no output layer: {', '.join(_q(m.name) for m in others)} could be one (choose with --head-module NAME)"
     if model in ("multihead", "transformer"):
         note += "; num_heads is not stored in a state_dict: give --heads N (default 1)"
     if chosen.kind == "nn.RNN":
@@ -88,7 +88,7 @@ def _misfit(ckpt: Checkpoint, m: Module, model: str | None) -> str:
     if why:
         return f"module {_q(m.name)} in {ckpt.path!r} cannot drive {model or 'a GateLab model'}: {why}"
     if m.kind in HEAD_KINDS:
-        return (f"module {_q(m.name)} in {ckpt.path!r} is an {m.kind}; it can be an output layer (--head "
+        return (f"module {_q(m.name)} in {ckpt.path!r} is an {m.kind}; it can be an output layer (--head-module "
                 f"{m.name}) but does not drive {model or 'a model'} by itself")
     exp = f"; {model} expects {EXPECTED[model]}" if model in EXPECTED else ""
     return f"module {_q(m.name)} in {ckpt.path!r} is an {m.kind}: it drives {', '.join(m.models)}, not {model}{exp}"
@@ -158,13 +158,13 @@ def _head(ckpt: Checkpoint, chosen: Module, model: str, head: str | None) -> Mod
         return None
     if head is not None:
         if model not in RECURRENT:
-            raise InputError(f"--head applies to rnn, lstm and gru (an output layer V, b_y); {model} has none")
+            raise InputError(f"--head-module applies to rnn, lstm and gru (an output layer V, b_y); {model} has none")
         m = _by_name(ckpt, head)
         width = output_width(chosen.kind, chosen.config)
         if m.kind not in HEAD_KINDS:
-            raise InputError(f"--head {head}: module {_q(head)} is an {m.kind}, expected an nn.Linear (or Keras Dense)")
+            raise InputError(f"--head-module {head}: module {_q(head)} is an {m.kind}, expected an nn.Linear (or Keras Dense)")
         if width is not None and m.config.get("in_features") != width:
-            raise InputError(f"--head {head}: {m.kind} reads {m.config.get('in_features')} features but module "
+            raise InputError(f"--head-module {head}: {m.kind} reads {m.config.get('in_features')} features but module "
                              f"{_q(chosen.name)} outputs {width}")
         return m
     if model not in RECURRENT:

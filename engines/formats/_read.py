@@ -218,7 +218,7 @@ def load_for_model(path: str | os.PathLike, model: str | None, *, module: str | 
         doc = read_gatelab(p, kind)
         if single_module(doc):
             if module is not None or head is not None:
-                raise InputError(f"--module/--head choose inside a checkpoint with several modules; {p!r} holds "
+                raise InputError(f"--module/--head-module choose inside a checkpoint with several modules; {p!r} holds "
                                  "one set of GateLab weights")
             return doc, ""
     ckpt = read(p, data=False)

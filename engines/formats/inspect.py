@@ -172,7 +172,7 @@ def _title(m: dict[str, Any]) -> str:
     if "part_of" in c:
         bits.append(f"inside {c['part_of']!r}" if c["part_of"] else "inside the layer")
     drives = (f"drives {', '.join(m['models'])}" if m["models"] else
-              f"output layer (--head) for {', '.join(repr(n) for n in m['head_for'])}" if m.get("head_for") else
+              f"output layer (--head-module) for {', '.join(repr(n) for n in m['head_for'])}" if m.get("head_for") else
               "drives no GateLab model")
     return f"module {name}: {m['kind']} ({', '.join(bits)}) -> {drives}" if bits else f"module {name}: {m['kind']} -> {drives}"
 

@@ -31,6 +31,24 @@ def test_compute_from_a_bare_lstm_safetensors(run_cli):
 
 def test_wrong_model_and_ambiguous_files(run_cli):
     one_line_error(run_cli("compute", "gru", "--weights", REFS / "lstm_bidir.pt", "--inputs", REFS / "x.json"),
-                   "is for model 'lstm', not 'gru'")
+                   "fits gru", "it drives lstm", "gru expects weight_ih_l0 (3H, D)")
     one_line_error(run_cli("compute", "lstm", "--weights", REFS / "encdec.pt", "--inputs", REFS / "x.json"),
                    "several modules fit lstm", "'enc', 'dec'", "--module NAME")
+
+
+def test_module_and_head_module_choose_inside_a_checkpoint(run_cli, tmp_path):
+    """--module picks one of several fitting modules; the choice is said on stderr and in the SVG metadata."""
+    import json as _json
+
+    x = tmp_path / "x2.json"
+    x.write_text(_json.dumps({"x": [[0.5, -1.0], [1.0, 0.25], [0.0, 2.0]]}))
+    r = run_cli("compute", "lstm", "--weights", REFS / "encdec.pt", "--module", "enc", "--inputs", x, "--json")
+    assert r.exit_code == 0, r.output
+    assert "using module 'enc'" in r.stderr and _json.loads(r.stdout)["kind"] == "lstm"
+    out = tmp_path / "enc.svg"
+    r = run_cli("diagram", "lstm-unfolded", "--weights", REFS / "encdec.pt", "--module", "dec",
+                "--head-module", "head", "--inputs", x, "-o", out)
+    assert r.exit_code == 0, r.output
+    svg = out.read_text()
+    assert "using module &apos;dec&apos;" in svg or "using module 'dec'" in svg
+    one_line_error(run_cli("compute", "lstm", "--module", "enc"), "--module/--head-module", "--weights FILE")

@@ -50,11 +50,11 @@ def test_head_none_and_explicit_head():
     shapes = {**rnn_names("rnn.", 4, 3, 2), "a.weight": (2, 3), "a.bias": (2,), "b.weight": (1, 3)}
     c = ckpt(shapes)
     sel = formats.select(c, "lstm")                   # two Linears read 3 features: no automatic head
-    assert sel.head is None and "'a', 'b' could be one (choose with --head NAME)" in sel.note
+    assert sel.head is None and "'a', 'b' could be one (choose with --head-module NAME)" in sel.note
     sel = formats.select(c, "lstm", head="b")
     assert sel.head == "b" and np.array_equal(sel.weights["b_y"], np.zeros(1))    # no bias: b_y = 0
     assert formats.select(ckpt({**rnn_names("rnn.", 4, 3, 2), "a.weight": (2, 3)}), "lstm", head="none").head is None
-    with pytest.raises(InputError, match="--head a: nn.Linear reads 4 features but module 'rnn' outputs 3"):
+    with pytest.raises(InputError, match="--head-module a: nn.Linear reads 4 features but module 'rnn' outputs 3"):
         formats.select(ckpt({**rnn_names("rnn.", 4, 3, 2), "a.weight": (2, 4)}), "lstm", head="a")
     with pytest.raises(InputError, match="module 'rnn' is an nn.LSTM, expected an nn.Linear"):
         formats.select(c, "lstm", head="rnn")
