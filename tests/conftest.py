@@ -8,10 +8,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+# Tests write only into temporary directories: no hypothesis example database in the checkout.
+settings.register_profile("gatelab", database=None)
+settings.load_profile("gatelab")
 
 
 @pytest.fixture
@@ -35,6 +40,22 @@ def write_json(tmp_path):
         return str(p)
 
     return _write
+
+
+class _RepositoryRootIsNotATestPackage:
+    """The repository root is the `gatelab` package (it has an `__init__.py`), so pytest would collect it as a
+    test package and import its `__init__.py` under the checkout folder's name (a second copy of the code, or an
+    ImportError when the folder's name is not an identifier). Collect it as a plain directory instead."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collect_directory(self, path, parent):
+        if Path(path) == ROOT:
+            return pytest.Dir.from_parent(parent, path=Path(path))
+        return None
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_RepositoryRootIsNotATestPackage(), "gatelab-repository-root")
 
 
 def pytest_sessionfinish(session, exitstatus):
