@@ -9,7 +9,7 @@ STAMP := $(VENV)/.gatelab-installed
 # `dot`, and to make a venv with Debian's own python.
 APT_PKGS := libpango1.0-dev pkg-config graphviz python3-dev python3-venv gcc
 
-.PHONY: demo demo-all test test-fast sysdeps install bench clean
+.PHONY: demo demo-all test test-fast goldens sysdeps install bench clean
 
 demo: install
 	$(BIN)/gatelab demo --out media
@@ -17,11 +17,19 @@ demo: install
 demo-all: install
 	$(BIN)/gatelab all --out media
 
+# The tests never write into the source tree: golden DOT files are rewritten only by `make goldens`.
+PYTEST := env -u GATELAB_UPDATE_GOLDENS $(BIN)/python -m pytest -q -p no:cacheprovider
+
 test: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto
+	$(PYTEST) -n auto
 
 test-fast: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto -m "not slow"
+	$(PYTEST) -n auto -m "not slow"
+
+# Rewrite tests/diagrams/golden/*.dot from the current builders; review the diff (and the figures) before committing.
+goldens: install
+	GATELAB_UPDATE_GOLDENS=1 $(BIN)/python -m pytest -q -p no:cacheprovider -p no:xdist tests/diagrams
+	@git status --short -- tests/diagrams/golden
 
 install: $(STAMP)
 
