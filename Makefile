@@ -9,7 +9,7 @@ STAMP := $(VENV)/.gatelab-installed
 # `dot`, and to make a venv with Debian's own python.
 APT_PKGS := libpango1.0-dev pkg-config graphviz python3-dev python3-venv gcc
 
-.PHONY: demo demo-all test test-fast sysdeps install bench clean docs
+.PHONY: demo demo-all test test-fast goldens wheelhouse sysdeps install bench clean docs
 
 demo: install
 	$(BIN)/gatelab demo --out media
@@ -17,11 +17,34 @@ demo: install
 demo-all: install
 	$(BIN)/gatelab all --out media
 
-test: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto
+# The tests never write into the source tree: golden DOT files are rewritten only by `make goldens`.
+PYTEST := env -u GATELAB_UPDATE_GOLDENS $(BIN)/python -m pytest -q -p no:cacheprovider
+
+test: install wheelhouse
+	$(PYTEST) -n auto
 
 test-fast: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n auto -m "not slow"
+	$(PYTEST) -n auto -m "not slow"
+
+# Rewrite tests/diagrams/golden/*.dot from the current builders; review the diff (and the figures) before committing.
+goldens: install
+	GATELAB_UPDATE_GOLDENS=1 $(BIN)/python -m pytest -q -p no:cacheprovider -p no:xdist tests/diagrams
+	@git status --short -- tests/diagrams/golden
+
+# Wheels the packaging test installs offline (tests/test_packaging.py): the other `diagrams` project
+# (mingrammer's architecture-diagram library), to prove `gatelab.diagrams` never shadows it.
+# Fetched once into the venv; the stamp names the pin, so changing it fetches again.
+WHEELHOUSE := $(VENV)/wheelhouse
+WHEELHOUSE_PINS := diagrams==0.25.1
+empty :=
+space := $(empty) $(empty)
+WHEELHOUSE_STAMP := $(WHEELHOUSE)/.fetched-$(subst ==,-,$(subst $(space),_,$(strip $(WHEELHOUSE_PINS))))
+
+wheelhouse: $(WHEELHOUSE_STAMP)
+
+$(WHEELHOUSE_STAMP): | $(STAMP)
+	$(BIN)/python -m pip download -q --no-deps -d $(WHEELHOUSE) $(WHEELHOUSE_PINS)
+	@touch $@
 
 install: $(STAMP)
 

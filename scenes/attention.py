@@ -47,7 +47,7 @@ class AttentionWalkthroughScene(TraceScene):
         shown = min(self.T, 4)
         for i in range(shown):
             word = self.text(self.qtok[i], size=24, color=self.fg)
-            vec = self.vector(tr.x[i], f"x{sub(i + 1)}", "x")
+            vec = self.vector(tr.x[i], f"x{sub(i + 1)}", "x", ("x", i))
             row = VGroup(word, vec).arrange(RIGHT, buff=0.35)
             self.rows.add(row)
         self.rows.arrange(DOWN, buff=0.5, aligned_edge=RIGHT).move_to([-3.6, 0.6, 0])
@@ -60,9 +60,9 @@ class AttentionWalkthroughScene(TraceScene):
         self.qkv = VGroup()
         groups = []
         for i in range(shown):
-            q = self.vector(tr.q[i], f"q{sub(i + 1)}", "output")
-            k = self.vector(tr.k[i], f"k{sub(i + 1)}", "input") if i < self.Tk else VGroup()
-            v = self.vector(tr.v[i], f"v{sub(i + 1)}", "candidate") if i < self.Tk else VGroup()
+            q = self.vector(tr.q[i], f"q{sub(i + 1)}", "output", ("q", i))
+            k = self.vector(tr.k[i], f"k{sub(i + 1)}", "input", ("k", i)) if i < self.Tk else VGroup()
+            v = self.vector(tr.v[i], f"v{sub(i + 1)}", "candidate", ("v", i)) if i < self.Tk else VGroup()
             g = VGroup(q, k, v).arrange(DOWN, buff=0.12, aligned_edge=LEFT)
             groups.append(g)
         self.qkv = VGroup(*groups).arrange(DOWN, buff=0.35, aligned_edge=LEFT)
@@ -77,7 +77,8 @@ class AttentionWalkthroughScene(TraceScene):
         self.play(FadeIn(self.qkv, lag_ratio=0.2), run_time=1.6)
         d_in = tr.x.shape[1] if tr.x is not None else "d"
         self.show_eq(f"q_i = x_i W^Q,\\ \\ k_i = x_i W^K,\\ \\ v_i = x_i W^V \\quad "
-                     f"(W: {d_in} \\times {tr.q.shape[1]})")
+                     f"(W: {d_in} \\times {tr.q.shape[1]})",
+                     source=([("x", None, "columns")] if tr.x is not None else []) + [("q", None, "columns")])
         if tr.q.shape[1] > SHOW:
             self.caption(f"q, k, v have {tr.q.shape[1]} entries each: the first {SHOW} are printed.", hold=1.5)
         else:
@@ -91,8 +92,10 @@ class AttentionWalkthroughScene(TraceScene):
         self.add(self.provenance())
         rows = VGroup()
         col_x = [-5.2, -2.1, 0.7, 3.2]
-        heads = VGroup(*[self.text(s, size=22, color=self.muted) for s in
-                         ("key", f"q{sub(i + 1)}·kⱼ", f"÷ √{tr.d_k or tr.k.shape[1]}", "softmax")])
+        d_k = [("d_k", None, None)] if tr.d_k else [("k", None, "columns")]
+        heads = VGroup(*[self.text(s, size=22, color=self.muted, source=src) for s, src in
+                         (("key", None), (f"q{sub(i + 1)}·kⱼ", None), (f"÷ √{tr.d_k or tr.k.shape[1]}", d_k),
+                          ("softmax", None))])
         for h, x in zip(heads, col_x):
             h.move_to([x, 2.2, 0])
         self.play(FadeIn(heads))
@@ -103,27 +106,32 @@ class AttentionWalkthroughScene(TraceScene):
         for j in range(shown):
             y = 1.5 - j * min(0.75, 3.6 / shown)
             key = self.text(self.ktok[j], size=24).move_to([col_x[0], y, 0])
-            dot = self.text(self.num(tr.dots[i, j]), size=26).move_to([col_x[1], y, 0])
-            scl = self.text(self.num(tr.scores[i, j]) if not tr.mask[i, j] else "masked", size=26)
+            dot = self.text(self.num(tr.dots[i, j]), size=26, source=[("dots", None, (i, j))]).move_to([col_x[1], y, 0])
+            scl = self.text(self.num(tr.scores[i, j]) if not tr.mask[i, j] else "masked", size=26,
+                            source=[("scores", None, (i, j))] if not tr.mask[i, j] else None)
             scl.move_to([col_x[2], y, 0])
             bar = HBar(tr.weights[i, j], vmax=1.0, max_width=bar_max, color=self.role("attention"), fg=self.fg,
-                       font_size=26, digits=2).left_at([col_x[3] - 0.7, y, 0])
+                       font_size=26, digits=2, source=("weights", None, (i, j))).left_at([col_x[3] - 0.7, y, 0])
             self.table.append((key, dot, scl, bar))
             rows.add(key)
         self.play(FadeIn(rows, lag_ratio=0.2))
         self.play(*[FadeIn(r[1], shift=0.2 * RIGHT) for r in self.table], run_time=1.0)
-        self.show_eq(f"q_{{{i + 1}}} \\cdot k_j = " + ",\\ ".join(self.num(tr.dots[i, j]) for j in range(shown)))
+        self.show_eq(f"q_{{{i + 1}}} \\cdot k_j = " + ",\\ ".join(self.num(tr.dots[i, j]) for j in range(shown)),
+                     source=[("dots", None, (i, j)) for j in range(shown)])
         self.pause(1.5)
         self.play(*[FadeIn(r[2], shift=0.2 * RIGHT) for r in self.table], run_time=1.0)
         self.show_eq(f"\\mathrm{{score}}_{{{i + 1}j}} = \\frac{{q_{{{i + 1}}} \\cdot k_j}}{{\\sqrt{{d_k}}}}"
                      f" = \\frac{{{self.num(tr.dots[i, 0])}}}{{{self.num(tr.scale)}}} = {self.num(tr.scores[i, 0])}"
                      + (f",\\ \\ \\frac{{{self.num(tr.dots[i, 1])}}}{{{self.num(tr.scale)}}} = "
-                        f"{self.num(tr.scores[i, 1])}" if shown > 1 and not tr.mask[i, 1] else ""))
+                        f"{self.num(tr.scores[i, 1])}" if shown > 1 and not tr.mask[i, 1] else ""),
+                     source=[(f, None, idx) for j in range(2 if shown > 1 and not tr.mask[i, 1] else 1)
+                             for f, idx in (("dots", (i, j)), ("scale", None), ("scores", (i, j)))])
         self.caption("Dividing by √d_k keeps the scores from growing with the width of q and k.", hold=1.5)
         self.play(*[GrowFromEdge(r[3].bar, LEFT) for r in self.table],
                   *[FadeIn(r[3].value_text) for r in self.table], run_time=1.5)
         self.show_eq(f"\\alpha_{{{i + 1}j}} = \\mathrm{{softmax}}_j(\\mathrm{{score}}_{{{i + 1}j}}) = "
-                     + ",\\ ".join(self.num(tr.weights[i, j], 2) for j in range(shown)))
+                     + ",\\ ".join(self.num(tr.weights[i, j], 2) for j in range(shown)),
+                     source=[("weights", None, (i, j)) for j in range(shown)])
         self.caption(f"Softmax turns the scores into weights that sum to {self.num(tr.row_sums[i])}.", hold=2.0)
 
     def weighted_sum(self, i: int) -> None:
@@ -132,16 +140,17 @@ class AttentionWalkthroughScene(TraceScene):
         keep = VGroup(*[VGroup(r[0], r[3]) for r in self.table])
         others = VGroup(*[VGroup(r[1], r[2]) for r in self.table], self.heads)
         self.play(FadeOut(others), keep.animate.shift(LEFT * 0.2), run_time=0.8)
-        vs = VGroup(*[self.vector(tr.v[j], f"v{sub(j + 1)}", "candidate") for j in range(min(self.Tk, 6))])
+        vs = VGroup(*[self.vector(tr.v[j], f"v{sub(j + 1)}", "candidate", ("v", j)) for j in range(min(self.Tk, 6))])
         for j, v in enumerate(vs):
             v.move_to([-1.0, self.table[j][0].get_y(), 0])
         self.play(FadeIn(vs, lag_ratio=0.2), run_time=1.0)
         terms = " + ".join(f"{self.num(tr.weights[i, j], 2)}\\, v_{{{j + 1}}}" for j in range(min(self.Tk, 4)))
         if self.Tk > 4:
             terms += " + \\ldots"
-        self.show_eq(f"z_{{{i + 1}}} = \\sum_j \\alpha_{{{i + 1}j}} v_j = {terms}")
+        self.show_eq(f"z_{{{i + 1}}} = \\sum_j \\alpha_{{{i + 1}j}} v_j = {terms}",
+                     source=[("weights", None, (i, j)) for j in range(min(self.Tk, 4))])
         self.pause(1.0)
-        vec = self.vector(tr.output[i], f"z{sub(i + 1)}", "attention")
+        vec = self.vector(tr.output[i], f"z{sub(i + 1)}", "attention", ("output", i))
         vec.next_to(vs, DOWN, buff=0.6).align_to(vs, LEFT)
         self.play(FadeIn(vec, shift=0.2 * DOWN), run_time=1.0)
         self.play(Create(SurroundingRectangle(vec, color=self.role("attention"), buff=0.08)))
@@ -157,7 +166,7 @@ class AttentionWalkthroughScene(TraceScene):
         cell = min(1.3, 5.0 / max(n, m))
         hm = Heatmap(tr.weights[:n, :m], row_labels=self.qtok[:n], col_labels=self.ktok[:m], cell=cell * 1.45,
                      cell_h=cell * 0.75, vmax=1.0, digits=3, fg=self.fg, pos=self.role("attention"),
-                     mask=tr.mask[:n, :m], masked_text="0", font_size=22)
+                     mask=tr.mask[:n, :m], masked_text="0", font_size=22, source="weights")
         hm.move_to([-0.5, 0.2, 0])
         if hm.width > 12:
             hm.scale_to_fit_width(12)
@@ -168,12 +177,15 @@ class AttentionWalkthroughScene(TraceScene):
         self.caption("Rows are queries, columns keys; each row sums to 1.", hold=3.0)
 
     # ------------------------------------------------------------------ helpers
-    def vector(self, values, label: str, role: str) -> VGroup:
+    def vector(self, values, label: str, role: str, source: tuple) -> VGroup:
+        """Row ``values`` = trace field ``source[0]``, row ``source[1]``: its first SHOW entries printed."""
+        field, row = source
         vals = np.ravel(values)
         col = ValueColumn(vals[:SHOW], horizontal=True, vmax=max(float(np.max(np.abs(vals))), 1e-9), cell_w=0.82,
-                          cell_h=0.42, font_size=19, fg=self.fg, pos=self.role(role), neg=self.role(role))
+                          cell_h=0.42, font_size=19, fg=self.fg, pos=self.role(role), neg=self.role(role),
+                          source=[(field, None, (row, k)) for k in range(min(vals.size, SHOW))])
         name = self.text(label, size=24, color=self.role(role))
         parts = [name, col]
         if vals.size > SHOW:
-            parts.append(self.text(f"… ({vals.size})", size=20, color=self.muted))
+            parts.append(self.text(f"… ({vals.size})", size=20, color=self.muted, source=[(field, None, "columns")]))
         return VGroup(*parts).arrange(RIGHT, buff=0.15)

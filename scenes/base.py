@@ -21,7 +21,7 @@ from gatelab.diagrams import style
 from gatelab.engines import registry
 
 from . import api
-from .mobjects import Equation, flat_text, fmt, label_text
+from .mobjects import Equation, flat_text, fmt, label_text, tag
 
 
 class TraceScene(Scene):
@@ -58,14 +58,15 @@ class TraceScene(Scene):
         self._caption: Text | None = None
 
     def add(self, *mobjects):
-        """Scene.add, also remembering every Text and Equation ever shown (tests check the numbers)."""
+        """Scene.add, also remembering every Text and Equation ever shown with the trace values its numbers
+        show (``gatelab_source``, see :func:`scenes.mobjects.tag`): ``self.shown`` holds (kind, text, source)."""
         log = self.__dict__.setdefault("shown", [])
         for m in mobjects:
             for s in m.get_family():
                 if isinstance(s, Equation):
-                    log.append(("eq", s.tex))
+                    log.append(("eq", s.tex, getattr(s, "gatelab_source", None)))
                 elif isinstance(s, Text):
-                    log.append(("text", s.original_text))
+                    log.append(("text", s.original_text, getattr(s, "gatelab_source", None)))
         return super().add(*mobjects)
 
     # ------------------------------------------------------------------ helpers
@@ -78,15 +79,17 @@ class TraceScene(Scene):
             c = self.th.muted              # grey #999 on white is too faint for small text
         return ManimColor(c)
 
-    def text(self, s: str, size: float = 24, color=None, **kw) -> Text:
-        return label_text(s, size=size, color=color if color is not None else self.fg, **kw)
+    def text(self, s: str, size: float = 24, color=None, source=None, **kw) -> Text:
+        """A Text; ``source``: the trace values its numbers show (see :func:`scenes.mobjects.tag`)."""
+        return tag(label_text(s, size=size, color=color if color is not None else self.fg, **kw), source)
 
     def line(self, s: str, size: float = 24, color=None, **kw):
         """A title/caption line as one flat path (cheap to animate); ``.text`` keeps the string."""
         return flat_text(s, size=size, color=color if color is not None else self.fg, **kw)
 
-    def eq(self, tex: str, size: float = 30, color=None) -> Equation:
-        return Equation(tex, font_size=size, color=color if color is not None else self.fg, use_tex=self.use_tex)
+    def eq(self, tex: str, size: float = 30, color=None, source=None) -> Equation:
+        return tag(Equation(tex, font_size=size, color=color if color is not None else self.fg, use_tex=self.use_tex),
+                   source)
 
     def num(self, x: float, digits: int = 3) -> str:
         return fmt(x, digits)
@@ -101,9 +104,9 @@ class TraceScene(Scene):
 
     EQ_Y: ClassVar[float] = -2.6   # centre line of the equation band
 
-    def show_eq(self, tex: str, size: float = 28) -> Equation:
+    def show_eq(self, tex: str, size: float = 28, source=None) -> Equation:
         """Replace the equation in the band above the caption (scaled to fit the frame)."""
-        eq = self.eq(tex, size=size)
+        eq = self.eq(tex, size=size, source=source)
         if eq.width > 13.2:
             eq.scale_to_fit_width(13.2)
         eq.move_to([0, self.EQ_Y, 0])
@@ -160,6 +163,7 @@ class TraceScene(Scene):
         src = (f"preset {p['preset']}" if "preset" in p else f"weights {p['weights']}" if "weights" in p
                else f"seed {p['seed']}" if "seed" in p else "")
         note = self.text(f"numbers: {self.result.model} engine, {src}", size=14, color=self.muted)
+        note.gatelab_source = "provenance"      # names the source of the numbers, shows none of them
         return note.to_corner(DOWN + RIGHT, buff=0.15)
 
     def clear_all(self, run_time: float = 0.6) -> None:

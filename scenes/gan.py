@@ -142,7 +142,8 @@ class _DataPanel:
 class _Curve:
     """A curve over training (value at each snapshot) on small axes, extended snapshot by snapshot."""
 
-    def __init__(self, scene: TraceScene, steps, series, colours, labels, y_range, center, width, height, title):
+    def __init__(self, scene: TraceScene, steps, series, colours, labels, y_range, center, width, height, title,
+                 label_sources=None):
         self.s = scene
         self.steps, self.series, self.colours = list(steps), series, colours
         self.ax = Axes(x_range=[0, max(self.steps[-1], 1), max(self.steps[-1], 1)], y_range=y_range,
@@ -150,7 +151,8 @@ class _Curve:
                        axis_config={"color": scene.muted, "stroke_width": 1.5, "include_ticks": False})
         self.ax.move_to(center)
         self.title = scene.text(title, size=16, color=scene.muted).next_to(self.ax, UP, buff=0.08)
-        keys = VGroup(*[scene.text(lab, size=14, color=c) for lab, c in zip(labels, colours)])
+        keys = VGroup(*[scene.text(lab, size=14, color=c, source=src)
+                        for lab, c, src in zip(labels, colours, label_sources or [None] * len(labels))])
         keys.arrange(RIGHT, buff=0.25).next_to(self.ax, DOWN, buff=0.08)
         self.static = VGroup(self.ax, self.title, keys)
         self.lines = VGroup()
@@ -167,16 +169,22 @@ class _Curve:
 
 
 class _GANScene(TraceScene):
-    def caption(self, s, hold: float = 0.0) -> None:
-        """TraceScene.caption, also logged in ``self.shown`` (captions are flat paths, not Text)."""
+    def caption(self, s, hold: float = 0.0, source=None) -> None:
+        """TraceScene.caption, also logged in ``self.shown`` (captions are flat paths, not Text);
+        ``source``: the trace values its numbers show (see :func:`scenes.mobjects.tag`)."""
         if s:
-            self.__dict__.setdefault("shown", []).append(("caption", s))
+            self.__dict__.setdefault("shown", []).append(("caption", s, tuple(source) if source else None))
         super().caption(s, hold)
 
     def title(self, s: str, sub: str | None = None):
         log = self.__dict__.setdefault("shown", [])
-        log += [("caption", s)] + ([("caption", sub)] if sub else [])
+        log += [("caption", s, None)] + ([("caption", sub, None)] if sub else [])
         return super().title(s, sub)
+
+    @staticmethod
+    def at(path: str, values=None) -> list[tuple]:
+        """Sources of the trace value at ``path`` (``runs.0.final.js``), one per entry of a printed vector."""
+        return [(path, None, None)] if values is None else [(path, None, k) for k in range(np.size(values))]
 
 
 class GANTrainingScene(_GANScene):
@@ -211,7 +219,8 @@ class GANTrainingScene(_GANScene):
                                  "losses on the evaluation set")
         self.js_curve = _Curve(self, steps, [[sn.js for sn in snaps]], [self.role("output")],
                                [f"JS (bits); two real samples: {self.num(tr.js_floor)}"], [0, 1, 1],
-                               np.array([4.1, -2.25, 0]), 4.6, 1.35, "JS(real, generated)")
+                               np.array([4.1, -2.25, 0]), 4.6, 1.35, "JS(real, generated)",
+                               label_sources=[self.at("js_floor")])
         self.play(FadeIn(self.loss_curve.static), FadeIn(self.js_curve.static), run_time=0.6)
         if tr.dim == 2:
             key = VGroup(self.text("background: D(x) from", size=15, color=self.muted),
@@ -228,12 +237,14 @@ class GANTrainingScene(_GANScene):
     def show_start(self) -> None:
         sn = self.run_.snapshots[0]
         self.dyn, self.swap = self.panel.dynamic(sn)
-        self.counter = self.stats(sn)
+        self.counter = self.stats(0)
         adds = [FadeIn(self.dyn), FadeIn(self.swap), FadeIn(self.counter)]
         self.curves = VGroup(self.loss_curve.upto(0), self.js_curve.upto(0))
         self.play(*adds, FadeIn(self.curves), run_time=0.8)
         self.caption(f"Step 0: the untrained G puts its samples at mean {self.vec(sn.mean_fake)}; "
-                     f"the data's mean is {self.vec(self.trace.mean_real)}.", hold=1.5)
+                     f"the data's mean is {self.vec(self.trace.mean_real)}.", hold=1.5,
+                     source=self.at("runs.0.snapshots.0.step") + self.at("runs.0.snapshots.0.mean_fake", sn.mean_fake)
+                     + self.at("mean_real", self.trace.mean_real))
         self.caption("Each step: D learns to tell real from fake, then G follows D's gradient.", hold=1.0)
 
     def train(self) -> None:
@@ -245,7 +256,7 @@ class GANTrainingScene(_GANScene):
     def advance(self, k: int) -> None:
         sn = self.run_.snapshots[k]
         dyn, swap = self.panel.dynamic(sn)
-        counter = self.stats(sn)
+        counter = self.stats(k)
         curves = VGroup(self.loss_curve.upto(k), self.js_curve.upto(k))
         self.remove(self.swap, self.counter, self.curves)
         self.add(swap, counter, curves)
@@ -256,22 +267,30 @@ class GANTrainingScene(_GANScene):
         f = self.run_.final
         msg = (f"After {self.run_.snapshots[-1].step} steps: mean {self.vec(f.mean_fake)} vs {self.vec(f.mean_real)}, "
                f"std {self.vec(f.std_fake)} vs {self.vec(f.std_real)}, JS {self.num(f.js)} bits")
+        src = self.at(f"runs.0.snapshots.{len(self.run_.snapshots) - 1}.step")
+        src += sum((self.at(f"runs.0.final.{k}", getattr(f, k)) for k in ("mean_fake", "mean_real", "std_fake", "std_real")),
+                   []) + self.at("runs.0.final.js")
         if f.n_modes is not None:
             msg += f", {f.modes_covered} of {f.n_modes} modes"
-        self.caption(msg + ".", hold=2.5)
+            src += self.at("runs.0.final.modes_covered") + self.at("runs.0.final.n_modes")
+        self.caption(msg + ".", hold=2.5, source=src)
 
     # ------------------------------------------------------------------ helpers
     def vec(self, v) -> str:
         v = np.ravel(v)
         return self.num(v[0]) if v.size == 1 else "(" + ", ".join(self.num(x) for x in v) + ")"
 
-    def stats(self, sn) -> VGroup:
+    def stats(self, k: int) -> VGroup:
+        """The counter and D's means at snapshot ``k``."""
+        sn, snap = self.run_.snapshots[k], f"runs.0.snapshots.{k}"
         rows = [f"step {sn.step} / {self.run_.snapshots[-1].step}",
                 f"mean D(x) = {self.num(sn.d_real)}",
                 f"mean D(G(z)) = {self.num(sn.d_fake)}"]
+        src = self.at(f"{snap}.step") + self.at(f"runs.0.snapshots.{len(self.run_.snapshots) - 1}.step")
         if sn.modes_covered is not None:
             rows[0] += f",  modes: {sn.modes_covered} of {len(sn.mode_counts)}"
-        g = self.text("\n".join(rows), size=17)
+            src += self.at(f"{snap}.modes_covered") + [(f"{snap}.mode_counts", None, "columns")]
+        g = self.text("\n".join(rows), size=17, source=src + self.at(f"{snap}.d_real") + self.at(f"{snap}.d_fake"))
         return g.next_to(np.array([1.95, 2.5, 0]), DOWN + RIGHT, buff=0)
 
 
@@ -298,9 +317,11 @@ class GANCompareScene(_GANScene):
             self.show(k)
         self.pause(1.0)
         a, b = tr.runs
+        last = len(a.snapshots) - 1
         self.caption(f"{_NAME[a.loss]}: JS {self.num(a.final.js)} bits, mean D(G(z)) {self.num(a.snapshots[-1].d_fake)}.  "
                      f"{_NAME[b.loss]}: JS {self.num(b.final.js)} bits, mean D(G(z)) {self.num(b.snapshots[-1].d_fake)}.",
-                     hold=2.5)
+                     hold=2.5, source=[(p, None, None) for r in (0, 1)
+                                       for p in (f"runs.{r}.final.js", f"runs.{r}.snapshots.{last}.d_fake")])
         if "minimax" in (a.loss, b.loss):
             mm = a if a.loss == "minimax" else b
             T = len(mm.curves.grad_g)
@@ -309,13 +330,15 @@ class GANCompareScene(_GANScene):
 
     def show(self, k: int) -> None:
         dyns, swaps, stats = VGroup(), VGroup(), VGroup()
-        for p, x in zip(self.panels, (-3.5, 3.5)):
+        for r, (p, x) in enumerate(zip(self.panels, (-3.5, 3.5))):
             sn = p.run.snapshots[k]
             d, sw = p.dynamic(sn)
             dyns.add(d)
             swaps.add(sw)
             stats.add(self.text(f"step {sn.step}: JS = {self.num(sn.js)} bits, mean D(G(z)) = {self.num(sn.d_fake)}",
-                                size=17, color=self.muted).move_to([x, -2.95, 0]))
+                                size=17, color=self.muted,
+                                source=[(f"runs.{r}.snapshots.{k}.{f}", None, None) for f in ("step", "js", "d_fake")])
+                      .move_to([x, -2.95, 0]))
         if k == 0:
             self.play(FadeIn(dyns), FadeIn(swaps), FadeIn(stats), run_time=0.8)
         else:

@@ -15,7 +15,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, UL, UR, Arrow, Circle, Create, DashedV
                    Indicate, Line, Rectangle, ReplacementTransform, SurroundingRectangle, VGroup)
 
 from gatelab.scenes.base import TraceScene
-from gatelab.scenes.mobjects import GateBox, ValueColumn, sub
+from gatelab.scenes.mobjects import GateBox, ValueColumn, sub, units
 
 # Layout (manim units; the frame is 14.2 x 8). The cell diagram sits in y in [-1.6, 3.0],
 # equations in the band below it, the narration line at the bottom edge.
@@ -57,7 +57,7 @@ class LSTMGatesScene(TraceScene):
         self.add(self.provenance().to_corner(UR, buff=0.12).shift(0.62 * DOWN))
         self.draw_sequence()
         self.draw_skeleton()
-        self.c_prev_col = self.column(tr.c0, "c₀", "cell").cells_at([X_PREV, HIGHWAY_Y, 0])
+        self.c_prev_col = self.column(tr.c0, "c₀", "cell", source=self.src("c0", None, tr.c0)).cells_at([X_PREV, HIGHWAY_Y, 0])
         self.play(FadeIn(self.c_prev_col))
         self.caption("The cell state c runs along the top: the highway that carries memory.", hold=1.5)
         self.caption("Three gates (σ, between 0 and 1) decide what to forget, write and show.", hold=1.5)
@@ -67,30 +67,32 @@ class LSTMGatesScene(TraceScene):
         self.set_title(f"Step t = {t} of {self.T}: read x{sub(t)}")
         self.play(self.seq_box.animate.move_to(self.seq_items[t - 1]), run_time=0.6)
         hx = np.concatenate([s.h_prev, s.x])
-        self.hx_col = self.column(hx, f"[h{sub(t - 1)}, x{sub(t)}]", "x", max_h=1.45).cells_at([X_PREV, GATE_Y - 0.25, 0])
+        hx_src = self.src("h_prev", t, s.h_prev) + self.src("x", t, s.x)
+        self.hx_col = self.column(hx, f"[h{sub(t - 1)}, x{sub(t)}]", "x", max_h=1.45,
+                                  source=hx_src).cells_at([X_PREV, GATE_Y - 0.25, 0])
         self.play(FadeIn(self.hx_col, shift=0.3 * RIGHT))
         if first:
             self.caption("Every gate reads the same vector: the last hidden state next to the new input.", hold=1.5)
-        self.show_eq(f"[h_{{{t - 1}}}, x_{{{t}}}] = " + self.vec(hx), None)
+        self.show_eq(f"[h_{{{t - 1}}}, x_{{{t}}}] = " + self.vec(hx), None, hx_src)
 
     def forget_gate(self, s, first: bool) -> None:
         t = s.t
         self.pulse_bus(X_F, "forget")
-        self.open_gate(self.gates["f"], s.f)
+        self.open_gate(self.gates["f"], s.f, ("f", t))
         if first:
             self.caption("Forget gate f: how much of each memory unit survives (1 keeps, 0 erases).", hold=1.0)
         self.show_eq(f"f_{{{t}}} = \\sigma(W_f [h_{{{t - 1}}}, x_{{{t}}}] + b_f)",
-                     f"= \\sigma({self.vec(s.z_f)}) = {self.vec(s.f)}")
+                     f"= \\sigma({self.vec(s.z_f)}) = {self.vec(s.f)}", [], self.src("z_f", t, s.z_f) + self.src("f", t, s.f))
         self.pause(1.5)
 
     def input_gate(self, s, first: bool) -> None:
         t = s.t
         self.pulse_bus(X_I, "input")
-        self.open_gate(self.gates["i"], s.i)
+        self.open_gate(self.gates["i"], s.i, ("i", t))
         self.pulse_bus(X_G, "candidate")
         wide = self.H <= 2
         g_col = self.column(s.g, f"g{sub(t)} = C̃{sub(t)}" if wide else f"g{sub(t)}", "candidate", horizontal=wide,
-                            cell_w=0.9, max_h=1.2)
+                            cell_w=0.9, max_h=1.2, source=self.src("g", t, s.g))
         g_col.cells_at([X_G, G_Y if wide else G_Y - 0.25, 0])
         if not wide:
             g_col.label.next_to(g_col.cells, RIGHT, buff=0.1)
@@ -101,7 +103,8 @@ class LSTMGatesScene(TraceScene):
                          hold=1.0)
         self.show_eq(f"i_{{{t}}} = \\sigma({self.vec(s.z_i)}) = {self.vec(s.i)}",
                      f"g_{{{t}}} = \\tanh(W_C [h_{{{t - 1}}}, x_{{{t}}}] + b_C) = \\tanh({self.vec(s.z_g)})"
-                     f" = {self.vec(s.g)}")
+                     f" = {self.vec(s.g)}",
+                     self.src("z_i", t, s.z_i) + self.src("i", t, s.i), self.src("z_g", t, s.z_g) + self.src("g", t, s.g))
         self.pause(1.5)
 
     def update_cell(self, s, first: bool) -> None:
@@ -110,34 +113,39 @@ class LSTMGatesScene(TraceScene):
         self.play(Indicate(self.mul_f, color=self.role("forget")), Indicate(self.mul_ig, color=self.role("input")),
                   run_time=0.8)
         self.play(Create(road), Indicate(self.add_node, color=self.role("cell")), run_time=1.2)
-        self.c_col = self.column(s.c, f"c{sub(t)}", "cell").cells_at([X_NEXT, HIGHWAY_Y, 0])
+        self.c_col = self.column(s.c, f"c{sub(t)}", "cell", source=self.src("c", t, s.c)).cells_at([X_NEXT, HIGHWAY_Y, 0])
         self.play(FadeIn(self.c_col, shift=0.3 * RIGHT), FadeOut(road))
         if first:
             self.caption("New memory = kept old memory + written candidate: only × and +, no squashing.", hold=1.0)
         self.show_eq(f"c_{{{t}}} = f_{{{t}}} \\odot c_{{{t - 1}}} + i_{{{t}}} \\odot g_{{{t}}}"
                      f" = {self.vec(s.f)}\\odot{self.vec(s.c_prev)} + {self.vec(s.i)}\\odot{self.vec(s.g)}",
-                     f"= {self.vec(s.c)}")
+                     f"= {self.vec(s.c)}",
+                     self.src("f", t, s.f) + self.src("c_prev", t, s.c_prev) + self.src("i", t, s.i) + self.src("g", t, s.g),
+                     self.src("c", t, s.c))
         self.pause(2.0)
 
     def output_gate(self, s, first: bool) -> None:
         t = s.t
         self.pulse_bus(X_O, "output")
-        self.open_gate(self.gates["o"], s.o)
+        self.open_gate(self.gates["o"], s.o, ("o", t))
         self.play(Indicate(self.tanh_node, color=self.role("cell")), Indicate(self.mul_h, color=self.role("output")),
                   run_time=0.8)
-        self.h_col = self.column(s.h, f"h{sub(t)}", "hidden", max_h=1.1).cells_at([X_NEXT, GATE_Y - 0.1, 0])
+        self.h_col = self.column(s.h, f"h{sub(t)}", "hidden", max_h=1.1,
+                                 source=self.src("h", t, s.h)).cells_at([X_NEXT, GATE_Y - 0.1, 0])
         self.play(FadeIn(self.h_col, shift=0.3 * RIGHT))
         if first:
             self.caption("Output gate o: how much of the squashed memory tanh(c) leaves as h.", hold=1.0)
         self.show_eq(f"o_{{{t}}} = \\sigma({self.vec(s.z_o)}) = {self.vec(s.o)}",
                      f"h_{{{t}}} = o_{{{t}}} \\odot \\tanh(c_{{{t}}}) = {self.vec(s.o)}\\odot{self.vec(s.tanh_c)}"
-                     f" = {self.vec(s.h)}")
+                     f" = {self.vec(s.h)}",
+                     self.src("z_o", t, s.z_o) + self.src("o", t, s.o),
+                     self.src("o", t, s.o) + self.src("tanh_c", t, s.tanh_c) + self.src("h", t, s.h))
         self.pause(2.0)
 
     def carry_state(self, s) -> None:
         """c_t and h_t slide back to the left: they are the next step's c_{t-1} and h_{t-1}."""
         self.caption(f"c{sub(s.t)} and h{sub(s.t)} become the memory of step {s.t + 1}.")
-        new_c = self.column(s.c, f"c{sub(s.t)}", "cell").cells_at([X_PREV, HIGHWAY_Y, 0])
+        new_c = self.column(s.c, f"c{sub(s.t)}", "cell", source=self.src("c", s.t, s.c)).cells_at([X_PREV, HIGHWAY_Y, 0])
         resets = [box.animate.fill_to(0) for pair in self.gates.values() for box in pair.boxes]
         self.play(ReplacementTransform(self.c_col, new_c), FadeOut(self.c_prev_col),
                   FadeOut(self.hx_col), FadeOut(self.h_col, target_position=self.hx_col),
@@ -156,15 +164,18 @@ class LSTMGatesScene(TraceScene):
             self.pause(2.0)
             return
         self.set_title(f"Predict y from x₁ … x{sub(self.T)}")
-        y_col = self.column(tr.y, "y", "y", max_h=0.4)
+        y_col = self.column(tr.y, "y", "y", max_h=0.4, source=self.src("y", None, tr.y))
         y_col.label.next_to(y_col.cells, LEFT, buff=0.12)
         y_col.next_to(self.h_col, DOWN, buff=0.3).align_to(self.h_col, RIGHT)
         arrow = Arrow(self.h_col.get_bottom(), y_col.get_top(), buff=0.05, color=self.role("y"), stroke_width=3)
         rows = " ; ".join(self.vec(r) for r in p.V)
         self.play(GrowArrow(arrow), FadeIn(y_col))
         top = tr.outputs[-1]     # the top layer's output at T (= h_T of this cell for one layer, one direction)
+        V_src = [("params.V", None, (r, c)) for r in range(p.V.shape[0]) for c in range(p.V.shape[1])]
+        top_src = [("outputs", None, (len(tr.outputs) - 1, k)) for k in range(top.size)]
         self.show_eq(f"y = V h_{{{self.T}}} + b_y = {rows}\\cdot{self.vec(top)} + {self.vec(p.b_y)}",
-                     f"= {self.vec(tr.y)}")
+                     f"= {self.vec(tr.y)}", V_src + top_src + self.src("params.b_y", None, p.b_y),
+                     self.src("y", None, tr.y))
         self.play(Create(SurroundingRectangle(y_col, color=self.role("y"), buff=0.08)))
         self.caption(f"Many-to-one: only h{sub(self.T)} feeds y; the memory carried x₁ … x{sub(self.T - 1)} to it.",
                      hold=3.0)
@@ -176,15 +187,20 @@ class LSTMGatesScene(TraceScene):
             return self.num(vals[0])
         return "[" + ", ".join(self.num(e) for e in vals) + "]"
 
+    @staticmethod
+    def src(field: str, t, values) -> list[tuple]:
+        """The sources of a printed vector: (field, t, 0), (field, t, 1), ..."""
+        return units(field, t, int(np.size(values)))
+
     def column(self, values, label: str, role: str, horizontal: bool = False, cell_w: float = 0.95,
-               max_h: float = 1.25) -> ValueColumn:
+               max_h: float = 1.25, source=None) -> ValueColumn:
         """A labelled value column; cells shrink (down to a readable size) so n values fit in ``max_h``."""
         col = self.role(role)
         n = np.asarray(values).size
         cell_h = 0.44 if horizontal else min(0.44, max(max_h / max(n, 1), 0.24))
         return ValueColumn(values, label=label, label_color=col, fg=self.fg, pos=col, neg=col, vmax=1.0,
                            cell_w=cell_w, cell_h=cell_h, font_size=max(15, min(20, 46 * cell_h)),
-                           horizontal=horizontal)
+                           horizontal=horizontal, source=source)
 
     def set_title(self, s: str) -> None:
         head = self.line(s, size=30, weight="BOLD").to_corner(UL, buff=0.3)
@@ -199,7 +215,8 @@ class LSTMGatesScene(TraceScene):
         return self._title
 
     def draw_sequence(self) -> None:
-        items = VGroup(*[self.text(f"x{sub(s.t)} = {self.vec(s.x)}", size=22, color=self.fg) for s in self.trace.steps])
+        items = VGroup(*[self.text(f"x{sub(s.t)} = {self.vec(s.x)}", size=22, color=self.fg, source=self.src("x", s.t, s.x))
+                         for s in self.trace.steps])
         items.arrange(RIGHT, buff=0.45).to_corner(UR, buff=0.32)
         if items.width > 6.2:
             items.scale_to_fit_width(6.2).to_corner(UR, buff=0.32)
@@ -272,12 +289,13 @@ class LSTMGatesScene(TraceScene):
         group.frame_bottom = boxes.get_bottom()[1]
         return group
 
-    def open_gate(self, pair: VGroup, values) -> None:
+    def open_gate(self, pair: VGroup, values, source: tuple) -> None:
+        """Fill the gate's boxes to ``values`` and print them; ``source`` = (gate field, t)."""
         anims = [box.animate.fill_to(float(v)) for box, v in zip(pair.boxes, values)]
         self.play(*anims, run_time=1.5)
         digits = 3 if self.H <= 2 else 2
-        labels = VGroup(*[box.value_label(float(v), digits=digits, font_size=16).next_to(box.frame, DOWN, buff=0.08)
-                          for box, v in zip(pair.boxes, values)])
+        labels = VGroup(*[box.value_label(float(v), digits=digits, font_size=16, source=(*source, k))
+                          .next_to(box.frame, DOWN, buff=0.08) for k, (box, v) in enumerate(zip(pair.boxes, values))])
         for k, lab in enumerate(labels):
             if self.H > 2 and k % 2:            # stagger, so neighbouring values never touch
                 lab.shift(0.2 * DOWN)
@@ -292,10 +310,11 @@ class LSTMGatesScene(TraceScene):
                   tap.animate.set_color(self.role(role)), run_time=0.6)
         self.play(tap.animate.set_color(self.muted), run_time=0.3)
 
-    def show_eq(self, line1: str, line2: str | None) -> None:
-        lines = [self.eq(line1, size=26)]
+    def show_eq(self, line1: str, line2: str | None, source1=None, source2=None) -> None:
+        """Two equation lines; ``source1``/``source2``: the trace values their numbers show, in order."""
+        lines = [self.eq(line1, size=26, source=source1)]
         if line2:
-            lines.append(self.eq(line2, size=26))
+            lines.append(self.eq(line2, size=26, source=source2))
         group = VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.22)
         if group.width > 13.4:
             group.scale_to_fit_width(13.4)

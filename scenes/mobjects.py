@@ -10,6 +10,11 @@
 
 Every coloured value is also printed, so nothing is carried by colour alone.
 Numbers are formatted by :func:`diagrams.style.fmt` (one formatter for diagrams and scenes).
+
+A printed number says which trace record it shows: ``m.gatelab_source`` holds one
+``(field, t, unit)`` per number of the mobject's text, in reading order (``t`` is the step's
+``t`` or None for the trace itself, ``unit`` an index or None); see :func:`tag`. Drawing ignores
+it; the tests resolve each against the trace.
 """
 from __future__ import annotations
 
@@ -27,11 +32,23 @@ from manim.utils.color import ManimColor, interpolate_color
 
 from gatelab.diagrams.style import FONT, MONO_FONT, OKABE_ITO, fmt
 
-__all__ = ["sub", "label_text", "flat_text", "Flat", "Equation", "ValueColumn", "GateBox", "Heatmap", "LabelledBar", "fmt",
+__all__ = ["tag", "units", "sub", "label_text", "flat_text", "Flat", "Equation", "ValueColumn", "GateBox", "Heatmap", "LabelledBar", "fmt",
            "value_color", "POS", "NEG"]
 
 POS = ManimColor(OKABE_ITO["orange"])     # positive values
 NEG = ManimColor(OKABE_ITO["sky"])        # negative values
+
+
+def tag(mobject, sources):
+    """Record which trace values the numbers of ``mobject`` show: a sequence of ``(field, t, unit)``."""
+    if sources is not None:
+        mobject.gatelab_source = tuple(sources)
+    return mobject
+
+
+def units(field: str, t, n: int, start: int = 0) -> list[tuple]:
+    """``[(field, t, start), ..., (field, t, start + n - 1)]``: the sources of a printed vector."""
+    return [(field, t, k) for k in range(start, start + n)]
 
 
 def label_text(s: str, size: float = 24, color=WHITE, weight: str = "NORMAL", mono: bool = False) -> Text:
@@ -143,11 +160,13 @@ class ValueColumn(VGroup):
     """A vector as cells (top to bottom, or left to right with ``horizontal``), numbers printed.
 
     ``vmax`` fixes the colour scale (pass the same one to compare columns); ``label`` goes above.
+    ``source``: one ``(field, t, unit)`` per value (see :func:`tag`).
     """
 
     def __init__(self, values: Sequence[float], *, label: str | None = None, label_color=None,
                  vmax: float | None = None, cell_w: float = 1.0, cell_h: float = 0.5, font_size: float = 20,
-                 digits: int = 3, fg=WHITE, pos=POS, neg=NEG, horizontal: bool = False, **kw):
+                 digits: int = 3, fg=WHITE, pos=POS, neg=NEG, horizontal: bool = False,
+                 source: Sequence[tuple] | None = None, **kw):
         super().__init__(**kw)
         vals = [float(v) for v in np.ravel(np.asarray(values, dtype=float))]
         if vmax is None:
@@ -156,11 +175,11 @@ class ValueColumn(VGroup):
         self.values = vals
         self.cells = VGroup()
         self.numbers = VGroup()
-        for v in vals:
+        for k, v in enumerate(vals):
             col, op = value_color(v, vmax, pos, neg)
             cell = Rectangle(width=cell_w, height=cell_h, stroke_color=fg, stroke_width=1.5,
                              fill_color=col, fill_opacity=op)
-            num = label_text(fmt(v, digits), size=font_size, color=fg)
+            num = tag(label_text(fmt(v, digits), size=font_size, color=fg), None if source is None else [source[k]])
             if num.width > cell_w * 0.92:
                 num.scale_to_fit_width(cell_w * 0.92)
             self.cells.add(cell)
@@ -208,8 +227,8 @@ class GateBox(VGroup):
         self.fill.move_to(self.frame.get_bottom(), aligned_edge=DOWN)
         return self
 
-    def value_label(self, value: float, digits: int = 3, font_size: float = 22) -> Text:
-        t = label_text(fmt(value, digits), size=font_size, color=self.fg)
+    def value_label(self, value: float, digits: int = 3, font_size: float = 22, source: tuple | None = None) -> Text:
+        t = tag(label_text(fmt(value, digits), size=font_size, color=self.fg), None if source is None else [source])
         return t.next_to(self.frame, DOWN, buff=0.1)
 
 
@@ -218,12 +237,13 @@ class Heatmap(VGroup):
 
     ``mask`` (bool array, True = masked) greys a cell and prints ``masked_text`` instead.
     ``cells[r][c]`` and ``numbers[r][c]`` address cells; ``row(r)`` is one row as a VGroup.
+    ``source``: the trace field the matrix is (cell ``(r, c)`` shows ``(source, None, (r, c))``).
     """
 
     def __init__(self, matrix, *, row_labels: Sequence[str] | None = None, col_labels: Sequence[str] | None = None,
                  vmax: float | None = None, cell: float = 0.7, cell_h: float | None = None, font_size: float = 18,
                  digits: int = 2, fg=WHITE, pos=POS, neg=NEG, mask=None, masked_text: str = "",
-                 show_numbers: bool = True, **kw):
+                 show_numbers: bool = True, source: str | None = None, **kw):
         super().__init__(**kw)
         m = np.asarray(matrix, dtype=float)
         if m.ndim == 1:
@@ -247,7 +267,8 @@ class Heatmap(VGroup):
                 rect = Rectangle(width=cell, height=ch, stroke_color=fg, stroke_width=1, fill_color=col,
                                  fill_opacity=op)
                 rect.move_to(np.array([c * cell, -r * ch, 0.0]))
-                num = label_text(txt or " ", size=font_size, color=fg)
+                num = tag(label_text(txt or " ", size=font_size, color=fg),
+                          None if source is None or not txt else [(source, None, (r, c))])
                 if num.width > cell * 0.9:
                     num.scale_to_fit_width(cell * 0.9)
                 num.move_to(rect)
@@ -275,7 +296,7 @@ class LabelledBar(VGroup):
 
     def __init__(self, value: float, *, vmax: float, max_height: float = 3.0, width: float = 0.4, color=POS,
                  label: str | None = None, fg=WHITE, font_size: float = 18, digits: int = 3,
-                 height_value: float | None = None, show_value: bool = True, **kw):
+                 height_value: float | None = None, show_value: bool = True, source: tuple | None = None, **kw):
         super().__init__(**kw)
         hv = value if height_value is None else height_value
         h = max(min(abs(hv) / vmax, 1.0) * max_height, 0.02) if vmax > 0 else 0.02
@@ -285,7 +306,8 @@ class LabelledBar(VGroup):
         self.add(self.baseline, self.bar)
         self.value_text = None
         if show_value:
-            self.value_text = label_text(fmt(value, digits), size=font_size, color=fg)
+            self.value_text = tag(label_text(fmt(value, digits), size=font_size, color=fg),
+                                  None if source is None else [source])
             self.value_text.next_to(self.bar, UP, buff=0.06)
             self.add(self.value_text)
         self.label = None
@@ -299,14 +321,16 @@ class HBar(VGroup):
     edge, the value printed after it (``bar``, ``value_text``)."""
 
     def __init__(self, value: float, *, vmax: float, max_width: float = 3.0, height: float = 0.32, color=POS,
-                 fg=WHITE, font_size: float = 22, digits: int = 3, show_value: bool = True, **kw):
+                 fg=WHITE, font_size: float = 22, digits: int = 3, show_value: bool = True,
+                 source: tuple | None = None, **kw):
         super().__init__(**kw)
         w = max(min(abs(value) / vmax, 1.0) * max_width, 0.02) if vmax > 0 else 0.02
         self.bar = Rectangle(width=w, height=height, stroke_width=0, fill_color=color, fill_opacity=0.9)
         self.add(self.bar)
         self.value_text = None
         if show_value:
-            self.value_text = label_text(fmt(value, digits), size=font_size, color=fg)
+            self.value_text = tag(label_text(fmt(value, digits), size=font_size, color=fg),
+                                  None if source is None else [source])
             self.value_text.next_to(self.bar, RIGHT, buff=0.12)
             self.add(self.value_text)
 

@@ -8,10 +8,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+# Tests write only into temporary directories: no hypothesis example database in the checkout.
+settings.register_profile("gatelab", database=None)
+settings.load_profile("gatelab")
 
 
 @pytest.fixture
@@ -37,12 +42,70 @@ def write_json(tmp_path):
     return _write
 
 
-def pytest_sessionfinish(session, exitstatus):
+class _RepositoryRootIsNotATestPackage:
+    """The repository root is the `gatelab` package (it has an `__init__.py`), so pytest would collect it as a
+    test package and import its `__init__.py` under the checkout folder's name (a second copy of the code, or an
+    ImportError when the folder's name is not an identifier). Collect it as a plain directory instead."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collect_directory(self, path, parent):
+        if Path(path) == ROOT:
+            return pytest.Dir.from_parent(parent, path=Path(path))
+        return None
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_RepositoryRootIsNotATestPackage(), "gatelab-repository-root")
+
+
+# --------------------------------------------------------------------------- the suite's own rules
+
+BARE = ("engines", "diagrams", "scenes", "render")
+_STRAY_REPORTED: set[str] = set()
+
+
+@pytest.fixture(autouse=True)
+def _imports_go_through_gatelab():
     """Everything is imported through the `gatelab` package: a bare `engines`/`diagrams`/`scenes`/`render`
-    module means some code imported the checkout's folders directly (it would break once installed)."""
-    tests_dir = str(Path(__file__).resolve().parent)
-    stray = sorted(m for m in ("engines", "diagrams", "scenes", "render") if m in sys.modules
-                   and not str(getattr(sys.modules[m], "__file__", "") or "").startswith(tests_dir))
+    module means some code imported the checkout's folders directly (it would break once installed).
+    Checked after every test (a test error, so it also fails a run spread over pytest-xdist workers)."""
+    yield
+    stray = {m for m in BARE if m in sys.modules} - _STRAY_REPORTED
     if stray:
+        _STRAY_REPORTED.update(stray)
+        pytest.fail(f"modules imported outside the gatelab package: {', '.join(sorted(stray))}", pytrace=False)
+
+
+def _source_tree() -> set[str]:
+    """Every file and folder of the checkout (without .git, the venv, caches and the editable install's metadata)."""
+    skip = {".git", ".venv", "__pycache__", ".pytest_cache"}
+    out = set()
+    for dirpath, dirnames, filenames in os.walk(ROOT):
+        dirnames[:] = [d for d in dirnames if d not in skip and not d.endswith(".egg-info")]
+        rel = os.path.relpath(dirpath, ROOT)
+        out.update(os.path.normpath(os.path.join(rel, n)) for n in (*dirnames, *filenames))
+    return out
+
+
+def _is_controller(config) -> bool:
+    return not hasattr(config, "workerinput")        # the main process (with or without pytest-xdist)
+
+
+def pytest_sessionstart(session):
+    if _is_controller(session.config):
+        session.config.stash[_TREE] = _source_tree()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The tests write only into temporary directories: nothing new may appear in the checkout
+    (golden files are written only on request, GATELAB_UPDATE_GOLDENS=1)."""
+    if not _is_controller(session.config) or os.environ.get("GATELAB_UPDATE_GOLDENS") == "1":
+        return
+    before = session.config.stash.get(_TREE, None)
+    new = sorted(_source_tree() - before) if before is not None else []
+    if new:
         session.exitstatus = 1
-        print(f"\nERROR: modules imported outside the gatelab package: {', '.join(stray)}")
+        print(f"\nERROR: the tests wrote into the checkout: {', '.join(new[:10])}")
+
+
+_TREE = pytest.StashKey[set]()

@@ -10,13 +10,18 @@ from gatelab.engines import presets, registry
 from tests.cli_helpers import one_line_error as _one_line_error
 
 
-def test_list_names_every_model_and_preset(run_cli):
+def test_list_has_a_row_for_every_catalogue_entry(run_cli):
+    """Every model, preset, diagram, scene and plot of the catalogues has its own row in `gatelab list`."""
+    from gatelab.diagrams import catalogue as diagrams
+    from gatelab.render import PLOTS
+    from gatelab.scenes import catalogue as scenes
+
     r = run_cli("list")
     assert r.exit_code == 0
-    for name in registry.MODELS:
-        assert name in r.stdout
-    for p in presets.names():
-        assert p in r.stdout
+    rows = {line.split()[0] for line in r.stdout.splitlines() if line.startswith("  ")}
+    for names in (registry.MODELS, presets.names(), diagrams.DIAGRAMS, scenes.SCENES, PLOTS):
+        missing = sorted(set(names) - rows)
+        assert not missing, f"not listed: {missing}"
 
 
 def test_every_preset_names_a_registered_model_and_describes_itself():

@@ -163,9 +163,3 @@ def test_plot_bad_input_exit_2(run_cli, tmp_path, args, msg):
     r = run_cli("plot", "gan-losses", *args, *FAST)
     assert r.exit_code == 2 and msg in r.stderr and r.stderr.count("\n") == 1
 
-
-def test_list_names_the_gan_presets_diagrams_scenes_and_plot(run_cli):
-    out = run_cli("list").stdout
-    for name in ("gan-1d", "gan-ring", "gan-mode-collapse", "gan-saturating", "gan-snapshot", "gan-training",
-                 "gan-compare", "gan-losses"):
-        assert name in out

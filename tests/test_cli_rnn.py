@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+
+from gatelab.engines import presets
 from tests.cli_helpers import one_line_error as _one_line_error
 
 
@@ -49,7 +51,7 @@ def test_explain_rnn_md_and_tex(run_cli):
     assert r"\begin{align*}" in tex.stdout and r"\tanh" in tex.stdout and "0.96403" in tex.stdout
 
 
-@pytest.mark.parametrize("preset", ["exam-rnn", "binary-adder", "vanishing-rnn", "exploding-rnn", "linear-rnn"])
+@pytest.mark.parametrize("preset", [p.name for p in presets.catalogue() if p.model == "rnn"])
 def test_every_rnn_preset_computes_and_explains(run_cli, preset):
     assert run_cli("compute", "rnn", "-p", preset).exit_code == 0
     assert run_cli("explain", "rnn", "-p", preset).exit_code == 0

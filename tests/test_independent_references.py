@@ -2,7 +2,7 @@
 
 Every expected number here is re-derived from the preset's weights and inputs
 (engines/presets/*.json) by a small, self-contained numpy / plain-math
-implementation of the textbook formula (MISSION.md, README.md, docs/*.md,
+implementation of the textbook formula (the lecture notes, README.md, docs/*.md,
 PyTorch's documented equations), written WITHOUT looking at engines/*.py.
 The engine is only ever the thing under test: it is run through the CLI
 (`gatelab compute MODEL --preset P --json`) and compared with these references.
@@ -66,6 +66,11 @@ def cli_text(*args: str) -> str:
 
 def preset(name: str) -> dict:
     return json.loads((PRESETS / f"{name}.json").read_text())
+
+
+def presets_of(model: str) -> list[str]:
+    """Every shipped preset of ``model`` (from the preset catalogue, so a new one is checked too)."""
+    return [p.name for p in presets.catalogue() if p.model == model]
 
 
 def A(v) -> np.ndarray:
@@ -162,7 +167,7 @@ def rnn_setup(name):
     return p, w, xs, h0, opt["activation"], opt.get("output_layer", "identity"), p["inputs"].get("target")
 
 
-RNN_PRESETS = ["exam-rnn", "binary-adder", "vanishing-rnn", "exploding-rnn", "linear-rnn"]
+RNN_PRESETS = presets_of("rnn")
 
 
 @pytest.mark.parametrize("name", RNN_PRESETS)
@@ -209,8 +214,8 @@ def test_rnn_bptt_finite_differences(name):
             close(tr["steps"][t]["ratio"], n[t - 1] / n[t], 1e-9, f"{name} ratio_{t+1}")
 
 
-def test_exam_rnn_mission_values():
-    """MISSION/README: h1=[0.96403, 0.19738], y1=1.45878, h2=[0.98978, 0.82368], y2=2.73715."""
+def test_exam_rnn_values_of_the_lecture_notes():
+    """The exam RNN of the lecture notes (and README): h1=[0.96403, 0.19738], y1=1.45878, h2=[0.98978, 0.82368], y2=2.73715."""
     tr = cli_json("rnn", "--preset", "exam-rnn")
     # plain-python hand computation of the students' recipe
     h = [0.0, 0.0]
@@ -253,7 +258,7 @@ def test_rnn_clipping_and_decay_exploding():
     assert rounds_to(d["first_over_last"], "7.45")           # notes: "1.25^9 = 7.45"
     close(d["mean_ratio"], 1.25, 1e-12, "mean ratio")
     close(d["mean_ratio_pow100"], 1.25 ** 100, 1e-10, "1.25^100")
-    # MISSION: 0.99^100 = 0.366, 1.01^100 = 2.7048
+    # the lecture notes: 0.99^100 = 0.366, 1.01^100 = 2.7048
     close(d["p099_pow100"], 0.99 ** 100, 1e-14, "0.99^100")
     close(d["p101_pow100"], 1.01 ** 100, 1e-14, "1.01^100")
     assert rounds_to(0.99 ** 100, "0.366") and rounds_to(1.01 ** 100, "2.7048")
@@ -405,7 +410,7 @@ def lstm_ref(name, wts=None, xs=None, inject=None, h0c0=None):
     return dict(runs=runs, outputs=inp, ys=ys, loss=loss)
 
 
-LSTM_PRESETS = ["lstm-3step", "lstm-peephole", "lstm-stacked", "lstm-bidirectional"]
+LSTM_PRESETS = presets_of("lstm")
 
 
 @pytest.mark.parametrize("name", LSTM_PRESETS)
@@ -631,7 +636,7 @@ def attention_ref(q, k, v, score="scaled_dot", mask=None):
     return dots, s, w, w @ v
 
 
-@pytest.mark.parametrize("name", ["thinking-machines", "qkv-sentence"])
+@pytest.mark.parametrize("name", presets_of("attention"))
 def test_attention_presets(name):
     p = preset(name)
     x = np.array(p["inputs"]["x"], float)
@@ -753,7 +758,7 @@ def test_attention_masks_and_scores(run_cli, write_json):
 # =========================================================================== seq2seq (Bahdanau / Luong)
 
 def s2s_gru(P, pre, h, x):
-    """textbook GRU (MISSION): z, r on [h, x]; h~ = tanh(W_h [r*h, x] + b_h); h = (1-z) h + z h~."""
+    """textbook GRU (the lecture notes' convention): z, r on [h, x]; h~ = tanh(W_h [r*h, x] + b_h); h = (1-z) h + z h~."""
     hx = np.concatenate([h, x])
     z = sig(P[pre + "W_z"] @ hx + P[pre + "b_z"])
     r = sig(P[pre + "W_r"] @ hx + P[pre + "b_r"])
@@ -808,12 +813,13 @@ def s2s_preset(name):
     return p, P, w["src_vocab"], w["tgt_vocab"]
 
 
-@pytest.mark.parametrize("name", ["seq2seq-translate", "seq2seq-reverse"])
-def test_seq2seq_bahdanau(name):
+@pytest.mark.parametrize("name", presets_of("seq2seq"))
+def test_seq2seq_presets(name):
     p, P, sv, tv = s2s_preset(name)
-    dec = p["options"]["decode"]
-    ref = seq2seq_ref(P, sv, tv, p["inputs"]["source"], p["inputs"]["target"], "bahdanau", dec,
-                      max_len=len(p["inputs"]["target"]) + 5)
+    opts = p["options"]
+    assert opts.get("cell", "gru") == "gru", f"{name}: the reference implements the GRU cell only"
+    ref = seq2seq_ref(P, sv, tv, p["inputs"]["source"], p["inputs"]["target"], opts.get("attention", "bahdanau"),
+                      opts["decode"], max_len=len(p["inputs"]["target"]) + 5)
     tr = cli_json("seq2seq", "--preset", name)
     close(tr["annotations"], ref["annotations"], what="annotations")
     close(tr["fixed_context"], ref["C"], what="C")
@@ -1089,7 +1095,7 @@ def _js_bits(p, q):
     return 0.5 * kl(p, m) + 0.5 * kl(q, m)
 
 
-@pytest.mark.parametrize("name", ["gan-1d", "gan-ring", "gan-mode-collapse", "gan-saturating"])
+@pytest.mark.parametrize("name", presets_of("gan"))
 def test_gan_snapshot_consistency(name):
     """Final D(grid), G(z_grid) from the trained params (our MLP), JS in bits from the histograms, rel. errors."""
     tr = cli_json("gan", "--preset", name)

@@ -9,15 +9,20 @@ from lxml import etree
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SVG_NS = "http://www.w3.org/2000/svg"
 META_NS = "https://gatelab.dev/ns/diagram-metadata/1"
+UPDATE_ENV = "GATELAB_UPDATE_GOLDENS"
 
 
 def check_golden(name: str, text: str) -> None:
-    """Compare ``text`` with golden/NAME.dot. GATELAB_UPDATE_GOLDEN=1 rewrites it (then LOOK at the
-    diff and the rendered PNG before committing: a golden must have been eyeballed)."""
+    """Compare ``text`` with golden/NAME.dot; a missing golden file fails.
+
+    Goldens are written only on request: ``make goldens`` (GATELAB_UPDATE_GOLDENS=1) rewrites them;
+    then look at the diff and the rendered figure before committing (a golden must have been eyeballed).
+    """
     path = GOLDEN / f"{name}.dot"
-    if os.environ.get("GATELAB_UPDATE_GOLDEN") == "1" or not path.exists():
+    if os.environ.get(UPDATE_ENV) == "1":
         path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8"), f"DOT differs from {path}; if intended, regenerate and review"
+    assert path.exists(), f"golden file {path} is missing; write it with `make goldens` and review it"
+    assert text == path.read_text(encoding="utf-8"), f"DOT differs from {path}; if intended, `make goldens` and review"
 
 
 def parse_svg(path) -> etree._Element:

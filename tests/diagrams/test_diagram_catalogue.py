@@ -29,8 +29,3 @@ def test_dark_theme_and_no_values(tmp_path, name):
     root = parse_svg(p)
     assert root.tag.endswith("svg")
 
-
-def test_list_shows_every_diagram(run_cli):
-    r = run_cli("list")
-    for name in catalogue.DIAGRAMS:
-        assert name in r.stdout

@@ -22,7 +22,7 @@ def test_exam_values_on_the_figure(tmp_path):
     api.render("rnn-unfolded", output=str(p))
     root = parse_svg(p)
     text = " ".join(svg_texts(root))
-    # MISSION: h1=[0.96403, 0.19738], y1=1.45878, h2=[0.98978, 0.82368], y2=2.73715 (3 significant digits)
+    # the exam RNN of the lecture notes: h1=[0.96403, 0.19738], y1=1.45878, h2=[0.98978, 0.82368], y2=2.73715 (3 significant digits)
     for v in ("0.964", "0.197", "1.46", "0.99", "0.824", "2.74"):
         assert v in text
     trace = registry.compute("rnn").trace

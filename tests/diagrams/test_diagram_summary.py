@@ -1,4 +1,4 @@
-"""model-summary: the MISSION's Keras counts (3840 / 7320 / 31 / 11191) and the convention."""
+"""model-summary: the Keras counts of the lecture notes' stacked-LSTM model (3840 / 7320 / 31 / 11191) and the convention."""
 from __future__ import annotations
 
 from gatelab.diagrams import api

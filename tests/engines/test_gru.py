@@ -331,6 +331,12 @@ def test_shapes_and_one_random_gradient_entry(H, D, T, layers, bidir, torch_conv
 PRESET_REFS = [p for p in REFS["presets"] if p["model"] == "gru"]
 
 
+def test_every_gru_preset_has_a_torch_reference_in_both_conventions():
+    shipped = {p.name for p in presets.catalogue() if p.model == "gru"}
+    assert {(r["preset"], r["convention"]) for r in PRESET_REFS} == {(n, c) for n in shipped for c in ("textbook", "torch")}, \
+        "regenerate tests/engines/refs/torch_lstm_gru.json"
+
+
 @pytest.mark.parametrize("ref", PRESET_REFS, ids=lambda p: f"{p['preset']}-{p['convention']}")
 def test_presets_match_independent_torch_implementation(ref):
     """gru-3step in both conventions against the equations written in torch ops with autograd

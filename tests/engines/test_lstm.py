@@ -507,6 +507,11 @@ def test_shapes_and_one_random_gradient_entry(H, D, T, layers, bidir, peephole, 
 PRESET_REFS = [p for p in REFS["presets"] if p["model"] == "lstm"]
 
 
+def test_every_lstm_preset_has_a_torch_reference():
+    shipped = {p.name for p in presets.catalogue() if p.model == "lstm"}
+    assert shipped == {r["preset"] for r in PRESET_REFS}, "regenerate tests/engines/refs/torch_lstm_gru.json"
+
+
 @pytest.mark.parametrize("ref", PRESET_REFS, ids=lambda p: p["preset"])
 def test_presets_match_independent_torch_implementation(ref):
     """The presets' every gate, state, y, loss, gradient (our names) and per-step dL/dh_t, dL/dc_t

@@ -1,4 +1,4 @@
-"""Model summary engine: MISSION's Keras count, Keras formulas re-derived from the weight
+"""Model summary engine: the Keras count of the lecture notes' stacked-LSTM model, Keras formulas re-derived from the weight
 tensors' shapes, PyTorch counts from real nn modules (refs/torch_rnn.json), shapes, errors."""
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def _count(shapes):
     return sum(math.prod(s) for s in shapes)
 
 
-def test_mission_keras_model_is_11191():
+def test_keras_lstm_summary_model_is_11191():
     doc = presets.load("keras-lstm-summary")
     tr = params.build(doc.weights, doc.inputs, **doc.options)
     assert tr.framework == "keras" and "Keras" in tr.convention
@@ -67,10 +67,10 @@ def test_torch_counts_match_real_modules(row):
     assert tr.total == row["params"]
 
 
-def test_torch_total_of_mission_model_matches_real_modules():
+def test_torch_total_of_the_keras_lstm_summary_model_matches_real_modules():
     doc = presets.load("keras-lstm-summary")
     tr = params.build(doc.weights, doc.inputs, framework="torch")
-    ref = json.loads(REFS.read_text())["counts"]["mission_model_total"]
+    ref = json.loads(REFS.read_text())["counts"]["keras_lstm_summary_total"]
     assert tr.total == ref == 11431
     assert [layer.name for layer in tr.layers] == ["LSTM", "LSTM", "Linear"]
     assert "two bias" in tr.convention

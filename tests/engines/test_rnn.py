@@ -1,4 +1,4 @@
-"""Elman RNN engine: MISSION's exam numbers, hand derivations, finite differences for every
+"""Elman RNN engine: the numbers of the lecture notes' exam RNN, hand derivations, finite differences for every
 gradient, PyTorch references, layouts, clipping, the binary adder, vanishing/exploding."""
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def _preset(name, **options):
 # --------------------------------------------------------------------------- the exam
 
 def _exam_by_hand():
-    """MISSION.md's exam RNN, derived with plain floats (no numpy, no engine)."""
+    """The exam RNN of the lecture notes, derived with plain floats (no numpy, no engine)."""
     h = [0.0, 0.0]
     out = []
     for x in (2.0, 3.0):
@@ -37,12 +37,12 @@ def _exam_by_hand():
     return out
 
 
-def test_exam_matches_mission_and_hand_derivation():
+def test_exam_matches_the_lecture_notes_and_hand_derivation():
     tr = _preset("exam-rnn")
-    mission = [([0.96403, 0.19738], 1.45878), ([0.98978, 0.82368], 2.73715)]
+    notes = [([0.96403, 0.19738], 1.45878), ([0.98978, 0.82368], 2.73715)]
     assert [s.t for s in tr.steps] == [1, 2]
     assert tr.h0.tolist() == [0.0, 0.0]
-    for s, (h_m, y_m), (h_hand, y_hand) in zip(tr.steps, mission, _exam_by_hand()):
+    for s, (h_m, y_m), (h_hand, y_hand) in zip(tr.steps, notes, _exam_by_hand()):
         np.testing.assert_allclose(s.h, h_m, atol=5e-6)
         assert abs(s.y[0] - y_m) < 5e-6
         np.testing.assert_allclose(s.h, h_hand, rtol=0, atol=1e-14)
@@ -65,8 +65,8 @@ def test_exam_recipe_fields():
     assert "(2, 1)" in tr.reading and "(1, 2)" in tr.reading and "(2, 2)" in tr.reading
 
 
-def test_exam_with_vector_u_as_in_the_mission_text():
-    """U=[0.5,0.6] and V=[1,2] exactly as MISSION writes them: read as a column / a row."""
+def test_exam_with_vector_u_as_in_the_lecture_notes():
+    """U=[0.5,0.6] and V=[1,2] exactly as the exam in the lecture notes writes them: read as a column / a row."""
     tr = rnn.build({"U": [0.5, 0.6], "W": [[0.1, 0.2], [0.3, 0.4]], "b_h": [1.0, -1.0], "V": [1.0, 2.0], "b_y": [0.1]},
                    {"x": [2, 3], "h0": [0, 0]})
     ref = _preset("exam-rnn")
@@ -352,7 +352,7 @@ def test_exploding_preset_grows_by_exactly_1_25():
     assert tr.clip is not None and tr.clip.clipped and abs(tr.clip.norm_after - tr.clip.beta) < 1e-12
 
 
-def test_reference_powers_match_mission():
+def test_reference_powers_match_the_lecture_notes():
     d = _preset("exam-rnn").decay
     assert round(d.p099_pow100, 3) == 0.366 and round(d.p101_pow100, 4) == 2.7048
     prod = 1.0
@@ -364,13 +364,13 @@ def test_reference_powers_match_mission():
 
 # --------------------------------------------------------------------------- contracts
 
-def test_json_round_trip_and_determinism():
-    for name in ("exam-rnn", "exploding-rnn", "binary-adder"):
-        tr = _preset(name)
-        back = rnn.RNNTrace.from_dict(json.loads(tr.to_json()))
-        assert back.to_dict() == tr.to_dict()
-        assert back.digest() == tr.digest() == _preset(name).digest()
-        assert isinstance(back.steps[0], rnn.Step) and back.steps[0].t == 1
+@pytest.mark.parametrize("name", [p.name for p in presets.catalogue() if p.model == "rnn"])
+def test_json_round_trip_and_determinism(name):
+    tr = _preset(name)
+    back = rnn.RNNTrace.from_dict(json.loads(tr.to_json()))
+    assert back.to_dict() == tr.to_dict()
+    assert back.digest() == tr.digest() == _preset(name).digest()
+    assert isinstance(back.steps[0], rnn.Step) and back.steps[0].t == 1
 
 
 def test_inputs_not_mutated_and_trace_read_only():

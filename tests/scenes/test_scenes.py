@@ -1,4 +1,5 @@
-"""Scenes: every catalogue scene runs end to end cheaply; key scenes show the trace's numbers.
+"""Scenes: every catalogue scene runs end to end cheaply; in key scenes every number on screen is the
+trace value it says it shows (step t, field, unit).
 
 Cheap runs use ``scenes.api.run``: construct() with animations skipped (no frames encoded),
 optionally saving the last frame as PNG at 480p. Each run gets its own media dir (tmp_path).
@@ -6,13 +7,15 @@ optionally saving the last frame as PNG at 480p. Each run gets its own media dir
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from gatelab.diagrams.style import fmt
 from gatelab.engines import registry
 from gatelab.scenes import api, catalogue
 
-from .helpers import numbers_in_tex, numbers_in_text, pixel_std, trace_numbers
+from _scene_helpers import check_numbers, check_provenance, pixel_std
 from tests.cli_helpers import one_line_error as _one_line_error
 
 ALL = sorted(catalogue.SCENES)
@@ -40,31 +43,24 @@ def lstm_run(tmp_path_factory):
     return scene, png
 
 
-def _check_numbers(scene):
-    allowed = trace_numbers(scene.trace)
-    texts = [s for kind, s in scene.shown if kind == "text"]
-    eqs = [s for kind, s in scene.shown if kind == "eq"]
-    assert texts and eqs
-    bad = [(t, n) for t in texts for n in numbers_in_text(t) if n not in allowed and n.lstrip("-") not in allowed]
-    assert not bad, f"numbers on screen that are not in the trace: {bad[:5]}"
-    bad = [(e, n) for e in eqs for n in numbers_in_tex(e) if n not in allowed]
-    assert not bad, f"numbers in equations that are not in the trace: {bad[:5]}"
-    return texts, eqs
+def _sources(scene) -> set[tuple]:
+    return {src for _, _, source in scene.shown if isinstance(source, tuple) for src in source}
 
 
-def test_lstm_numbers_are_the_trace(lstm_run):
-    from gatelab.diagrams.style import fmt
+def test_lstm_numbers_are_the_records_they_show(lstm_run):
     scene, _ = lstm_run
-    texts, eqs = _check_numbers(scene)
-    tr = registry.compute("lstm", registry.Source(preset="lstm-3step")).trace
-    shown = set(texts)
+    assert check_numbers(scene) > 100
+    check_provenance(scene)
+    tr = scene.trace
+    shown = _sources(scene)
     for st in tr.steps:                   # every gate value, every c_t and h_t is printed
-        for v in (*st.f, *st.i, *st.o, *st.g, *st.c, *st.h):
-            assert fmt(v) in shown, f"{fmt(v)} (step {st.t}) never shown"
-    assert fmt(tr.y[0]) in shown
-    joined = " ".join(eqs)
-    assert f"= [{fmt(tr.steps[0].f[0])}, {fmt(tr.steps[0].f[1])}]" in joined       # f_1 substituted
-    assert f"= {fmt(tr.y[0])}" in joined
+        for field in ("f", "i", "o", "g", "c", "h"):
+            for k in range(len(getattr(st, field))):
+                assert (field, st.t, k) in shown, f"{field}[{k}] of step {st.t} never shown"
+    assert ("y", None, 0) in shown
+    eqs = " ".join(text for kind, text, _ in scene.shown if kind == "eq")
+    assert f"= [{fmt(tr.steps[0].f[0])}, {fmt(tr.steps[0].f[1])}]" in eqs       # f_1 substituted
+    assert f"= {fmt(tr.y[0])}" in eqs
 
 
 def test_lstm_last_frame_not_blank(lstm_run):
@@ -80,27 +76,54 @@ def attention_run(tmp_path_factory):
     return scene, next(Path(tmp).rglob("*.png"))
 
 
-def test_attention_numbers_are_the_trace(attention_run):
-    from gatelab.diagrams.style import fmt
+def test_attention_numbers_are_the_records_they_show(attention_run):
     scene, png = attention_run
     _ran_well("attention-walkthrough", scene)
-    texts, eqs = _check_numbers(scene)
-    tr = registry.compute("attention", registry.Source(preset="thinking-machines")).trace
-    shown = set(texts)
-    # the lecture's chain: 112, 96 -> /8 -> 14, 12 -> softmax 0.88, 0.12, all read from the trace
-    for v in (tr.dots[0, 0], tr.dots[0, 1], tr.scores[0, 0], tr.scores[0, 1]):
-        assert fmt(v) in shown
-    assert {fmt(tr.weights[0, 0], 2), fmt(tr.weights[0, 1], 2)} <= shown
+    assert check_numbers(scene) > 40
+    check_provenance(scene)
+    tr = scene.trace
+    shown = _sources(scene)
+    # the lecture's chain for query 1: 112, 96 -> /8 -> 14, 12 -> softmax 0.88, 0.12
+    for field in ("dots", "scores", "weights"):
+        assert {(field, None, (0, 0)), (field, None, (0, 1))} <= shown, field
     assert (fmt(tr.dots[0, 0]), fmt(tr.scores[0, 0]), fmt(tr.weights[0, 0], 2)) == ("112", "14", "0.88")
-    assert any(f"{fmt(tr.weights[0, 0], 2)}\\, v_{{1}}" in e for e in eqs)
+    texts = [text for kind, text, _ in scene.shown if kind == "text"]
+    assert {"112", "96", "14", "12", "0.88", "0.12"} <= set(texts)
+    assert any(f"{fmt(tr.weights[0, 0], 2)}\\, v_{{1}}" in text for kind, text, _ in scene.shown if kind == "eq")
     assert pixel_std(str(png)) > 10
+
+
+def _fake_scene(shown):
+    trace = registry.compute("lstm", registry.Source(preset="lstm-3step")).trace
+    return SimpleNamespace(shown=shown, trace=trace)
+
+
+def test_number_check_catches_a_number_from_another_record():
+    tr = _fake_scene([]).trace
+    good = ("text", fmt(tr.steps[0].f[0]), [("f", 1, 0)])
+    assert check_numbers(_fake_scene([good])) == 1
+    for wrong in ([("f", 2, 0)], [("f", 1, 1)], [("i", 1, 0)]):      # another step, unit, gate
+        with pytest.raises(AssertionError, match="which is"):
+            check_numbers(_fake_scene([("text", good[1], wrong)]))
+
+
+def test_number_check_catches_numbers_without_a_source():
+    tr = _fake_scene([]).trace
+    with pytest.raises(AssertionError, match="without saying"):
+        check_numbers(_fake_scene([("text", fmt(tr.steps[0].h[0]), None)]), strict=False)
+    with pytest.raises(AssertionError, match="without saying"):
+        check_numbers(_fake_scene([("eq", f"h_{{1}} = {fmt(tr.steps[0].h[0])}", None)]))
+    with pytest.raises(AssertionError, match="sources"):
+        check_numbers(_fake_scene([("eq", f"h_{{1}} = {fmt(tr.steps[0].h[0])}, 1", [("h", 1, 0)])]))
+    assert check_numbers(_fake_scene([("eq", "h_{t} = o_{t} \\odot \\tanh(c_{t-1})", None)])) == 0
 
 
 def test_scene_of_a_seeded_trace(tmp_path):
     scene = api.run("lstm-gates", source=registry.Source(seed=3, hidden=3, input_size=2, steps=2),
                     media_dir=str(tmp_path))
     assert len(scene.trace.steps) == 2 and scene.trace.hidden == 3
-    _check_numbers(scene)
+    assert check_numbers(scene) > 50
+    check_provenance(scene)
 
 
 # --------------------------------------------------------------------------- CLI errors: one line, exit 2

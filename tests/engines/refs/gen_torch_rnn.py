@@ -78,7 +78,7 @@ def counts():
             rows.append({"type": kind, "input_dim": D, "units": u,
                          "params": sum(p.numel() for p in mod.parameters())})
     stack = torch.nn.ModuleList([torch.nn.LSTM(1, 30), torch.nn.LSTM(30, 30), torch.nn.Linear(30, 1)])
-    return {"layers": rows, "mission_model_total": sum(p.numel() for p in stack.parameters())}
+    return {"layers": rows, "keras_lstm_summary_total": sum(p.numel() for p in stack.parameters())}
 
 
 def main():
