@@ -81,7 +81,9 @@ class Example(Record):
     C: Array | None               # [D]  1 - T
     T_mean: float | None          # mean of T over the units: near 0 carried, near 1 transformed
     regime: str                   # "mostly carried" (T_mean < 0.25) | "mostly transformed" (> 0.75) | "mixed" | "residual"
-    y: Array                      # [D]
+    TH: Array                     # [D]  T * H, the transformed share (residual: H)
+    Cx: Array                     # [D]  C * x, the carried share (residual: x)
+    y: Array                      # [D]  TH + Cx
     target: Array | None          # [D]
     loss: float                   # this example's share of L
     dy: Array                     # [D]  dL/dy
@@ -183,7 +185,7 @@ def _example(b: int, x: np.ndarray, w: dict, act: str, residual: bool, target: n
     fprime = 1.0 - H * H if act == "tanh" else (a_H > 0).astype(np.float64)
     if residual:
         a_T = T = C = None
-        y = H + x
+        TH, Cx = H, x
         gain_H = fprime                           # dy/da_H, elementwise
         carry = np.ones(D)
         gate = np.zeros(D)                        # no gate: dy/da_T does not exist
@@ -191,10 +193,11 @@ def _example(b: int, x: np.ndarray, w: dict, act: str, residual: bool, target: n
         a_T = w["W_T"] @ x + w["b_T"]             # [D, D] @ [D] -> [D]
         T = sigmoid(a_T)
         C = 1.0 - T
-        y = T * H + C * x
+        TH, Cx = T * H, C * x
         gain_H = T * fprime
         carry = C
         gate = (H - x) * T * (1.0 - T)            # dy/da_T, elementwise
+    y = TH + Cx
     if target is None:
         loss, dy = float(np.sum(y)), np.ones(D)
     else:
@@ -208,7 +211,7 @@ def _example(b: int, x: np.ndarray, w: dict, act: str, residual: bool, target: n
     return Example(
         b=b, x=x, a_H=a_H, H=H, a_T=a_T, T=T, C=C, T_mean=None if T is None else float(np.mean(T)),
         regime=_regime(T),
-        y=y, target=target, loss=loss, dy=dy, da_H=gain_H * dy, da_T=None if residual else gate * dy,
+        TH=TH, Cx=Cx, y=y, target=target, loss=loss, dy=dy, da_H=gain_H * dy, da_T=None if residual else gate * dy,
         J=J_carry + J_transform + J_gate, J_carry=J_carry, J_transform=J_transform, J_gate=J_gate,
         dx=dx, dx_carry=dx_carry, dx_transform=dx_transform, dx_gate=dx_gate,
         dx_norm=float(np.linalg.norm(dx)), dx_carry_norm=float(np.linalg.norm(dx_carry)))
