@@ -63,7 +63,8 @@ INPUT_KEYS = ("x", "target")
 def _refuse_unknown(keys, valid: tuple[str, ...], what: str) -> None:
     for k in keys:
         if k not in valid:
-            close = difflib.get_close_matches(str(k), valid, n=1, cutoff=0.5)
+            same_case = [v for v in valid if v.lower() == str(k).lower()]   # W_h -> W_H before W_T
+            close = same_case or difflib.get_close_matches(str(k), valid, n=1, cutoff=0.5)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise InputError(f"unknown {what} {k!r} for highway; {hint}expected {', '.join(valid)}")
 
