@@ -25,6 +25,7 @@ OPTIONS: dict[str, OptionSpec] = {
     "side_by_side": OptionSpec(bool, "seq2seq diagrams: the same weights without and with attention in one figure."),
     "top_k": OptionSpec(int, "self-attention: draw only the K strongest keys per query."),
     "head": OptionSpec(int, "self-attention: draw head H (1-based) of a multi-head trace (default: every head)."),
+    "example": OptionSpec(int, "highway: which example vector b (1-based) to draw the values of (default 1)."),
     "max_steps": OptionSpec(int, "Unfolded diagrams: draw at most this many steps, eliding the middle (default 8)."),
 }
 
@@ -146,6 +147,9 @@ DIAGRAMS.add(
     _d("bptt", "Backpropagation through time on the unfolded RNN or LSTM: backward edges sized by the "
                 "per-step gradient norm (printed too); --compare puts an RNN and an LSTM side by side.",
                 "gatelab.diagrams.bptt", ("compare",), model="rnn", needs=_bptt),
+    _d("highway", "Highway layer for one example (--example b): x splits into H(x) and the gate T, carry "
+                "C = 1 - T, T*H + C*x = y, and the gradient's carry path diag(1 - T); --residual: y = H(x) + x.",
+                "gatelab.diagrams.highway", ("example",), model="highway"),
 )
 
 

@@ -59,6 +59,8 @@ OPTIONS: dict[str, OptionSpec] = {
     "snapshot_every": OptionSpec(int, "GAN: record a snapshot every N generator steps."),
     "compare_loss": OptionSpec(bool, "GAN: also train the other generator loss from the same seed (two runs in one trace)."),
     "data": OptionSpec(str, "GAN training data: a CSV file of x or x,y rows (overrides the preset's data)."),
+    "residual": OptionSpec(bool, "Highway layer: drop the gate and use the residual form y = H(x) + x."),
+    "h_activation": OptionSpec(("tanh", "relu"), "Highway layer: activation f of the transform H(x) = f(W_H x + b_H) (default tanh)."),
 }
 
 MODELS = Catalogue("model", OPTIONS)
@@ -109,6 +111,9 @@ MODELS.add(
               "gatelab.engines.gan", "gatelab.engines.walkthrough.gan", "gan-1d",
               ("loss", "optimizer", "train_steps", "lr_g", "lr_d", "batch_size", "d_steps", "snapshot_every",
                "compare_loss", "data")),
+    _model("highway", "Highway layer y = T*H(x) + (1-T)*x with gate T = sigmoid(W_T x + b_T); --residual: y = H(x) + x; "
+              "gradients and the carry path of dy/dx.",
+              "gatelab.engines.highway", "gatelab.engines.walkthrough.highway", "highway", ("residual", "h_activation")),
 )
 
 

@@ -99,3 +99,11 @@ for _spec in (
               "gatelab.scenes.seq2seq", "Seq2SeqAttentionScene", ("pace",), model="seq2seq", preset="seq2seq-reverse"),
 ):
     SCENES.add(_spec)
+
+
+for _spec in (
+    _s("highway", "Highway layer: per example H(x) appears, the gate T fills, T*H and (1-T)*x mix into y; then "
+              "the gradient's carry path diag(1-T) (--residual: y = H(x) + x, carry path I).",
+              "gatelab.scenes.highway", "HighwayScene", ("pace",), model="highway", preset="highway"),
+):
+    SCENES.add(_spec)
