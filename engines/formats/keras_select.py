@@ -173,7 +173,7 @@ def select_keras(ckpt: Checkpoint, model: str, *, module: str | None = None, hea
     if model == "model-summary":
         return _summary_selection(ckpt, module, head)
     if model not in MODELS:
-        raise InputError(f"a Keras file drives {', '.join(MODELS)}; not {model!r}")
+        raise InputError(f"a Keras file drives {', '.join(MODELS[:-1])} or {MODELS[-1]}; not {model!r}")
     m = _pick(ckpt, model, module)
     if model == "multihead":
         weights, options = _multihead_weights(m)
