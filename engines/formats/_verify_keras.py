@@ -136,7 +136,8 @@ def _dense(keras, kernel: np.ndarray, bias: np.ndarray, act: str, x: np.ndarray,
 def _rnn(keras, weights: Mapping[str, Any], trace: Any, dt: str, out: FrameworkRun) -> None:
     if trace.activation not in _ACT:
         raise InputError(f"--verify: activation {trace.activation!r} has no Keras SimpleRNN equivalent")
-    w = normalise_keras_names(weights) if "kernel" in normalise_keras_names(weights) else {}
+    w = normalise_keras_names(weights)
+    w = w if "kernel" in w and "recurrent_kernel" in w else {}            # the file's own Keras names
     ker = np.asarray(w["kernel"]) if w else trace.U.T                     # [H, D] -> [D, H]
     rec = np.asarray(w["recurrent_kernel"]) if w else trace.W.T
     bias = np.asarray(w["bias"]) if w and "bias" in w else np.asarray(trace.b_h)

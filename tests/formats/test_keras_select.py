@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import zipfile
 
 import numpy as np
 import pytest
@@ -103,3 +105,54 @@ def test_model_summary_needs_the_whole_model_from_config():
     sel = select_keras(_ckpt("summary"), "model-summary")
     assert sel.options == {"framework": "keras"} and sel.weights == {}
     assert "model-summary of 'summary' from config.json (3 layers" in sel.note
+
+
+# ------------------------------------------------------------------- configs edited as JSON
+
+def _edited(tmp_path, name: str, edit) -> str:
+    """A copy of fixture ``name`` whose config.json went through ``edit(cfg)`` (weights unchanged)."""
+    src, dst = keras_path(f"{name}.keras"), tmp_path / f"{name}.keras"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "config.json":
+                cfg = json.loads(data)
+                edit(cfg)
+                data = json.dumps(cfg).encode()
+            zout.writestr(info, data)
+    return str(dst)
+
+
+def _layer(cfg, i):
+    return cfg["config"]["layers"][i]["config"]
+
+
+def test_a_dropout_between_does_not_hide_the_dense(tmp_path):
+    def add_dropout(cfg):
+        cfg["config"]["layers"].insert(2, {"module": "keras.layers", "class_name": "Dropout", "registered_name": None,
+                                           "config": {"name": "dropout", "rate": 0.5}})
+    ck = read_keras(_edited(tmp_path, "lstm_seq", add_dropout))
+    assert [m.name for m in ck.modules] == ["lstm", "dropout", "dense"]
+    assert select_keras(ck, "lstm").head == "dense"
+    assert [lay["type"] for lay in ck.meta["summary"]["layers"]] == ["LSTM", "Dense"]
+
+
+@pytest.mark.parametrize("name, model, edit, reason", [
+    ("lstm_seq", "lstm", lambda c: _layer(c, 1).update(go_backwards=True), "go_backwards=True on its own"),
+    ("lstm_seq", "lstm", lambda c: _layer(c, 1).update(recurrent_activation="hard_sigmoid"),
+     "recurrent_activation 'hard_sigmoid'"),
+    ("rnn_fn", "rnn", lambda c: _layer(c, 1).update(activation="elu"), "activation 'elu'"),
+    ("rnn_fn", "rnn", lambda c: _layer(c, 1).update(activation={"module": "my_pkg", "class_name": "f",
+                                                                "registered_name": "my_pkg>f", "config": "f"}),
+     "its activation is not a built-in Keras function"),
+    ("bilstm", "lstm", lambda c: _layer(c, 1).update(merge_mode="sum"), "merge_mode 'sum'"),
+])
+def test_options_gatelab_cannot_draw_are_named(tmp_path, name, model, edit, reason):
+    ck = read_keras(_edited(tmp_path, name, edit))
+    assert reason in _error(ck, model)
+
+
+def test_causal_mask_of_a_functional_call_becomes_the_mask_option(tmp_path):
+    ck = read_keras(_edited(tmp_path, "mha_fn", lambda c: c["config"]["layers"][1]["inbound_nodes"][0]["kwargs"]
+                            .update(use_causal_mask=True)))
+    assert select_keras(ck, "multihead").options == {"heads": 2, "mask": "causal"}
