@@ -41,7 +41,11 @@ def _case(name: str, model: str, module: str | None, *, h0: bool = False, **opts
 
 
 def _keras():
-    return pytest.importorskip("keras", reason="--verify against Keras needs keras and a backend (pip install keras jax)")
+    try:
+        import keras
+    except ImportError as e:        # not installed, or installed without its backend
+        pytest.skip(f"--verify against Keras needs keras and a backend (pip install keras jax): {e}")
+    return keras
 
 
 @pytest.mark.parametrize("name, model, module", CASES)
