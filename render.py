@@ -120,6 +120,12 @@ def source_options(f):
     return _apply(decs)(f)
 
 
+verify_option = click.option(
+    "--verify", is_flag=True,
+    help="Run the framework that wrote --weights (torch or keras, if installed) on the same inputs and fail "
+         "(exit 2) when any drawn value differs by more than 1e-6 (float32) / 1e-9 (float64).")
+
+
 def _source(kw: dict) -> registry.Source:
     keys = ("preset", "weights", "inputs", "seed", "hidden", "input_size", "steps", "module")
     return registry.Source(**{k: kw.pop(k) for k in keys}, head=kw.pop("head_module"))
@@ -175,11 +181,14 @@ def list_cmd(fmt: str) -> None:
 @source_options
 @_apply(_option_decorators(registry.OPTIONS))
 @click.option("--json", "as_json", is_flag=True, help="Print the whole trace as JSON.")
-def compute(model: str, as_json: bool, **kw) -> None:
+@verify_option
+def compute(model: str, as_json: bool, verify: bool, **kw) -> None:
     """Run MODEL's engine and print its values (a table, or the trace as JSON)."""
     src = _source(kw)
     result = registry.compute(model, src, _engine_options(kw))
     _note(result)
+    if verify:
+        click.echo(registry.verify(result, src).line(), err=True)
     if as_json:
         click.echo(result.trace.to_json())
     else:
@@ -224,13 +233,14 @@ _DIAGRAM_SHARED = set(registry.OPTIONS)
 @click.option("--digits", type=click.IntRange(1, 8), default=3, show_default=True,
               help="Significant digits of printed numbers.")
 @click.option("--dot", "dot_only", is_flag=True, help="Print the DOT source instead of rendering (no Graphviz binary needed).")
-def diagram(name: str, output, formats, out_dir, theme, values, digits, dot_only, **kw) -> None:
+@verify_option
+def diagram(name: str, output, formats, out_dir, theme, values, digits, dot_only, verify, **kw) -> None:
     """Draw diagram NAME from a real trace and export it (SVG by default)."""
     from gatelab.diagrams import api
     src = _source(kw)
     options = {k: v for k, v in kw.items() if v is not None}
     result = api.render(name, source=src, options=options, theme=theme, values=values, digits=digits,
-                        formats=tuple(formats), output=output, out_dir=out_dir, dot_only=dot_only)
+                        formats=tuple(formats), output=output, out_dir=out_dir, dot_only=dot_only, verify=verify)
     if dot_only:
         click.echo(result, nl=False)
     else:
@@ -254,13 +264,14 @@ def diagram(name: str, output, formats, out_dir, theme, values, digits, dot_only
 @click.option("--tex", is_flag=True, help="Typeset equations with LaTeX (must be installed).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: only when stderr is a terminal, so logs stay readable).")
-def scene(name: str, quality, fmt, output, out_dir, theme, tex, progress, **kw) -> None:
+@verify_option
+def scene(name: str, quality, fmt, output, out_dir, theme, tex, progress, verify, **kw) -> None:
     """Render animation NAME (Manim) from a real trace."""
     from gatelab.scenes import api
     src = _source(kw)
     options = {k: v for k, v in kw.items() if v is not None}
     path = api.render(name, source=src, options=options, quality=quality, fmt=fmt, output=output,
-                      out_dir=out_dir, theme=theme, tex=tex, progress=_progress(progress))
+                      out_dir=out_dir, theme=theme, tex=tex, progress=_progress(progress), verify=verify)
     click.echo(path)
 
 

@@ -77,7 +77,7 @@ def _provenance(computed: Any) -> dict[str, Any]:
 
 
 def build(name: str, *, source: registry.Source = registry.Source(), options: dict[str, Any] | None = None,
-          theme: str = "light", values: str = "all", digits: int = 3):
+          theme: str = "light", values: str = "all", digits: int = 3, verify: bool = False):
     """Compute the trace(s) and build the graph; returns ``(graphviz.Digraph, metadata)``."""
     spec = catalogue.get(name)
     model = spec.model
@@ -88,11 +88,14 @@ def build(name: str, *, source: registry.Source = registry.Source(), options: di
         raise InputError(f"--theme must be light or dark, got {theme!r}")
     traces = registry.resolve(spec.traces(source, eng_opts, diag_opts), source, eng_opts)
     computed = traces[""] if list(traces) == [""] else traces
+    checked = [registry.verify(c, source).line() for c in traces.values()] if verify else []
     st = Style(theme=_theme(theme), values=values, digits=digits)
     mod = importlib.import_module(spec.module)
     graph = getattr(mod, spec.attr)(computed, style=st, opts=diag_opts)
     meta = {"generator": f"GateLab {__version__}", "diagram": name, **_provenance(computed),
             "theme": theme, "values": values, "digits": digits}
+    if checked:
+        meta["verified"] = " | ".join(checked)
     if diag_opts:
         meta["diagram-options"] = ",".join(f"{k}={v}" for k, v in sorted(diag_opts.items()))
     return graph, meta
@@ -122,12 +125,12 @@ def targets(name: str, formats: tuple[str, ...], output: str | None, out_dir: st
 
 def render(name: str, *, source: registry.Source = registry.Source(), options: dict[str, Any] | None = None,
            theme: str = "light", values: str = "all", digits: int = 3, formats: tuple[str, ...] = (),
-           output: str | None = None, out_dir: str | None = "media", dot_only: bool = False):
+           output: str | None = None, out_dir: str | None = "media", dot_only: bool = False, verify: bool = False):
     """Draw diagram ``name`` from a real trace. Returns the paths written, or the DOT text."""
     catalogue.get(name)
     if not dot_only:
         outs = targets(name, tuple(formats), output, out_dir)  # bad paths fail before any work
-    graph, meta = build(name, source=source, options=options, theme=theme, values=values, digits=digits)
+    graph, meta = build(name, source=source, options=options, theme=theme, values=values, digits=digits, verify=verify)
     if dot_only:
         return export.dot_with_metadata(graph.source, meta)
     if any(f != "dot" for _, f in outs):

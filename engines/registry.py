@@ -276,3 +276,18 @@ def resolve(needs: Mapping[str, Need], source: Source = Source(),
             opts = {**{k: v for k, v in need.seeded.items() if k not in opts}, **opts}
         out[label] = compute(model, src, {**opts, **need.force})
     return out
+
+
+def verify(computed: Computed, source: Source) -> Any:
+    """``--verify``: run the framework that wrote the weights file (torch or keras, when installed) on the
+    same weights and inputs; returns the report (``.ok``, ``.line()``), or raises a one-line error."""
+    if source.weights is None:
+        raise InputError("--verify compares with the framework that wrote a weights file; give --weights FILE")
+    from . import formats
+    from .formats import verify as _verify
+
+    doc, _ = formats.load_for_model(source.weights, computed.model, module=source.module, head=source.head)
+    report = _verify.verify(doc.weights, computed.model, None, computed.trace)
+    if not report.ok:
+        raise InputError(report.line())
+    return report

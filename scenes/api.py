@@ -137,7 +137,7 @@ def scene_class(name: str, *, source: registry.Source = registry.Source(), optio
 
 def render(name: str, *, source: registry.Source = registry.Source(), options: dict[str, Any] | None = None,
            quality: str = "l", fmt: str = "mp4", output: str | None = None, out_dir: str | None = "media",
-           theme: str = "dark", tex: bool = False, progress: bool = True) -> str:
+           theme: str = "dark", tex: bool = False, progress: bool = True, verify: bool = False) -> str:
     """Render scene ``name`` and return the path of the file written."""
     spec = get(name)
     if quality not in QUALITIES:
@@ -146,6 +146,8 @@ def render(name: str, *, source: registry.Source = registry.Source(), options: d
     check_tex(tex)
     final, fmt = _target(name, fmt, output, out_dir)
     computed = compute(spec, source, engine_opts)  # engine errors before importing manim
+    if verify:
+        registry.verify(computed, source)
     cls = scene_class(name, source=source, options=options, theme=theme, tex=tex, computed=computed)
 
     from manim import tempconfig

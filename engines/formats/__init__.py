@@ -77,6 +77,9 @@ def read(path, *, data: bool = True) -> Checkpoint:
 
 def select(ckpt: Checkpoint, model: str | None, *, module: str | None = None, head: str | None = None) -> Selection:
     """The module of ``ckpt`` that drives ``model`` (and its output head), in engine names."""
+    if ckpt.format in ("keras", "keras-weights-h5") and model is not None:
+        from .keras_select import select_keras   # Keras layers: Dense heads, Bidirectional, reset_after
+        return select_keras(ckpt, model, module=module, head=head)
     from ._choose import select as _select
     return _select(ckpt, model, module=module, head=head)
 

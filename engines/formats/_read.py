@@ -222,7 +222,8 @@ def load_for_model(path: str | os.PathLike, model: str | None, *, module: str | 
                                  "one set of GateLab weights")
             return doc, ""
     ckpt = read(p, data=False)
-    sel = select(ckpt, model, module=module, head=head)
+    from . import select as select_any   # dispatches Keras files to the Keras layer chooser
+    sel = select_any(ckpt, model, module=module, head=head)
     chosen = next(m for m in ckpt.modules if m.name == sel.module)
     doc = io.WeightsDoc(sel.weights, None, sel.options, model or chosen.models[0],
                         f"{os.path.basename(p)}: {sel.note}",

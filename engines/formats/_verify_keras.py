@@ -18,7 +18,23 @@ _ACT = {"tanh": "tanh", "relu": "relu", "sigmoid": "sigmoid", "identity": "linea
 _OUT = {"identity": "linear", "sigmoid": "sigmoid", "softmax": "softmax"}
 
 
+def _default_backend() -> None:
+    """Keras picks tensorflow unless told otherwise: when KERAS_BACKEND is unset and keras is not loaded
+    yet, choose a backend that is installed (tensorflow, jax, torch, then numpy, which only needs jax)."""
+    import importlib.util
+    import os
+    import sys
+
+    if "KERAS_BACKEND" in os.environ or "keras" in sys.modules:
+        return
+    for backend, module in (("tensorflow", "tensorflow"), ("jax", "jax"), ("torch", "torch"), ("numpy", "numpy")):
+        if importlib.util.find_spec(module) is not None:
+            os.environ["KERAS_BACKEND"] = backend
+            return
+
+
 def import_keras():
+    _default_backend()
     try:
         import keras
     except ModuleNotFoundError as e:

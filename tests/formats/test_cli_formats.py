@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tests.cli_helpers import one_line_error
 
@@ -52,3 +53,21 @@ def test_module_and_head_module_choose_inside_a_checkpoint(run_cli, tmp_path):
     svg = out.read_text()
     assert "using module &apos;dec&apos;" in svg or "using module 'dec'" in svg
     one_line_error(run_cli("compute", "lstm", "--module", "enc"), "--module/--head-module", "--weights FILE")
+
+
+@pytest.mark.slow
+def test_verify_from_the_cli_against_keras(run_cli, tmp_path):
+    """--verify runs Keras on the file's weights: the report goes to stderr, and into the SVG's metadata."""
+    import json as _json
+
+    weights = REFS / "keras" / "lstm_seq.keras"
+    x = tmp_path / "x.json"
+    x.write_text(_json.dumps({"x": [[0.1, 0.2], [0.3, -0.4], [0.5, 0.0]]}))
+    r = run_cli("compute", "lstm", "--weights", weights, "--inputs", x, "--verify")
+    assert r.exit_code == 0, r.output
+    assert "--verify: keras" in r.stderr and "agrees with GateLab" in r.stderr
+    out = tmp_path / "v.svg"
+    r = run_cli("diagram", "lstm-unfolded", "--weights", weights, "--inputs", x, "--verify", "-o", out)
+    assert r.exit_code == 0, r.output
+    assert 'verified="--verify: keras' in out.read_text()
+    one_line_error(run_cli("compute", "lstm", "--verify"), "--verify", "--weights FILE")
