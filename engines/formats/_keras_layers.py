@@ -35,6 +35,8 @@ DENSE_OUTPUTS = {"linear": "identity", "sigmoid": "sigmoid", "softmax": "softmax
 _VAR_NAMES = {"Dense": ("kernel", "bias"), "EinsumDense": ("kernel", "bias"), "Embedding": ("embeddings",),
               "Conv1D": ("kernel", "bias"), "Conv2D": ("kernel", "bias"), "Conv3D": ("kernel", "bias"),
               "LayerNormalization": ("gamma", "beta")}
+TRANSPARENT = ("Dropout", "GaussianDropout", "GaussianNoise", "AlphaDropout", "SpatialDropout1D",
+               "ActivityRegularization")     # identity at inference
 _MHA_PARTS = (("query", "query_dense"), ("key", "key_dense"), ("value", "value_dense"),
               ("attention_output", "output_dense"))
 
@@ -304,6 +306,8 @@ def interpret(entry: LayerEntry) -> Module:
         return dense(entry)
     if entry.class_name == "MultiHeadAttention":
         return multihead(entry)
+    if entry.class_name in TRANSPARENT:
+        return unsupported(entry, f"{entry.class_name} does nothing at inference (nothing to draw)")
     if entry.class_name in ("Sequential", "Functional", "Model"):
         return unsupported(entry, "a model nested inside the model (select from its own .keras file)")
     return unsupported(entry, f"{entry.class_name} layers are not supported")

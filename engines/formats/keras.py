@@ -35,8 +35,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _H5_MAGIC = b"\x89HDF\r\n\x1a\n"
 MAX_CONFIG_BYTES = 64 << 20
 _MODELS = ("Sequential", "Functional", "Model")
-_TRANSPARENT = ("Dropout", "GaussianDropout", "GaussianNoise", "AlphaDropout", "SpatialDropout1D",
-                "ActivityRegularization")      # identity at inference: a Dense after them still follows the RNN
+_TRANSPARENT = KL.TRANSPARENT       # identity at inference: a Dense after them still follows the RNN
 _SNAKE_CLASS = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU", "bidirectional": "Bidirectional",
                 "dense": "Dense", "multi_head_attention": "MultiHeadAttention", "input_layer": "InputLayer",
                 "conv1d": "Conv1D", "conv2d": "Conv2D", "embedding": "Embedding", "dropout": "Dropout",
@@ -177,6 +176,9 @@ def _from_config(config: Any, tree: Node, where: str) -> tuple[list[KL.LayerEntr
             prev = name
     if not sequential:
         _skip_transparent(entries)
+    shape = inner.get("build_input_shape")
+    if "input_shape" not in info and isinstance(shape, list):
+        info["input_shape"] = shape[1:]
     info["order"] = "config.json layer order"
     return entries, info
 

@@ -25,12 +25,11 @@ from typing import Any
 import numpy as np
 
 from . import Checkpoint, Module, Selection
-from ._keras_layers import DENSE_OUTPUTS, MODEL_OF, RECURRENT, RNN_ACTIVATIONS
+from ._keras_layers import DENSE_OUTPUTS, MODEL_OF, RECURRENT, RNN_ACTIVATIONS, TRANSPARENT
 from ..errors import InputError
 
 MODELS = ("rnn", "lstm", "gru", "multihead", "model-summary")
 _SUMMARY_TYPES = (*RECURRENT, "Dense")
-_SKIPPED_IN_SUMMARY = ("Dropout", "GaussianDropout", "GaussianNoise", "AlphaDropout", "ActivityRegularization")
 
 
 def _cls(m: Module) -> str:
@@ -195,6 +194,9 @@ def select_keras(ckpt: Checkpoint, model: str, *, module: str | None = None, hea
         note += "; " + head_note
     if model == "gru":
         note += f"; reset_after={m.config['reset_after']} -> convention {options['convention']}"
+    feeders = [by for by in ckpt.modules if by.name in m.config.get("follows", ())]
+    if feeders:
+        note += "; its input x is the output of " + ", ".join(f"layer {f.name!r} ({_cls(f)})" for f in feeders)
     assumed = list(m.config.get("assumed", ())) + (list(h.config.get("assumed", ())) if h is not None else [])
     if assumed:
         note += f"; assumed (no config.json): {', '.join(dict.fromkeys(assumed))}"
@@ -216,7 +218,7 @@ def summary_inputs(modules: list[Module], meta: dict[str, Any]) -> dict[str, Any
     prev = None
     for m in modules:
         cls = _cls(m)
-        if cls in _SKIPPED_IN_SUMMARY:
+        if cls in TRANSPARENT:             # 0 parameters, shape unchanged
             continue
         if cls not in _SUMMARY_TYPES or "custom" in m.config:
             return {"summary_unavailable": f"model-summary covers stacks of SimpleRNN, LSTM, GRU and Dense; "

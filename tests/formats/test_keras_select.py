@@ -51,7 +51,9 @@ def test_module_picks_one_and_the_dense_after_it():
 def test_functional_graph_tells_which_dense_follows():
     ck = _ckpt("mixed_fn")
     assert select_keras(ck, "gru").head == "out"         # out takes bigru's outputs (inbound_nodes)
-    assert select_keras(ck, "lstm").head is None         # lstm_a feeds bigru, not a Dense
+    sel = select_keras(ck, "lstm")
+    assert sel.head is None                              # lstm_a feeds bigru, not a Dense
+    assert sel.note.endswith("its input x is the output of layer 'conv' (Conv1D)")
 
 
 def test_unsupported_layer_is_named_when_asked_for():
@@ -133,6 +135,7 @@ def test_a_dropout_between_does_not_hide_the_dense(tmp_path):
                                            "config": {"name": "dropout", "rate": 0.5}})
     ck = read_keras(_edited(tmp_path, "lstm_seq", add_dropout))
     assert [m.name for m in ck.modules] == ["lstm", "dropout", "dense"]
+    assert ck.modules[1].config["not_drawable"] == "Dropout does nothing at inference (nothing to draw)"
     assert select_keras(ck, "lstm").head == "dense"
     assert [lay["type"] for lay in ck.meta["summary"]["layers"]] == ["LSTM", "Dense"]
 
