@@ -224,8 +224,10 @@ def load_for_model(path: str | os.PathLike, model: str | None, *, module: str | 
     ckpt = read(p, data=False)
     from . import select as select_any   # dispatches Keras files to the Keras layer chooser
     sel = select_any(ckpt, model, module=module, head=head)
-    chosen = next(m for m in ckpt.modules if m.name == sel.module)
-    doc = io.WeightsDoc(sel.weights, None, sel.options, model or chosen.models[0],
+    chosen = next((m for m in ckpt.modules if m.name == sel.module), None)   # None: the whole model (model-summary)
+    models = list(chosen.models) if chosen is not None else [model]
+    inputs = ckpt.meta.get("summary") if model == "model-summary" else None   # a .keras file's architecture
+    doc = io.WeightsDoc(sel.weights, inputs, sel.options, model or models[0],
                         f"{os.path.basename(p)}: {sel.note}",
-                        {"models": list(chosen.models), "module": sel.module, "head": sel.head, "note": sel.note})
+                        {"models": models, "module": sel.module, "head": sel.head, "note": sel.note})
     return doc, sel.note

@@ -33,7 +33,8 @@ def _stored(ckpt: Checkpoint, m: Module) -> list[TensorInfo]:
     by_name = {t.name: t for t in ckpt.tensors}
     out = []
     for local, a in m.params.items():
-        t = by_name.get(local) or next((t for t in ckpt.tensors if t.name.endswith("/" + local)), None)
+        t = (by_name.get(f"{m.name}/{local}") or by_name.get(local)
+             or next((t for t in ckpt.tensors if t.name.startswith(m.name + "/") and t.name.endswith("/" + local)), None))
         out.append(TensorInfo(t.name if t else local, tuple(a.shape), t.dtype if t else str(a.dtype)))
     return out
 
@@ -79,7 +80,7 @@ def _module(ckpt: Checkpoint, m: Module, source: list[str]) -> dict[str, Any]:
         d["convention"] = conv
     if m.kind in HEAD_KINDS:
         d["head_for"] = [o.name for o in ckpt.modules if o.models and set(o.models) & set(RECURRENT)
-                         and output_width(o.kind, o.config) == m.config.get("in_features")]
+                         and output_width(o.kind, o.config) == m.config.get("in_features", m.config.get("input_size"))]
     d["commands"] = [_command(m, model, source) for model in m.models if model in DIAGRAM]
     width = m.config.get("input_size") if isinstance(m.config.get("input_size"), int) else output_width(m.kind, m.config)
     if m.models and isinstance(width, int):
@@ -117,7 +118,7 @@ def _convention(m: Module, count: int) -> str:
         if m.kind == "nn.GRU":
             text += "; GRU reset gate applied after the recurrent product (Keras reset_after=True; GateLab --convention torch)"
         return text
-    if m.framework == "keras":
+    if m.framework == "keras" and m.kind in ("keras.SimpleRNN", "keras.LSTM", "keras.GRU", "keras.Bidirectional"):
         text = "Keras: one bias vector per gate"
         if "GRU" in m.kind:
             ra = c.get("reset_after")
