@@ -9,7 +9,7 @@ STAMP := $(VENV)/.gatelab-installed
 # `dot`, and to make a venv with Debian's own python.
 APT_PKGS := libpango1.0-dev pkg-config graphviz python3-dev python3-venv gcc
 
-.PHONY: demo demo-all test test-fast goldens wheelhouse sysdeps install bench clean docs
+.PHONY: demo demo-all test test-fast goldens wheelhouse sysdeps install bench clean docs lint
 
 demo: install
 	$(BIN)/gatelab demo --out media
@@ -80,6 +80,9 @@ sysdeps:
 	  echo "  Arch:              sudo pacman -S graphviz pango pkgconf gcc"; \
 	  exit 1; \
 	fi
+
+lint: install
+	$(BIN)/ruff check .
 
 # docs/catalogue.md is generated from the catalogues (a test checks it is current).
 docs: install
