@@ -289,12 +289,12 @@ class LSTMGatesScene(TraceScene):
         group.frame_bottom = boxes.get_bottom()[1]
         return group
 
-    def open_gate(self, pair: VGroup, values, source: tuple) -> None:
-        """Fill the gate's boxes to ``values`` and print them; ``source`` = (gate field, t)."""
+    def open_gate(self, pair: VGroup, values, source: tuple | None = None) -> None:
+        """Fill the gate's boxes to ``values`` and print them; ``source`` = (gate field, t) of the values."""
         anims = [box.animate.fill_to(float(v)) for box, v in zip(pair.boxes, values)]
         self.play(*anims, run_time=1.5)
         digits = 3 if self.H <= 2 else 2
-        labels = VGroup(*[box.value_label(float(v), digits=digits, font_size=16, source=(*source, k))
+        labels = VGroup(*[box.value_label(float(v), digits=digits, font_size=16, source=source and (*source, k))
                           .next_to(box.frame, DOWN, buff=0.08) for k, (box, v) in enumerate(zip(pair.boxes, values))])
         for k, lab in enumerate(labels):
             if self.H > 2 and k % 2:            # stagger, so neighbouring values never touch

@@ -1,22 +1,30 @@
 """Shared test helpers."""
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-# Tests write only into temporary directories: no hypothesis example database in the checkout.
+# Tests write only into temporary directories: hypothesis keeps no example database and its caches
+# (it writes ./.hypothesis by default) go to a temporary folder of this process.
 settings.register_profile("gatelab", database=None)
 settings.load_profile("gatelab")
+_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="gatelab-hypothesis-")
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, True)
+set_hypothesis_home_dir(_HYPOTHESIS_HOME)
 
 
 @pytest.fixture

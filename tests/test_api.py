@@ -187,10 +187,10 @@ def test_scene_bad_input_fails_before_rendering(tmp_path, kw, error):
 
 @pytest.mark.slow
 def test_scene_png(tmp_path):
-    video = gatelab.scene("lstm-gates", fmt="png", out_dir=str(tmp_path), pace=0.0)
+    video = gatelab.scene("self-attention", fmt="png", out_dir=str(tmp_path), pace=0.0)   # a cheap scene
     assert isinstance(video, gatelab.Video)
     path = Path(video)
-    assert path == tmp_path / "videos" / "lstm-gates.png"
+    assert path == tmp_path / "videos" / "self-attention.png"
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     from PIL import Image
@@ -198,4 +198,4 @@ def test_scene_png(tmp_path):
     tag = '<img src="data:image/png;base64,'
     html = video._repr_html_()
     assert html.startswith(tag) and base64.b64decode(html[len(tag):].split('"', 1)[0]) == data
-    assert sorted(p.name for p in path.parent.iterdir()) == ["lstm-gates.png"]   # no temporary media left
+    assert sorted(p.name for p in path.parent.iterdir()) == ["self-attention.png"]   # no temporary media left
