@@ -181,7 +181,7 @@ def explain(model: str, fmt: str, **kw) -> None:
     result = registry.compute(model, src, _engine_options(kw))
     text = registry.walkthrough(model).explain(result.trace, fmt)
     if fmt == "tex":
-        from gatelab.engines.walkthrough import tex_document_fragment
+        from gatelab.walkthroughs import tex_document_fragment
         text = tex_document_fragment(text)
     click.echo(text)
 
