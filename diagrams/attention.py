@@ -13,6 +13,7 @@ from typing import Any
 import graphviz
 
 from gatelab.engines.errors import InputError
+from gatelab.style import fmt_vec
 
 from . import _draw as D
 from ._draw import Style, esc, font, sym
@@ -44,12 +45,7 @@ def short_vec(v: Any, st: Style, n: int = 4) -> str:
     items = list(v)
     if len(items) <= n + 1:
         return st.vec(items)
-    return esc("[" + ", ".join(_fmt(x, st) for x in items[:n]) + f", \u2026] ({len(items)})")
-
-
-def _fmt(x: float, st: Style) -> str:
-    from .style import fmt
-    return fmt(x, st.digits)
+    return esc(fmt_vec(items, st.digits, limit=n) + f" ({len(items)})")
 
 
 def _box(rows: list[str], colour: str, st: Style, *, bold_first: bool = True) -> str:

@@ -1,7 +1,7 @@
 """LSTM diagrams: ``lstm-unfolded`` (the flagship), ``lstm-cell``.
 
 Views only: every number comes from the LSTM trace (``trace.steps[k].f`` ...), formatted by
-``diagrams.style.fmt``. Notation (colah): forget f, input i, candidate g = C~, output o,
+``gatelab.style.fmt``. Notation (colah): forget f, input i, candidate g = C~, output o,
 cell c, hidden h.
 """
 from __future__ import annotations

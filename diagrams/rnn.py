@@ -1,7 +1,7 @@
 """Elman RNN diagrams: ``rnn-unfolded`` (layouts, rolled form) and the shared pieces of ``bptt``.
 
 Views only: every number is a field of the RNN trace (``trace.steps[k].h`` ...), formatted by
-``diagrams.style.fmt``. Notation: h_t = f(U x_t + W h_{t-1} + b_h), y_t = g(V h_t + b_y).
+``gatelab.style.fmt``. Notation: h_t = f(U x_t + W h_{t-1} + b_h), y_t = g(V h_t + b_y).
 """
 from __future__ import annotations
 

@@ -9,7 +9,7 @@
 - :class:`LabelledBar`: a bar with its value printed above it.
 
 Every coloured value is also printed, so nothing is carried by colour alone.
-Numbers are formatted by :func:`diagrams.style.fmt` (one formatter for diagrams and scenes).
+Numbers are formatted by :func:`gatelab.style.fmt` (one formatter for every view).
 """
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Line, Rectangle, SVGMobject, Text, VGroup, VMobject, WHITE)
 from manim.utils.color import ManimColor, interpolate_color
 
-from gatelab.diagrams.style import FONT, MONO_FONT, OKABE_ITO, fmt
+from gatelab.style import FONT, MONO_FONT, OKABE_ITO, fmt
 
-__all__ = ["sub", "label_text", "flat_text", "Flat", "Equation", "ValueColumn", "GateBox", "Heatmap", "LabelledBar", "fmt",
+__all__ = ["sub", "label_text", "flat_text", "Flat", "Equation", "ValueColumn", "GateBox", "Heatmap", "LabelledBar",
            "value_color", "POS", "NEG"]
 
 POS = ManimColor(OKABE_ITO["orange"])     # positive values

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from gatelab.diagrams.style import fmt, fmt_vec
+from gatelab.style import fmt, fmt_vec
 
 DIGITS = 4
 

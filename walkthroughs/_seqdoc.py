@@ -8,7 +8,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from gatelab.diagrams.style import fmt
+from gatelab.style import fmt
 
 
 def f(x, digits: int = 4) -> str:

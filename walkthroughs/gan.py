@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from gatelab.diagrams.style import fmt as num
+from gatelab.style import fmt as num
 
 
 def _v(a: Any, digits: int = 3) -> str:

@@ -1,10 +1,10 @@
 """Text views of a GRU trace: the `gatelab compute gru` table and the `explain` worked solution.
 
-Only reads the trace (every number shown is a trace field); formats with ``diagrams.style.fmt``.
+Only reads the trace (every number shown is a trace field); formats with ``gatelab.style.fmt``.
 """
 from __future__ import annotations
 
-from gatelab.diagrams.style import fmt, fmt_vec
+from gatelab.style import fmt, fmt_vec
 
 from . import _recurrent as R
 

@@ -1,11 +1,11 @@
 """Text views of an LSTM trace: the `gatelab compute lstm` table and the `explain` worked solution.
 
-Only reads the trace (every number shown is a trace field); formats with ``diagrams.style.fmt``.
+Only reads the trace (every number shown is a trace field); formats with ``gatelab.style.fmt``.
 ``explain(trace, "md")`` is Markdown; ``explain(trace, "tex")`` is a LaTeX fragment (needs amsmath).
 """
 from __future__ import annotations
 
-from gatelab.diagrams.style import fmt, fmt_vec
+from gatelab.style import fmt, fmt_vec
 
 from . import _recurrent as R
 

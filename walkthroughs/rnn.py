@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from gatelab.diagrams.style import fmt as _sig
+from gatelab.style import fmt as _sig
 
 _ACT = {"tanh": "tanh", "relu": "relu", "sigmoid": "σ", "step": "step", "identity": "id"}
 _ACT_TEX = {"tanh": r"\tanh", "relu": r"\operatorname{relu}", "sigmoid": r"\sigma",

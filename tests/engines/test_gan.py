@@ -378,7 +378,7 @@ def test_initial_weights_from_a_pytorch_state_dict():
 
 
 def test_walkthrough_table_and_explain_read_the_trace(tmp_path):
-    from gatelab.diagrams.style import fmt
+    from gatelab.style import fmt
     from gatelab.walkthroughs import gan as wt
     csv = tmp_path / "a&b_50%.csv"
     csv.write_text("\n".join(f"{v}" for v in np.random.default_rng(1).normal(3.0, 1.0, 50)))

@@ -53,7 +53,7 @@ def _check_numbers(scene):
 
 
 def test_lstm_numbers_are_the_trace(lstm_run):
-    from gatelab.diagrams.style import fmt
+    from gatelab.style import fmt
     scene, _ = lstm_run
     texts, eqs = _check_numbers(scene)
     tr = registry.compute("lstm", registry.Source(preset="lstm-3step")).trace
@@ -81,7 +81,7 @@ def attention_run(tmp_path_factory):
 
 
 def test_attention_numbers_are_the_trace(attention_run):
-    from gatelab.diagrams.style import fmt
+    from gatelab.style import fmt
     scene, png = attention_run
     _ran_well("attention-walkthrough", scene)
     texts, eqs = _check_numbers(scene)
