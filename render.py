@@ -179,11 +179,7 @@ def explain(model: str, fmt: str, **kw) -> None:
     """The worked solution of MODEL, step by step, with shapes and numbers."""
     src = _source(kw)
     result = registry.compute(model, src, _engine_options(kw))
-    text = registry.walkthrough(model).explain(result.trace, fmt)
-    if fmt == "tex":
-        from gatelab.walkthroughs import tex_document_fragment
-        text = tex_document_fragment(text)
-    click.echo(text)
+    click.echo(registry.walkthrough(model).explain(result.trace, fmt))
 
 
 _DIAGRAM_SHARED = set(registry.OPTIONS)

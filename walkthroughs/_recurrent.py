@@ -1,36 +1,13 @@
-"""Text pieces shared by the LSTM and GRU walkthroughs (stacked/bidirectional runs, output layer, loss).
+"""Pieces shared by the LSTM and GRU walkthroughs: stacked/bidirectional runs, the output layer, the loss.
 
-Only reads the trace; ``vec``/``mat`` are the caller's number formatters (Markdown or LaTeX).
+Only reads the trace; writes into a :class:`~gatelab.walkthroughs.doc.Doc`.
 """
 from __future__ import annotations
 
-from typing import Callable
-
-from gatelab.style import fmt, fmt_vec
+from ._plain import plain
+from .doc import Doc
 
 DIGITS = 4
-
-
-class MD:
-    """Markdown numbers: ``[0.1, 0.2]``, matrices as a list of rows."""
-    @staticmethod
-    def vec(v) -> str:
-        return fmt_vec(v, DIGITS)
-
-    @staticmethod
-    def mat(m) -> str:
-        return "[" + ", ".join(fmt_vec(row, DIGITS) for row in m) + "]"
-
-
-class TeX:
-    """LaTeX numbers: column vectors and matrices as ``bmatrix``."""
-    @staticmethod
-    def vec(v) -> str:
-        return r"\begin{bmatrix}" + r" \\ ".join(fmt(e, DIGITS) for e in v) + r"\end{bmatrix}"
-
-    @staticmethod
-    def mat(m) -> str:
-        return r"\begin{bmatrix}" + r" \\ ".join(" & ".join(fmt(e, DIGITS) for e in row) for row in m) + r"\end{bmatrix}"
 
 
 def stack_note(trace) -> str:
@@ -43,22 +20,21 @@ def stack_note(trace) -> str:
     return note
 
 
-def loss_text(trace) -> str:
+def loss_latex(trace) -> str:
+    """The loss rule in LaTeX (``\\tfrac12 \\|y_T - \\mathrm{target}\\|^2``)."""
     y = "y" if trace.y is not None else "h"
-    return {"mse_last": f"1/2 ||{y}_T - target||^2", "mse_all": f"1/2 sum_t ||{y}_t - target_t||^2",
-            "sum_y": "sum(y_T), no target given", "sum_h": "sum(h_T), no target given"}[trace.bptt.loss_kind]
+    return {"mse_last": rf"\tfrac12 \|{y}_T - \mathrm{{target}}\|^2",
+            "mse_all": rf"\tfrac12 \sum_t \|{y}_t - \mathrm{{target}}_t\|^2",
+            "sum_y": r"\mathrm{sum}(y_T)", "sum_h": r"\mathrm{sum}(h_T)"}[trace.bptt.loss_kind]
 
 
-def tex_loss(trace) -> str:
-    r"""``\paragraph{Loss and BPTT} $L = ... = <loss>$.``"""
-    return (r"\paragraph{Loss and BPTT} $L = " + loss_text(trace).replace("||", r"\|").replace("sum_t", r"\sum_t")
-            .replace("sum(", r"\textstyle\sum(").replace(", no target given", "") + f" = {fmt(trace.bptt.loss, DIGITS + 1)}$.")
+def loss_note(trace) -> str:
+    return ", no target given" if trace.bptt.loss_kind in ("sum_y", "sum_h") else ""
 
 
-def grid(rows: list[tuple[str, ...]]) -> list[str]:
-    """Right-aligned columns, two spaces apart."""
-    widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
-    return ["  ".join(v.rjust(w) for v, w in zip(row, widths)).rstrip() for row in rows]
+def loss_text(trace) -> str:
+    """The loss rule in plain text, for the `compute` table."""
+    return plain(loss_latex(trace)) + loss_note(trace)
 
 
 def run_title(trace, run) -> list[str]:
@@ -73,36 +49,47 @@ def start(run) -> int:
     return len(run.steps) + 1 if run.direction == "backward" else 0
 
 
-def md_run_header(trace, run, d_in: int) -> list[str]:
-    """Markdown heading of one run, what it reads and in which order."""
-    out = ["", f"## {'Layer ' + str(run.layer) + ' ' + run.direction if len(trace.runs) > 1 else 'Weights'}", ""]
+def previous(run, t: int) -> int:
+    """Index of the state a step reads: t - 1 forward, t + 1 backward."""
+    return t - 1 if run.direction == "forward" else t + 1
+
+
+def run_header(d: Doc, trace, run, d_in: int) -> None:
+    """Heading of one run, what it reads and in which order."""
+    d.heading(f"Layer {run.layer} {run.direction}" if len(trace.runs) > 1 else "Weights", 2)
+    notes = []
     if run.layer > 0:
-        out.append(f"Input of this layer: the outputs of layer {run.layer - 1} at each time step ({d_in} numbers).")
+        notes.append(f"Input of this layer: the outputs of layer {run.layer - 1} at each time step ({d_in} numbers).")
     if run.direction == "backward":
-        out.append("The backward pass reads the sequence from t = T down to t = 1.")
-    return out
+        notes.append("The backward pass reads the sequence from t = T down to t = 1.")
+    if notes:
+        d.para("\n".join(notes))
 
 
-def md_step_title(trace, run, t: int) -> list[str]:
-    return ["", f"### Step t = {t}" + (f" (layer {run.layer} {run.direction})" if len(trace.runs) > 1 else ""), ""]
+def step_heading(d: Doc, trace, run, t: int) -> None:
+    d.heading(f"Step $t = {t}$" + (f" (layer {run.layer} {run.direction})" if len(trace.runs) > 1 else ""), 3)
 
 
-def md_output(trace, vec: Callable, mat: Callable) -> list[str]:
+def output(d: Doc, trace) -> None:
     """Bidirectional outputs per step, then y = V h_T + b_y."""
-    out: list[str] = []
     if trace.bidirectional:
-        out += ["", f"Outputs per time step are [h_fwd_t, h_bwd_t] ({2 * trace.hidden} numbers): "
-                    + "; ".join(f"t = {t + 1}: {vec(o)}" for t, o in enumerate(trace.outputs))]
-    if trace.y is not None:
-        T = len(trace.steps)
-        top = "[h_fwd_T, h_bwd_T]" if trace.bidirectional else f"h_{T}"
-        out += ["", "## Output", "", f"- V = {mat(trace.params.V)}, b_y = {vec(trace.params.b_y)}",
-                f"- y = V {top} + b_y = {vec(trace.Vh)} + {vec(trace.params.b_y)} = **{vec(trace.y)}**"]
-    return out
+        d.para(rf"Outputs per time step are $[h^{{fwd}}_t, h^{{bwd}}_t]$ ({2 * trace.hidden} numbers): "
+               + "; ".join(f"t = {t + 1}: {d.vec(o)}" for t, o in enumerate(trace.outputs)))
+    if trace.y is None:
+        return
+    T = len(trace.steps)
+    top = r"[h^{fwd}_T, h^{bwd}_T]" if trace.bidirectional else f"h_{{{T}}}"
+    V, b = trace.params.V, trace.params.b_y
+    d.heading("Output", 2)
+    d.items([f"$V = {d.mat(V)}$, $b_y = {d.vec(b)}$",
+             f"$y = V {top} + b_y = {d.mat(V)} {d.vec(trace.outputs[-1])} + {d.vec(b)} = {d.vec(trace.Vh)} + {d.vec(b)}"
+             f" = {d.vec(trace.y, bold=True)}$"])
 
 
-def md_loss(trace, vec: Callable, mat: Callable) -> list[str]:
+def loss(d: Doc, trace) -> None:
     """The BPTT section's heading and the loss with its target."""
-    return ["", "## Loss and gradients (BPTT)", "",
-            f"- L = {loss_text(trace)} = {fmt(trace.bptt.loss, DIGITS + 1)}"
-            + (f" with target {vec(trace.target) if trace.target.ndim == 1 else mat(trace.target)}" if trace.target is not None else "")]
+    d.heading("Loss and gradients (BPTT)", 2)
+    target = ""
+    if trace.target is not None:
+        target = f" with target {d.vec(trace.target) if trace.target.ndim == 1 else d.mat(trace.target)}"
+    d.items([f"$L = {loss_latex(trace)} = {d.num(trace.bptt.loss, DIGITS + 1)}${loss_note(trace)}{target}"])
