@@ -40,7 +40,8 @@ def register(spec: SceneSpec) -> None:
 
 
 for _spec in (
-    SceneSpec("lstm-gates", "LSTM cell over x1..x3: gates fill to their values, the highway updates, h_t and y out.",
+    SceneSpec("lstm-gates", "LSTM cell over the input sequence, step by step: gates fill to their values, the "
+              "highway updates, h_t and y out.",
               "gatelab.scenes.lstm", "LSTMGatesScene", ("pace",), model="lstm", preset="lstm-3step"),
     SceneSpec("gan-training", "GAN training: real vs generated densities (1-D) or points over the D(x) heatmap (2-D), "
               "D(x), the z -> G(z) transport, losses and JS divergence drawn as they evolve, step counter.",
@@ -52,7 +53,7 @@ for _spec in (
     register(_spec)
 
 
-for _spec in (   # issue 5 scenes beyond lstm-gates
+for _spec in (
     SceneSpec("attention-walkthrough", "Scaled dot-product attention worked through: x -> q, k, v -> q.k -> /sqrt(d_k) "
               "-> softmax -> z = sum a v, then the whole weight matrix (default thinking-machines).",
               "gatelab.scenes.attention", "AttentionWalkthroughScene", ("pace",), model="attention",
@@ -63,7 +64,8 @@ for _spec in (   # issue 5 scenes beyond lstm-gates
 
 for _spec in (
     SceneSpec("rnn-unfold", "A rolled RNN unfolds into T steps, values flow forward, then ||dL/dh_t|| going back "
-              "(vanishing-rnn; try --preset exploding-rnn), 0.99^100 vs 1.01^100, clipping by norm.",
+              "(vanishing-rnn; try --preset exploding-rnn), a per-step factor just below vs just above one compounded "
+              "over many steps, clipping by norm.",
               "gatelab.scenes.rnn", "RNNUnfoldScene", ("pace",), model="rnn", preset="vanishing-rnn"),
     SceneSpec("gradient-flow", "RNN vs LSTM vs GRU on the same sequence: per-step gradient norms as bars, "
               "the LSTM's forget-gate path highlighted.",
@@ -73,15 +75,15 @@ for _spec in (
 
 
 for _spec in (
-    SceneSpec("softmax-temperature", "softmax(z/T) as T sweeps 0.1 -> 10: probabilities and seeded sample counts, "
-              "then the argmax (T -> 0) and uniform (T -> inf) limits.",
+    SceneSpec("softmax-temperature", "softmax(z/T) as T sweeps from sharp to flat: probabilities and seeded sample "
+              "counts, then the argmax (T -> 0) and uniform (T -> inf) limits.",
               "gatelab.scenes.softmax", "SoftmaxTemperatureScene", ("pace",), model="softmax", preset="softmax-temperature"),
 ):
     register(_spec)
 
 
 for _spec in (
-    SceneSpec("gru-gates", "GRU cell over x1..x3, convention named (textbook or --convention torch): r and z fill, "
+    SceneSpec("gru-gates", "GRU cell over the input sequence, convention named (textbook or --convention torch): r and z fill, "
               "candidate n, h = blend of old state and candidate.",
               "gatelab.scenes.gru", "GRUGatesScene", ("pace",), model="gru", preset="gru-3step"),
 ):
