@@ -125,10 +125,6 @@ def _engine_options(kw: dict) -> dict:
     return {k: kw.pop(k) for k in list(kw) if k in registry.OPTIONS and kw[k] is not None}
 
 
-def _pop_options(kw: dict, table: dict) -> dict:
-    return {k: kw.pop(k) for k in list(kw) if k in table and kw[k] is not None}
-
-
 # --------------------------------------------------------------------------- commands
 
 @click.group(cls=_OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
