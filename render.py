@@ -135,10 +135,6 @@ def _engine_options(kw: dict) -> dict:
     return {k: kw.pop(k) for k in list(kw) if k in registry.OPTIONS and kw[k] is not None}
 
 
-def _pop_options(kw: dict, table: dict) -> dict:
-    return {k: kw.pop(k) for k in list(kw) if k in table and kw[k] is not None}
-
-
 # --------------------------------------------------------------------------- commands
 
 @click.group(cls=_OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -206,11 +202,7 @@ def explain(model: str, fmt: str, **kw) -> None:
     src = _source(kw)
     result = registry.compute(model, src, _engine_options(kw))
     _note(result)
-    text = registry.walkthrough(model).explain(result.trace, fmt)
-    if fmt == "tex":
-        from gatelab.engines.walkthrough import tex_document_fragment
-        text = tex_document_fragment(text)
-    click.echo(text)
+    click.echo(registry.walkthrough(model).explain(result.trace, fmt))
 
 
 _DIAGRAM_SHARED = set(registry.OPTIONS)

@@ -2,7 +2,7 @@
 number formatting, value bars and graph defaults.
 
 No maths on model values happens here: numbers arrive from traces and are only
-formatted (``diagrams.style.fmt``) or mapped to a bar length / pen width.
+formatted (``gatelab.style.fmt``) or mapped to a bar length / pen width.
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any, Iterable
 
 import graphviz
 
-from . import style as _style
-from .style import FONT, MONO_FONT, ROLE, Theme
+from gatelab import style as _style
+from gatelab.style import FONT, MONO_FONT, ROLE, Theme
 
 # Characters that cannot appear in XML 1.0 (and so not in an SVG): C0 controls other than
 # tab/newline/CR, DEL and C1 controls, lone surrogates, U+FFFE/U+FFFF.

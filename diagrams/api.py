@@ -20,7 +20,7 @@ from gatelab.engines.errors import InputError, OutputError
 
 from . import catalogue, export
 from ._draw import Style
-from .style import theme as _theme
+from gatelab.style import theme as _theme
 
 _EXT = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 

@@ -3,8 +3,9 @@
 Backward edges (vermillion, dashed arrowheads pointing back in time) are sized by the gradient
 norm the trace records per step (``||dL/dh_t||``; for the LSTM also ``||dL/dc_t||`` on the cell
 highway), down to the initial state: the leftmost column shows ``||dL/dh_0||`` (and ``||dL/dc_0||``)
-from the trace's ``dh0_norm`` (``dc0_norm``); every norm is also printed, so width is never the only channel. ``--compare`` draws an
-Elman RNN and an LSTM one above the other: the vanishing gradient next to the kept one.
+from the trace's ``dh0_norm`` (``dc0_norm``); every norm is also printed, so width is never the only
+channel. ``--compare`` draws an Elman RNN and an LSTM one above the other: the vanishing gradient
+next to the kept one.
 
 Pen widths are a drawing choice: a gradient norm divided by the largest norm of the same figure.
 """
@@ -23,13 +24,6 @@ from .lstm import _title
 
 def _width(norm: float, top: float) -> str:
     return f"{0.6 + 7.0 * (norm / top if top > 0 else 0.0):.2f}"
-
-
-def _norm_cell(label: str, value: float, top: float, st: Style) -> str:
-    colour = D.role("gradient")
-    txt = font(label, color=st.muted, size=10) + " " + D.mono(st.num(value), size=12)
-    return (f'<TR><TD>{txt}</TD></TR>'
-            f'<TR><TD>{D.bar(value, colour, st, lo=0.0, hi=top if top > 0 else 1.0, width=70, height=7)}</TD></TR>')
 
 
 def _column(rows: list[tuple[str, str, str, str]], st: Style) -> str:

@@ -121,7 +121,8 @@ DIAGRAMS.add(
                 "its convention (textbook or torch, named on the figure).",
                 "gatelab.diagrams.gru", ("max_steps",), model="gru", builder="build_unfolded"),
     _d("attention-walkthrough", "Scaled dot-product attention as a computation graph for one query: x -> q, k, v "
-                "-> q.k -> / sqrt(d_k) -> softmax -> alpha -> z = sum alpha v (thinking-machines: 112, 96 -> 14, 12 -> 0.88, 0.12).",
+                "-> q.k -> / sqrt(d_k) -> softmax -> alpha -> z = sum alpha v, every value from the run "
+                "(default thinking-machines, the notes' two-word example).",
                 "gatelab.diagrams.attention", ("query",), model="attention", builder="build_walkthrough"),
     _d("gan", "GAN architecture: z -> G -> fake, real -> D -> P(real), with the losses (minimax and "
                 "non-saturating, min_G max_D V) and the trained run's D(x), D(G(z)), L_D, L_G.",
@@ -141,8 +142,8 @@ DIAGRAMS.add(
     _d("transformer-block", "Encoder and decoder blocks (post-LN): multi-head / masked / cross attention, "
                 "add & norm, FFN, residuals, with the tensor shapes from the trace (--block encoder|decoder for one).",
                 "gatelab.diagrams.transformer", (), model="transformer", needs=_transformer),
-    _d("model-summary", "Keras-style layer stack with per-layer parameter counts, formulas and the total "
-                "(3840 / 7320 / 31 / 11191); the bias convention (Keras or PyTorch) is named.",
+    _d("model-summary", "Keras-style layer stack with per-layer parameter counts, their formulas and the "
+                "total; the bias convention (Keras or PyTorch) is named.",
                 "gatelab.diagrams.summary", (), model="model-summary"),
     _d("bptt", "Backpropagation through time on the unfolded RNN or LSTM: backward edges sized by the "
                 "per-step gradient norm (printed too); --compare puts an RNN and an LSTM side by side.",

@@ -1,7 +1,7 @@
 """GAN diagrams: ``gan`` (architecture with the losses) and ``gan-snapshot`` (one training step).
 
 Views only: every number is a field of :class:`engines.gan.GANTrace` (settings, the last
-snapshot, the per-step curves), formatted by ``diagrams.style.fmt``. Notation as in
+snapshot, the per-step curves), formatted by ``gatelab.style.fmt``. Notation as in
 ``engines/gan.py``: D(x) = sigma(a(x)), x~ = G(z), L_D = -(log D(x) + log(1 - D(G(z)))),
 minimax L_G = log(1 - D(G(z))), non-saturating L_G = -log D(G(z)).
 """

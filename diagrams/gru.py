@@ -29,7 +29,7 @@ EQUATIONS = {
         ("hidden", sym("h", "t") + " = (1 \u2212 " + sym("z", "t") + ") \u2299 " + sym("n", "t") + " + " + sym("z", "t") + " \u2299 " + sym("h", "t\u22121")),
     ),
 }
-CONVENTION_NAME = {"textbook": "textbook convention (Cho et al.)", "torch": "PyTorch convention (nn.GRU)"}
+CONVENTION_NAME = {"textbook": "textbook convention (Cho et al. 2014)", "torch": "PyTorch convention (nn.GRU)"}
 
 
 def _legend(conv: str, st: Style) -> str:

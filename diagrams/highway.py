@@ -6,7 +6,7 @@ y to x along the carry path (Jacobian diag(1 - T)). With a residual trace the ga
 y = H(x) + x and the carry path is the identity.
 
 Views only: every value is a field of ``trace.examples[b]`` (``x, a_H, H, T, C, TH, Cx, y,
-dy, dx, dx_carry, J_carry``), formatted by ``diagrams.style.fmt``.
+dy, dx, dx_carry, J_carry``), formatted by ``gatelab.style.fmt``.
 """
 from __future__ import annotations
 

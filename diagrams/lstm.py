@@ -1,7 +1,7 @@
 """LSTM diagrams: ``lstm-unfolded`` (the flagship), ``lstm-cell``.
 
 Views only: every number comes from the LSTM trace (``trace.steps[k].f`` ...), formatted by
-``diagrams.style.fmt``. Notation (colah): forget f, input i, candidate g = C~, output o,
+``gatelab.style.fmt``. Notation (colah): forget f, input i, candidate g = C~, output o,
 cell c, hidden h.
 """
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import graphviz
+
+from gatelab.engines.errors import InputError
 
 from . import _draw as D
 from ._draw import Style, esc, font, sym
@@ -21,10 +23,6 @@ GATES = (
     ("g", "g", "candidate C\u0303", "candidate", (-1.0, 1.0)),
     ("o", "o", "output", "output", (0.0, 1.0)),
 )
-
-
-def _tsub(t: int | str) -> str:
-    return str(t)
 
 
 def _title(computed: Any, what: str) -> str:
@@ -97,7 +95,7 @@ def _state_label(kind: str, t: int | str, value: Any, st: Style) -> str:
     return font(name, bold=True, size=14)
 
 
-def _legend(st: Style, *, with_y: bool, peephole: bool = False) -> str:
+def _legend(st: Style, *, peephole: bool = False) -> str:
     eq = [
         ("forget", sym("f", "t") + " = \u03c3(" + sym("W", "f") + " \u00b7 [" + sym("h", "t\u22121") + ", " + sym("x", "t") + "] + " + sym("b", "f") + ")", "forget gate"),
         ("input", sym("i", "t") + " = \u03c3(" + sym("W", "i") + " \u00b7 [" + sym("h", "t\u22121") + ", " + sym("x", "t") + "] + " + sym("b", "i") + ")", "input gate"),
@@ -126,97 +124,100 @@ def build_unfolded(computed: Any, *, style: Style, opts: dict[str, Any]) -> grap
     """The LSTM unfolded over its T steps: c-highway on top, h below, x under each step, y last."""
     st = style
     trace = computed.trace
-    steps = trace.steps
-    n = len(steps)
+    n = len(trace.steps)
     max_steps = int(opts.get("max_steps") or 8)
     if max_steps < 2:
-        from gatelab.engines.errors import InputError
         raise InputError(f"--max-steps must be at least 2, got {max_steps}")
     if getattr(trace, "num_layers", 1) > 1 or getattr(trace, "bidirectional", False):
-        from gatelab.engines.errors import InputError
         raise InputError("lstm-unfolded draws one layer in one direction; for this trace use "
                          "`gatelab diagram lstm-stacked` or `lstm-bidirectional`")
-    shown, gap_after = _steps_shown(n, max_steps)
-    hidden = _units(trace)
     y = getattr(trace, "y", None)
-
     g = D.digraph("lstm_unfolded", st, rankdir="LR", nodesep="0.25", ranksep="0.35")
-    g.attr("graph", label=D.html_label(_legend(st, with_y=y is not None)), labelloc="b", labeljust="c")
+    g.attr("graph", label=D.html_label(_legend(st)), labelloc="b", labeljust="c")
     title = _title(computed, f"LSTM unfolded over T = {n} steps" + (", predicting y" if y is not None else ""))
-
-    cell_edge = dict(color=D.role("cell"), penwidth="4", arrowsize="0.8", weight="8")
-    hid_edge = dict(color=D.role("hidden"), penwidth="2.2", arrowsize="0.8", weight="8")
-    state_node = dict(shape="box", style="rounded,filled", fillcolor=st.bg, margin="0.08,0.04")
-
     with g.subgraph(name="cluster_main") as m:
         m.attr(label=D.html_label(font(esc(title), bold=True, size=16)), labelloc="t", labeljust="c",
                color=st.bg, fontcolor=st.fg)
-        c0 = steps[0].c_prev
-        h0 = steps[0].h_prev
-        m.node("c_0", D.html_label(_state_label("c", 0, c0, st)), color=D.role("cell"), penwidth="2.5", **state_node)
-        m.node("h_0", D.html_label(_state_label("h", 0, h0, st)), color=D.role("hidden"), penwidth="2.5", **state_node)
-        with m.subgraph() as r:
-            r.attr(rank="same")
-            r.edge("c_0", "h_0", style="invis")
-        prev_c, prev_h = "c_0", "h_0"
-        for k in shown:
-            s = steps[k]
-            t = s.t
-            sid = f"step_{t}"
-            with m.subgraph() as col:
-                col.attr(rank="same")
-                col.node(sid, D.html_label(_step_box(s, st, hidden)), shape="plain")
-                xl = sym("x", t, size=14)
-                if st.key:
-                    xl = f'{font(xl, bold=True, size=14)} = {D.mono(st.vec(s.x) if len(s.x) > 1 else st.num(s.x[0]), size=12)}'
-                else:
-                    xl = font(xl, bold=True, size=14)
-                col.node(f"x_{t}", D.html_label(xl), shape="box", style="rounded,filled", fillcolor=st.bg,
-                         color=D.role("x"), penwidth="2")
-                col.edge(f"x_{t}:n", sid + ":x_in:s", color=D.role("x"), penwidth="2")
-            m.edge(prev_c + ":e", sid + ":c_in:w", **cell_edge)
-            m.edge(prev_h + ":e", sid + ":h_in:w", **hid_edge)
-            cid, hidn = f"c_{t}", f"h_{t}"
-            m.node(cid, D.html_label(_state_label("c", t, s.c, st)), color=D.role("cell"), penwidth="2.5", **state_node)
-            m.node(hidn, D.html_label(_state_label("h", t, s.h, st)), color=D.role("hidden"), penwidth="2.5", **state_node)
+        shown, gap_after = _steps_shown(n, max_steps)
+        last = _unfolded_steps(m, trace, st, shown, gap_after)
+        if y is not None:
+            _output_node(m, trace, st, last, steps_t=trace.steps[shown[-1]].t)
+    return g
+
+
+_CELL_EDGE = dict(penwidth="4", arrowsize="0.8", weight="8")
+_HID_EDGE = dict(penwidth="2.2", arrowsize="0.8", weight="8")
+
+
+def _state_pair(m: graphviz.Digraph, st: Style, t: int, c: Any, h: Any) -> tuple[str, str]:
+    """The c_t and h_t boxes of one column, on the same rank: their node ids."""
+    node = dict(shape="box", style="rounded,filled", fillcolor=st.bg, margin="0.08,0.04", penwidth="2.5")
+    cid, hid = f"c_{t}", f"h_{t}"
+    m.node(cid, D.html_label(_state_label("c", t, c, st)), color=D.role("cell"), **node)
+    m.node(hid, D.html_label(_state_label("h", t, h, st)), color=D.role("hidden"), **node)
+    with m.subgraph() as r:
+        r.attr(rank="same")
+        r.edge(cid, hid, style="invis")
+    return cid, hid
+
+
+def _unfolded_steps(m: graphviz.Digraph, trace: Any, st: Style, shown: list[int], gap_after: int | None) -> str:
+    """c_0/h_0, then each shown step (its box, x_t under it, c_t and h_t after it); returns the last h node."""
+    steps, hidden = trace.steps, _units(trace)
+    cell_edge = dict(color=D.role("cell"), **_CELL_EDGE)
+    hid_edge = dict(color=D.role("hidden"), **_HID_EDGE)
+    prev_c, prev_h = _state_pair(m, st, 0, steps[0].c_prev, steps[0].h_prev)
+    for k in shown:
+        s = steps[k]
+        t, sid = s.t, f"step_{s.t}"
+        with m.subgraph() as col:
+            col.attr(rank="same")
+            col.node(sid, D.html_label(_step_box(s, st, hidden)), shape="plain")
+            xl = font(sym("x", t, size=14), bold=True, size=14)
+            if st.key:
+                xl += f' = {D.mono(st.vec(s.x) if len(s.x) > 1 else st.num(s.x[0]), size=12)}'
+            col.node(f"x_{t}", D.html_label(xl), shape="box", style="rounded,filled", fillcolor=st.bg,
+                     color=D.role("x"), penwidth="2")
+            col.edge(f"x_{t}:n", sid + ":x_in:s", color=D.role("x"), penwidth="2")
+        m.edge(prev_c + ":e", sid + ":c_in:w", **cell_edge)
+        m.edge(prev_h + ":e", sid + ":h_in:w", **hid_edge)
+        cid, hidn = _state_pair(m, st, t, s.c, s.h)
+        m.edge(sid + ":c_out:e", cid + ":w", **cell_edge)
+        m.edge(sid + ":h_out:e", hidn + ":w", **hid_edge)
+        prev_c, prev_h = cid, hidn
+        if gap_after is not None and k == shown[gap_after]:
+            msg = f"\u22ef steps {steps[k + 1].t}\u2013{steps[shown[gap_after + 1] - 1].t} \u22ef"
+            m.node("skip_c", D.html_label(font(esc(msg), color=st.muted)), shape="plaintext")
+            m.node("skip_h", D.html_label(font(esc(msg), color=st.muted)), shape="plaintext")
             with m.subgraph() as r:
                 r.attr(rank="same")
-                r.edge(cid, hidn, style="invis")
-            m.edge(sid + ":c_out:e", cid + ":w", **cell_edge)
-            m.edge(sid + ":h_out:e", hidn + ":w", **hid_edge)
-            prev_c, prev_h = cid, hidn
-            if gap_after is not None and k == shown[gap_after]:
-                lo_t, hi_t = steps[k + 1].t, steps[shown[gap_after + 1] - 1].t
-                msg = f"\u22ef steps {lo_t}\u2013{hi_t} \u22ef"
-                m.node("skip_c", D.html_label(font(esc(msg), color=st.muted)), shape="plaintext")
-                m.node("skip_h", D.html_label(font(esc(msg), color=st.muted)), shape="plaintext")
-                with m.subgraph() as r:
-                    r.attr(rank="same")
-                    r.edge("skip_c", "skip_h", style="invis")
-                m.edge(prev_c + ":e", "skip_c:w", style="dashed", **cell_edge)
-                m.edge(prev_h + ":e", "skip_h:w", style="dashed", **hid_edge)
-                prev_c, prev_h = "skip_c", "skip_h"
-        if y is not None:
-            last = steps[shown[-1]].t
-            yl = font("y", bold=True, size=14) + " = V " + sym("h", last) + " + " + sym("b", "y")
-            if st.key:
-                yl += " = " + D.mono(st.vec(y) if len(y) > 1 else st.num(y[0]), size=12)
-            rows = f"<TR><TD>{yl}</TD></TR>"
-            target = getattr(trace, "target", None)
-            if st.key and target is not None and getattr(target, "ndim", 0) == 1:
-                tv = st.vec(target) if len(target) > 1 else st.num(target[0])
-                rows += f'<TR><TD>{font("target " + D.mono(tv), color=st.muted, size=11)}</TD></TR>'
-            yl = f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{rows}</TABLE>'
-            m.node("y", D.html_label(yl), shape="box", style="rounded,filled,bold", fillcolor=st.bg,
-                   color=st.fg, penwidth="2.5")
-            m.edge(prev_h + ":e", "y:w", color=st.fg, penwidth="2")
-    return g
+                r.edge("skip_c", "skip_h", style="invis")
+            m.edge(prev_c + ":e", "skip_c:w", style="dashed", **cell_edge)
+            m.edge(prev_h + ":e", "skip_h:w", style="dashed", **hid_edge)
+            prev_c, prev_h = "skip_c", "skip_h"
+    return prev_h
+
+
+def _output_node(m: graphviz.Digraph, trace: Any, st: Style, prev_h: str, *, steps_t: int) -> None:
+    """y = V h_T + b_y (and the target, when the trace has one), fed by the last h."""
+    y = trace.y
+    yl = font("y", bold=True, size=14) + " = V " + sym("h", steps_t) + " + " + sym("b", "y")
+    if st.key:
+        yl += " = " + D.mono(st.vec(y) if len(y) > 1 else st.num(y[0]), size=12)
+    rows = f"<TR><TD>{yl}</TD></TR>"
+    target = getattr(trace, "target", None)
+    if st.key and target is not None and getattr(target, "ndim", 0) == 1:
+        tv = st.vec(target) if len(target) > 1 else st.num(target[0])
+        rows += f'<TR><TD>{font("target " + D.mono(tv), color=st.muted, size=11)}</TD></TR>'
+    yl = f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{rows}</TABLE>'
+    m.node("y", D.html_label(yl), shape="box", style="rounded,filled,bold", fillcolor=st.bg,
+           color=st.fg, penwidth="2.5")
+    m.edge(prev_h + ":e", "y:w", color=st.fg, penwidth="2")
 
 
 # --------------------------------------------------------------------------- lstm-cell
 
 def _pick_step(trace: Any, step: int | None) -> Any:
-    from gatelab.engines.errors import InputError
     steps = trace.steps
     if step is None:
         return steps[-1]
@@ -237,6 +238,43 @@ def _gate_node(st: Style, op: str, symbol: str, name: str, colour: str, values: 
             f'{"".join(rows)}</TABLE>')
 
 
+class _Canvas:
+    """A neato graph with pinned positions (inches) and the few node/edge kinds the cell uses."""
+
+    def __init__(self, g: graphviz.Digraph, st: Style, X: dict[str, float], Y: dict[str, float]):
+        self.g, self.st, self.X, self.Y = g, st, X, Y
+
+    @staticmethod
+    def pin(x: float, y: float) -> str:
+        return f"{x:.2f},{y:.2f}!"
+
+    def state(self, nid: str, kind: str, sub: str, value: Any, colour: str, x: float, y: float) -> None:
+        self.g.node(nid, D.html_label(_state_label(kind, sub, value, self.st)), shape="box", style="rounded,filled",
+                    fillcolor=self.st.bg, color=colour, penwidth="2.5", pos=self.pin(x, y), margin="0.08,0.04")
+
+    def op(self, nid: str, text: str, x: float, y: float, colour: str) -> None:
+        self.g.node(nid, D.html_label(font(esc(text), bold=True, size=18)), shape="circle", width="0.42",
+                    fixedsize="true", style="filled", fillcolor=self.st.bg, color=colour, penwidth="2.2",
+                    pos=self.pin(x, y))
+
+    def dot(self, nid: str, x: float, y: float, colour: str, size: str = "0.09") -> None:
+        self.g.node(nid, "", shape="point", width=size, color=colour, fillcolor=colour, pos=self.pin(x, y))
+
+    def wire(self, a: str, b: str, colour: str, width: str = "2", arrow: bool = True, **kw) -> None:
+        self.g.edge(a, b, color=colour, penwidth=width, arrowhead="normal" if arrow else "none", **kw)
+
+    def note(self, nid: str, text: str, value: Any, x: float, y: float, *, right_of_line: bool = False) -> None:
+        """A value annotation beside a wire (a pinned text node, so it never sits on the line).
+        With ``right_of_line`` the label's left edge starts just right of the vertical line at x."""
+        if not self.st.all or value is None:
+            return
+        vec = self.st.vec(value)
+        if right_of_line:  # estimated label width: ~0.85 in of prefix + ~0.095 in per mono character
+            x = x + 0.15 + (0.85 + 0.095 * len(vec)) / 2
+        self.g.node(nid, D.html_label(f"{font(text, size=11, color=self.st.muted)} {D.mono(vec, size=11)}"),
+                    shape="plaintext", pos=self.pin(x, y))
+
+
 def build_cell(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digraph:
     """One LSTM cell's internals in colah's layout, with the values of step ``--step t``.
 
@@ -246,18 +284,10 @@ def build_cell(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
     st = style
     trace = computed.trace
     s = _pick_step(trace, opts.get("step"))
-    t = s.t
     peephole = getattr(trace, "variant", "standard") == "peephole"
-    tp = f"{t - 1}"
-    cell, hid, xcol = D.role("cell"), D.role("hidden"), D.role("x")
-
     g = D.digraph("lstm_cell", st, rankdir="LR")
     g.attr("graph", layout="neato", splines="line", overlap="true", outputorder="edgesfirst")
     g.attr("node", fixedsize="false")
-
-    def pin(x: float, y: float) -> str:
-        return f"{x:.2f},{y:.2f}!"
-
     # grid (inches): columns of the four layers, rows of highway / products / layers / bus / input
     hidden = _units(trace)
     dx = max(1.8, 0.72 * hidden + 0.45) if st.all else 1.8   # room for one value column per unit
@@ -267,96 +297,75 @@ def build_cell(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
     X["out"] = X["tc"] + 0.6 + half_state
     X["mid"] = (X["cin"] + X["out"]) / 2
     Y = dict(top=6.2, prod=4.7, layer=3.0, bus=1.2, x=0.0, title=7.0, legend=-1.5)
-    n = len(trace.steps)
+    cv = _Canvas(g, st, X, Y)
     where = ""
     if getattr(trace, "num_layers", 1) > 1 or getattr(trace, "bidirectional", False):
         where = ", layer 1, forward run"
-    title = _title(computed, f"LSTM cell at step t = {t} of {n}{where}" + ("  (peephole)" if peephole else ""))
-    g.node("title", D.html_label(font(esc(title), bold=True, size=16)), shape="plaintext", pos=pin(X["mid"], Y["title"]))
+    title = _title(computed, f"LSTM cell at step t = {s.t} of {len(trace.steps)}{where}"
+                   + ("  (peephole)" if peephole else ""))
+    g.node("title", D.html_label(font(esc(title), bold=True, size=16)), shape="plaintext", pos=cv.pin(X["mid"], Y["title"]))
+    _cell_nodes(cv, s)
+    _cell_wires(cv, s, peephole)
+    g.node("legend", D.html_label(_legend(st, peephole=peephole)), shape="plaintext",
+           pos=cv.pin(X["mid"], Y["legend"]))
+    return g
 
-    def state(nid: str, kind: str, sub: str, value: Any, colour: str, x: float, y: float) -> None:
-        lab = _state_label(kind, sub, value, st)
-        g.node(nid, D.html_label(lab), shape="box", style="rounded,filled", fillcolor=st.bg, color=colour,
-               penwidth="2.5", pos=pin(x, y), margin="0.08,0.04")
 
-    def op(nid: str, text: str, x: float, y: float, colour: str) -> None:
-        g.node(nid, D.html_label(font(esc(text), bold=True, size=18)), shape="circle", width="0.42",
-               fixedsize="true", style="filled", fillcolor=st.bg, color=colour, penwidth="2.2", pos=pin(x, y))
-
-    def dot_(nid: str, x: float, y: float, colour: str, size: str = "0.09") -> None:
-        g.node(nid, "", shape="point", width=size, color=colour, fillcolor=colour, pos=pin(x, y))
-
-    def wire(a: str, b: str, colour: str, width: str = "2", arrow: bool = True, **kw) -> None:
-        g.edge(a, b, color=colour, penwidth=width, arrowhead="normal" if arrow else "none", **kw)
-
-    state("c_prev", "c", tp, s.c_prev, cell, X["cin"], Y["top"])
-    state("c_t", "c", str(t), s.c, cell, X["out"], Y["top"])
-    state("h_prev", "h", tp, s.h_prev, hid, X["cin"], Y["bus"])
-    state("h_t", "h", str(t), s.h, hid, X["out"], Y["bus"])
+def _cell_nodes(cv: _Canvas, s: Any) -> None:
+    """States, input, the four layers with their values, pointwise operations and wire junctions."""
+    st, X, Y, t, tp = cv.st, cv.X, cv.Y, s.t, f"{s.t - 1}"
+    cell, hid, xcol = D.role("cell"), D.role("hidden"), D.role("x")
+    cv.state("c_prev", "c", tp, s.c_prev, cell, X["cin"], Y["top"])
+    cv.state("c_t", "c", str(t), s.c, cell, X["out"], Y["top"])
+    cv.state("h_prev", "h", tp, s.h_prev, hid, X["cin"], Y["bus"])
+    cv.state("h_t", "h", str(t), s.h, hid, X["out"], Y["bus"])
     xl = font(sym("x", t, size=14), bold=True, size=14)
     if st.key:
         xl += " = " + D.mono(st.vec(s.x) if len(s.x) > 1 else st.num(s.x[0]), size=12)
-    g.node("x_t", D.html_label(xl), shape="box", style="rounded,filled", fillcolor=st.bg, color=xcol,
-           penwidth="2", pos=pin(X["xin"], Y["x"]))
-
-    # layers
+    cv.g.node("x_t", D.html_label(xl), shape="box", style="rounded,filled", fillcolor=st.bg, color=xcol,
+              penwidth="2", pos=cv.pin(X["xin"], Y["x"]))
     for nid, opname, field, symb, name, rk, (lo, hi), x in (
         ("gate_f", "\u03c3", "f", sym("f", t), "forget gate", "forget", (0.0, 1.0), X["f"]),
         ("gate_i", "\u03c3", "i", sym("i", t), "input gate", "input", (0.0, 1.0), X["i"]),
         ("gate_g", "tanh", "g", sym("g", t) + " = C\u0303" + f'<SUB><FONT POINT-SIZE="10">{t}</FONT></SUB>', "candidate", "candidate", (-1.0, 1.0), X["g"]),
         ("gate_o", "\u03c3", "o", sym("o", t), "output gate", "output", (0.0, 1.0), X["o"]),
     ):
-        g.node(nid, D.html_label(_gate_node(st, opname, symb, name, D.role(rk), getattr(s, field), lo, hi)),
-               shape="plain", pos=pin(x, Y["layer"]))
-
-    # pointwise operations
-    op("mul_f", "\u00d7", X["f"], Y["top"], D.role("forget"))
-    op("mul_i", "\u00d7", X["g"], Y["prod"], D.role("input"))
-    op("add_c", "+", X["g"], Y["top"], cell)
-    op("mul_o", "\u00d7", X["tc"], Y["layer"], D.role("output"))
-    g.node("tanh_c", D.html_label(font("tanh", bold=True, size=14)), shape="box", style="rounded,filled",
-           fillcolor=st.bg, color=cell, penwidth="2.2", pos=pin(X["tc"], Y["prod"]))
-
-    # junctions and bends
-    dot_("j_c", X["tc"], Y["top"], cell)
-    dot_("j_x", X["xin"], Y["bus"], hid)
+        cv.g.node(nid, D.html_label(_gate_node(st, opname, symb, name, D.role(rk), getattr(s, field), lo, hi)),
+                  shape="plain", pos=cv.pin(x, Y["layer"]))
+    cv.op("mul_f", "\u00d7", X["f"], Y["top"], D.role("forget"))
+    cv.op("mul_i", "\u00d7", X["g"], Y["prod"], D.role("input"))
+    cv.op("add_c", "+", X["g"], Y["top"], cell)
+    cv.op("mul_o", "\u00d7", X["tc"], Y["layer"], D.role("output"))
+    cv.g.node("tanh_c", D.html_label(font("tanh", bold=True, size=14)), shape="box", style="rounded,filled",
+              fillcolor=st.bg, color=cell, penwidth="2.2", pos=cv.pin(X["tc"], Y["prod"]))
+    cv.dot("j_c", X["tc"], Y["top"], cell)
+    cv.dot("j_x", X["xin"], Y["bus"], hid)
     for k in ("f", "i", "g", "o"):
-        dot_(f"j_{k}", X[k], Y["bus"], hid)
-    dot_("b_i", X["i"], Y["prod"], D.role("input"), "0.01")
-    dot_("j_h", X["tc"], Y["bus"], hid)
+        cv.dot(f"j_{k}", X[k], Y["bus"], hid)
+    cv.dot("b_i", X["i"], Y["prod"], D.role("input"), "0.01")
+    cv.dot("j_h", X["tc"], Y["bus"], hid)
 
-    # the highway
+
+def _cell_wires(cv: _Canvas, s: Any, peephole: bool) -> None:
+    """The highway (with its products' values), the [h_{t-1}, x_t] bus, gate outputs, peepholes."""
+    X, Y, t, tp = cv.X, cv.Y, s.t, f"{s.t - 1}"
+    cell, hid, xcol = D.role("cell"), D.role("hidden"), D.role("x")
+    wire = cv.wire
     wire("c_prev", "mul_f", cell, "4.5", arrow=False)
-    def note(nid: str, text: str, value: Any, x: float, y: float, *, right_of_line: bool = False) -> None:
-        """A value annotation beside a wire (a pinned text node, so it never sits on the line).
-        With ``right_of_line`` the label's left edge starts just right of the vertical line at x."""
-        if not st.all or value is None:
-            return
-        vec = st.vec(value)
-        if right_of_line:  # estimated label width: ~0.85 in of prefix + ~0.095 in per mono character
-            x = x + 0.15 + (0.85 + 0.095 * len(vec)) / 2
-        g.node(nid, D.html_label(f"{font(text, size=11, color=st.muted)} {D.mono(vec, size=11)}"),
-               shape="plaintext", pos=pin(x, y))
-
-    note("val_fc", sym("f", t) + " \u2299 " + sym("c", tp) + " =", getattr(s, "fc", None),
-         (X["f"] + X["g"]) / 2, Y["top"] + 0.32)
-    note("val_ig", sym("i", t) + " \u2299 " + sym("g", t) + " =", getattr(s, "ig", None),
-         X["g"], (Y["top"] + Y["prod"]) / 2, right_of_line=True)
-    note("val_tanh_c", "tanh(" + sym("c", t) + ") =", getattr(s, "tanh_c", None),
-         X["tc"], (Y["prod"] + Y["layer"]) / 2, right_of_line=True)
+    cv.note("val_fc", sym("f", t) + " \u2299 " + sym("c", tp) + " =", getattr(s, "fc", None),
+            (X["f"] + X["g"]) / 2, Y["top"] + 0.32)
+    cv.note("val_ig", sym("i", t) + " \u2299 " + sym("g", t) + " =", getattr(s, "ig", None),
+            X["g"], (Y["top"] + Y["prod"]) / 2, right_of_line=True)
+    cv.note("val_tanh_c", "tanh(" + sym("c", t) + ") =", getattr(s, "tanh_c", None),
+            X["tc"], (Y["prod"] + Y["layer"]) / 2, right_of_line=True)
     wire("mul_f", "add_c", cell, "4.5", arrow=False)
     wire("add_c", "j_c", cell, "4.5", arrow=False)
     wire("j_c", "c_t", cell, "4.5")
-    # the [h_{t-1}, x_t] bus
-    wire("h_prev", "j_x", hid, "2.5", arrow=False)
-    wire("x_t", "j_x", xcol, "2.5", arrow=False)
-    wire("j_x", "j_f", hid, "2.5", arrow=False)
-    wire("j_f", "j_i", hid, "2.5", arrow=False)
-    wire("j_i", "j_g", hid, "2.5", arrow=False)
-    wire("j_g", "j_o", hid, "2.5", arrow=False)
+    for a, b, colour in (("h_prev", "j_x", hid), ("x_t", "j_x", xcol), ("j_x", "j_f", hid), ("j_f", "j_i", hid),
+                         ("j_i", "j_g", hid), ("j_g", "j_o", hid)):
+        wire(a, b, colour, "2.5", arrow=False)
     for k in ("f", "i", "g", "o"):
         wire(f"j_{k}", f"gate_{k}", hid, "2")
-    # gate outputs
     wire("gate_f", "mul_f", D.role("forget"), "2.5")
     wire("gate_i", "b_i", D.role("input"), "2.5", arrow=False)
     wire("b_i", "mul_i", D.role("input"), "2.5")
@@ -369,11 +378,7 @@ def build_cell(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
     wire("j_h", "h_t", hid, "2.5")
     if peephole:
         for k, src in (("f", "p_f"), ("i", "p_i")):
-            dot_(src, X[k] - 0.45, Y["top"], cell)
+            cv.dot(src, X[k] - 0.45, Y["top"], cell)
             wire(src, f"gate_{k}", cell, "1.6", style="dashed")
-        dot_("p_o", X["tc"] - 0.45, Y["top"], cell)
+        cv.dot("p_o", X["tc"] - 0.45, Y["top"], cell)
         wire("p_o", "gate_o", cell, "1.6", style="dashed")
-
-    g.node("legend", D.html_label(_legend(st, with_y=False, peephole=peephole)), shape="plaintext",
-           pos=pin(X["mid"], Y["legend"]))
-    return g

@@ -13,7 +13,7 @@ import os
 
 from gatelab.engines.errors import OutputError
 
-from .style import OKABE_ITO, ROLE, fmt
+from gatelab.style import OKABE_ITO, ROLE, fmt
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 _DASH = ["-", "--"]

@@ -1,7 +1,7 @@
 """Elman RNN diagrams: ``rnn-unfolded`` (layouts, rolled form) and the shared pieces of ``bptt``.
 
 Views only: every number is a field of the RNN trace (``trace.steps[k].h`` ...), formatted by
-``diagrams.style.fmt``. Notation: h_t = f(U x_t + W h_{t-1} + b_h), y_t = g(V h_t + b_y).
+``gatelab.style.fmt``. Notation: h_t = f(U x_t + W h_{t-1} + b_h), y_t = g(V h_t + b_y).
 """
 from __future__ import annotations
 
@@ -67,75 +67,32 @@ def build_unfolded(computed: Any, *, style: Style, opts: dict[str, Any]) -> grap
     layout = opts.get("layout") or "many-to-many"
     if layout not in LAYOUTS:
         raise InputError(f"--layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
-    rolled = bool(opts.get("rolled"))
     steps = trace.steps
     n = len(steps)
-    has_y = steps[0].y is not None
     shown, gap_after = _steps_shown(n, int(opts.get("max_steps") or 8))
-    hid, xcol, ycol = D.role("hidden"), D.role("x"), st.fg
-
     g = D.digraph("rnn_unfolded", st, rankdir="BT", nodesep="0.5", ranksep="0.55")
     title = _title(computed, f"Elman RNN unfolded over T = {n} steps ({layout})")
     g.attr("graph", label=D.html_label(_weights_legend(trace, st, layout)), labelloc="b", labeljust="c")
-    node = dict(shape="box", style="rounded,filled", fillcolor=st.bg, penwidth="2.2", margin="0.1,0.05")
-    edge_lab: dict[str, str] = {}
-
     m = graphviz.Digraph(name="cluster_main")
     m.attr(label=D.html_label(font(esc(title), bold=True, size=16)), labelloc="b", labeljust="c",  # BT: "b" is the top
            color=st.bg, fontcolor=st.fg)
-    rank_x, rank_h, rank_y = [], [], []
-    if rolled:
-        m.node("rolled_x", D.html_label(font(sym("x", "t", size=14), bold=True, size=14)), color=xcol, **node)
-        m.node("rolled_h", D.html_label(font(sym("h", "t", size=14), bold=True, size=14)), color=hid, **node)
-        m.edge("rolled_x", "rolled_h", label=D.edge_label("U", st), color=xcol, **edge_lab)
-        m.edge("rolled_h", "rolled_h", label=D.edge_label("W", st), color=hid, penwidth="2", **edge_lab)
-        rank_x.append("rolled_x")
-        rank_h.append("rolled_h")
-        if has_y:
-            m.node("rolled_y", D.html_label(font(sym("y", "t", size=14), bold=True, size=14)), color=ycol, **node)
-            m.edge("rolled_h", "rolled_y", label=D.edge_label("V", st), color=ycol, **edge_lab)
-            rank_y.append("rolled_y")
-        m.node("unfold", D.html_label(font("= unfold \u2192", bold=True, size=14, color=st.muted)), shape="plaintext")
-        rank_h.append("unfold")
-        m.edge("rolled_h", "unfold", style="invis", minlen="1")
-        m.edge("unfold", "h_0", style="invis")
-
-    h0 = steps[0].h_prev
-    m.node("h_0", D.html_label(_node_label("h", 0, [_val(h0, st)] if st.key else [], st)), color=hid, **node)
-    rank_h.append("h_0")
+    ranks: dict[str, list[str]] = {"x": [], "h": [], "y": []}
+    if opts.get("rolled"):
+        _rolled(m, st, steps[0].y is not None, ranks)
+    m.node("h_0", D.html_label(_node_label("h", 0, [_val(steps[0].h_prev, st)] if st.key else [], st)),
+           color=D.role("hidden"), **_node(st))
+    ranks["h"].append("h_0")
     prev = "h_0"
     for k in shown:
-        s = steps[k]
-        t = s.t
-        hrows = []
-        if st.all:
-            hrows.append(font(sym("a", t) + " = " + _val(s.a, st), color=st.muted, size=11))
-        if st.key:
-            hrows.append(_val(s.h, st))
-        m.node(f"h_{t}", D.html_label(_node_label("h", t, hrows, st)), color=hid, **node)
-        rank_h.append(f"h_{t}")
-        m.edge(prev, f"h_{t}", label=D.edge_label("W", st), color=hid, penwidth="2.2", **edge_lab,
-               **({"style": "dashed"} if prev == "skip" else {}))
-        prev = f"h_{t}"
-        dashed_x = layout == "one-to-many" and t > 1
-        xrows = [_val(s.x, st)] if st.key else []
-        m.node(f"x_{t}", D.html_label(_node_label("x", t, xrows, st)), color=xcol,
-               **{**node, "style": "rounded,filled,dashed" if dashed_x else "rounded,filled"})
-        m.edge(f"x_{t}", f"h_{t}", label=D.edge_label("U", st), color=xcol, **edge_lab, **({"style": "dashed"} if dashed_x else {}))
-        rank_x.append(f"x_{t}")
-        if has_y and (layout != "many-to-one" or k == n - 1):
-            yrows = [_val(s.y, st)] if st.key else []
-            m.node(f"y_{t}", D.html_label(_node_label("y", t, yrows, st)), color=ycol, **node)
-            m.edge(f"h_{t}", f"y_{t}", label=D.edge_label("V", st), color=ycol, **edge_lab)
-            rank_y.append(f"y_{t}")
+        prev = _step(m, st, steps[k], prev, layout, last=k == n - 1, ranks=ranks)
         if gap_after is not None and k == shown[gap_after]:
             lo_t, hi_t = steps[k + 1].t, steps[shown[gap_after + 1] - 1].t
             m.node("skip", D.html_label(font(esc(f"\u22ef steps {lo_t}\u2013{hi_t} \u22ef"), color=st.muted)),
                    shape="plaintext")
-            m.edge(prev, "skip", label=D.edge_label("W", st), color=hid, penwidth="2.2", style="dashed", **edge_lab)
-            rank_h.append("skip")
+            m.edge(prev, "skip", label=D.edge_label("W", st), color=D.role("hidden"), penwidth="2.2", style="dashed")
+            ranks["h"].append("skip")
             prev = "skip"
-    for name, members in (("x", rank_x), ("h", rank_h), ("y", rank_y)):
+    for name, members in ranks.items():
         if members:
             with m.subgraph(name=f"rank_{name}") as r:
                 r.attr(rank="same")
@@ -143,3 +100,51 @@ def build_unfolded(computed: Any, *, style: Style, opts: dict[str, Any]) -> grap
                     r.node(m_)
     g.subgraph(m)
     return g
+
+
+def _node(st: Style) -> dict[str, str]:
+    return dict(shape="box", style="rounded,filled", fillcolor=st.bg, penwidth="2.2", margin="0.1,0.05")
+
+
+def _rolled(m: graphviz.Digraph, st: Style, has_y: bool, ranks: dict[str, list[str]]) -> None:
+    """The rolled form (x_t -> h_t with its W loop -> y_t) and '= unfold ->' beside it."""
+    node, hid, xcol = _node(st), D.role("hidden"), D.role("x")
+    m.node("rolled_x", D.html_label(font(sym("x", "t", size=14), bold=True, size=14)), color=xcol, **node)
+    m.node("rolled_h", D.html_label(font(sym("h", "t", size=14), bold=True, size=14)), color=hid, **node)
+    m.edge("rolled_x", "rolled_h", label=D.edge_label("U", st), color=xcol)
+    m.edge("rolled_h", "rolled_h", label=D.edge_label("W", st), color=hid, penwidth="2")
+    ranks["x"].append("rolled_x")
+    ranks["h"].append("rolled_h")
+    if has_y:
+        m.node("rolled_y", D.html_label(font(sym("y", "t", size=14), bold=True, size=14)), color=st.fg, **node)
+        m.edge("rolled_h", "rolled_y", label=D.edge_label("V", st), color=st.fg)
+        ranks["y"].append("rolled_y")
+    m.node("unfold", D.html_label(font("= unfold \u2192", bold=True, size=14, color=st.muted)), shape="plaintext")
+    ranks["h"].append("unfold")
+    m.edge("rolled_h", "unfold", style="invis", minlen="1")
+    m.edge("unfold", "h_0", style="invis")
+
+
+def _step(m: graphviz.Digraph, st: Style, s: Any, prev: str, layout: str, *, last: bool,
+          ranks: dict[str, list[str]]) -> str:
+    """h_t (fed by prev through W), x_t below it, y_t above it when the layout has one: the h node id."""
+    t, node, hid, xcol = s.t, _node(st), D.role("hidden"), D.role("x")
+    hrows = []
+    if st.all:
+        hrows.append(font(sym("a", t) + " = " + _val(s.a, st), color=st.muted, size=11))
+    if st.key:
+        hrows.append(_val(s.h, st))
+    m.node(f"h_{t}", D.html_label(_node_label("h", t, hrows, st)), color=hid, **node)
+    ranks["h"].append(f"h_{t}")
+    m.edge(prev, f"h_{t}", label=D.edge_label("W", st), color=hid, penwidth="2.2",
+           **({"style": "dashed"} if prev == "skip" else {}))
+    dashed_x = layout == "one-to-many" and t > 1
+    m.node(f"x_{t}", D.html_label(_node_label("x", t, [_val(s.x, st)] if st.key else [], st)), color=xcol,
+           **{**node, "style": "rounded,filled,dashed" if dashed_x else "rounded,filled"})
+    m.edge(f"x_{t}", f"h_{t}", label=D.edge_label("U", st), color=xcol, **({"style": "dashed"} if dashed_x else {}))
+    ranks["x"].append(f"x_{t}")
+    if s.y is not None and (layout != "many-to-one" or last):
+        m.node(f"y_{t}", D.html_label(_node_label("y", t, [_val(s.y, st)] if st.key else [], st)), color=st.fg, **node)
+        m.edge(f"h_{t}", f"y_{t}", label=D.edge_label("V", st), color=st.fg)
+        ranks["y"].append(f"y_{t}")
+    return f"h_{t}"

@@ -181,6 +181,7 @@ class SoftmaxTrace(Record):
     limit_inf: Array        # [C] T -> inf: uniform 1/C
     samples: int
     seed: int
+    max_entropy_bits: float | None = None   # log2 C: the entropy of the uniform limit, the largest H(p)
 
 
 def softmax_t(z: np.ndarray, T: float) -> np.ndarray:
@@ -202,7 +203,8 @@ def run_softmax(z: np.ndarray, temps: np.ndarray, *, samples: int, seed: int, to
     top = z == z.max()
     return SoftmaxTrace(logits=z, tokens=tuple(tokens) or tuple(f"c{c + 1}" for c in range(C)),
                         temperatures=temps, rows=tuple(rows), argmax=int(np.argmax(z)),
-                        limit_zero=top / top.sum(), limit_inf=np.full(C, 1.0 / C), samples=samples, seed=seed)
+                        limit_zero=top / top.sum(), limit_inf=np.full(C, 1.0 / C), samples=samples, seed=seed,
+                        max_entropy_bits=float(np.log2(C)))
 
 
 def build_softmax(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, temperature: float | None = None,

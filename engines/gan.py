@@ -511,6 +511,7 @@ class Curves(Record):
     grad_g: Array        # [T] ||dL_G/dtheta_G||
     real_mean: Array     # [T, d] batch mean of the real half
     fake_mean: Array     # [T, d] batch mean of the fake half
+    grad_g_median_late: float | None = None   # median of grad_g over the second half of training (t >= T // 2)
 
 
 @dataclass(frozen=True)
@@ -796,7 +797,7 @@ def _train(init: Params, data: Data, st: Settings, loss: str, ev: _Eval, mean_re
                   js=last.js, js_floor=js_floor, modes_covered=last.modes_covered,
                   n_modes=None if last.mode_counts is None else len(last.mode_counts),
                   hq_share=None if last.mode_counts is None else float(last.mode_counts.sum() / len(ev.real)))
-    curves = Curves(real_mean=rmeans, fake_mean=fmeans, **cols)
+    curves = Curves(real_mean=rmeans, fake_mean=fmeans, **cols, grad_g_median_late=float(np.median(cols["grad_g"][T // 2:])))
     return Run(label, loss, tuple(snaps), curves, final, Params(gf.freeze(), df.freeze(), init.g_act, init.d_act))
 
 

@@ -80,6 +80,7 @@ class ModelInfo(Record):
     kl_total_infinite: bool
     error_rate: float
     per_class_cross_entropy: tuple[float, ...]   # sum of H(p_n, q_n) over samples whose true class is c
+    errors: int | None = None    # how many samples are predicted wrong (error_rate * N)
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,9 @@ class InfoTrace(Record):
     entropy: Array               # [N] H(p_n)
     total_entropy: float
     models: tuple[ModelInfo, ...]
+    one_hot: bool | None = None            # every row of p is one-hot (then H(p) = 0 and D_KL = H(p, q))
+    best: int | None = None                # index of the model with the lowest total cross-entropy
+    equal_error_rates: bool | None = None  # every model has the same error rate
 
 
 # --------------------------------------------------------------------------- engine
@@ -135,11 +139,15 @@ def run(p: np.ndarray, models: dict[str, np.ndarray], *, units: str = "bits",
                                kl_reverse=klr, kl_reverse_infinite=~np.isfinite(klr), predicted=pred,
                                correct=pred == labels, log_q_true=ltrue, total_cross_entropy=float(ce.sum()),
                                total_kl=tkl if np.isfinite(tkl) else None, kl_total_infinite=not np.isfinite(tkl),
-                               error_rate=float(np.mean(pred != labels)), per_class_cross_entropy=per_class))
+                               error_rate=float(np.mean(pred != labels)), per_class_cross_entropy=per_class,
+                               errors=int(np.sum(pred != labels))))
     H = entropy(p, units)
     return InfoTrace(units=units, classes=tuple(classes) or tuple(f"c{c + 1}" for c in range(C)),
                      samples=tuple(samples) or tuple(f"sample{n + 1}" for n in range(N)),
-                     p=p, labels=labels, entropy=H, total_entropy=float(H.sum()), models=tuple(infos))
+                     p=p, labels=labels, entropy=H, total_entropy=float(H.sum()), models=tuple(infos),
+                     one_hot=bool(np.all(onehot)),
+                     best=int(np.argmin([m.total_cross_entropy for m in infos])) if infos else None,
+                     equal_error_rates=len({round(m.error_rate, 12) for m in infos}) == 1)
 
 
 def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, units: str = "bits") -> InfoTrace:

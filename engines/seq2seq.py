@@ -135,6 +135,8 @@ class DecStep(Record):
     target: str | None = None
     p_target: float | None = None
     loss: float | None = None     # -ln p(target)
+    top: IntArray | None = None   # [3] indices of the most probable target tokens, most probable first
+    attended: int | None = None   # j of the largest alpha_ij (None for a fixed context)
 
 
 @dataclass(frozen=True)
@@ -326,7 +328,8 @@ def run(p: Params, source: list[str], target: list[str] | None, *, attention: st
         loss = float(-np.log(pt)) if pt is not None and pt > 0 else (float("inf") if pt == 0 else None)
         gates = {k: ro(v) for k, v in gates.items()}
         steps.append(DecStep(i + 1, prev_tok, x, s_prev, e_i, alpha, ctx, gates, s, logits, probs, tok,
-                             float(probs[k]), tgt, pt, loss))
+                             float(probs[k]), tgt, pt, loss, top=np.argsort(-probs, kind="stable")[:3],
+                             attended=None if alpha is None else int(np.argmax(alpha))))
         preds.append(k)
         contexts.append(ctx)
         aligns.append(alpha)

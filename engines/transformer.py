@@ -246,6 +246,7 @@ class BlockTrace(Record):
     sublayers: tuple[SubLayer, ...]
     output: Array                           # [T, d]
     memory: Array | None = None             # [S, d]
+    ffn_inactive: int | None = None         # how many entries of ffn_hidden are 0 (ReLU units off)
 
 
 @dataclass(frozen=True)
@@ -347,7 +348,7 @@ def run_block(w: Mapping[str, Any], x_in: np.ndarray, *, block: str = "encoder",
     return BlockTrace(block=block, norm_position="post", d_model=d, d_ff=int(f.W_1.shape[1]), num_heads=heads,
                       eps=float(eps), tokens=tuple(tokens), memory_tokens=tuple(memory_tokens), x_in=x_in, pe=pe,
                       x=x, self_attn=a, cross_attn=cross, ffn_hidden=hid, sublayers=tuple(subs), output=out,
-                      memory=memory)
+                      memory=memory, ffn_inactive=int(np.sum(hid == 0)))
 
 
 def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, block: str | None = None,

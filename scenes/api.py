@@ -151,7 +151,7 @@ def render(name: str, *, source: registry.Source = registry.Source(), options: d
     cls = scene_class(name, source=source, options=options, theme=theme, tex=tex, computed=computed)
 
     from manim import tempconfig
-    from gatelab.diagrams.style import theme as get_theme
+    from gatelab.style import theme as get_theme
 
     _make_parent(final)
     try:

@@ -17,11 +17,11 @@ from typing import Any, ClassVar
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Scene, Text, VGroup
 from manim.utils.color import ManimColor
 
-from gatelab.diagrams import style
+from gatelab import style
 from gatelab.engines import registry
 
 from . import api
-from .mobjects import Equation, flat_text, fmt, label_text, tag
+from .mobjects import Equation, flat_text, label_text, tag
 
 
 class TraceScene(Scene):
@@ -92,15 +92,11 @@ class TraceScene(Scene):
                    source)
 
     def num(self, x: float, digits: int = 3) -> str:
-        return fmt(x, digits)
+        return style.fmt(x, digits)
 
     def tnum(self, x: float, digits: int = 3) -> str:
         """A number for an equation: exponent form becomes ``m \\times 10^{e}``."""
-        s = fmt(x, digits)
-        if "e" in s and s not in ("nan",):
-            m, e = s.split("e")
-            return f"{m} \\times 10^{{{int(e)}}}"
-        return s
+        return style.tex_num(x, digits)
 
     EQ_Y: ClassVar[float] = -2.6   # centre line of the equation band
 

@@ -26,7 +26,8 @@ def _s(name: str, summary: str, module: str, scene_class: str, options: tuple[st
 
 
 for _spec in (
-    _s("lstm-gates", "LSTM cell over x1..x3: gates fill to their values, the highway updates, h_t and y out.",
+    _s("lstm-gates", "LSTM cell over the input sequence, step by step: gates fill to their values, the "
+              "highway updates, h_t and y out.",
               "gatelab.scenes.lstm", "LSTMGatesScene", ("pace",), model="lstm", preset="lstm-3step",
        one_cell="lstm-stacked / lstm-bidirectional"),
     _s("gan-training", "GAN training: real vs generated densities (1-D) or points over the D(x) heatmap (2-D), "
@@ -50,7 +51,8 @@ for _spec in (
 
 for _spec in (
     _s("rnn-unfold", "A rolled RNN unfolds into T steps, values flow forward, then ||dL/dh_t|| going back "
-              "(vanishing-rnn; try --preset exploding-rnn), 0.99^100 vs 1.01^100, clipping by norm.",
+              "(vanishing-rnn; try --preset exploding-rnn), a per-step factor just below vs just above one compounded "
+              "over many steps, clipping by norm.",
               "gatelab.scenes.rnn", "RNNUnfoldScene", ("pace",), model="rnn", preset="vanishing-rnn"),
     _s("gradient-flow", "RNN vs LSTM vs GRU on the same sequence: per-step gradient norms as bars, "
               "the LSTM's forget-gate path highlighted.",
@@ -60,15 +62,15 @@ for _spec in (
 
 
 for _spec in (
-    _s("softmax-temperature", "softmax(z/T) as T sweeps 0.1 -> 10: probabilities and seeded sample counts, "
-              "then the argmax (T -> 0) and uniform (T -> inf) limits.",
+    _s("softmax-temperature", "softmax(z/T) as T sweeps from sharp to flat: probabilities and seeded sample "
+              "counts, then the argmax (T -> 0) and uniform (T -> inf) limits.",
               "gatelab.scenes.softmax", "SoftmaxTemperatureScene", ("pace",), model="softmax", preset="softmax-temperature"),
 ):
     SCENES.add(_spec)
 
 
 for _spec in (
-    _s("gru-gates", "GRU cell over x1..x3, convention named (textbook or --convention torch): r and z fill, "
+    _s("gru-gates", "GRU cell over the input sequence, convention named (textbook or --convention torch): r and z fill, "
               "candidate n, h = blend of old state and candidate.",
               "gatelab.scenes.gru", "GRUGatesScene", ("pace",), model="gru", preset="gru-3step",
        one_cell="gru-unfolded (one layer)"),

@@ -9,7 +9,7 @@
 - :class:`LabelledBar`: a bar with its value printed above it.
 
 Every coloured value is also printed, so nothing is carried by colour alone.
-Numbers are formatted by :func:`diagrams.style.fmt` (one formatter for diagrams and scenes).
+Numbers are formatted by :func:`gatelab.style.fmt` (one formatter for every view).
 
 A printed number says which trace record it shows: ``m.gatelab_source`` holds one
 ``(field, t, unit)`` per number of the mobject's text, in reading order (``t`` is the step's
@@ -30,9 +30,9 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Line, Rectangle, SVGMobject, Text, VGroup, VMobject, WHITE)
 from manim.utils.color import ManimColor, interpolate_color
 
-from gatelab.diagrams.style import FONT, MONO_FONT, OKABE_ITO, fmt
+from gatelab.style import FONT, MONO_FONT, OKABE_ITO, fmt
 
-__all__ = ["tag", "units", "sub", "label_text", "flat_text", "Flat", "Equation", "ValueColumn", "GateBox", "Heatmap", "LabelledBar", "fmt",
+__all__ = ["tag", "units", "sub", "label_text", "flat_text", "Flat", "Equation", "ValueColumn", "GateBox", "Heatmap", "LabelledBar",
            "value_color", "POS", "NEG"]
 
 POS = ManimColor(OKABE_ITO["orange"])     # positive values

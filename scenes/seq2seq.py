@@ -92,8 +92,7 @@ class Seq2SeqAttentionScene(TraceScene):
         s = tr.steps[i]
         row = self.hm.row(i)
         self.play(FadeIn(row, lag_ratio=0.15), run_time=0.9)
-        j = int(np.argmax(s.alpha))
-        pick = SurroundingRectangle(self.hm.cells[i][j], color=self.role("y"), buff=0.02, stroke_width=4)
+        pick = SurroundingRectangle(self.hm.cells[i][s.attended], color=self.role("y"), buff=0.02, stroke_width=4)
         info = VGroup(self.text(f"step {s.i}: input “{s.input_token}”", size=20),
                       self.text(f"predicts “{s.predicted}”  p = {self.num(s.p_predicted, 2)}", size=20,
                                 color=self.role("output")))

@@ -13,7 +13,7 @@ import pytest
 
 import gatelab
 from gatelab.diagrams import api as diagram_api
-from gatelab.diagrams.style import fmt
+from gatelab.style import fmt
 from gatelab.engines import registry
 from gatelab.engines.errors import InputError, OutputError
 

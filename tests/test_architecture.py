@@ -89,18 +89,12 @@ ENGINE_MODULES = {m: f for m, f in MODULES.items() if _under(m, ["gatelab.engine
 
 
 def test_the_package_is_what_the_wheel_ships():
-    assert {"gatelab", "gatelab.render", "gatelab.engines", "gatelab.diagrams", "gatelab.scenes"} <= set(MODULES)
+    assert {"gatelab", "gatelab.render", "gatelab.engines", "gatelab.diagrams", "gatelab.scenes",
+            "gatelab.walkthroughs", "gatelab.style"} <= set(MODULES)
     assert len(ENGINE_MODULES) > 10
 
 
-# The text walkthroughs are a view that still lives in engines/walkthrough/; these modules format numbers
-# with the diagrams' style. They move to gatelab.walkthroughs; until then their failure is expected.
-_KNOWN_VIEWS_IN_ENGINES = {f"gatelab.engines.walkthrough.{m}" for m in ("_recurrent", "_seqdoc", "gan", "gru", "lstm", "rnn")}
-_EXPECTED = pytest.mark.xfail(strict=True, reason="a walkthrough (a view) inside engines/ imports gatelab.diagrams.style")
-
-
-@pytest.mark.parametrize("module", [pytest.param(m, marks=_EXPECTED) if m in _KNOWN_VIEWS_IN_ENGINES else m
-                                    for m in sorted(ENGINE_MODULES)])
+@pytest.mark.parametrize("module", sorted(ENGINE_MODULES))
 def test_engines_import_no_view_and_no_drawing_library(module):
     path = ENGINE_MODULES[module]
     bad = view_imports(path.read_text(encoding="utf-8"), module, path.name == "__init__.py")

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from gatelab.diagrams.style import fmt_vec
+from gatelab.style import fmt_vec
 from gatelab.engines import gru, lstm, presets
 from tests.cli_helpers import one_line_error as _error
 

@@ -158,7 +158,7 @@ def test_compute_and_explain(run_cli):
 @pytest.mark.parametrize("example, residual", [(1, False), (2, False), (3, True)])
 def test_diagram_svg_has_the_trace_numbers(tmp_path, example, residual):
     from gatelab.diagrams import api
-    from gatelab.diagrams.style import fmt
+    from gatelab.style import fmt
     from tests.diagrams._diagram_helpers import parse_svg, svg_texts
 
     opts = {"example": example, "residual": True if residual else None}
@@ -175,7 +175,7 @@ def test_diagram_svg_has_the_trace_numbers(tmp_path, example, residual):
 # --------------------------------------------------------------------------- scene
 
 def test_scene_runs_and_shows_the_trace(tmp_path):
-    from gatelab.diagrams.style import fmt
+    from gatelab.style import fmt
     from gatelab.scenes import api
     from tests.scenes.helpers import numbers_in_text, trace_numbers
 

@@ -74,7 +74,7 @@ def test_token_escaping_property(tmp_path, toks):
 
 
 def test_self_attention_heads_and_mask(tmp_path):
-    from gatelab.diagrams.style import fmt
+    from gatelab.style import fmt
     from gatelab.engines import registry
     p = tmp_path / "s.svg"
     api.render("self-attention", output=str(p))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from gatelab.diagrams import api
-from gatelab.diagrams.style import fmt
+from gatelab.style import fmt
 from gatelab.engines import registry
 from gatelab.engines.errors import InputError
 from gatelab.engines.registry import Source

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from gatelab.diagrams import api
-from gatelab.diagrams.style import fmt
+from gatelab.style import fmt
 from gatelab.engines import registry
 
 from _diagram_helpers import check_golden, parse_svg, svg_nodes, svg_texts

@@ -2,12 +2,15 @@
 
     python tests/refs/trace_digests.py write FILE    # record
     python tests/refs/trace_digests.py check FILE    # compare; exit 1 and list what changed
+    python tests/refs/trace_digests.py check FILE --ignore top,attended   # fields a trace gained: dropped
+                                                                          # (at any depth) before hashing
 
 The cases loop over the registry's models, the preset catalogue and each model's choice
 options, so a new model or preset is covered without editing this file.
 """
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import sys
@@ -42,13 +45,29 @@ def cases():
     return out
 
 
-def digests() -> dict[str, str]:
+def _drop(obj, keys: frozenset):
+    if isinstance(obj, dict):
+        return {k: _drop(v, keys) for k, v in obj.items() if k not in keys}
+    if isinstance(obj, list):
+        return [_drop(v, keys) for v in obj]
+    return obj
+
+
+def _digest(trace, ignore: frozenset) -> str:
+    """The trace's digest, or (with ``ignore``) the same hash of its JSON without those keys."""
+    if not ignore:
+        return trace.digest()
+    blob = json.dumps(_drop(trace.to_dict(), ignore), sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def digests(ignore: frozenset = frozenset()) -> dict[str, str]:
     _, registry = _api()
     res = {}
     for model, src, opts in cases():
         key = f"{model}|{src.preset or ''}|{src.seed}|{json.dumps(opts, sort_keys=True)}"
         try:
-            res[key] = registry.compute(model, src, opts).trace.digest()
+            res[key] = _digest(registry.compute(model, src, opts).trace, ignore)
         except Exception as e:  # a refusal is a result too
             res[key] = f"error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
     return res
@@ -56,7 +75,11 @@ def digests() -> dict[str, str]:
 
 def main(argv):
     mode, path = argv[1], argv[2]
-    now = digests()
+    ignore = frozenset()
+    if "--ignore" in argv[3:]:
+        i = argv.index("--ignore")
+        ignore = frozenset(k for k in argv[i + 1].split(",") if k)
+    now = digests(ignore)
     if mode == "write":
         with open(path, "w") as fh:
             json.dump(now, fh, indent=0, sort_keys=True)

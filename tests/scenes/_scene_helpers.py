@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from gatelab.diagrams.style import fmt
+from gatelab.style import fmt
 
 _NUM = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?!\w)")
 _SUBSCRIPT = re.compile(r"_\{[^}]*\}|_\w|\^\{[^}]*\}|\^\w")

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from gatelab.diagrams.style import fmt
+from gatelab.style import fmt
 from gatelab.engines import registry
 from gatelab.scenes import api, catalogue
 
@@ -48,6 +48,7 @@ def _sources(scene) -> set[tuple]:
 
 
 def test_lstm_numbers_are_the_records_they_show(lstm_run):
+    from gatelab.style import fmt
     scene, _ = lstm_run
     assert check_numbers(scene) > 100
     check_provenance(scene)
@@ -77,6 +78,7 @@ def attention_run(tmp_path_factory):
 
 
 def test_attention_numbers_are_the_records_they_show(attention_run):
+    from gatelab.style import fmt
     scene, png = attention_run
     _ran_well("attention-walkthrough", scene)
     assert check_numbers(scene) > 40

@@ -29,7 +29,7 @@ def _numbers_are_the_records(scene) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("preset", ["gan-1d", "gan-ring"])
 def test_gan_training_last_frame(tmp_path, preset):
-    from gatelab.diagrams.style import fmt
+    from gatelab.style import fmt
     scene = _run("gan-training", tmp_path, preset, last_frame=True)
     png = next(Path(tmp_path).rglob("*.png"))
     assert pixel_std(str(png)) > 10
@@ -45,7 +45,7 @@ def test_gan_training_last_frame(tmp_path, preset):
 
 @pytest.mark.slow
 def test_gan_compare_shows_both_runs(tmp_path):
-    from gatelab.diagrams.style import fmt
+    from gatelab.style import fmt
     scene = _run("gan-compare", tmp_path, "gan-saturating")
     text = _numbers_are_the_records(scene)
     mm, ns = scene.trace.runs

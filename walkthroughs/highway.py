@@ -4,7 +4,22 @@ Only reads :class:`engines.highway.HighwayTrace`; every number printed comes fro
 """
 from __future__ import annotations
 
-from ._seqdoc import Doc, f, grid, vec
+from gatelab.style import fmt, fmt_vec
+
+from .doc import Doc
+from .grid import grid as _grid
+
+
+def f(x, digits: int = 4) -> str:
+    return fmt(x, digits)
+
+
+def vec(v, digits: int = 4) -> str:
+    return fmt_vec(v, digits)
+
+
+def grid(rows, header) -> str:
+    return _grid(header, rows)
 
 
 def _mat(m) -> str:
@@ -55,7 +70,7 @@ def table(tr) -> str:
 
 def _step(d: Doc, tr, e) -> None:
     b = e.b
-    d.h(f"Example b = {b}: x = {vec(e.x)}", 2)
+    d.heading(f"Example b = {b}: x = {vec(e.x)}", 2)
     lines = [f"a_H = W_H x + b_H = {vec(e.a_H)};  H(x) = {tr.activation}(a_H) = {vec(e.H)}"]
     if tr.residual:
         lines.append(f"y = H(x) + x = {vec(e.H)} + {vec(e.x)} = {vec(e.y)}")
@@ -66,7 +81,7 @@ def _step(d: Doc, tr, e) -> None:
     lines.append(f"loss share {f(e.loss)};  dL/dy = {vec(e.dy)}")
     d.items(lines)
     carry = "I (the identity)" if tr.residual else f"diag(1 - T) = {_mat(e.J_carry)}"
-    d.p("Jacobian dy/dx split by path:")
+    d.para("Jacobian dy/dx split by path:")
     d.items([f"carry path: {carry}",
              f"transform path (through H): {_mat(e.J_transform)}",
              *([] if tr.residual else [f"gate path (through T): {_mat(e.J_gate)}"]),
@@ -77,21 +92,20 @@ def _step(d: Doc, tr, e) -> None:
 
 
 def explain(tr, fmt: str = "md") -> str:
-    d = Doc(fmt)
-    d.h("Highway layer: worked solution" if not tr.residual else "Residual layer: worked solution")
-    d.p(f"Model: {_model(tr)}. Width D = {tr.width} (H(x) must be as wide as x), B = {len(tr.examples)} examples.")
-    if d.tex:
-        d.math("", r"y = T \odot H(x) + (1 - T) \odot x" if not tr.residual else r"y = H(x) + x")
-    d.p(_weights(tr) + ".")
+    d = Doc()
+    d.heading("Highway layer: worked solution" if not tr.residual else "Residual layer: worked solution")
+    d.para(f"Model: {_model(tr)}. Width D = {tr.width} (H(x) must be as wide as x), B = {len(tr.examples)} examples.")
+    d.math(r"y = T \odot H(x) + (1 - T) \odot x" if not tr.residual else r"y = H(x) + x")
+    d.para(_weights(tr) + ".")
     for e in tr.examples:
         _step(d, tr, e)
-    d.h("Loss and parameter gradients", 2)
-    d.p(f"{tr.loss_rule}: L = {f(tr.loss)}.")
+    d.heading("Loss and parameter gradients", 2)
+    d.para(f"{tr.loss_rule}: L = {f(tr.loss)}.")
     d.items(_grads(tr))
-    d.p("Why it trains deep stacks: the carry path adds "
+    d.para("Why it trains deep stacks: the carry path adds "
         + ("the identity to dy/dx, so the gradient reaches x undiminished whatever H does."
            if tr.residual else
            "diag(1 - T) to dy/dx; where the gate is nearly shut (T small) that term is close to the identity, "
            "so the gradient reaches x almost undiminished whatever H does."))
     d.code(grid(_rows(tr), _header(tr)))
-    return d.render()
+    return d.render(fmt)

@@ -1,7 +1,22 @@
 """Text view of a recurrent-compare trace: the three cells' gradient norms on one sequence."""
 from __future__ import annotations
 
-from ._seqdoc import Doc, f, grid
+from gatelab.style import fmt, fmt_vec
+
+from .doc import Doc
+from .grid import grid as _grid
+
+
+def f(x, digits: int = 4) -> str:
+    return fmt(x, digits)
+
+
+def vec(v, digits: int = 4) -> str:
+    return fmt_vec(v, digits)
+
+
+def grid(rows, header) -> str:
+    return _grid(header, rows)
 
 
 def _rows(tr) -> list[list[str]]:
@@ -29,11 +44,11 @@ def table(tr) -> str:
 
 
 def explain(tr, fmt: str = "md") -> str:
-    d = Doc(fmt)
-    d.h("RNN vs LSTM vs GRU on one sequence")
-    d.p("The same inputs x_1 .. x_T go through an Elman RNN, an LSTM and a GRU, each with its own weights. "
+    d = Doc()
+    d.heading("RNN vs LSTM vs GRU on one sequence")
+    d.para("The same inputs x_1 .. x_T go through an Elman RNN, an LSTM and a GRU, each with its own weights. "
         "For each step t the table gives the norm of the loss gradient with respect to the state at t: "
         "how much of the signal from the end of the sequence is still there.")
-    d.p(f"Losses: {_losses(tr)}.")
+    d.para(f"Losses: {_losses(tr)}.")
     d.code(grid(_rows(tr), _HEADER))
-    return d.render()
+    return d.render(fmt)
