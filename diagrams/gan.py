@@ -79,7 +79,7 @@ def build_arch(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
     if st.key:
         for r, sn in zip(tr.runs, last):
             tag = f" ({_LG_NAME[r.loss]})" if len(tr.runs) > 1 else ""
-            fake_rows.append(font(f"mean{esc(tag)} = " + _v(sn.mean_fake, st) + f", std = " + _v(sn.std_fake, st), size=12))
+            fake_rows.append(font(f"mean{esc(tag)} = " + _v(sn.mean_fake, st) + ", std = " + _v(sn.std_fake, st), size=12))
         real_rows.append(font("mean = " + _v(tr.mean_real, st) + ", std = " + _v(tr.std_real, st), size=12))
     g.node("fake", _box("fake x\u0303 = G(z)", fake_rows, st), **_node_attrs(st, fake_c))
     g.node("real", _box("real x ~ p_data", real_rows, st), **_node_attrs(st, real_c))

@@ -12,7 +12,6 @@ from typing import Any
 
 import graphviz
 
-from gatelab.engines.registry import Computed
 from gatelab.engines.errors import InputError
 
 from . import _draw as D

@@ -10,8 +10,7 @@ entries and "…"; every number shown is read from the trace.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, UL, Arrow, Create, FadeIn, FadeOut, GrowFromEdge, Indicate,
-                   ReplacementTransform, SurroundingRectangle, VGroup)
+from manim import (DOWN, LEFT, RIGHT, Arrow, Create, FadeIn, FadeOut, GrowFromEdge, SurroundingRectangle, VGroup)
 
 from gatelab.scenes.base import TraceScene
 from gatelab.scenes.mobjects import HBar, Heatmap, ValueColumn, sub

@@ -9,7 +9,6 @@ textbook h_t = (1 - z) * h_{t-1} + z * n, torch h_t = (1 - z) * n + z * h_{t-1}
 """
 from __future__ import annotations
 
-import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, UR, Arrow, Create, DashedVMobject, FadeIn, FadeOut, GrowArrow, Indicate,
                    Line, Rectangle, ReplacementTransform, SurroundingRectangle, VGroup)
 

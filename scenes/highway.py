@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, DashedVMobject, FadeIn, FadeOut, Indicate,
-                   ReplacementTransform, VGroup)
+                   VGroup)
 
 from gatelab.scenes.base import TraceScene
 from gatelab.scenes.mobjects import GateBox, ValueColumn, sub

@@ -156,7 +156,6 @@ class LSTMGatesScene(TraceScene):
 
     def final_output(self) -> None:
         tr = self.trace
-        last = tr.steps[-1]
         p = tr.params
         if tr.y is None or p.V is None:
             self.set_title(f"h{sub(self.T)} sums up x₁ … x{sub(self.T)}")

@@ -28,7 +28,7 @@ from typing import Sequence
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Line, Rectangle, SVGMobject, Text, VGroup, VMobject, WHITE)
-from manim.utils.color import ManimColor, interpolate_color
+from manim.utils.color import ManimColor
 
 from gatelab.style import FONT, MONO_FONT, OKABE_ITO, fmt
 

@@ -10,8 +10,7 @@ PE(t+k) for every t (the trace's max error printed).
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Circle, Create, Dot, FadeIn, FadeOut, Line, Rotate,
-                   TransformFromCopy, VGroup, VMobject)
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Circle, Create, Dot, FadeIn, Line, TransformFromCopy, VGroup, VMobject)
 
 from gatelab.scenes.base import TraceScene
 from gatelab.scenes.mobjects import Heatmap, sub

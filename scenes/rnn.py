@@ -14,9 +14,8 @@ forget-gate path ||diag(f_t)|| highlighted.
 """
 from __future__ import annotations
 
-import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, ArcBetweenPoints, Create, CurvedArrow, DashedLine, FadeIn,
-                   FadeOut, GrowFromEdge, Indicate, Line, Rectangle, RoundedRectangle, SurroundingRectangle,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, CurvedArrow, DashedLine, FadeIn,
+                   FadeOut, GrowFromEdge, Indicate, RoundedRectangle, SurroundingRectangle,
                    TransformFromCopy, VGroup)
 
 from gatelab.scenes.base import TraceScene

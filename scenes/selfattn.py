@@ -11,7 +11,7 @@ Default preset causal-self-attention (multihead engine).
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Line, Polygon, ReplacementTransform,
+from manim import (LEFT, RIGHT, UP, Create, FadeIn, Line, ReplacementTransform,
                    SurroundingRectangle, VGroup)
 
 from gatelab.scenes.base import TraceScene

@@ -11,7 +11,7 @@ the trace's. Default preset seq2seq-reverse (trained in numpy to reverse digits)
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, FadeOut, Indicate, Line, RoundedRectangle,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, FadeOut, RoundedRectangle,
                    SurroundingRectangle, VGroup)
 
 from gatelab.scenes.base import TraceScene
@@ -40,7 +40,7 @@ class Seq2SeqAttentionScene(TraceScene):
         self.title("Encoder–decoder with one fixed context vector")
         self.add(self.provenance())
         enc = VGroup()
-        for j, tok in enumerate(tr.source):
+        for tok in tr.source:
             box = RoundedRectangle(width=0.8, height=0.6, corner_radius=0.1, color=self.role("hidden"))
             lab = self.text(tok, size=22).next_to(box, DOWN, buff=0.15)
             enc.add(VGroup(box, lab))

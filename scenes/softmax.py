@@ -8,7 +8,7 @@ one-hot) and T -> infinity (uniform).
 """
 from __future__ import annotations
 
-from manim import DOWN, LEFT, RIGHT, UP, DashedVMobject, FadeIn, FadeOut, Rectangle, ReplacementTransform, VGroup
+from manim import DOWN, LEFT, DashedVMobject, FadeIn, FadeOut, Rectangle, ReplacementTransform, VGroup
 
 from gatelab.scenes.base import TraceScene
 from gatelab.scenes.mobjects import LabelledBar
@@ -49,7 +49,7 @@ class SoftmaxTemperatureScene(TraceScene):
             self.text(f"{tr.samples} seeded samples", size=24, color=self.role("input")).move_to([self.mid(1), 1.9, 0]))
         self.counts_row = counts_row
         self.play(FadeIn(self.token_row, lag_ratio=0.1), FadeIn(counts_row), FadeIn(self.heads), run_time=1.2)
-        self.show_eq(f"p_i = \\frac{{e^{{z_i / T}}}}{{\\sum_j e^{{z_j / T}}}}")
+        self.show_eq("p_i = \\frac{e^{z_i / T}}{\\sum_j e^{z_j / T}}")
         self.caption("Logits z score the candidate next tokens; T rescales them before the softmax.", hold=2.0)
         self.p_bars = None
         self.n_bars = None
@@ -86,7 +86,7 @@ class SoftmaxTemperatureScene(TraceScene):
         inf = self.ghost(tr.limit_inf, self.role("y"))
         k0 = self.text("T → 0: argmax (one-hot)", size=22, color=self.role("output"))
         ki = self.text(f"T → ∞: uniform 1/{self.C}", size=22, color=self.role("y"))
-        keys = VGroup(k0, ki).arrange(DOWN, aligned_edge=LEFT, buff=0.12).move_to([self.x(1, 2), 0.9, 0])
+        VGroup(k0, ki).arrange(DOWN, aligned_edge=LEFT, buff=0.12).move_to([self.x(1, 2), 0.9, 0])
         self.play(FadeOut(self.n_bars), FadeOut(self.counts_row), FadeOut(self.heads[1]), FadeIn(zero), FadeIn(k0),
                   run_time=1.0)
         self.show_eq(f"T \\to 0: p \\to ({', '.join(self.num(v) for v in tr.limit_zero)})")

@@ -41,7 +41,6 @@ def select(ckpt: Checkpoint, model: str | None, *, module: str | None = None, he
     """The module for ``model`` (None: the file's one model-driving module), its head, as engine weights."""
     mods = list(ckpt.modules)
     drivers = [m for m in mods if m.models and (model is None or model in m.models)]
-    what = model or "a GateLab model"
     if module is not None:
         chosen = _by_name(ckpt, module)
         if not chosen.models or (model is not None and model not in chosen.models):

@@ -211,7 +211,6 @@ def load_for_model(path: str | os.PathLike, model: str | None, *, module: str | 
     ``model=None`` takes the file's one model-driving module.
     """
     from .. import io
-    from ._choose import select
     p = os.fspath(path)
     kind = detect(p)
     if kind in ("json", "npz"):

@@ -242,4 +242,3 @@ def ours(infos: Mapping[str, TensorInfo]) -> list[Found]:
     return []
 
 
-from ._choose import select  # noqa: E402  (select builds on the finders above)

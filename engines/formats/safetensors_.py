@@ -72,7 +72,7 @@ def scan(path: str) -> Header:
     for name, entry in doc.items():
         infos.append(_entry(path, name, entry, data_len, ranges))
     spans = sorted(ranges.values())
-    for (b0, e0), (b1, _) in zip(spans, spans[1:]):
+    for (_, e0), (b1, _) in zip(spans, spans[1:]):
         if b1 < e0:
             raise _bad(path, "two tensors' byte ranges overlap")
     return Header(path, infos, ranges, 8 + n, {str(k): str(v) for k, v in meta.items()})

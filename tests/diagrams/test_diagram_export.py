@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as hs
 
 from gatelab.diagrams import _draw as D, api, export
-from gatelab.engines.errors import InputError, OutputError, ToolMissing
+from gatelab.engines.errors import InputError, OutputError
 from gatelab.engines.registry import Source
 
 from _diagram_helpers import SVG_NS, metadata, parse_svg, svg_texts

@@ -6,7 +6,6 @@ import pytest
 from gatelab.diagrams import api
 from gatelab.style import fmt
 from gatelab.engines import registry
-from gatelab.engines.errors import InputError
 from gatelab.engines.registry import Source
 
 from _diagram_helpers import check_golden, parse_svg, svg_nodes, svg_texts

@@ -338,7 +338,6 @@ def test_keras_saved_names_errors_are_one_line():
 
 
 def test_torch_layout_adds_both_biases():
-    H = 1
     sd = {"weight_ih_l0": [[0.0]] * 4, "weight_hh_l0": [[0.0]] * 4,
           "bias_ih_l0": [1.0, 2.0, 3.0, 4.0], "bias_hh_l0": [0.5, 0.5, 0.5, 0.5]}
     cell = lstm.LSTMParams.from_weights(sd).cells[0]

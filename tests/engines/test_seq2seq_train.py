@@ -203,7 +203,7 @@ def test_engine_forward_equals_training_forward_random(cell):
 
 def test_engine_forward_equals_training_forward_preset(doc, cfg, trained):
     held = S.heldout_sets(cfg)
-    for T, rows in held.items():
+    for rows in held.values():
         src = rows[:5]
         tgt = S.reverse_targets(src)
         fw = S.forward(trained, src, tgt, cfg)

@@ -90,8 +90,13 @@ def test_inspect_reads_no_tensor_data(monkeypatch, run_cli):
         assert run_cli("inspect", REFS / fname).exit_code == 0
 
 
-def test_inspect_a_large_safetensors_file_is_fast(tmp_path):
-    import time
+def test_inspect_a_large_safetensors_file_reads_no_tensor_data(tmp_path, monkeypatch):
+    from gatelab.engines.formats import safetensors_
+
+    def no_data(*a, **k):
+        raise AssertionError("inspect read tensor data")
+
+    monkeypatch.setattr(safetensors_, "load", no_data)
     big = tmp_path / "big.safetensors"
     header = json.dumps({"extra": {"dtype": "F32", "shape": [64, 1024, 1024], "data_offsets": [0, 1 << 28]},
                          "rnn.weight_ih_l0": {"dtype": "F32", "shape": [8, 3], "data_offsets": [1 << 28, (1 << 28) + 96]},
@@ -99,8 +104,6 @@ def test_inspect_a_large_safetensors_file_is_fast(tmp_path):
     with open(big, "wb") as fh:                 # a sparse 256 MiB file: nothing is written for the data
         fh.write(len(header).to_bytes(8, "little") + header)
         fh.truncate(8 + len(header) + (1 << 28) + 160)
-    t0 = time.perf_counter()
     s = finspect.summary(str(big))
-    assert time.perf_counter() - t0 < 0.5
     assert s["total_parameters"] == 64 * 1024 * 1024 + 24 + 16 and s["modules"][0]["kind"] == "nn.LSTM"
     assert [m["name"] for m in s["modules"]] == ["rnn"] and s["other_tensors"][0]["name"] == "extra"

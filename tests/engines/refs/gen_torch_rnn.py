@@ -44,7 +44,6 @@ def case(name, seed, D, H, O, T, nonlinearity, output, target_kind, clip):
     else:
         target = torch.tensor(rng.uniform(0, 1, (T, O)))
         loss = 0.5 * ((y - target) ** 2).sum()
-    params = list(rnn.parameters()) + [V, b_y]
     loss.backward()
     sd = {k: v.detach().numpy().tolist() for k, v in rnn.state_dict().items()}
     grads = {k: p.grad.detach().numpy().tolist() for k, p in rnn.named_parameters()}

@@ -22,7 +22,6 @@ GateLab's tests read these files without Keras.
 """
 from __future__ import annotations
 
-import io
 import json
 import os
 import sys
