@@ -80,8 +80,6 @@ def test_compute_with_weights_and_inputs_files(write_json):
     assert run.provenance["inputs"] == inputs
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="the documented inputs={'x': [...]} form reaches io.read_inputs, which takes a path only")
 def test_compute_with_inputs_given_as_a_dict():
     run = gatelab.compute("rnn", preset="exam-rnn", inputs={"x": [[1.0], [2.0]]})
     assert [s.x.tolist() for s in run.trace.steps] == [[1.0], [2.0]]

@@ -13,7 +13,7 @@ from tests.cli_helpers import one_line_error as _one_line_error
 def test_list_has_a_row_for_every_catalogue_entry(run_cli):
     """Every model, preset, diagram, scene and plot of the catalogues has its own row in `gatelab list`."""
     from gatelab.diagrams import catalogue as diagrams
-    from gatelab.render import PLOTS
+    from gatelab.diagrams.catalogue import PLOTS
     from gatelab.scenes import catalogue as scenes
 
     r = run_cli("list")
