@@ -2,6 +2,9 @@
 
     python tests/refs/trace_digests.py write FILE    # record
     python tests/refs/trace_digests.py check FILE    # compare; exit 1 and list what changed
+    python tests/refs/trace_digests.py check FILE --ignore adder,unit_names
+        # ... hashing each trace without the named fields (at any depth): a change that only
+        # adds those fields reports 0 changed
 
 The cases loop over the registry's models, the preset catalogue and each model's choice
 options, so a new model or preset is covered without editing this file.
@@ -42,13 +45,30 @@ def cases():
     return out
 
 
-def digests() -> dict[str, str]:
+def _drop(d, ignore):
+    if isinstance(d, dict):
+        return {k: _drop(v, ignore) for k, v in d.items() if k not in ignore}
+    if isinstance(d, list):
+        return [_drop(v, ignore) for v in d]
+    return d
+
+
+def _digest(trace, ignore) -> str:
+    if not ignore:
+        return trace.digest()
+    import hashlib
+
+    blob = json.dumps(_drop(trace.to_dict(), ignore), sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def digests(ignore=frozenset()) -> dict[str, str]:
     _, registry = _api()
     res = {}
     for model, src, opts in cases():
         key = f"{model}|{src.preset or ''}|{src.seed}|{json.dumps(opts, sort_keys=True)}"
         try:
-            res[key] = registry.compute(model, src, opts).trace.digest()
+            res[key] = _digest(registry.compute(model, src, opts).trace, ignore)
         except Exception as e:  # a refusal is a result too
             res[key] = f"error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
     return res
@@ -56,7 +76,10 @@ def digests() -> dict[str, str]:
 
 def main(argv):
     mode, path = argv[1], argv[2]
-    now = digests()
+    ignore = frozenset()
+    if "--ignore" in argv[3:]:
+        ignore = frozenset(f for f in argv[argv.index("--ignore") + 1].split(",") if f)
+    now = digests(ignore)
     if mode == "write":
         with open(path, "w") as fh:
             json.dump(now, fh, indent=0, sort_keys=True)
