@@ -63,7 +63,8 @@ def build(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digr
     err = _td("error rate", hd, bold=True, span=2)
     tot = _td(f"cross-entropy total ({esc(unit)})", hd, bold=True, span=2)
     for m in tr.models:
-        err += _td("", span=C) + _td(_pct(m.error_rate), D.role("y") if tie else None, bold=True, span=2)
+        err += _td("", span=C) + _td(_pct(m.error_rate), D.role("y") if tie else None, bold=True, span=2,
+                                     color="#000000" if tie else None)   # dark text on yellow in both themes
         tot += _td("", span=C + 1) + _td(D.mono(esc(fmt(m.total_cross_entropy, 4)), size=13), bad if differ else None,
                                          bold=True, color=st.bg if differ else None)
     rows += [f"<TR>{err}</TR>", f"<TR>{tot}</TR>"]
