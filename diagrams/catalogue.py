@@ -154,6 +154,30 @@ DIAGRAMS.add(
 )
 
 
+# --------------------------------------------------------------------------- worked-example tables
+
+def _adder_table(source, eo: dict, vo: dict) -> dict[str, Need]:
+    return {"": Need("rnn", preset="binary-adder")}
+
+
+def _norms(source, eo: dict, vo: dict) -> dict[str, Need]:
+    """Both norms of the same batch (preset norms by default; a seed gives both the same x)."""
+    return {"layer": Need("layernorm", preset="norms"), "batch": Need("batchnorm", preset="norms")}
+
+
+DIAGRAMS.add(
+    _d("binary-adder-table", "The binary-adder RNN's truth table: every a, b, carry-in -> sum bit and carry-out, "
+                "each row one engine step from the state encoding carry-in, checked against a 1-bit full adder.",
+                "gatelab.diagrams.adder", (), model="rnn", builder="build_table", needs=_adder_table),
+    _d("norms", "Layer norm vs batch norm of the same batch: the axis each normalises highlighted on the matrix "
+                "(rows vs columns), with the means, variances and outputs of both traces.",
+                "gatelab.diagrams.norms", (), model="layernorm", needs=_norms),
+    _d("cross-entropy", "Two models' per-example cross-entropy (bits) and error rates: the error rates tie "
+                "(25%) while the totals differ (6.966 vs 2.725 bits).",
+                "gatelab.diagrams.info", (), model="info"),
+)
+
+
 def get(name: str) -> Entry:
     return DIAGRAMS.get(name)
 
@@ -163,4 +187,6 @@ PLOTS = Catalogue("plot", {})
 PLOTS.add(
     Entry("plot", "gan-losses", "GAN loss curves, mean D(x) / D(G(z)), JS divergence and gradient norms (matplotlib).",
           "gatelab.diagrams.plot_gan", "figure", model="gan"),
+    Entry("plot", "activations", "Activation functions and their derivatives, with saturating regions (f' < threshold) "
+          "and ReLU's dead region shaded (matplotlib).", "gatelab.diagrams.plot_activations", "figure", model="activations"),
 )

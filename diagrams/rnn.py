@@ -50,6 +50,7 @@ def _weights_legend(trace: Any, st: Style, layout: str = "many-to-many") -> str:
             txt = st.vec(m) if m.ndim == 1 else "[" + ", ".join(st.vec(r) for r in m) + "]"
             parts.append(f"{name} = {D.mono(txt, size=12)}")
         rows.append(",  ".join(parts))
+    rows += _adder_rows(trace, st)
     shapes = (f"shapes: {sym('x', 't')} [{trace.input_size}], {sym('h', 't')} [{trace.hidden}]"
               + (f", {sym('y', 't')} [{trace.output_size}]" if trace.V is not None else "")
               + f"; T = {len(trace.steps)} steps")
@@ -58,6 +59,39 @@ def _weights_legend(trace: Any, st: Style, layout: str = "many-to-many") -> str:
     rows.append(font(shapes, color=st.muted, size=11))
     body = "".join(f'<TR><TD ALIGN="LEFT">{r}</TD></TR>' for r in rows)
     return f'<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="2">{body}</TABLE>'
+
+
+def _bits(v: Any) -> str:
+    return D.mono(esc(" ".join(str(int(b)) for b in v)), size=12)
+
+
+def _adder_rows(trace: Any, st: Style) -> list[str]:
+    """The hidden units' names and, for a binary-adder trace, the integers its bits read as."""
+    rows = []
+    if trace.unit_names:
+        names = ",  ".join(f"{sym('h', f'[{k + 1}]')}: {font(esc(n), italic=True)}" for k, n in enumerate(trace.unit_names))
+        rows.append(f"hidden units: {names}")
+    a = trace.adder
+    if a is not None:
+        places = esc(", ".join(str(int(p)) for p in a.place))
+        rows.append(f"bits read least significant first (place values {places}):")
+        ok = font(esc(f"= {a.a} + {a.b}  ✓"), color=D.role("output"), bold=True) if a.correct else             font(esc(f"≠ {a.a} + {a.b} = {a.expected}  ✗"), color=D.role("gradient"), bold=True)
+        rows.append(f"a = {_bits(a.a_bits)} → {font(str(a.a), bold=True)},   "
+                    f"b = {_bits(a.b_bits)} → {font(str(a.b), bold=True)},   "
+                    f"sum y = {_bits(a.sum_bits)} → {font(str(a.sum), bold=True)} {ok}")
+    return rows
+
+
+def _adder_extra(trace: Any, k: int, what: str) -> list[str]:
+    """Per-step annotations of a binary-adder trace: the bits' place value and the carry."""
+    a = trace.adder
+    if a is None:
+        return []
+    if what == "x":
+        return [font(esc(f"a={a.a_bits[k]}  b={a.b_bits[k]}  (×{a.place[k]})"), color=D.role("x"), size=11)]
+    if what == "h":
+        return [font(esc(f"carry {a.carries[k]}"), color=D.role("hidden"), size=11)]
+    return [font(esc(f"sum bit ×{a.place[k]}"), color=D.role("x"), size=11)]
 
 
 def build_unfolded(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digraph:
@@ -84,7 +118,8 @@ def build_unfolded(computed: Any, *, style: Style, opts: dict[str, Any]) -> grap
     ranks["h"].append("h_0")
     prev = "h_0"
     for k in shown:
-        prev = _step(m, st, steps[k], prev, layout, last=k == n - 1, ranks=ranks)
+        prev = _step(m, st, steps[k], prev, layout, last=k == n - 1, ranks=ranks,
+                     extra=lambda what, k=k: _adder_extra(trace, k, what))
         if gap_after is not None and k == shown[gap_after]:
             lo_t, hi_t = steps[k + 1].t, steps[shown[gap_after + 1] - 1].t
             m.node("skip", D.html_label(font(esc(f"\u22ef steps {lo_t}\u2013{hi_t} \u22ef"), color=st.muted)),
@@ -126,25 +161,27 @@ def _rolled(m: graphviz.Digraph, st: Style, has_y: bool, ranks: dict[str, list[s
 
 
 def _step(m: graphviz.Digraph, st: Style, s: Any, prev: str, layout: str, *, last: bool,
-          ranks: dict[str, list[str]]) -> str:
-    """h_t (fed by prev through W), x_t below it, y_t above it when the layout has one: the h node id."""
+          ranks: dict[str, list[str]], extra=lambda what: []) -> str:
+    """h_t (fed by prev through W), x_t below it, y_t above it when the layout has one: the h node id.
+    ``extra(what)`` gives more rows for the h, x or y node (the binary adder's bits and carry)."""
     t, node, hid, xcol = s.t, _node(st), D.role("hidden"), D.role("x")
     hrows = []
     if st.all:
         hrows.append(font(sym("a", t) + " = " + _val(s.a, st), color=st.muted, size=11))
     if st.key:
-        hrows.append(_val(s.h, st))
+        hrows += [_val(s.h, st), *extra("h")]
     m.node(f"h_{t}", D.html_label(_node_label("h", t, hrows, st)), color=hid, **node)
     ranks["h"].append(f"h_{t}")
     m.edge(prev, f"h_{t}", label=D.edge_label("W", st), color=hid, penwidth="2.2",
            **({"style": "dashed"} if prev == "skip" else {}))
     dashed_x = layout == "one-to-many" and t > 1
-    m.node(f"x_{t}", D.html_label(_node_label("x", t, [_val(s.x, st)] if st.key else [], st)), color=xcol,
+    m.node(f"x_{t}", D.html_label(_node_label("x", t, [_val(s.x, st), *extra("x")] if st.key else [], st)), color=xcol,
            **{**node, "style": "rounded,filled,dashed" if dashed_x else "rounded,filled"})
     m.edge(f"x_{t}", f"h_{t}", label=D.edge_label("U", st), color=xcol, **({"style": "dashed"} if dashed_x else {}))
     ranks["x"].append(f"x_{t}")
     if s.y is not None and (layout != "many-to-one" or last):
-        m.node(f"y_{t}", D.html_label(_node_label("y", t, [_val(s.y, st)] if st.key else [], st)), color=st.fg, **node)
+        m.node(f"y_{t}", D.html_label(_node_label("y", t, [_val(s.y, st), *extra("y")] if st.key else [], st)),
+               color=st.fg, **node)
         m.edge(f"h_{t}", f"y_{t}", label=D.edge_label("V", st), color=st.fg)
         ranks["y"].append(f"y_{t}")
     return f"h_{t}"

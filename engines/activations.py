@@ -22,6 +22,14 @@ Equations
     gelu_tanh(x)  = x (1 + tanh(u)) / 2,  u = sqrt(2/pi) (x + 0.044715 x^3)   (the tanh approximation)
     softmax_T(z)  = softmax(z / T):  T -> 0 gives the argmax (one-hot; ties share), T -> inf gives uniform
     samples: counts of n draws from p with np.random.default_rng(seed)
+
+Regions of the grid where little or no gradient flows (``Curve.regions``)
+    saturated (sigmoid, tanh): f'(x) < theta, i.e. |x| > x_sat with the exact bound
+        sigmoid: s(1 - s) = theta  ->  x_sat = ln(s+/(1 - s+)),  s+ = (1 + sqrt(1 - 4 theta)) / 2   (theta < 1/4)
+        tanh:    1 - tanh^2 = theta ->  x_sat = artanh(sqrt(1 - theta))                             (theta < 1)
+      theta = inputs "saturation_threshold" (default 0.05)
+    dead: each run of grid points where f'(x) = 0 exactly (relu for x <= 0: a unit whose
+      pre-activation stays there gets no gradient and stops learning)
 """
 from __future__ import annotations
 
@@ -102,6 +110,22 @@ def activation(name: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 # --------------------------------------------------------------------------- activations trace
 
+SATURATION_THRESHOLD = 0.05
+# f'(x) < theta for |x| > x_sat(theta), and the largest theta for which that bound exists (the peak slope)
+_SATURATING: dict[str, tuple[Callable[[float], float], float]] = {
+    "sigmoid": (lambda th: math.log((1 + math.sqrt(1 - 4 * th)) / (1 - math.sqrt(1 - 4 * th))), 0.25),
+    "tanh": (lambda th: math.atanh(math.sqrt(1 - th)), 1.0),
+}
+
+
+@dataclass(frozen=True)
+class Region(Record):
+    what: str       # "saturated" (f' < threshold) | "dead" (f' = 0)
+    lo: float       # x range, clipped to the grid
+    hi: float
+    rule: str       # the condition, in words
+
+
 @dataclass(frozen=True)
 class Curve(Record):
     name: str
@@ -110,6 +134,8 @@ class Curve(Record):
     y: Array        # [N] f(x)
     dy: Array       # [N] f'(x)
     dead: float     # fraction of the grid where f'(x) == 0 (a "dead" unit gets no gradient there)
+    saturation_bound: float | None = None   # x_sat: f'(x) < threshold for |x| > x_sat (sigmoid, tanh)
+    regions: tuple[Region, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,14 +143,38 @@ class ActivationsTrace(Record):
     kind: ClassVar[str] = "activations"
     x: Array        # [N]
     curves: tuple[Curve, ...]
+    saturation_threshold: float = SATURATION_THRESHOLD
 
 
-def run(x: np.ndarray, names: tuple[str, ...]) -> ActivationsTrace:
+def _regions(name: str, x: np.ndarray, dy: np.ndarray, theta: float) -> tuple[float | None, tuple[Region, ...]]:
+    out = []
+    bound = None
+    if name in _SATURATING:
+        fn, peak = _SATURATING[name]
+        if not 0 < theta < peak:
+            raise InputError(f"saturation_threshold {theta:g} is outside (0, {peak:g}): {name}'s slope never drops "
+                             f"below it; expected 0 < threshold < {peak:g}")
+        bound = fn(theta)
+        rule = f"{name}'(x) < {theta:g}"
+        if x[0] < -bound:
+            out.append(Region("saturated", float(x[0]), -bound, rule))
+        if x[-1] > bound:
+            out.append(Region("saturated", bound, float(x[-1]), rule))
+    zero = np.concatenate([[False], dy == 0.0, [False]])
+    edges = np.flatnonzero(np.diff(zero.astype(np.int8)))          # starts and ends of runs of f' = 0
+    for i, j in zip(edges[::2], edges[1::2]):
+        out.append(Region("dead", float(x[i]), float(x[j - 1]), f"{name}'(x) = 0"))
+    return bound, tuple(out)
+
+
+def run(x: np.ndarray, names: tuple[str, ...], saturation_threshold: float = SATURATION_THRESHOLD) -> ActivationsTrace:
     curves = []
+    order = np.argsort(x, kind="stable")
     for n in names:
         y, dy = activation(n, x)
-        curves.append(Curve(n, FUNCTIONS[n][2], FUNCTIONS[n][3], y, dy, float(np.mean(dy == 0.0))))
-    return ActivationsTrace(x=x, curves=tuple(curves))
+        bound, regions = _regions(n, x[order], dy[order], saturation_threshold)
+        curves.append(Curve(n, FUNCTIONS[n][2], FUNCTIONS[n][3], y, dy, float(np.mean(dy == 0.0)), bound, regions))
+    return ActivationsTrace(x=x, curves=tuple(curves), saturation_threshold=float(saturation_threshold))
 
 
 def _grid(inputs: Mapping[str, Any]) -> np.ndarray:
@@ -150,7 +200,10 @@ def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, function: st
     for n in names:
         if n not in FUNCTIONS:
             raise InputError(f"function {n!r} is unknown; expected one of {', '.join(FUNCTIONS)}")
-    return run(x, names)
+    theta = inputs.get("saturation_threshold", SATURATION_THRESHOLD)
+    if isinstance(theta, bool) or not isinstance(theta, (int, float)) or not math.isfinite(theta):
+        raise InputError(f"saturation_threshold must be a number, got {theta!r}"[:200])
+    return run(x, names, float(theta))
 
 
 def random(rng: np.random.Generator, *, hidden: int, input_size: int, steps: int, function: str = "all"):

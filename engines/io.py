@@ -7,8 +7,13 @@ Weights file format (also the format of every shipped preset)::
       "description": "one line",            # optional
       "options": {"variant": "peephole"},   # optional engine options
       "weights": {"W_f": [[...]], ...},     # named arrays (our names, or PyTorch/Keras names)
-      "inputs": {"x": [[...], ...], "h0": [...]}   # optional default inputs
+      "inputs": {"x": [[...], ...], "h0": [...]},  # optional default inputs
+      "unit_names": ["s >= 1", ...],       # optional (rnn): what each hidden unit detects
+      "decode": "binary-adder"             # optional (rnn): read the bit sequences as integers
     }
+
+The two optional view keys (``VIEW_KEYS``) are data about the weights; the engine's ``annotate``
+validates them and carries them into the trace, so figures only print them.
 
 A *flat* JSON object of arrays, or an ``.npz`` archive, is read as the ``weights``
 part alone (this is what ``torch.save``-then-convert or ``np.savez(**state_dict)`` gives).
@@ -30,6 +35,7 @@ import numpy as np
 
 from .errors import InputError
 
+VIEW_KEYS = ("unit_names", "decode")
 _META_KEYS = {"model", "description", "options", "weights", "inputs", "format", "notes", "reading"}
 
 

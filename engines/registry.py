@@ -182,6 +182,7 @@ def compute(model: str, source: Source = Source(), options: dict[str, Any] | Non
         weights, inputs = getattr(eng, spec.random)(rng, hidden=source.hidden or 3, input_size=source.input_size or 2,
                                      steps=source.steps or 3, **options)
         doc_options: dict[str, Any] = {}
+        extra: Mapping[str, Any] = {}
         provenance.update(seed=source.seed, **{k: v for k, v in sizes.items() if v is not None})
         description = f"random weights, seed {source.seed}"
     else:
@@ -199,7 +200,7 @@ def compute(model: str, source: Source = Source(), options: dict[str, Any] | Non
         if doc.model is not None and doc.model != model and model not in (doc.extra.get("models") or ()):
             what = f"preset {source.preset or spec.default_preset!r}" if source.weights is None else f"weights file {source.weights!r}"
             raise InputError(f"{what} is for model {doc.model!r}, not {model!r}")
-        weights, inputs, doc_options = doc.weights, doc.inputs, doc.options
+        weights, inputs, doc_options, extra = doc.weights, doc.inputs, doc.options, doc.extra
         description = doc.description
     if isinstance(source.inputs, Mapping):
         inputs = dict(source.inputs)
@@ -216,6 +217,8 @@ def compute(model: str, source: Source = Source(), options: dict[str, Any] | Non
         raise InputError(f"option {unknown[0]!r} in {where} does not apply to model {model!r} (it accepts: {accepted})")
     merged = {**doc_options, **options}
     trace = getattr(eng, spec.build)(weights, inputs, **merged)
+    if hasattr(eng, "annotate") and any(k in extra for k in io.VIEW_KEYS):
+        trace = eng.annotate(trace, extra)   # what the file declares about its units (io.VIEW_KEYS)
     return Computed(model, trace, merged, provenance, description)
 
 

@@ -73,6 +73,7 @@ import numpy as np
 from ._numerics import sigmoid, softmax
 from .errors import InputError
 from .io import as_array, check_shape
+from .rnn_adder import AdderReading
 from .trace import Array, Record
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "step", "identity")
@@ -342,6 +343,8 @@ class RNNTrace(Record):
     grad_norm: float              # global norm of the parameter gradients
     clip: Clip | None
     decay: Decay
+    unit_names: tuple[str, ...] = ()    # what each hidden unit means, when the weights file says ("unit_names")
+    adder: AdderReading | None = None   # the binary-adder reading, when the weights file declares it ("decode")
 
 
 # --------------------------------------------------------------------------- run
@@ -535,6 +538,24 @@ def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, activation: 
     x, h0 = _inputs_seq(params, inputs)
     return run(params, x, h0, activation=activation or "tanh", output=output_layer,
                target=inputs.get("target"), clip=clip)
+
+
+def annotate(trace: RNNTrace, extra: Mapping[str, Any]) -> RNNTrace:
+    """Add what a weights file declares about its units: ``"unit_names"`` (one per hidden unit) and
+    ``"decode": "binary-adder"`` (the integers the bit sequences read as, and the 1-bit truth table)."""
+    from dataclasses import replace
+
+    from . import rnn_adder
+
+    names = trace.unit_names
+    if extra.get("unit_names") is not None:
+        names = rnn_adder.unit_names(extra["unit_names"], trace.hidden)
+    adder = trace.adder
+    if extra.get("decode") is not None and rnn_adder.check_decode(extra["decode"]) == "binary-adder":
+        adder = rnn_adder.read(trace)
+    if names == trace.unit_names and adder is trace.adder:
+        return trace
+    return replace(trace, unit_names=names, adder=adder)
 
 
 def reading(params: Params, T: int) -> str:
