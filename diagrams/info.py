@@ -14,7 +14,7 @@ from . import _draw as D
 from ._draw import Style, esc, font, sym
 from .lstm import _title
 from .norms import _tint
-from .style import fmt
+from gatelab.style import fmt
 
 
 def _td(text: str, bg: str | None = None, *, bold: bool = False, color: str | None = None, span: int = 1,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from .plot_gan import save  # noqa: F401  (the CLI calls module.save)
-from .style import OKABE_ITO, fmt
+from gatelab.style import OKABE_ITO, fmt
 
 _TITLES = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "leaky ReLU (slope 0.01)",
            "elu": "ELU", "selu": "SELU", "softplus": "softplus", "gelu": "GELU", "gelu_tanh": "GELU (tanh approx.)"}

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gatelab.diagrams import api
-from gatelab.diagrams.style import fmt
+from gatelab.style import fmt
 from gatelab.engines import presets, registry
 from gatelab.engines.registry import Source
 
