@@ -27,6 +27,7 @@ OPTIONS: dict[str, OptionSpec] = {
     "head": OptionSpec(int, "self-attention: draw head H (1-based) of a multi-head trace (default: every head)."),
     "example": OptionSpec(int, "highway: which example vector b (1-based) to draw the values of (default 1)."),
     "max_steps": OptionSpec(int, "Unfolded diagrams: draw at most this many steps, eliding the middle (default 8)."),
+    "word": OptionSpec(str, "embedding-lookup: the word whose one-hot vector selects a row of V (default: the first grouped word)."),
 }
 
 DIAGRAMS = Catalogue("diagram", OPTIONS)
@@ -151,6 +152,9 @@ DIAGRAMS.add(
     _d("highway", "Highway layer for one example (--example b): x splits into H(x) and the gate T, carry "
                 "C = 1 - T, T*H + C*x = y, and the gradient's carry path diag(1 - T); --residual: y = H(x) + x.",
                 "gatelab.diagrams.highway", ("example",), model="highway"),
+    _d("embedding-lookup", "word2vec: the one-hot vector of --word WORD times the learned matrix V selects one row, "
+                "the dense vector v_w; the one-hot cosine (0) against the learned one of its nearest neighbour.",
+                "gatelab.diagrams.word2vec", ("word",), model="word2vec"),
 )
 
 
@@ -189,4 +193,7 @@ PLOTS.add(
           "gatelab.diagrams.plot_gan", "figure", model="gan"),
     Entry("plot", "activations", "Activation functions and their derivatives, with saturating regions (f' < threshold) "
           "and ReLU's dead region shaded (matplotlib).", "gatelab.diagrams.plot_activations", "figure", model="activations"),
+    Entry("plot", "word-embeddings", "word2vec's learned vectors in 2-D (PCA from the trace), labelled and coloured by "
+          "group, explained variance on the axes, and the loss curve (matplotlib).",
+          "gatelab.diagrams.plot_word2vec", "figure", model="word2vec"),
 )

@@ -50,17 +50,22 @@ OPTIONS: dict[str, OptionSpec] = {
     "function": OptionSpec(("all", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "softplus", "gelu", "gelu_tanh"), "Activation function(s) to tabulate."),
     "framework": OptionSpec(("keras", "torch"), "Parameter-count convention of model-summary: keras (one bias) or torch (two biases)."),
     "loss": OptionSpec(("minimax", "non_saturating"), "GAN generator loss: minimax log(1-D(G(z))) or non-saturating -log D(G(z))."),
-    "optimizer": OptionSpec(("sgd", "adam"), "GAN optimiser for G and D."),
+    "optimizer": OptionSpec(("sgd", "adam"), "Optimiser: GAN (for G and D) and word2vec."),
     "train_steps": OptionSpec(int, "GAN training iterations (each: d_steps D updates, then one G update)."),
     "lr_g": OptionSpec(float, "GAN generator learning rate."),
     "lr_d": OptionSpec(float, "GAN discriminator learning rate."),
-    "batch_size": OptionSpec(int, "GAN batch: B real and B generated samples per D step, B noises per G step."),
+    "batch_size": OptionSpec(int, "GAN batch: B real and B generated samples per D step, B noises per G step; word2vec: pairs per update."),
     "d_steps": OptionSpec(int, "GAN discriminator steps k per generator step."),
     "snapshot_every": OptionSpec(int, "GAN: record a snapshot every N generator steps."),
     "compare_loss": OptionSpec(bool, "GAN: also train the other generator loss from the same seed (two runs in one trace)."),
     "data": OptionSpec(str, "GAN training data: a CSV file of x or x,y rows (overrides the preset's data)."),
     "residual": OptionSpec(bool, "Highway layer: drop the gate and use the residual form y = H(x) + x."),
     "h_activation": OptionSpec(("tanh", "relu"), "Highway layer: activation f of the transform H(x) = f(W_H x + b_H) (default tanh)."),
+    "dim": OptionSpec(int, "word2vec: embedding dimension d (2 <= d <= vocabulary size)."),
+    "window": OptionSpec(int, "word2vec: context window (words on each side of the centre word)."),
+    "negatives": OptionSpec(int, "word2vec: negative samples k per (centre, context) pair, from unigram^0.75."),
+    "epochs": OptionSpec(int, "word2vec: passes over every (centre, context) pair of the corpus (0: untrained vectors)."),
+    "lr": OptionSpec(float, "word2vec: learning rate."),
 }
 
 MODELS = Catalogue("model", OPTIONS)
@@ -114,6 +119,10 @@ MODELS.add(
     _model("highway", "Highway layer y = T*H(x) + (1-T)*x with gate T = sigmoid(W_T x + b_T); --residual: y = H(x) + x; "
               "gradients and the carry path of dy/dx.",
               "gatelab.engines.highway", "gatelab.walkthroughs.highway", "highway", ("residual", "h_activation")),
+    _model("word2vec", "word2vec skip-gram with negative sampling trained in numpy on a toy corpus: one-hot vs learned "
+              "vectors, nearest neighbours, 2-D PCA.",
+              "gatelab.engines.word2vec", "gatelab.walkthroughs.word2vec", "word2vec-toy",
+              ("dim", "window", "negatives", "epochs", "lr", "optimizer", "batch_size")),
 )
 
 
