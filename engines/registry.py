@@ -40,8 +40,8 @@ OPTIONS: dict[str, OptionSpec] = {
     "mask": OptionSpec(("none", "causal"), "Attention mask: causal hides later keys (query t sees keys <= t)."),
     "heads": OptionSpec(int, "Number of attention heads (must divide the model width)."),
     "attention": OptionSpec(("none", "bahdanau", "luong"), "seq2seq: fixed context (none) or attention over a bidirectional encoder."),
-    "cell": OptionSpec(("rnn", "gru", "lstm"), "seq2seq recurrent cell."),
-    "decode": OptionSpec(("teacher", "free"), "seq2seq decoding: teacher forcing (feed the target) or free running (feed the argmax)."),
+    "cell": OptionSpec(("rnn", "gru", "lstm"), "Recurrent cell of seq2seq and char-rnn."),
+    "decode": OptionSpec(("teacher", "free"), "seq2seq and char-rnn decoding: teacher forcing (feed the target) or free running (feed the argmax)."),
     "block": OptionSpec(("encoder", "decoder"), "Transformer block: encoder (self-attention, FFN) or decoder (masked self-attention, cross-attention, FFN)."),
     "eps": OptionSpec(float, "Epsilon added to the variance in layer/batch norm."),
     "units": OptionSpec(("bits", "nats"), "Information units: bits (log2) or nats (ln)."),
@@ -61,6 +61,8 @@ OPTIONS: dict[str, OptionSpec] = {
     "data": OptionSpec(str, "GAN training data: a CSV file of x or x,y rows (overrides the preset's data)."),
     "residual": OptionSpec(bool, "Highway layer: drop the gate and use the residual form y = H(x) + x."),
     "h_activation": OptionSpec(("tanh", "relu"), "Highway layer: activation f of the transform H(x) = f(W_H x + b_H) (default tanh)."),
+    "untrained": OptionSpec(bool, "char-rnn: run the untrained initial weights kept in the file (weights.initial) instead of the trained ones."),
+    "text": OptionSpec(str, "char-rnn: the text to run on (its letters must be in the model's vocabulary); with --seed N, the text to train on."),
 }
 
 MODELS = Catalogue("model", OPTIONS)
@@ -114,6 +116,10 @@ MODELS.add(
     _model("highway", "Highway layer y = T*H(x) + (1-T)*x with gate T = sigmoid(W_T x + b_T); --residual: y = H(x) + x; "
               "gradients and the carry path of dy/dx.",
               "gatelab.engines.highway", "gatelab.engines.walkthrough.highway", "highway", ("residual", "h_activation")),
+    _model("char-rnn", "Character-level RNN (Elman, --cell lstm|gru too): one-hot letters, softmax over the vocabulary; "
+              "teacher forcing vs free running (exposure bias), sampling with a temperature.",
+              "gatelab.engines.char_rnn", "gatelab.engines.walkthrough.char_rnn", "char-rnn-hello",
+              ("cell", "decode", "untrained", "text", "temperature", "samples")),
 )
 
 
