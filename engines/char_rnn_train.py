@@ -27,6 +27,8 @@ from . import char_rnn as C
 from .errors import InputError
 
 PRESET = "char-rnn-hello"
+SAMPLE_TEMPERATURE = 3.0  # the trained model is confident (p > 0.99): a high temperature lets early draws go wrong
+SAMPLES = 4
 
 
 @dataclass(frozen=True)
@@ -134,14 +136,14 @@ def preset_doc(res: Result) -> dict[str, Any]:
         "model": "char-rnn",
         "description": (f"char-RNN ({cfg.cell}, H={cfg.hidden}) trained on {cfg.text!r}: fed {first!r} and run free it "
                         f"writes {trained.free.generated!r}; untrained it writes {untrained.free.generated!r}"),
-        "options": {"cell": cfg.cell, "decode": "free"},
+        "options": {"cell": cfg.cell, "decode": "free", "temperature": SAMPLE_TEMPERATURE, "samples": SAMPLES},
         "notes": (f"Trained by python -m gatelab.engines.char_rnn_train (Adam, {cfg.steps} steps, lr {cfg.lr}, seed "
                   f"{cfg.seed}; teacher-forcing cross-entropy {res.losses[0]:.4f} -> {res.losses[-1]:.4f}). "
                   f"--untrained shows the initial weights kept under weights.initial."),
         "training": {"config": asdict(cfg), "loss_first": float(res.losses[0]), "loss_last": float(res.losses[-1]),
                      "loss_every_50": res.losses[::50].tolist()},
         "weights": w,
-        "inputs": {"text": cfg.text},
+        "inputs": {"text": cfg.text, "sample_seed": 0},
     }
 
 
