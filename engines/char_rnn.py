@@ -317,6 +317,10 @@ def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, cell: str | 
     if not isinstance(weights, Mapping):
         raise InputError(f"weights must be an object of named arrays, got {type(weights).__name__}")
     valid = CELL_KEYS[cell] + OUT_KEYS + META_KEYS
+    for other in CELLS:
+        if other != cell and all(k in weights for k in CELL_KEYS[other]) and CELL_KEYS[cell][0] not in weights:
+            raise InputError(f"these are --cell {other} weights ({', '.join(CELL_KEYS[other])}) but --cell is {cell}; "
+                             f"use --cell {other}")
     _refuse_unknown(weights, valid, "weight")
     if "vocab" not in weights:
         raise InputError('char-rnn weights have no "vocab"; expected a list of the characters, e.g. ["e", "h", "l", "o"]')

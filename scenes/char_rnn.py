@@ -71,7 +71,7 @@ class CharRNNScene(TraceScene):
         run = tr.samples[k]
         if k == 0:
             self.caption("Now sample each letter from softmax(o / T) instead of taking the winner.", hold=0.8)
-        row = self.row_of(f"sample {run.index}", tr.text[0], [True])
+        row = self.row_of(f"sample {run.index}", tr.text[0], [True], source=[(f"samples.{k}.index", None, None)])
         self.play(FadeIn(row), run_time=0.4)
         for i, s in enumerate(run.steps):
             src = f"samples.{k}.steps.{i}.p"
@@ -93,11 +93,11 @@ class CharRNNScene(TraceScene):
                      "states it never saw: exposure bias.", hold=2.5)
 
     # ------------------------------------------------------------------ helpers
-    def row_of(self, name: str, first: str, flags: list) -> VGroup:
+    def row_of(self, name: str, first: str, flags: list, source=None) -> VGroup:
         """A labelled row of letter cells; cells are added as letters are written."""
         y = ROW_TOP - self.n_rows * ROW_STEP
         self.n_rows += 1
-        label = self.text(name, size=18, color=self.muted).move_to([ROW_X + 0.75, y, 0])
+        label = self.text(name, size=18, color=self.muted, source=source).move_to([ROW_X + 0.75, y, 0])
         cells = VGroup()
         for i, ch in enumerate(first):
             cells.add(self.cell(ch, i, y, flags[i] if i < len(flags) else None))
@@ -131,4 +131,5 @@ class CharRNNScene(TraceScene):
             self.play(FadeIn(bars), FadeIn(title), run_time=0.5)
         else:
             self.play(ReplacementTransform(self.bars, bars), ReplacementTransform(self.bar_head, title), run_time=0.5)
+            self.add(bars, title)          # already on screen; logs the numbers they show
         self.bars, self.bar_head = bars, title
