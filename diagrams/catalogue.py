@@ -22,7 +22,7 @@ OPTIONS: dict[str, OptionSpec] = {
     "rolled": OptionSpec(bool, "Also draw the rolled (folded) form beside the unfolded one."),
     "query": OptionSpec(int, "attention-walkthrough: which query position i (1-based) to follow (default 1)."),
     "compare": OptionSpec(bool, "bptt: draw an Elman RNN and an LSTM side by side (vanishing vs kept gradient)."),
-    "side_by_side": OptionSpec(bool, "seq2seq diagrams: the same weights without and with attention in one figure."),
+    "side_by_side": OptionSpec(bool, "seq2seq diagrams: the same weights without and with attention in one figure; char-rnn: teacher forcing above free running."),
     "top_k": OptionSpec(int, "self-attention: draw only the K strongest keys per query."),
     "head": OptionSpec(int, "self-attention: draw head H (1-based) of a multi-head trace (default: every head)."),
     "example": OptionSpec(int, "highway: which example vector b (1-based) to draw the values of (default 1)."),
@@ -179,6 +179,9 @@ DIAGRAMS.add(
     _d("cross-entropy", "Two models' per-example cross-entropy (bits) and error rates: the error rates tie "
                 "(25%) while the totals differ (6.966 vs 2.725 bits).",
                 "gatelab.diagrams.info", (), model="info"),
+    _d("char-rnn", "Char-RNN unfolded on a text: one-hot inputs, hidden values, output scores and softmax with the "
+                "winner marked and the target beside it; --side-by-side: teacher forcing above free running (fed-back edges).",
+                "gatelab.diagrams.char_rnn", ("side_by_side",), model="char-rnn"),
 )
 
 

@@ -40,8 +40,8 @@ OPTIONS: dict[str, OptionSpec] = {
     "mask": OptionSpec(("none", "causal"), "Attention mask: causal hides later keys (query t sees keys <= t)."),
     "heads": OptionSpec(int, "Number of attention heads (must divide the model width)."),
     "attention": OptionSpec(("none", "bahdanau", "luong"), "seq2seq: fixed context (none) or attention over a bidirectional encoder."),
-    "cell": OptionSpec(("rnn", "gru", "lstm"), "seq2seq recurrent cell."),
-    "decode": OptionSpec(("teacher", "free"), "seq2seq decoding: teacher forcing (feed the target) or free running (feed the argmax)."),
+    "cell": OptionSpec(("rnn", "gru", "lstm"), "Recurrent cell of seq2seq and char-rnn."),
+    "decode": OptionSpec(("teacher", "free"), "seq2seq and char-rnn decoding: teacher forcing (feed the target) or free running (feed the argmax)."),
     "block": OptionSpec(("encoder", "decoder"), "Transformer block: encoder (self-attention, FFN) or decoder (masked self-attention, cross-attention, FFN)."),
     "eps": OptionSpec(float, "Epsilon added to the variance in layer/batch norm."),
     "units": OptionSpec(("bits", "nats"), "Information units: bits (log2) or nats (ln)."),
@@ -66,6 +66,8 @@ OPTIONS: dict[str, OptionSpec] = {
     "negatives": OptionSpec(int, "word2vec: negative samples k per (centre, context) pair, from unigram^0.75."),
     "epochs": OptionSpec(int, "word2vec: passes over every (centre, context) pair of the corpus (0: untrained vectors)."),
     "lr": OptionSpec(float, "word2vec: learning rate."),
+    "untrained": OptionSpec(bool, "char-rnn: run the untrained initial weights kept in the file (weights.initial) instead of the trained ones."),
+    "text": OptionSpec(str, "char-rnn: the text to run on (its letters must be in the model's vocabulary); with --seed N, the text to train on."),
 }
 
 MODELS = Catalogue("model", OPTIONS)
@@ -123,6 +125,10 @@ MODELS.add(
               "vectors, nearest neighbours, 2-D PCA.",
               "gatelab.engines.word2vec", "gatelab.walkthroughs.word2vec", "word2vec-toy",
               ("dim", "window", "negatives", "epochs", "lr", "optimizer", "batch_size")),
+    _model("char-rnn", "Character-level RNN (Elman, --cell lstm|gru too): one-hot letters, softmax over the vocabulary; "
+              "teacher forcing vs free running (exposure bias), sampling with a temperature.",
+              "gatelab.engines.char_rnn", "gatelab.walkthroughs.char_rnn", "char-rnn-hello",
+              ("cell", "decode", "untrained", "text", "temperature", "samples")),
 )
 
 

@@ -109,3 +109,11 @@ for _spec in (
               "gatelab.scenes.highway", "HighwayScene", ("pace",), model="highway", preset="highway"),
 ):
     SCENES.add(_spec)
+
+
+for _spec in (
+    _s("char-rnn", "Char-RNN writing letter by letter: greedy free running (softmax bars, winner fed back), then the "
+              "engine's seeded samples at temperature T, with the first letter that departs from the text marked.",
+              "gatelab.scenes.char_rnn", "CharRNNScene", ("pace",), model="char-rnn", preset="char-rnn-hello"),
+):
+    SCENES.add(_spec)
