@@ -162,4 +162,7 @@ PLOTS = Catalogue("plot", {})
 PLOTS.add(
     Entry("plot", "gan-losses", "GAN loss curves, mean D(x) / D(G(z)), JS divergence and gradient norms (matplotlib).",
           "gatelab.diagrams.plot_gan", "figure", model="gan"),
+    Entry("plot", "gan-loss-curves", "GAN generator losses (minimax, non-saturating) and their gradients over D(G(z)), "
+          "the minimax saturation near 0 shaded (matplotlib).", "gatelab.diagrams.plot_gan_loss", "figure",
+          model="gan-loss"),
 )

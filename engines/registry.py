@@ -61,6 +61,8 @@ OPTIONS: dict[str, OptionSpec] = {
     "data": OptionSpec(str, "GAN training data: a CSV file of x or x,y rows (overrides the preset's data)."),
     "residual": OptionSpec(bool, "Highway layer: drop the gate and use the residual form y = H(x) + x."),
     "h_activation": OptionSpec(("tanh", "relu"), "Highway layer: activation f of the transform H(x) = f(W_H x + b_H) (default tanh)."),
+    "d_real": OptionSpec(str, "gan-loss: D(x), a probability in (0, 1), or a comma-separated list (0.9,0.6)."),
+    "d_fake": OptionSpec(str, "gan-loss: D(G(z)), a probability in (0, 1), or a comma-separated list (0.2,0.01)."),
 }
 
 MODELS = Catalogue("model", OPTIONS)
@@ -114,6 +116,9 @@ MODELS.add(
     _model("highway", "Highway layer y = T*H(x) + (1-T)*x with gate T = sigmoid(W_T x + b_T); --residual: y = H(x) + x; "
               "gradients and the carry path of dy/dx.",
               "gatelab.engines.highway", "gatelab.engines.walkthrough.highway", "highway", ("residual", "h_activation")),
+    _model("gan-loss", "GAN losses at given D(x), D(G(z)): L_D, minimax and non-saturating L_G, their derivatives "
+              "(nats and bits) and the minimax saturation.",
+              "gatelab.engines.gan_loss", "gatelab.engines.walkthrough.gan_loss", "gan-loss", ("d_real", "d_fake")),
 )
 
 
