@@ -2,6 +2,7 @@
 
     python tests/refs/trace_digests.py write FILE    # record
     python tests/refs/trace_digests.py check FILE    # compare; exit 1 and list what changed
+    python tests/refs/trace_digests.py check FILE --ignore d_image,oscillation   # drop these keys first
 
 The cases loop over the registry's models, the preset catalogue and each model's choice
 options, so a new model or preset is covered without editing this file.
@@ -42,13 +43,29 @@ def cases():
     return out
 
 
-def digests() -> dict[str, str]:
+def _drop(v, ignore):
+    if isinstance(v, dict):
+        return {k: _drop(x, ignore) for k, x in v.items() if k not in ignore}
+    if isinstance(v, list):
+        return [_drop(x, ignore) for x in v]
+    return v
+
+
+def _digest(trace, ignore) -> str:
+    if not ignore:
+        return trace.digest()
+    import hashlib
+    blob = json.dumps(_drop(trace.to_dict(), ignore), sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def digests(ignore=frozenset()) -> dict[str, str]:
     _, registry = _api()
     res = {}
     for model, src, opts in cases():
         key = f"{model}|{src.preset or ''}|{src.seed}|{json.dumps(opts, sort_keys=True)}"
         try:
-            res[key] = registry.compute(model, src, opts).trace.digest()
+            res[key] = _digest(registry.compute(model, src, opts).trace, ignore)
         except Exception as e:  # a refusal is a result too
             res[key] = f"error: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
     return res
@@ -56,7 +73,8 @@ def digests() -> dict[str, str]:
 
 def main(argv):
     mode, path = argv[1], argv[2]
-    now = digests()
+    ignore = frozenset(argv[argv.index("--ignore") + 1].split(",")) if "--ignore" in argv else frozenset()
+    now = digests(ignore)
     if mode == "write":
         with open(path, "w") as fh:
             json.dump(now, fh, indent=0, sort_keys=True)
