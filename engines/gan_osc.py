@@ -12,6 +12,8 @@ Equations
     zero crossings  c_m: where r changes sign, linearly interpolated between snapshots
     period (zero crossings)  P_0 = 2 mean(c_{m+1} - c_m)           (two crossings per cycle)
     autocorrelation  rho(l) = sum_j r_j r_{j+l} / sum_j r_j^2,  l = 0 .. |W|/2
+    (the same autocorrelation of the detrended mean G(z) gives ``period_mean_fake``: G's samples
+    can swing across the data once while D(G(z)) rises and falls twice)
     period (autocorrelation) P_acf = l* (s_{j+1} - s_j), l* the highest local maximum of rho after its
                      first negative value (rho(l*) = ``acf_peak``: near 1 for a clean cycle, small for noise)
     amplitude        A = (max_W r - min_W r) / 2   (and the same for the mean of G(z), along the
@@ -44,6 +46,7 @@ class Oscillation(Record):
     acf_peak: float | None       # rho at that peak
     amplitude: float             # of mean D(G(z)) (probability units)
     amplitude_mean_fake: float   # of mean G(z) (data units)
+    period_mean_fake: float | None  # generator steps, autocorrelation peak of mean G(z) (its own cycle)
     growth: float | None         # late / early amplitude
     cycles: float | None
     oscillating: bool
@@ -110,8 +113,10 @@ def measure(steps, d_fake, mean_fake) -> Oscillation:
     span = float(s[-1] - s[0]) if len(s) else 0.0
     cycles = None if not period_acf else span / period_acf
     amp = _half_range(r)
+    peak_m = _acf_peak(_acf(rm[:, moving]))
     osc = bool(peak is not None and peak[1] >= MIN_PEAK and (cycles or 0.0) >= MIN_CYCLES and amp >= MIN_AMPLITUDE)
     return Oscillation(window_start=int(s[0]) if len(s) else 0, steps=s, detrended=r, crossings=c, acf=rho,
                        period_zero=float(2 * np.mean(np.diff(c))) if len(c) >= 3 else None,
                        period_acf=period_acf, acf_peak=None if peak is None else peak[1], amplitude=amp,
-                       amplitude_mean_fake=_half_range(rm[:, moving]), growth=growth, cycles=cycles, oscillating=osc)
+                       amplitude_mean_fake=_half_range(rm[:, moving]),
+                       period_mean_fake=None if peak_m is None else peak_m[0] * dt, growth=growth, cycles=cycles, oscillating=osc)

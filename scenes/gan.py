@@ -30,7 +30,7 @@ from manim.utils.color import ManimColor, interpolate_color
 
 from gatelab.engines.errors import InputError
 from gatelab.scenes.base import TraceScene
-from gatelab.scenes.gan_image import ImageCamera, colour_bar, d_image
+from gatelab.scenes.gan_image import ImageCamera, colour_bar, d_image, scale_text
 
 _LG = {"minimax": "log(1 − D(G(z)))", "non_saturating": "−log D(G(z))"}
 _NAME = {"minimax": "minimax", "non_saturating": "non-saturating"}
@@ -173,12 +173,12 @@ class _Curve:
         for v in (lo, (lo + hi) / 2, hi):
             p = self.ax.c2p(0, v)
             out.add(Line(p, p + 0.08 * LEFT, color=s.muted, stroke_width=1.5))
-            out.add(s.text(s.num(v, 2), size=12, color=s.muted, source="scale").next_to(p + 0.08 * LEFT, LEFT, buff=0.05))
+            out.add(scale_text(s, s.num(v, 2), 12, s.muted).next_to(p + 0.08 * LEFT, LEFT, buff=0.05))
         T = self.ax.x_range[1]
         for v in (0, T):
             p = self.ax.c2p(v, lo)
             out.add(Line(p, p + 0.08 * DOWN, color=s.muted, stroke_width=1.5))
-            out.add(s.text(str(int(v)), size=12, color=s.muted, source="scale").next_to(p + 0.08 * DOWN, DOWN, buff=0.04))
+            out.add(scale_text(s, str(int(v)), 12, s.muted).next_to(p + 0.08 * DOWN, DOWN, buff=0.04))
         out.add(s.text("generator step", size=12, color=s.muted).next_to(self.ax.c2p(T / 2, lo), DOWN, buff=0.14))
         return out
 

@@ -34,6 +34,13 @@ class ImageCamera(Camera):
         self.overlay_PIL_image(pixel_array, full)
 
 
+def scale_text(scene, s: str, size: float, color):
+    """A label of a position on a scale (axis tick, colour-bar end): it shows no trace value, and says so."""
+    t = scene.text(s, size=size, color=color)
+    t.gatelab_source = "scale"
+    return t
+
+
 def _rgb(c) -> np.ndarray:
     return np.array(ManimColor(c).to_rgb(), dtype=np.float64)  # [3] in [0, 1]
 
@@ -73,7 +80,7 @@ def colour_bar(scene, width: float = 2.8, height: float = 0.2):
     ticks = VGroup()
     for v, word, col in ((0.0, "0\nfake", scene.role("fake")), (0.5, "0.5\ncan't tell", scene.muted),
                          (1.0, "1\nreal", scene.role("real"))):
-        t = scene.text(word, size=14, color=col, source="scale")
+        t = scale_text(scene, word, 14, col)
         t.next_to(bar.get_corner(DOWN + np.array([-1, 0, 0])) + (v * width) * np.array([1, 0, 0]), DOWN, buff=0.08)
         ticks.add(t)
     ticks[0].align_to(bar, np.array([-1, 0, 0]))

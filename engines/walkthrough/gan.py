@@ -92,7 +92,8 @@ def _osc_line(o) -> str:
     head = "mean D(G(z)) CYCLES" if o.oscillating else "mean D(G(z)) does not cycle"
     return (f"{head}: from step {o.window_start}, period {per}{zc}, autocorrelation peak "
             f"{'none' if o.acf_peak is None else num(o.acf_peak)}, amplitude {num(o.amplitude)} "
-            f"(mean G(z) {num(o.amplitude_mean_fake)}), late/early amplitude "
+            f"(mean G(z) {num(o.amplitude_mean_fake)}, period "
+            f"{'none' if o.period_mean_fake is None else num(o.period_mean_fake)}), late/early amplitude "
             f"{'n/a' if o.growth is None else num(o.growth)}")
 
 
