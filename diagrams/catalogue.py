@@ -199,4 +199,7 @@ PLOTS.add(
     Entry("plot", "word-embeddings", "word2vec's learned vectors in 2-D (PCA from the trace), labelled and coloured by "
           "group, explained variance on the axes, and the loss curve (matplotlib).",
           "gatelab.diagrams.plot_word2vec", "figure", model="word2vec"),
+    Entry("plot", "gan-loss-curves", "GAN generator losses (minimax, non-saturating) and their gradients over D(G(z)), "
+          "the minimax saturation near 0 shaded (matplotlib).", "gatelab.diagrams.plot_gan_loss", "figure",
+          model="gan-loss"),
 )

@@ -8,7 +8,7 @@ component's share of the variance. ``save`` is the GAN plot's (atomic, reproduci
 from __future__ import annotations
 
 from .plot_gan import save  # noqa: F401  (the CLI calls plot_module.save)
-from .style import OKABE_ITO, fmt
+from gatelab.style import OKABE_ITO, fmt
 
 _GROUP_COLOURS = ("blue", "vermillion", "green", "orange", "purple", "sky", "yellow")
 

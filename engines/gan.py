@@ -78,6 +78,7 @@ import numpy as np
 
 from ._numerics import sigmoid
 from .errors import InputError
+from .gan_osc import Oscillation, measure as measure_oscillation
 from .io import as_array, check_shape
 from .trace import Array, IntArray, Record
 
@@ -91,6 +92,7 @@ N_EVAL = 2000          # real and generated samples behind every snapshot statis
 N_SHOW = 400           # samples stored per snapshot for drawing
 BINS = {1: 60, 2: 24}  # histogram bins per axis for the JS estimate
 GRID = {1: 121, 2: 33}  # D(x) evaluation grid per axis
+IMAGE = 64              # 2-D: D(x) also on a fine IMAGE x IMAGE grid (snapshot.d_image) for smooth pictures
 COVER_SHARE = 0.2
 
 _HYPER_KEYS = {"seed", "z_dim", "g_hidden", "d_hidden", "g_act", "d_act", "beta1", "beta2"}
@@ -498,6 +500,7 @@ class Snapshot(Record):
     std_fake: Array         # [d]
     mode_counts: IntArray | None = None  # [K] high-quality samples per mode
     modes_covered: int | None = None
+    d_image: Array | None = None  # 2-D: [IMAGE, IMAGE] (rows = y) D(x) on the fine grid trace.image_grid
 
 
 @dataclass(frozen=True)
@@ -537,6 +540,7 @@ class Run(Record):
     curves: Curves
     final: Stats
     params: Params       # the trained weights
+    oscillation: Oscillation | None = None  # does mean D(G(z)) settle or cycle (engines/gan_osc.py)
 
 
 @dataclass(frozen=True)
@@ -558,6 +562,7 @@ class GANTrace(Record):
     modes: Array | None = None   # [K, d] mixture centres
     mode_stds: Array | None = None  # [K]
     mode_weights: Array | None = None  # [K]
+    image_grid: Array | None = None  # 2-D: [2, IMAGE] axes of the snapshots' d_image (same window as grid)
 
 
 # --------------------------------------------------------------------------- settings
@@ -740,6 +745,7 @@ class _Eval:
     z_grid: np.ndarray    # [Z, d_z]
     edges: np.ndarray     # [d, nb+1] user coordinates
     real_hist: np.ndarray
+    img_pts: np.ndarray | None = None  # [IMAGE*IMAGE, 2] training coordinates (2-D only)
 
 
 def _snapshot(step, G, D, st: Settings, data: Data, ev: _Eval, g_act, d_act, loss) -> Snapshot:
@@ -762,7 +768,8 @@ def _snapshot(step, G, D, st: Settings, data: Data, ev: _Eval, g_act, d_act, los
     if data.kind == "mixture":
         counts = mode_counts(fake_u, data.means, data.stds)
         covered = int(np.sum(counts >= COVER_SHARE * data.weights * n))
-    return Snapshot(step=step, fake=fake_u[:N_SHOW], fake_hist=hist, d_grid=dg,
+    img = None if ev.img_pts is None else sigmoid(mlp_forward(D, ev.img_pts, d_act)[0][:, 0]).reshape(IMAGE, IMAGE)
+    return Snapshot(step=step, fake=fake_u[:N_SHOW], fake_hist=hist, d_grid=dg, d_image=img,
                     z_map=data.to_user(mlp_forward(G, ev.z_grid, g_act)[0]),
                     loss_d=ld, loss_g=lmm if loss == "minimax" else lns, loss_g_minimax=lmm, loss_g_ns=lns,
                     d_real=float(p[:n].mean()), d_fake=float(p[n:].mean()),
@@ -840,16 +847,19 @@ def run(init: Params, data: Data, st: Settings) -> GANTrace:
     real_hist = histogram(real_u, edges)
     js_floor = js_bits(real_hist, histogram(real2_u, edges))
     zg = _z_grid(init.z_dim)
-    ev = _Eval(real, z, data.from_user(pts), zg, edges, real_hist)
+    img_axes, img_pts = _image_grid(lo, hi) if data.dim == 2 else (None, None)
+    ev = _Eval(real, z, data.from_user(pts), zg, edges, real_hist,
+               None if img_pts is None else data.from_user(img_pts))
     mean_real, std_real = real_u.mean(axis=0), real_u.std(axis=0)
     losses = [st.loss] + ([l for l in LOSSES if l != st.loss] if st.compare_loss else [])
-    runs = tuple(_train(init, data, st, l, ev, mean_real, std_real, js_floor, LABELS[l]) for l in losses)
+    runs = tuple(_with_oscillation(_train(init, data, st, l, ev, mean_real, std_real, js_floor, LABELS[l]))
+                 for l in losses)
     mixture = data.kind == "mixture"
     return GANTrace(data=data.label, dim=data.dim, settings=st.as_dict(), real=real_u[:N_SHOW], real_hist=real_hist,
                     edges=edges, grid=grid, z_grid=zg, mean_real=mean_real, std_real=std_real, js_floor=js_floor,
                     init=init, runs=runs,
                     modes=data.means if mixture else None, mode_stds=data.stds if mixture else None,
-                    mode_weights=data.weights if mixture else None)
+                    mode_weights=data.weights if mixture else None, image_grid=img_axes)
 
 
 # --------------------------------------------------------------------------- protocol
@@ -898,3 +908,19 @@ def random(rng: np.random.Generator, *, hidden: int = 8, input_size: int = 1, st
     else:
         inputs = {"data": "ring", "modes": 8, "radius": 2.0, "std": 0.1}
     return weights, inputs
+
+
+# --------------------------------------------------------------------------- pictures and dynamics
+
+def _image_grid(lo: np.ndarray, hi: np.ndarray):
+    """The fine 2-D grid of d_image: axes [2, IMAGE] and points [IMAGE*IMAGE, 2] (user coordinates, rows = y)."""
+    axes = np.stack([np.linspace(lo[j], hi[j], IMAGE) for j in range(2)])  # [2, IMAGE]
+    gx, gy = np.meshgrid(axes[0], axes[1])  # [IMAGE (y), IMAGE (x)]
+    return axes, np.stack([gx.ravel(), gy.ravel()], axis=1)  # [IMAGE*IMAGE, 2]
+
+
+def _with_oscillation(r: Run) -> Run:
+    """The run with its oscillation measured on the snapshots (mean D(G(z)) and mean G(z))."""
+    sn = r.snapshots
+    return replace(r, oscillation=measure_oscillation([x.step for x in sn], [x.d_fake for x in sn],
+                                                      np.stack([x.mean_fake for x in sn])))

@@ -68,6 +68,8 @@ OPTIONS: dict[str, OptionSpec] = {
     "lr": OptionSpec(float, "word2vec: learning rate."),
     "untrained": OptionSpec(bool, "char-rnn: run the untrained initial weights kept in the file (weights.initial) instead of the trained ones."),
     "text": OptionSpec(str, "char-rnn: the text to run on (its letters must be in the model's vocabulary); with --seed N, the text to train on."),
+    "d_real": OptionSpec(str, "gan-loss: D(x), a probability in (0, 1), or a comma-separated list (0.9,0.6)."),
+    "d_fake": OptionSpec(str, "gan-loss: D(G(z)), a probability in (0, 1), or a comma-separated list (0.2,0.01)."),
 }
 
 MODELS = Catalogue("model", OPTIONS)
@@ -129,6 +131,9 @@ MODELS.add(
               "teacher forcing vs free running (exposure bias), sampling with a temperature.",
               "gatelab.engines.char_rnn", "gatelab.walkthroughs.char_rnn", "char-rnn-hello",
               ("cell", "decode", "untrained", "text", "temperature", "samples")),
+    _model("gan-loss", "GAN losses at given D(x), D(G(z)): L_D, minimax and non-saturating L_G, their derivatives "
+              "(nats and bits) and the minimax saturation.",
+              "gatelab.engines.gan_loss", "gatelab.walkthroughs.gan_loss", "gan-loss", ("d_real", "d_fake")),
 )
 
 

@@ -55,9 +55,14 @@ def get(name: str) -> Entry:
 
 
 def compute(spec: Entry, source: registry.Source = registry.Source(),
-            engine_options: dict[str, Any] | None = None) -> registry.Computed:
-    """The trace a scene draws, from the registry (the scene's own example when the source names none)."""
-    return registry.resolve({"": Need(spec.model, spec.preset)}, source, engine_options)[""]
+            engine_options: dict[str, Any] | None = None, scene_options: dict[str, Any] | None = None):
+    """The trace a scene draws, from the registry (the scene's own example when the source names none);
+    a scene whose entry declares ``needs`` gets ``{label: Computed}`` when it needs several traces."""
+    if spec.needs is None:
+        return registry.resolve({"": Need(spec.model, spec.preset)}, source, engine_options)[""]
+    got = registry.resolve(spec.traces(source, dict(engine_options or {}), dict(scene_options or {})), source,
+                           engine_options)
+    return got[""] if list(got) == [""] else got
 
 
 def check_tex(tex: bool) -> None:
@@ -122,8 +127,8 @@ def scene_class(name: str, *, source: registry.Source = registry.Source(), optio
         raise InputError(f"unknown theme {theme!r}; expected light or dark")
     check_tex(tex)
     if computed is None:
-        computed = compute(spec, source, engine_opts)
-    tr = computed.trace
+        computed = compute(spec, source, engine_opts, scene_opts)
+    tr = (computed if not isinstance(computed, dict) else next(iter(computed.values()))).trace
     if spec.one_cell and (getattr(tr, "num_layers", 1) > 1 or getattr(tr, "bidirectional", False)):
         kind = f"{tr.num_layers} layers" + (", bidirectional" if tr.bidirectional else "")
         raise InputError(f"{name} animates a single cell, but this trace has {kind}; "
@@ -142,10 +147,12 @@ def render(name: str, *, source: registry.Source = registry.Source(), options: d
     spec = get(name)
     if quality not in QUALITIES:
         raise InputError(f"unknown quality {quality!r}; expected one of: {', '.join(QUALITIES)}")
-    engine_opts, _ = split_options(name, options)
+    engine_opts, scene_opts = split_options(name, options)
     check_tex(tex)
     final, fmt = _target(name, fmt, output, out_dir)
-    computed = compute(spec, source, engine_opts)  # engine errors before importing manim
+    computed = compute(spec, source, engine_opts, scene_opts)  # engine errors before importing manim
+    if verify and isinstance(computed, dict):
+        raise InputError(f"--verify checks one weights file; scene {name!r} draws several traces here")
     if verify:
         registry.verify(computed, source)
     cls = scene_class(name, source=source, options=options, theme=theme, tex=tex, computed=computed)

@@ -43,7 +43,10 @@ class TraceScene(Scene):
         computed = cls.computed
         if computed is None:   # the plain Manim CLI: this scene's own example, from the registry
             spec = next(e for e in api.catalogue.SCENES.values() if e.attr == type(self).__name__)
-            computed = api.compute(spec, self.source, dict(self.engine_options))
+            computed = api.compute(spec, self.source, dict(self.engine_options), dict(self.scene_options))
+        if isinstance(computed, dict):   # an entry with ``needs`` drew several traces: {label: Computed}
+            self.results = computed
+            computed = next(iter(computed.values()))
         self.result = computed
         self.trace = computed.trace
         self.opts = {**self.defaults, **self.scene_options}

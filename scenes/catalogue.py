@@ -8,21 +8,38 @@ diagram that draws stacked or bidirectional traces instead.
 """
 from __future__ import annotations
 
-from gatelab.engines.catalogue import Catalogue, Entry, OptionSpec
+from gatelab.engines.catalogue import Catalogue, Entry, Need, OptionSpec
+from gatelab.engines.errors import InputError
 
 
 # Scene options (CLI flags of `gatelab scene`). Names must not clash with engine options
 # (engines.registry.OPTIONS) nor with the scene command's own flags.
 OPTIONS: dict[str, OptionSpec] = {
     "pace": OptionSpec(float, "Scene pacing: multiply every pause by this factor (1 = lecture pace, 0.5 = brisk)."),
+    "left": OptionSpec(str, "gan-compare: preset of the left panel (default gan-ring)."),
+    "right": OptionSpec(str, "gan-compare: preset of the right panel (default gan-mode-collapse)."),
 }
 
 SCENES = Catalogue("scene", OPTIONS)
 
 
 def _s(name: str, summary: str, module: str, scene_class: str, options: tuple[str, ...] = ("pace",), *,
-       model: str, preset: str | None = None, one_cell: str = "") -> Entry:
-    return Entry("scene", name, summary, module, scene_class, options, model=model, preset=preset, one_cell=one_cell)
+       model: str, preset: str | None = None, one_cell: str = "", needs=None) -> Entry:
+    return Entry("scene", name, summary, module, scene_class, options, model=model, preset=preset, one_cell=one_cell,
+                 needs=needs)
+
+
+def _gan_compare(source, eo: dict, so: dict) -> dict[str, Need]:
+    """Two traces (--left/--right presets, default gan-ring vs gan-mode-collapse) when no source is named;
+    with --preset/--weights/--seed, that one trace (the scene then needs it to have two runs)."""
+    named = source.preset is not None or source.weights is not None or source.seed is not None
+    if named and (so.get("left") or so.get("right")):
+        raise InputError("--left/--right choose the two presets of gan-compare; drop --preset/--weights/--seed "
+                         "(or drop --left/--right to compare the two runs of one trace)")
+    if named:
+        return {"": Need("gan")}
+    return {"left": Need("gan", preset=so.get("left") or "gan-ring"),
+            "right": Need("gan", preset=so.get("right") or "gan-mode-collapse")}
 
 
 for _spec in (
@@ -33,9 +50,10 @@ for _spec in (
     _s("gan-training", "GAN training: real vs generated densities (1-D) or points over the D(x) heatmap (2-D), "
               "D(x), the z -> G(z) transport, losses and JS divergence drawn as they evolve, step counter.",
               "gatelab.scenes.gan", "GANTrainingScene", ("pace",), model="gan", preset="gan-1d"),
-    _s("gan-compare", "Two GAN runs of one trace side by side (default gan-saturating: minimax vs "
-              "non-saturating from the same seed).", "gatelab.scenes.gan", "GANCompareScene", ("pace",), model="gan",
-              preset="gan-saturating"),
+    _s("gan-compare", "Two GAN runs side by side: --left/--right presets (default gan-ring, healthy, vs "
+              "gan-mode-collapse), or the two runs of one trace (--preset gan-saturating: minimax vs non-saturating).",
+       "gatelab.scenes.gan", "GANCompareScene", ("pace", "left", "right"), model="gan", preset="gan-ring",
+       needs=_gan_compare),
 ):
     SCENES.add(_spec)
 

@@ -191,7 +191,7 @@ def test_cli_seed_trains_on_the_given_text(run_cli):
 @pytest.mark.parametrize("opts", [{}, {"side_by_side": True, "untrained": True}])
 def test_diagram_svg_has_the_trace_numbers(tmp_path, opts):
     from gatelab.diagrams import api
-    from gatelab.diagrams.style import fmt
+    from gatelab.style import fmt
     from tests.diagrams._diagram_helpers import parse_svg, svg_texts
 
     [path] = api.render("char-rnn", options=opts, output=str(tmp_path / "c.svg"))

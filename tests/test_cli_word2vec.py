@@ -14,7 +14,7 @@ from tests.cli_helpers import one_line_error
 sys.path.insert(0, str(Path(__file__).resolve().parent / "diagrams"))
 from _diagram_helpers import parse_svg, svg_texts  # noqa: E402
 
-from gatelab.diagrams.style import fmt  # noqa: E402
+from gatelab.style import fmt  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -55,6 +55,8 @@ def table(trace) -> str:
                                   _v(s.mean_fake), _v(s.std_fake)] + ([str(s.modes_covered)] if mix else [])
                                  for s in run.snapshots]))
         lines.append("final: " + _final_line(tr, run))
+        if run.oscillation is not None:
+            lines.append("dynamics: " + _osc_line(run.oscillation))
         lines.append("")
     lines.append("L_D, L_G, D(x), D(G(z)) on a fixed evaluation set of real samples and noises; "
                  "JS = Jensen-Shannon divergence of histograms, in bits (0 = same, 1 = disjoint).")
@@ -73,6 +75,18 @@ LOSSES = [
 ]
 
 
+def _osc_line(o) -> str:
+    """Does mean D(G(z)) settle or cycle (engines/gan_osc.py), in one sentence of trace numbers."""
+    per = "none" if o.period_acf is None else f"{num(o.period_acf)} steps"
+    zc = "" if o.period_zero is None else f" (zero crossings: {num(o.period_zero)})"
+    head = "mean D(G(z)) CYCLES" if o.oscillating else "mean D(G(z)) does not cycle"
+    return (f"{head}: from step {o.window_start}, period {per}{zc}, autocorrelation peak "
+            f"{'none' if o.acf_peak is None else num(o.acf_peak)}, amplitude {num(o.amplitude)} "
+            f"(mean G(z) {num(o.amplitude_mean_fake)}, period "
+            f"{'none' if o.period_mean_fake is None else num(o.period_mean_fake)}), late/early amplitude "
+            f"{'n/a' if o.growth is None else num(o.growth)}")
+
+
 def _story(d: Doc, tr, run) -> list[str]:
     """What happened, in sentences whose every number is read from the trace."""
     s0, s1 = run.snapshots[0], run.snapshots[-1]
@@ -87,6 +101,8 @@ def _story(d: Doc, tr, run) -> list[str]:
     if f.n_modes is not None:
         out.append(f"Modes covered: {f.modes_covered} of {f.n_modes} "
                    f"({n(100 * f.hq_share)}% of generated samples lie within 3 std of a mode).")
+    if run.oscillation is not None:
+        out.append("Dynamics: " + _osc_line(run.oscillation) + ".")
     out.append(f"Generator gradient norm $\\|\\partial L_G/\\partial \\theta_G\\|$: {n(c.grad_g[0])} at the first step, "
                f"median {n(c.grad_g_median_late)} over the second half of training.")
     return out
