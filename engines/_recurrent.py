@@ -4,8 +4,8 @@ Only the parts that are the same for every cell live here: the validation and lo
 linear output layer ``y_t = V h_t + b_y``, initial states ``[layers * directions, H]``, the
 stacked/bidirectional run and backward loops (PyTorch order: l0 fwd, l0 bwd, l1 fwd, ...), the
 loss convention, the reading of ``x`` and ``target``, the per-layer weight loaders' common checks
-and the random initialisation. The cell maths (``cell_step``, ``_backward_run``) stays in each
-engine. ``model`` arguments ("LSTM", "GRU") only name the model in error messages.
+and the random initialisation. The cell maths (one step, its backward pass and its Jacobian) is in
+:mod:`engines.cells`. ``model`` arguments ("LSTM", "GRU") only name the model in error messages.
 """
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Elman (vanilla) RNN: forward pass, BPTT and gradient clipping by norm.
+"""Elman (vanilla) RNN: forward pass, BPTT and gradient clipping by norm (the cell step and its
+backward pass are :func:`engines.cells.elman_step` / :func:`engines.cells.elman_backward`).
 
 Notation
 --------
@@ -70,12 +71,13 @@ from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
+from . import cells
 from ._numerics import sigmoid, softmax
 from .errors import InputError
 from .io import as_array, check_shape
 from .trace import Array, Record
 
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "step", "identity")
+ACTIVATIONS = cells.ACTIVATIONS
 OUTPUTS = ("none", "identity", "sigmoid", "softmax")
 _TORCH = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 _KERAS = ("kernel", "recurrent_kernel", "bias")
@@ -214,31 +216,6 @@ def params_from_weights(weights: Mapping[str, Any]) -> Params:
 
 
 # --------------------------------------------------------------------------- activations
-
-def _act(name: str, a: np.ndarray) -> np.ndarray:
-    if name == "tanh":
-        return np.tanh(a)
-    if name == "relu":
-        return np.maximum(a, 0.0)
-    if name == "sigmoid":
-        return sigmoid(a)
-    if name == "step":
-        return (a > 0).astype(np.float64)
-    return a.copy()  # identity
-
-
-def _act_grad(name: str, a: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """f'(a) elementwise, given h = f(a)."""
-    if name == "tanh":
-        return 1.0 - h * h
-    if name == "relu":
-        return (a > 0).astype(np.float64)
-    if name == "sigmoid":
-        return h * (1.0 - h)
-    if name == "step":
-        return np.zeros_like(a)  # derivative 0 almost everywhere; no gradient flows
-    return np.ones_like(a)
-
 
 def _out(name: str, o: np.ndarray) -> np.ndarray:
     if name == "sigmoid":
@@ -388,13 +365,12 @@ def run(params: Params, xs: np.ndarray, h0: np.ndarray | None = None, *, activat
     WU = np.concatenate([params.W, params.U], axis=1)  # [H, H] + [H, D] -> [H, H+D]
 
     # ---- forward
-    hs, hxs, ms, As, qs, os_, ys = [h_init], [], [], [], [], [], []
+    cell = cells.ElmanWeights(WU, params.b_h)
+    hs, fwd, qs, os_, ys = [h_init], [], [], [], []
     for t in range(T):
-        hx = np.concatenate([hs[-1], xs[t]])  # [H] + [D] -> [H+D]
-        m = WU @ hx                           # [H, H+D] @ [H+D] -> [H]
-        a = m + params.b_h
-        h = _act(activation, a)
-        hxs.append(hx); ms.append(m); As.append(a); hs.append(h)
+        s = cells.elman_step(cell, xs[t], hs[-1], activation)   # [H] + [D] -> [H]
+        fwd.append(s); hs.append(s["h"])
+        h = s["h"]
         if has_out:
             q = params.V @ h                  # [O, H] @ [H] -> [O]
             o = q + params.b_y
@@ -428,9 +404,9 @@ def run(params: Params, xs: np.ndarray, h0: np.ndarray | None = None, *, activat
     gby = np.zeros(O) if has_out else None
     dhs: list[np.ndarray] = [np.zeros(H)] * T
     das: list[np.ndarray] = [np.zeros(H)] * T
-    da_next = np.zeros(H)
+    dh_next = np.zeros(H)
     for t in reversed(range(T)):
-        dh = params.W.T @ da_next             # [H, H]^T @ [H] -> [H]
+        dh = dh_next                          # dL/dh_t through step t+1
         if has_out:
             do = _out_backward(output, ys[t], dys[t])   # [O]
             gV += np.outer(do, hs[t + 1])     # [O] x [H] -> [O, H]
@@ -438,13 +414,14 @@ def run(params: Params, xs: np.ndarray, h0: np.ndarray | None = None, *, activat
             dh = dh + params.V.T @ do         # [O, H]^T @ [O] -> [H]
         else:
             dh = dh + dys[t]
-        da = _act_grad(activation, As[t], hs[t + 1]) * dh
-        gU += np.outer(da, xs[t])             # [H] x [D] -> [H, D]
-        gW += np.outer(da, hs[t])             # [H] x [H] -> [H, H]
-        gb += da
+        b = cells.elman_backward(cell, fwd[t], dh, activation)
+        da = b["da"]
+        gU += b["grads"]["W"][:, H:]          # [H, H+D] -> [H, D]
+        gW += b["grads"]["W"][:, :H]          # [H, H+D] -> [H, H]
+        gb += b["grads"]["b"]
         dhs[t], das[t] = dh, da
-        da_next = da
-    dh0 = params.W.T @ da_next
+        dh_next = b["dh_prev"]                # W^T da_t  [H, H]^T @ [H] -> [H]
+    dh0 = dh_next
 
     norms = [float(np.linalg.norm(v)) for v in dhs]
     dh0_norm = float(np.linalg.norm(dh0))
@@ -454,7 +431,7 @@ def run(params: Params, xs: np.ndarray, h0: np.ndarray | None = None, *, activat
         if t >= 1 and norms[t] > 0:
             ratio = norms[t - 1] / norms[t]
         steps.append(Step(
-            t=t + 1, x=xs[t], h_prev=hs[t], hx=hxs[t], m=ms[t], a=As[t], h=hs[t + 1],
+            t=t + 1, x=xs[t], h_prev=hs[t], hx=fwd[t]["hx"], m=fwd[t]["m"], a=fwd[t]["a"], h=hs[t + 1],
             q=qs[t] if has_out else None, o=os_[t] if has_out else None, y=ys[t] if has_out else None,
             target=tgts[t], loss=losses[t], dy=dys[t] if has_out else None,
             dh=dhs[t], dh_norm=norms[t], ratio=ratio, da=das[t]))

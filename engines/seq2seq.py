@@ -10,7 +10,7 @@ Notation
 - decoder state ``s_i`` [H_d], ``s_0 = tanh(C W_init + b_init)`` (or ``s_0 = C`` when no ``W_init`` is given); ``c_i`` [2H] the context of output step i
 - ``alpha`` [T_out, T_in] the alignment (attention weights); ``e_ij`` the alignment scores
 - output ``logits_i = [s_i, c_i] W_out + b_out`` [V_tgt], ``p_i = softmax(logits_i)``
-- cell(input, state): ``rnn`` (Elman, tanh), ``gru`` (textbook convention) or ``lstm`` (colah notation);
+- cell(input, state) from :mod:`engines.cells`: ``rnn`` (Elman, tanh), ``gru`` (textbook convention) or ``lstm`` (colah);
   every matrix acts on the concatenation ``[h_prev, input]`` (h first), row convention is W·[h, x] with W [H, H + D]
 
 Equations
@@ -42,7 +42,8 @@ from typing import Any, ClassVar, Mapping
 import numpy as np
 
 from . import attention as att
-from ._numerics import sigmoid, softmax
+from . import cells
+from ._numerics import softmax
 from .errors import InputError
 from .io import as_array, check_shape, require
 from .trace import Array, IntArray, Record, ro
@@ -58,33 +59,24 @@ BOS, EOS = "<s>", "</s>"
 
 @dataclass(frozen=True)
 class Cell:
-    kind: str
-    W: dict           # name -> [H, H + D]
-    b: dict           # name -> [H]
+    kind: str         # rnn | gru | lstm
+    w: Any            # cells.ElmanWeights | cells.GRUWeights | cells.LSTMWeights, every W [H, H + D]
     H: int
     D: int
 
 
+_GATES = {"rnn": ("h",), "gru": ("z", "r", "n"), "lstm": ("f", "i", "g", "o", "c")}
+
+
 def cell_step(cell: Cell, x: np.ndarray, h: np.ndarray, c: np.ndarray | None):
-    """One step. Returns (h_new, c_new or None, gates dict)."""
-    hx = np.concatenate([h, x])                          # [H] + [D] -> [H + D]
-    W, b = cell.W, cell.b
+    """One step of :mod:`engines.cells`. Returns (h_new, c_new or None, the gates recorded in the trace)."""
     if cell.kind == "rnn":
-        hn = np.tanh(W["W"] @ hx + b["b"])               # [H, H + D] x [H + D] -> [H]
-        return hn, None, {"h": hn}
-    if cell.kind == "gru":
-        z = sigmoid(W["W_z"] @ hx + b["b_z"])
-        r = sigmoid(W["W_r"] @ hx + b["b_r"])
-        n = np.tanh(W["W_h"] @ np.concatenate([r * h, x]) + b["b_h"])
-        hn = (1.0 - z) * h + z * n
-        return hn, None, {"z": z, "r": r, "n": n}
-    f = sigmoid(W["W_f"] @ hx + b["b_f"])
-    i = sigmoid(W["W_i"] @ hx + b["b_i"])
-    g = np.tanh(W["W_C"] @ hx + b["b_C"])
-    o = sigmoid(W["W_o"] @ hx + b["b_o"])
-    cn = f * c + i * g
-    hn = o * np.tanh(cn)
-    return hn, cn, {"f": f, "i": i, "g": g, "o": o, "c": cn}
+        s = cells.elman_step(cell.w, x, h)                          # [H] + [D] -> [H]
+    elif cell.kind == "gru":
+        s = cells.gru_step(cell.w, x, h, "textbook")
+    else:
+        s = cells.lstm_step(cell.w, x, h, c)
+    return s["h"], s.get("c"), {k: s[k] for k in _GATES[cell.kind]}
 
 
 def _cell(w: Mapping[str, Any], part: str, kind: str, D: int, H: int | None = None) -> Cell:
@@ -102,7 +94,13 @@ def _cell(w: Mapping[str, Any], part: str, kind: str, D: int, H: int | None = No
         key = f"{part}.{n}"
         bs[n] = as_array(key, w[key], 1) if key in w else np.zeros(H)
         check_shape(key, bs[n], (H,), "(hidden,)")
-    return Cell(kind, mats, bs, int(H), D)
+    if kind == "rnn":
+        cw = cells.ElmanWeights(mats["W"], bs["b"])
+    elif kind == "gru":
+        cw = cells.GRUWeights(mats["W_r"], mats["W_z"], mats["W_h"], bs["b_r"], bs["b_z"], bs["b_h"])
+    else:
+        cw = cells.LSTMWeights(mats["W_f"], mats["W_i"], mats["W_C"], mats["W_o"], bs["b_f"], bs["b_i"], bs["b_C"], bs["b_o"])
+    return Cell(kind, cw, int(H), D)
 
 
 # --------------------------------------------------------------------------- traces

@@ -35,7 +35,7 @@ Task and claims
     alignment share = mean over held-out sequences and digit steps of alpha[i, T-1-i]
     accuracy = share of held-out sequences decoded exactly (free running, argmax fed back, T + 1 steps)
 
-Backward: hand-written BPTT through the output layer, the decoder cell, the attention (softmax and
+Backward: hand-written BPTT through the output layer, the decoder cell (:mod:`engines.cells`), the attention (softmax and
 additive score), s_0 and both encoder directions, batched; checked against central finite
 differences for every parameter in ``tests/engines/test_seq2seq_train.py``. Seeded Adam with global
 norm clipping; batches of one length, alternating 4 and 5; held-out sequences never trained on.
@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from ._numerics import sigmoid
+from . import cells
 from .errors import InputError
 
 SRC_VOCAB: tuple[str, ...] = tuple(str(d) for d in range(10))          # source id = the digit
@@ -138,54 +138,35 @@ def init_params(cfg: Config, rng: np.random.Generator) -> dict[str, np.ndarray]:
 
 # --------------------------------------------------------------------------- cells (batched)
 
+_GRU_NAMES = {"W_r": "W_r", "W_z": "W_z", "W_n": "W_h", "b_r": "b_r", "b_z": "b_z", "b_n": "b_h"}
+
+
+def _cell_weights(p: dict, pre: str, cell: str):
+    """The arrays of one cell (enc_fwd, enc_bwd or dec) as :mod:`engines.cells` weights."""
+    if cell == "rnn":
+        return cells.ElmanWeights(p[f"{pre}.W"], p[f"{pre}.b"])
+    return cells.GRUWeights(*(p[f"{pre}.{n}"] for n in _GRU_NAMES.values()))
+
+
 def _cell_fwd(p: dict, pre: str, cell: str, x: np.ndarray, h: np.ndarray):
-    """One step for a batch: x [B, D], h [B, H] -> (h' [B, H], cache)."""
-    hx = np.concatenate([h, x], axis=1)                     # [B, H] + [B, D] -> [B, H + D]
-    if cell == "rnn":
-        hn = np.tanh(hx @ p[f"{pre}.W"].T + p[f"{pre}.b"])  # [B, H + D] @ [H + D, H] -> [B, H]
-        return hn, (hx, hn)
-    H = h.shape[1]
-    z = sigmoid(hx @ p[f"{pre}.W_z"].T + p[f"{pre}.b_z"])   # [B, H]
-    r = sigmoid(hx @ p[f"{pre}.W_r"].T + p[f"{pre}.b_r"])   # [B, H]
-    rhx = np.concatenate([r * h, x], axis=1)                # [B, H + D]
-    n = np.tanh(rhx @ p[f"{pre}.W_h"].T + p[f"{pre}.b_h"])  # [B, H]
-    hn = (1.0 - z) * h + z * n
-    return hn, (hx, rhx, z, r, n, H)
+    """One step for a batch: x [B, D], h [B, H] -> (h' [B, H], the step's values for the backward pass)."""
+    w = _cell_weights(p, pre, cell)
+    s = cells.elman_step(w, x, h) if cell == "rnn" else cells.gru_step(w, x, h, "textbook")
+    return s["h"], s
 
 
-def _cell_bwd(p: dict, g: dict, pre: str, cell: str, cache, dh_new: np.ndarray):
+def _cell_bwd(p: dict, g: dict, pre: str, cell: str, s: dict, dh_new: np.ndarray):
     """Accumulate the cell's parameter gradients into g; return (dx [B, D], dh_prev [B, H])."""
+    w = _cell_weights(p, pre, cell)
     if cell == "rnn":
-        hx, hn = cache
-        da = dh_new * (1 - hn ** 2)                         # [B, H]
-        g[f"{pre}.W"] += da.T @ hx                          # [H, B] @ [B, H + D] -> [H, H + D]
-        g[f"{pre}.b"] += da.sum(0)
-        dhx = da @ p[f"{pre}.W"]                            # [B, H] @ [H, H + D] -> [B, H + D]
-        H = hn.shape[1]
-        return dhx[:, H:], dhx[:, :H]
-    hx, rhx, z, r, n, H = cache
-    h = hx[:, :H]
-    dz = dh_new * (n - h)                                   # h' = h + z (n - h)
-    dn = dh_new * z
-    dh = dh_new * (1 - z)
-    dan = dn * (1 - n ** 2)
-    g[f"{pre}.W_h"] += dan.T @ rhx
-    g[f"{pre}.b_h"] += dan.sum(0)
-    drhx = dan @ p[f"{pre}.W_h"]                            # [B, H + D]
-    drh = drhx[:, :H]
-    dx = drhx[:, H:].copy()
-    dr = drh * h
-    dh += drh * r
-    dar = dr * r * (1 - r)
-    daz = dz * z * (1 - z)
-    g[f"{pre}.W_r"] += dar.T @ hx
-    g[f"{pre}.b_r"] += dar.sum(0)
-    g[f"{pre}.W_z"] += daz.T @ hx
-    g[f"{pre}.b_z"] += daz.sum(0)
-    dhx = dar @ p[f"{pre}.W_r"] + daz @ p[f"{pre}.W_z"]     # [B, H + D]
-    dh += dhx[:, :H]
-    dx += dhx[:, H:]
-    return dx, dh
+        b = cells.elman_backward(w, s, dh_new)
+        names = {"W": "W", "b": "b"}
+    else:
+        b = cells.gru_backward(w, s, dh_new, "textbook", sigma_first=False)
+        names = _GRU_NAMES
+    for k, d in b["grads"].items():
+        g[f"{pre}.{names[k]}"] += d
+    return b["dx"], b["dh_prev"]
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gatelab.engines import registry
+from gatelab.engines import cells, registry
 from gatelab.engines import seq2seq as S
 from tests.cli_helpers import one_line_error as _one_line_error
 
@@ -92,7 +92,8 @@ def test_gru_cell_by_hand():
     z = sig(W["W_z"][:, :H] @ h + W["W_z"][:, H:] @ x + b["b_z"])
     r = sig(W["W_r"][:, :H] @ h + W["W_r"][:, H:] @ x + b["b_r"])
     n = np.tanh(W["W_h"][:, :H] @ (r * h) + W["W_h"][:, H:] @ x + b["b_h"])
-    hn, _, g = S.cell_step(S.Cell("gru", W, b, H, D), x, h, None)
+    w = cells.GRUWeights(W["W_r"], W["W_z"], W["W_h"], b["b_r"], b["b_z"], b["b_h"])
+    hn, _, g = S.cell_step(S.Cell("gru", w, H, D), x, h, None)
     assert np.allclose(hn, (1 - z) * h + z * n, atol=1e-15) and np.allclose(g["r"], r)
 
 
