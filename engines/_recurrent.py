@@ -9,6 +9,7 @@ and the random initialisation. The cell maths (one step, its backward pass and i
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
@@ -176,24 +177,50 @@ def output_layer(V: np.ndarray | None, b_y: np.ndarray | None, outputs: np.ndarr
     return ys, ys[-1], Vhs[-1]
 
 
-def loss_grad(V: np.ndarray | None, outputs: np.ndarray, ys: np.ndarray | None, target: np.ndarray | None):
-    """(kind, L, dL/d outputs [T, W], dV, db_y) for the loss convention in the engines' docstrings."""
-    pred = ys if ys is not None else outputs
-    if target is not None:
-        if target.ndim == 1:
-            e = np.zeros_like(pred)
-            e[-1] = pred[-1] - target
-            kind = "mse_last"
-        else:
-            e = pred - target
-            kind = "mse_all"
-        loss = 0.5 * float(np.sum(e * e))
-        g_pred = e                                   # [T, O]
+@dataclass(frozen=True)
+class Loss:
+    """The recurrent engines' loss convention applied to predictions ``pred`` [T, O]."""
+    kind: str                 # "mse_last" | "mse_all" | "sum_y" | "sum_h"
+    value: float              # L
+    per_step: np.ndarray      # [T] each step's share of L
+    grad: np.ndarray          # [T, O] dL/dpred
+    rule: str                 # L in words
+
+
+def loss_rule(pred: np.ndarray, target: np.ndarray | None, has_output: bool) -> Loss:
+    """The one loss rule of the RNN, LSTM and GRU engines.
+
+    ``pred`` [T, O] is y_t (the output layer's values) or, with no output layer, the hidden
+    states h_t. ``target`` is None, [O] (the last step only) or [T, O] (every step):
+
+        target [O]:     L = 1/2 ||y_T - target||^2
+        target [T, O]:  L = 1/2 Σ_t ||y_t - target_t||^2
+        no target:      L = sum(y_T)  (sum(h_T) with no output layer)
+    """
+    y = "y" if has_output else "h"
+    if target is None:
+        grad = np.zeros_like(pred)
+        grad[-1] = 1.0
+        value = float(np.sum(pred[-1]))
+        per_step = np.zeros(pred.shape[0])
+        per_step[-1] = value
+        return Loss("sum_y" if has_output else "sum_h", value, per_step, grad,
+                    "L = sum(y_T) (no target given)" if has_output else "L = sum(h_T) (no target given, no output layer)")
+    if target.ndim == 1:
+        grad = np.zeros_like(pred)
+        grad[-1] = pred[-1] - target                  # [O]
+        kind, where = "mse_last", "on the last step only"
     else:
-        kind = "sum_y" if ys is not None else "sum_h"
-        loss = float(np.sum(pred[-1]))
-        g_pred = np.zeros_like(pred)
-        g_pred[-1] = 1.0
+        grad = pred - target                          # [T, O]
+        kind, where = "mse_all", "over every step"
+    return Loss(kind, 0.5 * float(np.sum(grad * grad)), 0.5 * np.sum(grad * grad, axis=1), grad,
+                f"L = 1/2 sum_t ||{y}_t - target_t||^2 {where}")
+
+
+def loss_grad(V: np.ndarray | None, outputs: np.ndarray, ys: np.ndarray | None, target: np.ndarray | None):
+    """(kind, L, dL/d outputs [T, W], dV, db_y) of :func:`loss_rule` through the linear output layer."""
+    loss = loss_rule(ys if ys is not None else outputs, target, ys is not None)
+    g_pred = loss.grad                               # [T, O]
     dV = db_y = None
     if ys is not None:
         g_out = g_pred @ V                           # [T, O] @ [O, W] -> [T, W]
@@ -201,7 +228,7 @@ def loss_grad(V: np.ndarray | None, outputs: np.ndarray, ys: np.ndarray | None, 
         db_y = g_pred.sum(axis=0)                    # [T, O] -> [O]
     else:
         g_out = g_pred
-    return kind, loss, g_out, dV, db_y
+    return loss.kind, loss.value, g_out, dV, db_y
 
 
 def spec(a: np.ndarray) -> float:
@@ -237,19 +264,20 @@ def input_width(inputs: Mapping[str, Any] | None, model: str) -> int | None:
     return 1 if x_raw.ndim == 1 else (x_raw.shape[1] if x_raw.ndim == 2 else None)
 
 
-def read_target(value: Any, O: int, T: int) -> np.ndarray | None:
-    """target as [O] (last step) or [T, O] (every step); a [T] list is [T, 1] when O = 1."""
+def read_target(value: Any, O: int, T: int, what: str = "output") -> np.ndarray | None:
+    """target as [O] (last step) or [T, O] (every step); a [T] list is [T, 1] when O = 1.
+    ``what`` names the compared quantity in errors ("hidden" when there is no output layer)."""
     if value is None:
         return None
     target = as_array("target", value)
     if target.ndim == 0:
-        target = target[None]
+        target = target[None]                        # scalar -> [1]
     if target.ndim == 1 and O == 1 and target.shape == (T,) and T != 1:
-        target = target[:, None]  # [T] -> [T, 1] (one scalar target per step)
+        target = target[:, None]                     # [T] -> [T, 1] (one scalar target per step)
     if target.ndim == 1:
-        check_shape("target", target, (O,), "(output,) for the last step")
+        check_shape("target", target, (O,), f"({what},) for the last step, or ({T}, {O}) = (steps, {what}) for every step")
     else:
-        check_shape("target", target, (T, O), "(steps, output)")
+        check_shape("target", target, (T, O), f"(steps, {what}), or ({O},) for the last step only")
     return target
 
 

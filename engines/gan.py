@@ -76,6 +76,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from . import optim
 from ._numerics import sigmoid
 from .errors import InputError
 from .io import as_array, check_shape
@@ -85,7 +86,7 @@ LEAK = 0.2
 _TORCH_KEY = re.compile(r"^(G|D|generator|discriminator)\.(\d+)\.(weight|bias)$")
 ACTIVATIONS = ("leaky_relu", "tanh")
 LOSSES = ("minimax", "non_saturating")
-OPTIMIZERS = ("sgd", "adam")
+OPTIMIZERS = optim.OPTIMIZERS
 ADAM_EPS = 1e-8
 N_EVAL = 2000          # real and generated samples behind every snapshot statistic
 N_SHOW = 400           # samples stored per snapshot for drawing
@@ -666,26 +667,6 @@ class _Flat:
         return tuple(Layer(W, b) for W, b in self.layers)
 
 
-class _Opt:
-    def __init__(self, kind: str, lr: float, b1: float, b2: float, n: int):
-        self.kind, self.lr, self.b1, self.b2, self.t = kind, lr, b1, b2, 0
-        self.m = np.zeros(n)
-        self.v = np.zeros(n)
-
-    def step(self, theta: np.ndarray, g: np.ndarray) -> None:
-        if self.kind == "sgd":
-            theta -= self.lr * g
-            return
-        self.t += 1
-        self.m *= self.b1
-        self.m += (1 - self.b1) * g
-        self.v *= self.b2
-        self.v += (1 - self.b2) * g * g
-        mhat = self.m / (1 - self.b1 ** self.t)
-        vhat = self.v / (1 - self.b2 ** self.t)
-        theta -= self.lr * mhat / (np.sqrt(vhat) + ADAM_EPS)
-
-
 def _grad_vec(grads) -> np.ndarray:
     return np.concatenate([a.ravel() for dW, db in grads for a in (dW, db)])
 
@@ -694,9 +675,8 @@ def train_step(params: Params, x_real_batches, z_d_batches, z_g: np.ndarray, st:
     """k D steps then one G step from fresh optimiser state (SGD, or Adam's first step):
     the reference point for the independent PyTorch check. Returns the new parameters."""
     gf, df = _Flat(params.G), _Flat(params.D)
-    n_g, n_d = gf.vec.size, df.vec.size
-    og = _Opt(st.optimizer, st.lr_g, st.beta1, st.beta2, n_g)
-    od = _Opt(st.optimizer, st.lr_d, st.beta1, st.beta2, n_d)
+    og = optim.make(st.optimizer, st.lr_g, st.beta1, st.beta2, ADAM_EPS)
+    od = optim.make(st.optimizer, st.lr_d, st.beta1, st.beta2, ADAM_EPS)
     _iteration(gf, df, og, od, params.g_act, params.d_act, st.loss, x_real_batches, z_d_batches, z_g)
     return Params(gf.freeze(), df.freeze(), params.g_act, params.d_act)
 
@@ -712,7 +692,7 @@ def _iteration(gf, df, og, od, g_act, d_act, loss, xs, zds, zg):
         p = sigmoid(a0)
         da = np.concatenate([(p[:Br] - 1.0) / Br, p[Br:] / (len(a0) - Br)])[:, None]  # [2B, 1]
         gd = _grad_vec(mlp_backward(df.layers, cache, da, d_act, need_dx=False)[0])
-        od.step(df.vec, gd)
+        od.step([df.vec], [gd])
         d_real, d_fake = float(p[:Br].mean()), float(p[Br:].mean())
         rmean, fmean = x_real.mean(axis=0), x_fake.mean(axis=0)
     x_fake, gcache = mlp_forward(gf.layers, zg, g_act)  # [B, d_z] -> [B, d]
@@ -727,7 +707,7 @@ def _iteration(gf, df, og, od, g_act, d_act, loss, xs, zds, zg):
         da = ((p - 1.0) / B)[:, None]
     _, dx = mlp_backward(df.layers, dcache, da, d_act, need_dx=True)  # [B, d]
     gg = _grad_vec(mlp_backward(gf.layers, gcache, dx, g_act, need_dx=False)[0])
-    og.step(gf.vec, gg)
+    og.step([gf.vec], [gg])
     return ld, lg, d_real, d_fake, float(np.linalg.norm(gd)), float(np.linalg.norm(gg)), rmean, fmean
 
 
@@ -773,8 +753,8 @@ def _train(init: Params, data: Data, st: Settings, loss: str, ev: _Eval, mean_re
            label: str) -> Run:
     rng = np.random.default_rng([st.seed, 1])
     gf, df = _Flat(init.G), _Flat(init.D)
-    og = _Opt(st.optimizer, st.lr_g, st.beta1, st.beta2, gf.vec.size)
-    od = _Opt(st.optimizer, st.lr_d, st.beta1, st.beta2, df.vec.size)
+    og = optim.make(st.optimizer, st.lr_g, st.beta1, st.beta2, ADAM_EPS)
+    od = optim.make(st.optimizer, st.lr_d, st.beta1, st.beta2, ADAM_EPS)
     T, B, d = st.train_steps, st.batch_size, data.dim
     cols = {k: np.empty(T) for k in ("loss_d", "loss_g", "d_real", "d_fake", "grad_d", "grad_g")}
     rmeans, fmeans = np.empty((T, d)), np.empty((T, d))

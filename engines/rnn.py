@@ -71,7 +71,8 @@ from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
-from . import cells
+from . import _recurrent as R
+from . import cells, optim
 from ._numerics import sigmoid, softmax
 from .errors import InputError
 from .io import as_array, check_shape
@@ -323,23 +324,6 @@ class RNNTrace(Record):
 
 # --------------------------------------------------------------------------- run
 
-def _targets(raw: Any, T: int, size: int, what: str) -> list[np.ndarray | None]:
-    if raw is None:
-        return [None] * T
-    tg = as_array("target", raw)
-    if tg.ndim == 0:
-        tg = tg[None]  # scalar -> [1]
-    if tg.ndim == 1:
-        if tg.shape != (size,):
-            raise InputError(f"target has shape {tg.shape}, expected ({size},) = ({what},) for the last step "
-                             f"or ({T}, {size}) = (steps, {what}) for every step")
-        return [None] * (T - 1) + [tg]
-    if tg.shape != (T, size):
-        raise InputError(f"target has shape {tg.shape}, expected ({T}, {size}) = (steps, {what}) "
-                         f"or ({size},) for the last step only")
-    return [tg[t] for t in range(T)]
-
-
 def run(params: Params, xs: np.ndarray, h0: np.ndarray | None = None, *, activation: str = "tanh",
         output: str | None = None, target: Any = None, clip: float | None = None) -> RNNTrace:
     """Forward pass over ``xs`` [T, D] from ``h0`` [H], then BPTT of the loss convention above."""
@@ -377,26 +361,12 @@ def run(params: Params, xs: np.ndarray, h0: np.ndarray | None = None, *, activat
             qs.append(q); os_.append(o); ys.append(_out(output, o))
 
     # ---- loss
-    outs = ys if has_out else hs[1:]
-    tgts = _targets(target, T, O if has_out else H, "output" if has_out else "hidden")
-    dys = [np.zeros(O if has_out else H) for _ in range(T)]
-    losses = [0.0] * T
-    if target is not None:
-        for t in range(T):
-            if tgts[t] is not None:
-                diff = outs[t] - tgts[t]
-                losses[t] = 0.5 * float(diff @ diff)
-                dys[t] = diff
-        every = all(g is not None for g in tgts)
-        loss_kind = "mse_all" if every else "mse_last"
-        loss_rule = ("L = 1/2 sum_t ||y_t - target_t||^2" if has_out else "L = 1/2 sum_t ||h_t - target_t||^2") + \
-            (" over every step" if every else " on the last step only")
-    else:
-        losses[-1] = float(np.sum(outs[-1]))
-        dys[-1] = np.ones_like(outs[-1])
-        loss_kind = "sum_y" if has_out else "sum_h"
-        loss_rule = "L = sum(y_T) (no target given)" if has_out else "L = sum(h_T) (no target given, no output layer)"
-    L = float(sum(losses))
+    outs = np.array(ys if has_out else hs[1:])            # [T, O] (or [T, H] with no output layer)
+    tg = R.read_target(target, O if has_out else H, T, "output" if has_out else "hidden")
+    tgts = [None] * T if tg is None else ([None] * (T - 1) + [tg] if tg.ndim == 1 else list(tg))
+    rule = R.loss_rule(outs, tg, has_out)
+    dys, losses, L = list(rule.grad), [float(v) for v in rule.per_step], rule.value
+    loss_kind, loss_rule = rule.kind, rule.rule
 
     # ---- backward (BPTT)
     gU, gW, gb = np.zeros_like(params.U), np.zeros_like(params.W), np.zeros(H)
@@ -438,15 +408,14 @@ def run(params: Params, xs: np.ndarray, h0: np.ndarray | None = None, *, activat
 
     grads = Grads(U=gU, W=gW, b_h=gb, V=gV, b_y=gby)
     flat = [gU, gW, gb] + ([gV, gby] if has_out else [])
-    gnorm = float(np.sqrt(sum(float(np.sum(g * g)) for g in flat)))
+    gnorm = optim.global_norm(flat)
     clip_rec = None
     if clip is not None:
         clipped = gnorm > clip
-        scale = clip / gnorm if clipped else 1.0
+        scale = optim.clip_scale(gnorm, clip)
         cg = Grads(U=gU * scale, W=gW * scale, b_h=gb * scale,
                    V=None if gV is None else gV * scale, b_y=None if gby is None else gby * scale)
-        after = float(np.sqrt(sum(float(np.sum(g * g)) for g in
-                                  [cg.U, cg.W, cg.b_h] + ([cg.V, cg.b_y] if has_out else []))))
+        after = optim.global_norm([cg.U, cg.W, cg.b_h] + ([cg.V, cg.b_y] if has_out else []))
         clip_rec = Clip(beta=float(clip), norm_before=gnorm, norm_after=after, clipped=bool(clipped),
                         scale=float(scale), grads=cg)
 

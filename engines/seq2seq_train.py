@@ -50,7 +50,8 @@ from typing import Any
 
 import numpy as np
 
-from . import cells
+from . import cells, optim
+from ._numerics import softmax
 from .errors import InputError
 
 SRC_VOCAB: tuple[str, ...] = tuple(str(d) for d in range(10))          # source id = the digit
@@ -169,12 +170,6 @@ def _cell_bwd(p: dict, g: dict, pre: str, cell: str, s: dict, dh_new: np.ndarray
     return b["dx"], b["dh_prev"]
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
-    m = z.max(axis=-1, keepdims=True)
-    ez = np.exp(z - m)
-    return ez / ez.sum(axis=-1, keepdims=True)
-
-
 # --------------------------------------------------------------------------- forward / backward
 
 @dataclass(frozen=True)
@@ -212,7 +207,7 @@ def attend(p: dict, s: np.ndarray, ann: np.ndarray, ka: np.ndarray):
     """Additive score: s [B, H_d], ann [B, T, 2H], ka = ann W_ak [B, T, A] -> (alpha [B, T], c [B, 2H], F)."""
     F = np.tanh((s @ p["W_aq"])[:, None, :] + ka)          # [B, 1, A] + [B, T, A] -> [B, T, A]
     e = F @ p["v_a"]                                        # [B, T, A] -> [B, T]
-    alpha = _softmax(e)
+    alpha = softmax(e)
     c = np.einsum("bt,bts->bs", alpha, ann)                 # [B, T] x [B, T, 2H] -> [B, 2H]
     return alpha, c, F
 
@@ -246,7 +241,7 @@ def forward(p: dict, src: np.ndarray, tgt: np.ndarray, cfg: Config) -> Forward:
     for i in range(U):
         s, alpha, c, o, cache = decoder_step(p, cfg, y_in[:, i], s, ann, ka)
         alphas[:, i], logits[:, i], ctx[:, i], states[:, i] = alpha, o, c, s
-        probs[:, i] = _softmax(o)
+        probs[:, i] = softmax(o)
         loss -= np.log(probs[np.arange(B), i, tgt[:, i]]).sum()
         steps.append((alpha, cache))
     loss /= B * U
@@ -408,9 +403,7 @@ def adam_train(cfg: Config, steps: int | None = None) -> Result:
     rng = np.random.default_rng(cfg.seed)
     p = init_params(cfg, rng)
     banned = {tuple(int(v) for v in row) for s in heldout_sets(cfg).values() for row in s}
-    m = {k: np.zeros_like(v) for k, v in p.items()}
-    v2 = {k: np.zeros_like(v) for k, v in p.items()}
-    b1, b2, eps = 0.9, 0.999, 1e-8
+    adam = optim.Adam(cfg.lr, 0.9, 0.999, 1e-8)
     losses = np.zeros(steps)
     t0 = time.perf_counter()
     for t in range(1, steps + 1):
@@ -418,15 +411,8 @@ def adam_train(cfg: Config, steps: int | None = None) -> Result:
         src = _batch(rng, T, cfg.batch, banned)
         loss, g = loss_and_grads(p, src, reverse_targets(src), cfg)
         losses[t - 1] = loss
-        norm = np.sqrt(sum(float((x * x).sum()) for x in g.values()))
-        k = cfg.clip / norm if norm > cfg.clip else 1.0
-        for name in p:
-            gg = g[name] * k
-            m[name] = b1 * m[name] + (1 - b1) * gg
-            v2[name] = b2 * v2[name] + (1 - b2) * gg * gg
-            mh = m[name] / (1 - b1 ** t)
-            vh = v2[name] / (1 - b2 ** t)
-            p[name] = p[name] - cfg.lr * mh / (np.sqrt(vh) + eps)
+        k = optim.clip_scale(optim.global_norm(list(g.values())), cfg.clip)
+        adam.step(list(p.values()), [g[name] * k for name in p])
     return Result(p, losses, time.perf_counter() - t0)
 
 
