@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from . import _layouts as L
+from . import layouts as L
 from .errors import InputError
 from .io import as_array, check_shape
 
@@ -75,66 +75,6 @@ def stack_options(n_layers: int, bidir: bool, layers: int | None, bidirectional:
     if bidirectional is not None:
         bidir = bool(bidirectional)
     return n_layers, bidir
-
-
-def ours_cell(weights: Mapping[str, Any], w_names: Mapping[str, tuple[str, ...]], b_names: Mapping[str, tuple[str, ...]],
-              gates: Sequence[str], k: int, rev: int, H: int, D: int, dirs: int, n_layers: int, bidir: bool,
-              model: str) -> dict[str, np.ndarray]:
-    """W_<g> [H, H + D_k] and b_<g> [H] of layer ``k`` (backward if ``rev``) under our names."""
-    d_in = D if k == 0 else H * dirs
-    c: dict[str, np.ndarray] = {}
-    for g in gates:
-        for kind, table, shape, meaning in (
-                ("W", w_names, (H, H + d_in), "(hidden, hidden + input)" if k == 0 else f"(hidden, hidden + {dirs}*hidden)"),
-                ("b", b_names, (H,), "(hidden,)")):
-            got = L.get_ours(weights, table[g], k, bool(rev))
-            if got is None:
-                names = " or ".join(b + L.suffix(k, bool(rev)) for b in table[g])
-                raise InputError(f"{model} weights for {L.run_label(k, bool(rev))} are missing {names} "
-                                 f"(layers={n_layers}, bidirectional={bidir}); found {', '.join(sorted(weights))}")
-            a = as_array(got[0], got[1], len(shape))
-            check_shape(got[0], a, shape, meaning)
-            c[f"{kind}_{g}"] = a
-    return c
-
-
-def torch_mats(weights: Mapping[str, Any], k: int, rev: int, n_gates: int, H: int, D: int, dirs: int,
-               n_layers: int, bidir: bool, model: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """weight_ih / weight_hh of layer ``k`` split into ``n_gates`` row blocks: [H, D_k] and [H, H]."""
-    sfx = L.suffix(k, bool(rev))
-    d_in = D if k == 0 else H * dirs
-    for n in ("weight_ih", "weight_hh"):
-        if n + sfx not in weights:
-            raise InputError(f"PyTorch {model} weights for {L.run_label(k, bool(rev))} are missing {n + sfx} "
-                             f"(layers={n_layers}, bidirectional={bidir}); found {', '.join(sorted(weights))}")
-    G = n_gates
-    wih = L.split_rows("weight_ih" + sfx, as_array("weight_ih" + sfx, weights["weight_ih" + sfx], 2), G, H, d_in,
-                       f"({G}*hidden, input_size)" if k == 0 else f"({G}*hidden, {dirs}*hidden)")
-    whh = L.split_rows("weight_hh" + sfx, as_array("weight_hh" + sfx, weights["weight_hh" + sfx], 2), G, H, H,
-                       f"({G}*hidden, hidden)")
-    return wih, whh
-
-
-def keras_mats(weights: Mapping[str, Any], k: int, rev: int, n_gates: int, H: int, D: int, dirs: int,
-               model: str) -> tuple[list[np.ndarray], list[np.ndarray], str]:
-    """kernel / recurrent_kernel of layer ``k`` split into ``n_gates`` column blocks ([D_k, H], [H, H]),
-    and the name of its bias ("" if none)."""
-    d_in = D if k == 0 else H * dirs
-
-    def name(base: str) -> str:
-        for cand in (base + L.suffix(k, bool(rev)),) + ((base + ("_reverse" if rev else ""),) if k == 0 else ()):
-            if cand in weights:
-                return cand
-        return ""
-    nk, nr, nb = name("kernel"), name("recurrent_kernel"), name("bias")
-    if not nk or not nr:
-        raise InputError(f"Keras {model} weights for {L.run_label(k, bool(rev))} are missing "
-                         f"{'kernel' if not nk else 'recurrent_kernel'}{L.suffix(k, bool(rev))}; found {', '.join(sorted(weights))}")
-    G = n_gates
-    ker = L.split_cols(nk, as_array(nk, weights[nk], 2), G, H, d_in,
-                       f"(input_size, {G}*units)" if k == 0 else f"({dirs}*units, {G}*units)")
-    rec = L.split_cols(nr, as_array(nr, weights[nr], 2), G, H, H, f"(units, {G}*units)")
-    return ker, rec, nb
 
 
 # --------------------------------------------------------------------------- run

@@ -44,7 +44,7 @@ from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
-from . import _layouts as L
+from . import layouts as L
 from . import _recurrent as R
 from . import cells
 from .errors import InputError
@@ -157,7 +157,7 @@ def _from_ours(weights, n_layers, bidir, input_size):
     cells = []
     for k in range(n_layers):
         for rev in range(dirs):
-            c = R.ours_cell(weights, _OURS_W, _OURS_B, "rzn", k, rev, H, D, dirs, n_layers, bidir, "GRU")
+            c = L.ours_cell(weights, _OURS_W, _OURS_B, "rzn", k, rev, H, D, dirs, n_layers, bidir, "GRU")
             got = L.get_ours(weights, ("b_hn",), k, bool(rev))
             if got is not None:
                 c["b_hn"] = as_array(got[0], got[1], 1)
@@ -180,7 +180,7 @@ def _from_torch(weights, n_layers, bidir):
     for k in range(n_layers):
         for rev in range(dirs):
             sfx = L.suffix(k, bool(rev))
-            wih, whh = R.torch_mats(weights, k, rev, 3, H, D, dirs, n_layers, bidir, "GRU")
+            wih, whh = L.torch_mats(weights, k, rev, 3, H, D, dirs, n_layers, bidir, "GRU")
             bs = {}
             for n in ("bias_ih", "bias_hh"):
                 b = np.zeros(3 * H)
@@ -211,7 +211,7 @@ def _from_keras(weights, n_layers, bidir):
     convention = None
     for k in range(n_layers):
         for rev in range(dirs):
-            ker, rec, nb = R.keras_mats(weights, k, rev, 3, H, D, dirs, "GRU")
+            ker, rec, nb = L.keras_mats(weights, k, rev, 3, H, D, dirs, "GRU")
             bias = np.zeros((2, 3 * H))
             after = True
             if nb:

@@ -64,7 +64,7 @@ from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
-from . import _layouts as L
+from . import layouts as L
 from . import _recurrent as R
 from . import cells
 from .errors import InputError
@@ -217,7 +217,7 @@ def _from_ours(weights: Mapping[str, Any], n_layers: int, bidir: bool, input_siz
     if D < 1:
         name, W = first["W_f"]
         raise InputError(f"{name} has shape {W.shape}, expected ({H}, {H} + input) = (hidden, hidden + input)")
-    cells = [R.ours_cell(weights, bases, bbases, GATES, k, rev, H, D, dirs, n_layers, bidir, "LSTM")
+    cells = [L.ours_cell(weights, bases, bbases, GATES, k, rev, H, D, dirs, n_layers, bidir, "LSTM")
              for k in range(n_layers) for rev in range(dirs)]
     return H, D, cells
 
@@ -237,7 +237,7 @@ def _from_torch(weights: Mapping[str, Any], n_layers: int, bidir: bool, input_si
     for k in range(n_layers):
         for rev in range(dirs):
             sfx = L.suffix(k, bool(rev))
-            wih, whh = R.torch_mats(weights, k, rev, 4, H, D, dirs, n_layers, bidir, "LSTM")
+            wih, whh = L.torch_mats(weights, k, rev, 4, H, D, dirs, n_layers, bidir, "LSTM")
             bias = np.zeros(4 * H)
             for n in ("bias_ih", "bias_hh"):
                 if n + sfx in weights:
@@ -264,7 +264,7 @@ def _from_keras(weights: Mapping[str, Any], n_layers: int, bidir: bool, input_si
     cells = []
     for k in range(n_layers):
         for rev in range(dirs):
-            ker, rec, nb = R.keras_mats(weights, k, rev, 4, H, D, dirs, "LSTM")
+            ker, rec, nb = L.keras_mats(weights, k, rev, 4, H, D, dirs, "LSTM")
             bias = np.zeros(4 * H)
             if nb:
                 bias = _vec(nb, weights[nb])

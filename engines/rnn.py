@@ -55,7 +55,7 @@ Clipping by norm (option clip = beta > 0), global over the parameter gradients
 (dU, dW, db_h, dV, db_y; b_h counted once even in the PyTorch layout):
     g <- beta g / ||g||  if ||g|| > beta, else g unchanged.
 
-Weight layouts accepted by :func:`params_from_weights`
+Weight layouts accepted by :meth:`Params.from_weights`
     ours:    U [H, D], W [H, H], b_h [H], optional V [O, H], b_y [O]
              (a 1-D U of length H is read as a column [H, 1]: one scalar input per step;
               a 1-D V of length H is read as a row [1, H]: one scalar output)
@@ -130,6 +130,11 @@ class Params(Record):
     def output_size(self) -> int:
         return 0 if self.V is None else int(self.V.shape[0])
 
+    @classmethod
+    def from_weights(cls, weights: Mapping[str, Any]) -> "Params":
+        """Build from our names, a PyTorch ``nn.RNN`` state_dict or Keras SimpleRNN weights (module docstring)."""
+        return _from_weights(weights)
+
 
 def _keras_base(name: str) -> str:
     """``simple_rnn/simple_rnn_cell/kernel:0`` -> ``kernel``."""
@@ -137,8 +142,8 @@ def _keras_base(name: str) -> str:
     return base if base in _KERAS else name
 
 
-def params_from_weights(weights: Mapping[str, Any]) -> Params:
-    """Build :class:`Params` from our names, a PyTorch ``nn.RNN`` state_dict or Keras SimpleRNN weights."""
+def _from_weights(weights: Mapping[str, Any]) -> Params:
+    """:meth:`Params.from_weights`."""
     if not isinstance(weights, Mapping):
         raise InputError(f"weights must be an object of named arrays, got {type(weights).__name__}")
     w = {_keras_base(k): v for k, v in weights.items()}
@@ -477,7 +482,7 @@ def _inputs_seq(params: Params, inputs: Mapping[str, Any]) -> tuple[np.ndarray, 
 def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, activation: str | None = None,
           output_layer: str | None = None, clip: float | None = None) -> RNNTrace:
     """Validate weights/inputs (any layout) and run forward + BPTT."""
-    params = params_from_weights(weights)
+    params = Params.from_weights(weights)
     x, h0 = _inputs_seq(params, inputs)
     return run(params, x, h0, activation=activation or "tanh", output=output_layer,
                target=inputs.get("target"), clip=clip)

@@ -11,7 +11,7 @@ Notation (that of engines/seq2seq.py; the arrays carry its weight names)
     T, U         source length, U = T + 1 target length (the reversed digits, then </s>)
     x_j          source tokens over SRC_VOCAB = 0 .. 9;  y_i target tokens over TGT_VOCAB = <s>, </s>, 0 .. 9
     E_src [10, e], E_tgt [12, e]                      embeddings (row = token)
-    enc_fwd.*, enc_bwd.*, dec.*                       cells: gru W_z, W_r, W_h [H, H + D], b_z, b_r, b_h [H];
+    enc_fwd.*, enc_bwd.*, dec.*                       cells: gru W_z, W_r, W_n [H, H + D], b_z, b_r, b_n [H];
                                                       rnn W [H, H + D], b [H]; every W acts on [h_prev, x] (h first)
     hf_j, hb_j [H]; h_j = [hf_j, hb_j] [2H]           encoder states and annotations
     C = [hf_T, hb_1] [2H]                             last state of each direction
@@ -21,7 +21,7 @@ Notation (that of engines/seq2seq.py; the arrays carry its weight names)
 
 Equations (the seq2seq engine's Bahdanau mode)
 ---------
-    gru:  z = sig(W_z [h, x] + b_z),  r = sig(W_r [h, x] + b_r),  n = tanh(W_h [r * h, x] + b_h),
+    gru:  z = sig(W_z [h, x] + b_z),  r = sig(W_r [h, x] + b_r),  n = tanh(W_n [r * h, x] + b_n),
           h' = (1 - z) * h + z * n                  (rnn: h' = tanh(W [h, x] + b))
     hf_j = cell_fwd(E_src x_j, hf_{j-1}),  hb_j = cell_bwd(E_src x_j, hb_{j+1})   (zero initial states)
     e_ij = v_a . tanh(s_{i-1} W_aq + h_j W_ak),  alpha_i = softmax(e_i),  c_i = sum_j alpha_ij h_j
@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from . import cells, optim
+from . import cells, optim, seq2seq
 from ._numerics import softmax
 from .errors import InputError
 
@@ -58,8 +58,8 @@ SRC_VOCAB: tuple[str, ...] = tuple(str(d) for d in range(10))          # source 
 TGT_VOCAB: tuple[str, ...] = ("<s>", "</s>") + SRC_VOCAB                  # target id = digit + 2
 BOS, EOS = 0, 1
 DIGITS = np.arange(10)
-CELL_WEIGHTS = {"rnn": ("W",), "gru": ("W_z", "W_r", "W_h")}     # the seq2seq engine's names
-CELL_BIASES = {"rnn": ("b",), "gru": ("b_z", "b_r", "b_h")}
+CELL_WEIGHTS = {"rnn": ("W",), "gru": ("W_z", "W_r", "W_n")}     # the seq2seq engine's names
+CELL_BIASES = {"rnn": ("b",), "gru": ("b_z", "b_r", "b_n")}
 
 
 # --------------------------------------------------------------------------- configuration
@@ -139,14 +139,11 @@ def init_params(cfg: Config, rng: np.random.Generator) -> dict[str, np.ndarray]:
 
 # --------------------------------------------------------------------------- cells (batched)
 
-_GRU_NAMES = {"W_r": "W_r", "W_z": "W_z", "W_n": "W_h", "b_r": "b_r", "b_z": "b_z", "b_n": "b_h"}
-
-
 def _cell_weights(p: dict, pre: str, cell: str):
     """The arrays of one cell (enc_fwd, enc_bwd or dec) as :mod:`engines.cells` weights."""
     if cell == "rnn":
         return cells.ElmanWeights(p[f"{pre}.W"], p[f"{pre}.b"])
-    return cells.GRUWeights(*(p[f"{pre}.{n}"] for n in _GRU_NAMES.values()))
+    return cells.GRUWeights(*(p[f"{pre}.{n}"] for n in ("W_r", "W_z", "W_n", "b_r", "b_z", "b_n")))
 
 
 def _cell_fwd(p: dict, pre: str, cell: str, x: np.ndarray, h: np.ndarray):
@@ -161,12 +158,10 @@ def _cell_bwd(p: dict, g: dict, pre: str, cell: str, s: dict, dh_new: np.ndarray
     w = _cell_weights(p, pre, cell)
     if cell == "rnn":
         b = cells.elman_backward(w, s, dh_new)
-        names = {"W": "W", "b": "b"}
     else:
         b = cells.gru_backward(w, s, dh_new, "textbook", sigma_first=False)
-        names = _GRU_NAMES
     for k, d in b["grads"].items():
-        g[f"{pre}.{names[k]}"] += d
+        g[f"{pre}.{k}"] += d
     return b["dx"], b["dh_prev"]
 
 
@@ -431,7 +426,9 @@ def engine_weights(p: dict) -> dict[str, Any]:
 
 
 def params_from_weights(w: dict, cfg: Config) -> dict[str, np.ndarray]:
-    """Inverse of :func:`engine_weights` (float64 arrays in param_shapes order)."""
+    """Inverse of :func:`engine_weights` (float64 arrays in param_shapes order; the seq2seq engine's
+    aliases, e.g. the GRU candidate's older W_h in the shipped preset, are read too)."""
+    w = seq2seq.normalise_names(w)
     return {k: np.array(w[k], dtype=np.float64).reshape(shp) for k, shp in param_shapes(cfg).items()}
 
 
@@ -517,7 +514,9 @@ CHECK_ATOL = 1e-2
 
 
 def compare_weights(stored: dict, made: dict) -> tuple[str, bool]:
-    """('identical' | 'within tolerance ...' | 'DIFFERENT ...', ok) for two weight dicts."""
+    """('identical' | 'within tolerance ...' | 'DIFFERENT ...', ok) for two weight dicts (aliases read as
+    the seq2seq engine reads them)."""
+    stored, made = seq2seq.normalise_names(stored), seq2seq.normalise_names(made)
     if stored == made:
         return "identical", True
     if set(stored) != set(made):

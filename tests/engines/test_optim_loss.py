@@ -114,7 +114,7 @@ def test_every_recurrent_engine_reports_the_rule(target):
         rule = R.loss_rule(tr.ys, None if tg is None else np.atleast_1d(tg), True)
         assert (tr.bptt.loss_kind, tr.bptt.loss) == (rule.kind, rule.value)
     w, inp = rnn.random(np.random.default_rng(1), hidden=2, input_size=2, steps=3)
-    tr = rnn.run(rnn.params_from_weights(w), np.array(inp["x"]), target=tg)
+    tr = rnn.run(rnn.Params.from_weights(w), np.array(inp["x"]), target=tg)
     ys = np.array([s.y for s in tr.steps])
     rule = R.loss_rule(ys, tg, True)
     assert (tr.loss_kind, tr.loss, tr.loss_rule) == (rule.kind, rule.value, rule.rule)
