@@ -87,8 +87,7 @@ print(json.dumps({"median": statistics.median(times), "torch": torch.__version__
 def numpy_iteration_time(doc, params, st) -> float:
     data = gan.make_data(doc.inputs)
     gf, df = gan._Flat(params.G), gan._Flat(params.D)
-    og = gan._Opt(st.optimizer, st.lr_g, st.beta1, st.beta2, gf.vec.size)
-    od = gan._Opt(st.optimizer, st.lr_d, st.beta1, st.beta2, df.vec.size)
+    og, od = gan._optimizers(st)
     rng = np.random.default_rng(0)
     B = st.batch_size
 

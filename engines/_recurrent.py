@@ -4,16 +4,17 @@ Only the parts that are the same for every cell live here: the validation and lo
 linear output layer ``y_t = V h_t + b_y``, initial states ``[layers * directions, H]``, the
 stacked/bidirectional run and backward loops (PyTorch order: l0 fwd, l0 bwd, l1 fwd, ...), the
 loss convention, the reading of ``x`` and ``target``, the per-layer weight loaders' common checks
-and the random initialisation. The cell maths (``cell_step``, ``_backward_run``) stays in each
-engine. ``model`` arguments ("LSTM", "GRU") only name the model in error messages.
+and the random initialisation. The cell maths (one step, its backward pass and its Jacobian) is in
+:mod:`engines.cells`. ``model`` arguments ("LSTM", "GRU") only name the model in error messages.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from . import _layouts as L
+from . import layouts as L
 from .errors import InputError
 from .io import as_array, check_shape
 
@@ -76,66 +77,6 @@ def stack_options(n_layers: int, bidir: bool, layers: int | None, bidirectional:
     return n_layers, bidir
 
 
-def ours_cell(weights: Mapping[str, Any], w_names: Mapping[str, tuple[str, ...]], b_names: Mapping[str, tuple[str, ...]],
-              gates: Sequence[str], k: int, rev: int, H: int, D: int, dirs: int, n_layers: int, bidir: bool,
-              model: str) -> dict[str, np.ndarray]:
-    """W_<g> [H, H + D_k] and b_<g> [H] of layer ``k`` (backward if ``rev``) under our names."""
-    d_in = D if k == 0 else H * dirs
-    c: dict[str, np.ndarray] = {}
-    for g in gates:
-        for kind, table, shape, meaning in (
-                ("W", w_names, (H, H + d_in), "(hidden, hidden + input)" if k == 0 else f"(hidden, hidden + {dirs}*hidden)"),
-                ("b", b_names, (H,), "(hidden,)")):
-            got = L.get_ours(weights, table[g], k, bool(rev))
-            if got is None:
-                names = " or ".join(b + L.suffix(k, bool(rev)) for b in table[g])
-                raise InputError(f"{model} weights for {L.run_label(k, bool(rev))} are missing {names} "
-                                 f"(layers={n_layers}, bidirectional={bidir}); found {', '.join(sorted(weights))}")
-            a = as_array(got[0], got[1], len(shape))
-            check_shape(got[0], a, shape, meaning)
-            c[f"{kind}_{g}"] = a
-    return c
-
-
-def torch_mats(weights: Mapping[str, Any], k: int, rev: int, n_gates: int, H: int, D: int, dirs: int,
-               n_layers: int, bidir: bool, model: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """weight_ih / weight_hh of layer ``k`` split into ``n_gates`` row blocks: [H, D_k] and [H, H]."""
-    sfx = L.suffix(k, bool(rev))
-    d_in = D if k == 0 else H * dirs
-    for n in ("weight_ih", "weight_hh"):
-        if n + sfx not in weights:
-            raise InputError(f"PyTorch {model} weights for {L.run_label(k, bool(rev))} are missing {n + sfx} "
-                             f"(layers={n_layers}, bidirectional={bidir}); found {', '.join(sorted(weights))}")
-    G = n_gates
-    wih = L.split_rows("weight_ih" + sfx, as_array("weight_ih" + sfx, weights["weight_ih" + sfx], 2), G, H, d_in,
-                       f"({G}*hidden, input_size)" if k == 0 else f"({G}*hidden, {dirs}*hidden)")
-    whh = L.split_rows("weight_hh" + sfx, as_array("weight_hh" + sfx, weights["weight_hh" + sfx], 2), G, H, H,
-                       f"({G}*hidden, hidden)")
-    return wih, whh
-
-
-def keras_mats(weights: Mapping[str, Any], k: int, rev: int, n_gates: int, H: int, D: int, dirs: int,
-               model: str) -> tuple[list[np.ndarray], list[np.ndarray], str]:
-    """kernel / recurrent_kernel of layer ``k`` split into ``n_gates`` column blocks ([D_k, H], [H, H]),
-    and the name of its bias ("" if none)."""
-    d_in = D if k == 0 else H * dirs
-
-    def name(base: str) -> str:
-        for cand in (base + L.suffix(k, bool(rev)),) + ((base + ("_reverse" if rev else ""),) if k == 0 else ()):
-            if cand in weights:
-                return cand
-        return ""
-    nk, nr, nb = name("kernel"), name("recurrent_kernel"), name("bias")
-    if not nk or not nr:
-        raise InputError(f"Keras {model} weights for {L.run_label(k, bool(rev))} are missing "
-                         f"{'kernel' if not nk else 'recurrent_kernel'}{L.suffix(k, bool(rev))}; found {', '.join(sorted(weights))}")
-    G = n_gates
-    ker = L.split_cols(nk, as_array(nk, weights[nk], 2), G, H, d_in,
-                       f"(input_size, {G}*units)" if k == 0 else f"({dirs}*units, {G}*units)")
-    rec = L.split_cols(nr, as_array(nr, weights[nr], 2), G, H, H, f"(units, {G}*units)")
-    return ker, rec, nb
-
-
 # --------------------------------------------------------------------------- run
 
 def initial(name: str, value: Any, n_runs: int, H: int) -> np.ndarray:
@@ -176,24 +117,50 @@ def output_layer(V: np.ndarray | None, b_y: np.ndarray | None, outputs: np.ndarr
     return ys, ys[-1], Vhs[-1]
 
 
-def loss_grad(V: np.ndarray | None, outputs: np.ndarray, ys: np.ndarray | None, target: np.ndarray | None):
-    """(kind, L, dL/d outputs [T, W], dV, db_y) for the loss convention in the engines' docstrings."""
-    pred = ys if ys is not None else outputs
-    if target is not None:
-        if target.ndim == 1:
-            e = np.zeros_like(pred)
-            e[-1] = pred[-1] - target
-            kind = "mse_last"
-        else:
-            e = pred - target
-            kind = "mse_all"
-        loss = 0.5 * float(np.sum(e * e))
-        g_pred = e                                   # [T, O]
+@dataclass(frozen=True)
+class Loss:
+    """The recurrent engines' loss convention applied to predictions ``pred`` [T, O]."""
+    kind: str                 # "mse_last" | "mse_all" | "sum_y" | "sum_h"
+    value: float              # L
+    per_step: np.ndarray      # [T] each step's share of L
+    grad: np.ndarray          # [T, O] dL/dpred
+    rule: str                 # L in words
+
+
+def loss_rule(pred: np.ndarray, target: np.ndarray | None, has_output: bool) -> Loss:
+    """The one loss rule of the RNN, LSTM and GRU engines.
+
+    ``pred`` [T, O] is y_t (the output layer's values) or, with no output layer, the hidden
+    states h_t. ``target`` is None, [O] (the last step only) or [T, O] (every step):
+
+        target [O]:     L = 1/2 ||y_T - target||^2
+        target [T, O]:  L = 1/2 Σ_t ||y_t - target_t||^2
+        no target:      L = sum(y_T)  (sum(h_T) with no output layer)
+    """
+    y = "y" if has_output else "h"
+    if target is None:
+        grad = np.zeros_like(pred)
+        grad[-1] = 1.0
+        value = float(np.sum(pred[-1]))
+        per_step = np.zeros(pred.shape[0])
+        per_step[-1] = value
+        return Loss("sum_y" if has_output else "sum_h", value, per_step, grad,
+                    "L = sum(y_T) (no target given)" if has_output else "L = sum(h_T) (no target given, no output layer)")
+    if target.ndim == 1:
+        grad = np.zeros_like(pred)
+        grad[-1] = pred[-1] - target                  # [O]
+        kind, where = "mse_last", "on the last step only"
     else:
-        kind = "sum_y" if ys is not None else "sum_h"
-        loss = float(np.sum(pred[-1]))
-        g_pred = np.zeros_like(pred)
-        g_pred[-1] = 1.0
+        grad = pred - target                          # [T, O]
+        kind, where = "mse_all", "over every step"
+    return Loss(kind, 0.5 * float(np.sum(grad * grad)), 0.5 * np.sum(grad * grad, axis=1), grad,
+                f"L = 1/2 sum_t ||{y}_t - target_t||^2 {where}")
+
+
+def loss_grad(V: np.ndarray | None, outputs: np.ndarray, ys: np.ndarray | None, target: np.ndarray | None):
+    """(kind, L, dL/d outputs [T, W], dV, db_y) of :func:`loss_rule` through the linear output layer."""
+    loss = loss_rule(ys if ys is not None else outputs, target, ys is not None)
+    g_pred = loss.grad                               # [T, O]
     dV = db_y = None
     if ys is not None:
         g_out = g_pred @ V                           # [T, O] @ [O, W] -> [T, W]
@@ -201,7 +168,7 @@ def loss_grad(V: np.ndarray | None, outputs: np.ndarray, ys: np.ndarray | None, 
         db_y = g_pred.sum(axis=0)                    # [T, O] -> [O]
     else:
         g_out = g_pred
-    return kind, loss, g_out, dV, db_y
+    return loss.kind, loss.value, g_out, dV, db_y
 
 
 def spec(a: np.ndarray) -> float:
@@ -237,19 +204,20 @@ def input_width(inputs: Mapping[str, Any] | None, model: str) -> int | None:
     return 1 if x_raw.ndim == 1 else (x_raw.shape[1] if x_raw.ndim == 2 else None)
 
 
-def read_target(value: Any, O: int, T: int) -> np.ndarray | None:
-    """target as [O] (last step) or [T, O] (every step); a [T] list is [T, 1] when O = 1."""
+def read_target(value: Any, O: int, T: int, what: str = "output") -> np.ndarray | None:
+    """target as [O] (last step) or [T, O] (every step); a [T] list is [T, 1] when O = 1.
+    ``what`` names the compared quantity in errors ("hidden" when there is no output layer)."""
     if value is None:
         return None
     target = as_array("target", value)
     if target.ndim == 0:
-        target = target[None]
+        target = target[None]                        # scalar -> [1]
     if target.ndim == 1 and O == 1 and target.shape == (T,) and T != 1:
-        target = target[:, None]  # [T] -> [T, 1] (one scalar target per step)
+        target = target[:, None]                     # [T] -> [T, 1] (one scalar target per step)
     if target.ndim == 1:
-        check_shape("target", target, (O,), "(output,) for the last step")
+        check_shape("target", target, (O,), f"({what},) for the last step, or ({T}, {O}) = (steps, {what}) for every step")
     else:
-        check_shape("target", target, (T, O), "(steps, output)")
+        check_shape("target", target, (T, O), f"(steps, {what}), or ({O},) for the last step only")
     return target
 
 

@@ -33,8 +33,10 @@ Equations
         dL/dW = h_in^T delta,  dL/db = sum_batch delta,  dL/dh_in = delta W^T,
         phi' = 1 or 0.2 (leaky_relu), 1 - h^2 (tanh).  The G step backprops through D
         into x = G(z) (dL/dx) and on through G; D's weights are not changed by it.
+        The training loop steps along :func:`d_loss_grads` / :func:`g_loss_grads`, the very
+        functions the finite-difference tests check (through d_step_grads / g_step_grads).
 
-    Optimisers: SGD  theta <- theta - lr g
+    Optimisers (:mod:`engines.optim`): SGD  theta <- theta - lr g
                 Adam m <- b1 m + (1-b1) g, v <- b2 v + (1-b2) g^2,
                      theta <- theta - lr (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + 1e-8)
 
@@ -76,6 +78,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from . import optim
 from ._numerics import sigmoid
 from .errors import InputError
 from .gan_osc import Oscillation, measure as measure_oscillation
@@ -86,7 +89,7 @@ LEAK = 0.2
 _TORCH_KEY = re.compile(r"^(G|D|generator|discriminator)\.(\d+)\.(weight|bias)$")
 ACTIVATIONS = ("leaky_relu", "tanh")
 LOSSES = ("minimax", "non_saturating")
-OPTIMIZERS = ("sgd", "adam")
+OPTIMIZERS = optim.OPTIMIZERS
 ADAM_EPS = 1e-8
 N_EVAL = 2000          # real and generated samples behind every snapshot statistic
 N_SHOW = 400           # samples stored per snapshot for drawing
@@ -274,31 +277,30 @@ def _named(prefix: str, grads) -> dict[str, np.ndarray]:
     return out
 
 
-def d_step_grads(params: Params, x_real: np.ndarray, z: np.ndarray):
-    """L_D on a batch of B real x and B noise z, and dL_D/d(D weights) (named D_W1, D_b1, ...)."""
-    G, D = _pairs(params.G), _pairs(params.D)
-    x_fake, _ = mlp_forward(G, z, params.g_act)  # [B, d_z] -> [B, d]
-    B = x_real.shape[0]
+def d_loss_grads(G, D, g_act: str, d_act: str, x_real: np.ndarray, z: np.ndarray):
+    """L_D on B real samples x and the generated G(z), and its gradients [(dL/dW, dL/db), ...] for
+    D's layers. ``G``, ``D`` are lists of (W, b); the training loop and the tests both call this."""
+    x_fake, _ = mlp_forward(G, z, g_act)  # [B, d_z] -> [B, d]
+    B, Bf = x_real.shape[0], x_fake.shape[0]
     xs = np.concatenate([x_real, x_fake])  # [2B, d]
-    a, cache = mlp_forward(D, xs, params.d_act)  # [2B, d] -> [2B, 1]
+    a, cache = mlp_forward(D, xs, d_act)  # [2B, d] -> [2B, 1]
     a_r, a_f = a[:B, 0], a[B:, 0]
     loss = float(np.mean(softplus(-a_r)) + np.mean(softplus(a_f)))
     p = sigmoid(a[:, 0])  # D(x) for the real then the fake half
-    da = np.concatenate([(p[:B] - 1.0) / B, p[B:] / B])[:, None]  # [2B, 1]
-    grads, _ = mlp_backward(D, cache, da, params.d_act, need_dx=False)
+    da = np.concatenate([(p[:B] - 1.0) / B, p[B:] / Bf])[:, None]  # [2B, 1]
+    grads, _ = mlp_backward(D, cache, da, d_act, need_dx=False)
     info = dict(d_real=float(p[:B].mean()), d_fake=float(p[B:].mean()),
                 real_mean=x_real.mean(axis=0), fake_mean=x_fake.mean(axis=0))
-    return loss, _named("D", grads), info
+    return loss, grads, info
 
 
-def g_step_grads(params: Params, z: np.ndarray, loss: str):
-    """L_G (``minimax`` or ``non_saturating``) on noise z, and dL_G/d(G weights); D is frozen."""
+def g_loss_grads(G, D, g_act: str, d_act: str, z: np.ndarray, loss: str):
+    """L_G (``minimax`` or ``non_saturating``) on noise z, and its gradients for G's layers (D frozen)."""
     if loss not in LOSSES:
         raise InputError(f"unknown loss {loss!r}; expected one of: {', '.join(LOSSES)}")
-    G, D = _pairs(params.G), _pairs(params.D)
     B = z.shape[0]
-    x_fake, gcache = mlp_forward(G, z, params.g_act)  # [B, d_z] -> [B, d]
-    a, dcache = mlp_forward(D, x_fake, params.d_act)  # [B, d] -> [B, 1]
+    x_fake, gcache = mlp_forward(G, z, g_act)  # [B, d_z] -> [B, d]
+    a, dcache = mlp_forward(D, x_fake, d_act)  # [B, d] -> [B, 1]
     p = sigmoid(a[:, 0])
     if loss == "minimax":
         value = float(-np.mean(softplus(a[:, 0])))
@@ -306,18 +308,21 @@ def g_step_grads(params: Params, z: np.ndarray, loss: str):
     else:
         value = float(np.mean(softplus(-a[:, 0])))
         da = ((p - 1.0) / B)[:, None]
-    _, dx = mlp_backward(D, dcache, da, params.d_act, need_dx=True)  # dL_G/dx  [B, d]
-    grads, _ = mlp_backward(G, gcache, dx, params.g_act, need_dx=False)
-    return value, _named("G", grads), dict(d_fake=float(p.mean()))
+    _, dx = mlp_backward(D, dcache, da, d_act, need_dx=True)  # dL_G/dx  [B, d]
+    grads, _ = mlp_backward(G, gcache, dx, g_act, need_dx=False)
+    return value, grads, dict(d_fake=float(p.mean()))
 
 
-def generate(params: Params, z: np.ndarray) -> np.ndarray:
-    return mlp_forward(_pairs(params.G), z, params.g_act)[0]
+def d_step_grads(params: Params, x_real: np.ndarray, z: np.ndarray):
+    """:func:`d_loss_grads` of ``params``, the gradients named D_W1, D_b1, ..."""
+    loss, grads, info = d_loss_grads(_pairs(params.G), _pairs(params.D), params.g_act, params.d_act, x_real, z)
+    return loss, _named("D", grads), info
 
 
-def discriminate(params: Params, x: np.ndarray) -> np.ndarray:
-    """D(x) = sigma(a(x)) for a batch [N, d] -> [N]."""
-    return sigmoid(mlp_forward(_pairs(params.D), x, params.d_act)[0][:, 0])
+def g_step_grads(params: Params, z: np.ndarray, loss: str):
+    """:func:`g_loss_grads` of ``params``, the gradients named G_W1, G_b1, ..."""
+    value, grads, info = g_loss_grads(_pairs(params.G), _pairs(params.D), params.g_act, params.d_act, z, loss)
+    return value, _named("G", grads), info
 
 
 # --------------------------------------------------------------------------- data
@@ -672,69 +677,37 @@ class _Flat:
         return tuple(Layer(W, b) for W, b in self.layers)
 
 
-class _Opt:
-    def __init__(self, kind: str, lr: float, b1: float, b2: float, n: int):
-        self.kind, self.lr, self.b1, self.b2, self.t = kind, lr, b1, b2, 0
-        self.m = np.zeros(n)
-        self.v = np.zeros(n)
-
-    def step(self, theta: np.ndarray, g: np.ndarray) -> None:
-        if self.kind == "sgd":
-            theta -= self.lr * g
-            return
-        self.t += 1
-        self.m *= self.b1
-        self.m += (1 - self.b1) * g
-        self.v *= self.b2
-        self.v += (1 - self.b2) * g * g
-        mhat = self.m / (1 - self.b1 ** self.t)
-        vhat = self.v / (1 - self.b2 ** self.t)
-        theta -= self.lr * mhat / (np.sqrt(vhat) + ADAM_EPS)
-
-
 def _grad_vec(grads) -> np.ndarray:
     return np.concatenate([a.ravel() for dW, db in grads for a in (dW, db)])
+
+
+def _optimizers(st: Settings):
+    """(G's optimiser, D's optimiser) with fresh state."""
+    return (optim.make(st.optimizer, st.lr_g, st.beta1, st.beta2, ADAM_EPS),
+            optim.make(st.optimizer, st.lr_d, st.beta1, st.beta2, ADAM_EPS))
 
 
 def train_step(params: Params, x_real_batches, z_d_batches, z_g: np.ndarray, st: Settings) -> Params:
     """k D steps then one G step from fresh optimiser state (SGD, or Adam's first step):
     the reference point for the independent PyTorch check. Returns the new parameters."""
     gf, df = _Flat(params.G), _Flat(params.D)
-    n_g, n_d = gf.vec.size, df.vec.size
-    og = _Opt(st.optimizer, st.lr_g, st.beta1, st.beta2, n_g)
-    od = _Opt(st.optimizer, st.lr_d, st.beta1, st.beta2, n_d)
+    og, od = _optimizers(st)
     _iteration(gf, df, og, od, params.g_act, params.d_act, st.loss, x_real_batches, z_d_batches, z_g)
     return Params(gf.freeze(), df.freeze(), params.g_act, params.d_act)
 
 
 def _iteration(gf, df, og, od, g_act, d_act, loss, xs, zds, zg):
-    B = zg.shape[0]
+    """One training iteration: a D step per real batch (with its noise), then one G step on ``zg``,
+    both with the gradients of :func:`d_loss_grads` / :func:`g_loss_grads`."""
     for x_real, z in zip(xs, zds):
-        x_fake, _ = mlp_forward(gf.layers, z, g_act)  # [B, d_z] -> [B, d]
-        a, cache = mlp_forward(df.layers, np.concatenate([x_real, x_fake]), d_act)  # [2B, d] -> [2B, 1]
-        Br = x_real.shape[0]
-        a0 = a[:, 0]
-        ld = float(np.mean(softplus(-a0[:Br])) + np.mean(softplus(a0[Br:])))
-        p = sigmoid(a0)
-        da = np.concatenate([(p[:Br] - 1.0) / Br, p[Br:] / (len(a0) - Br)])[:, None]  # [2B, 1]
-        gd = _grad_vec(mlp_backward(df.layers, cache, da, d_act, need_dx=False)[0])
-        od.step(df.vec, gd)
-        d_real, d_fake = float(p[:Br].mean()), float(p[Br:].mean())
-        rmean, fmean = x_real.mean(axis=0), x_fake.mean(axis=0)
-    x_fake, gcache = mlp_forward(gf.layers, zg, g_act)  # [B, d_z] -> [B, d]
-    a, dcache = mlp_forward(df.layers, x_fake, d_act)  # [B, d] -> [B, 1]
-    a0 = a[:, 0]
-    p = sigmoid(a0)
-    if loss == "minimax":
-        lg = float(-np.mean(softplus(a0)))
-        da = (-p / B)[:, None]
-    else:
-        lg = float(np.mean(softplus(-a0)))
-        da = ((p - 1.0) / B)[:, None]
-    _, dx = mlp_backward(df.layers, dcache, da, d_act, need_dx=True)  # [B, d]
-    gg = _grad_vec(mlp_backward(gf.layers, gcache, dx, g_act, need_dx=False)[0])
-    og.step(gf.vec, gg)
-    return ld, lg, d_real, d_fake, float(np.linalg.norm(gd)), float(np.linalg.norm(gg)), rmean, fmean
+        ld, grads, info = d_loss_grads(gf.layers, df.layers, g_act, d_act, x_real, z)
+        gd = _grad_vec(grads)
+        od.step([df.vec], [gd])
+    lg, grads, _ = g_loss_grads(gf.layers, df.layers, g_act, d_act, zg, loss)
+    gg = _grad_vec(grads)
+    og.step([gf.vec], [gg])
+    return (ld, lg, info["d_real"], info["d_fake"], float(np.linalg.norm(gd)), float(np.linalg.norm(gg)),
+            info["real_mean"], info["fake_mean"])
 
 
 @dataclass(frozen=True)
@@ -748,7 +721,7 @@ class _Eval:
     img_pts: np.ndarray | None = None  # [IMAGE*IMAGE, 2] training coordinates (2-D only)
 
 
-def _snapshot(step, G, D, st: Settings, data: Data, ev: _Eval, g_act, d_act, loss) -> Snapshot:
+def _snapshot(step, G, D, data: Data, ev: _Eval, g_act, d_act, loss) -> Snapshot:
     fake, _ = mlp_forward(G, ev.z, g_act)  # [n, d_z] -> [n, d]
     n = len(ev.real)
     a = mlp_forward(D, np.concatenate([ev.real, fake]), d_act)[0][:, 0]  # [2n]
@@ -761,7 +734,6 @@ def _snapshot(step, G, D, st: Settings, data: Data, ev: _Eval, g_act, d_act, los
     hist = histogram(fake_u, ev.edges)
     dg = sigmoid(mlp_forward(D, ev.grid_pts, d_act)[0][:, 0])
     if data.dim == 2:
-        g = ev.edges.shape[1]  # not used; grid size below
         side = int(round(np.sqrt(len(dg))))
         dg = dg.reshape(side, side)  # [G*G] -> [G (y), G (x)]
     counts = covered = None
@@ -781,12 +753,11 @@ def _train(init: Params, data: Data, st: Settings, loss: str, ev: _Eval, mean_re
            label: str) -> Run:
     rng = np.random.default_rng([st.seed, 1])
     gf, df = _Flat(init.G), _Flat(init.D)
-    og = _Opt(st.optimizer, st.lr_g, st.beta1, st.beta2, gf.vec.size)
-    od = _Opt(st.optimizer, st.lr_d, st.beta1, st.beta2, df.vec.size)
+    og, od = _optimizers(st)
     T, B, d = st.train_steps, st.batch_size, data.dim
     cols = {k: np.empty(T) for k in ("loss_d", "loss_g", "d_real", "d_fake", "grad_d", "grad_g")}
     rmeans, fmeans = np.empty((T, d)), np.empty((T, d))
-    snaps = [_snapshot(0, gf.layers, df.layers, st, data, ev, init.g_act, init.d_act, loss)]
+    snaps = [_snapshot(0, gf.layers, df.layers, data, ev, init.g_act, init.d_act, loss)]
     for t in range(T):
         xs = [data.sample(rng, B) for _ in range(st.d_steps)]
         zs = [rng.standard_normal((B, st.z_dim)) for _ in range(st.d_steps)]
@@ -796,7 +767,7 @@ def _train(init: Params, data: Data, st: Settings, loss: str, ev: _Eval, mean_re
         cols["grad_d"][t], cols["grad_g"][t] = gnd, gng
         rmeans[t], fmeans[t] = data.to_user(rm), data.to_user(fm)
         if (t + 1) % st.snapshot_every == 0 or t + 1 == T:
-            snaps.append(_snapshot(t + 1, gf.layers, df.layers, st, data, ev, init.g_act, init.d_act, loss))
+            snaps.append(_snapshot(t + 1, gf.layers, df.layers, data, ev, init.g_act, init.d_act, loss))
     last = snaps[-1]
     final = Stats(mean_real=mean_real, std_real=std_real, mean_fake=last.mean_fake, std_fake=last.std_fake,
                   mean_rel_err=np.abs(last.mean_fake - mean_real) / np.maximum(np.abs(mean_real), 1e-12),

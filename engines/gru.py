@@ -1,4 +1,5 @@
-"""GRU engine in two named conventions (textbook and PyTorch), stacked and bidirectional, with BPTT.
+"""GRU engine in two named conventions (textbook and PyTorch), stacked and bidirectional, with BPTT
+(the step, its backward pass and the Jacobian dh_t/dh_{t-1} are :mod:`engines.cells`).
 
 Notation
 --------
@@ -43,9 +44,9 @@ from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
-from . import _layouts as L
+from . import layouts as L
 from . import _recurrent as R
-from ._numerics import sigmoid
+from . import cells
 from .errors import InputError
 from .io import as_array, check_shape, sequence
 from .trace import Array, Record
@@ -156,7 +157,7 @@ def _from_ours(weights, n_layers, bidir, input_size):
     cells = []
     for k in range(n_layers):
         for rev in range(dirs):
-            c = R.ours_cell(weights, _OURS_W, _OURS_B, "rzn", k, rev, H, D, dirs, n_layers, bidir, "GRU")
+            c = L.ours_cell(weights, _OURS_W, _OURS_B, "rzn", k, rev, H, D, dirs, n_layers, bidir, "GRU")
             got = L.get_ours(weights, ("b_hn",), k, bool(rev))
             if got is not None:
                 c["b_hn"] = as_array(got[0], got[1], 1)
@@ -179,7 +180,7 @@ def _from_torch(weights, n_layers, bidir):
     for k in range(n_layers):
         for rev in range(dirs):
             sfx = L.suffix(k, bool(rev))
-            wih, whh = R.torch_mats(weights, k, rev, 3, H, D, dirs, n_layers, bidir, "GRU")
+            wih, whh = L.torch_mats(weights, k, rev, 3, H, D, dirs, n_layers, bidir, "GRU")
             bs = {}
             for n in ("bias_ih", "bias_hh"):
                 b = np.zeros(3 * H)
@@ -210,7 +211,7 @@ def _from_keras(weights, n_layers, bidir):
     convention = None
     for k in range(n_layers):
         for rev in range(dirs):
-            ker, rec, nb = R.keras_mats(weights, k, rev, 3, H, D, dirs, "GRU")
+            ker, rec, nb = L.keras_mats(weights, k, rev, 3, H, D, dirs, "GRU")
             bias = np.zeros((2, 3 * H))
             after = True
             if nb:
@@ -377,31 +378,6 @@ class GRUTrace(Record):
 
 # --------------------------------------------------------------------------- maths
 
-def cell_step(cell: GRUCell, x: np.ndarray, h_prev: np.ndarray, convention: str) -> dict[str, np.ndarray]:
-    H = cell.hidden
-    hx = np.concatenate([h_prev, x])                        # [H] + [D] -> [H + D]
-    m_r = cell.W_r @ hx                                     # [H, H + D] @ [H + D] -> [H]
-    m_z = cell.W_z @ hx
-    a_r, a_z = m_r + cell.b_r, m_z + cell.b_z
-    r, z = sigmoid(a_r), sigmoid(a_z)
-    if convention == "textbook":
-        rh = r * h_prev
-        m_n = cell.W_n @ np.concatenate([rh, x])            # [H, H + D] @ [r*h, x] -> [H]
-        a_n = m_n + cell.b_n
-        n = np.tanh(a_n)
-        keep, new = (1 - z) * h_prev, z * n
-        return dict(x=x, h_prev=h_prev, r=r, z=z, n=n, h=keep + new, hx=hx, a_r=a_r, a_z=a_z, a_n=a_n,
-                    m_r=m_r, m_z=m_z, m_n=m_n, keep=keep, new=new, rh=rh)
-    hn = cell.W_n[:, :H] @ h_prev + cell.b_hn               # [H, H] @ [H] -> [H]
-    m_n = cell.W_n[:, H:] @ x                               # [H, D] @ [D] -> [H]
-    r_hn = r * hn
-    a_n = m_n + cell.b_n + r_hn
-    n = np.tanh(a_n)
-    keep, new = z * h_prev, (1 - z) * n
-    return dict(x=x, h_prev=h_prev, r=r, z=z, n=n, h=new + keep, hx=hx, a_r=a_r, a_z=a_z, a_n=a_n,
-                m_r=m_r, m_z=m_z, m_n=m_n, keep=keep, new=new, hn=hn, r_hn=r_hn)
-
-
 def run_cell(cell: GRUCell, xs: np.ndarray, h0: np.ndarray, convention: str) -> GRURun:
     T = xs.shape[0]
     order = range(T - 1, -1, -1) if cell.direction == "backward" else range(T)
@@ -409,7 +385,7 @@ def run_cell(cell: GRUCell, xs: np.ndarray, h0: np.ndarray, convention: str) -> 
     steps = []
     outputs = np.zeros((T, cell.hidden))
     for tt in order:
-        s = cell_step(cell, xs[tt], h, convention)
+        s = cells.gru_step(cell, xs[tt], h, convention)
         steps.append(GRUStep(t=tt + 1, **s))
         outputs[tt] = s["h"]
         h = s["h"]
@@ -431,67 +407,28 @@ def run(params: GRUParams, xs: np.ndarray, h0: Any = None, target: np.ndarray | 
 
 
 def _backward_run(cell: GRUCell, r: GRURun, g_h: np.ndarray, convention: str):
+    """Backprop through one run given dL/dh_t from above ([T, H], time order). Returns (grads, dx [T, D_k])."""
     H = cell.hidden
     T = len(r.steps)
     dx_all = np.zeros((T, cell.input_size))
-    dW = {g: np.zeros_like(getattr(cell, f"W_{g}")) for g in "rzn"}
-    db = {g: np.zeros(H) for g in "rzn"}
-    db_hn = np.zeros(H)
+    acc = {f"{k}_{g}": np.zeros_like(getattr(cell, f"{k}_{g}")) for g in "rzn" for k in ("W", "b")}
+    acc["b_hn"] = np.zeros(H)
     dh_next = np.zeros(H)
     out = [None] * T
-    Wrh, Wzh, Wnh = cell.W_r[:, :H], cell.W_z[:, :H], cell.W_n[:, :H]
     for p in range(T - 1, -1, -1):
-        s = r.steps[p]
-        dh = g_h[s.t - 1] + dh_next
-        rr, zz, nn, hp = s.r, s.z, s.n, s.h_prev
-        dr_sig, dz_sig, dn_tanh = rr * (1 - rr), zz * (1 - zz), 1 - nn ** 2
-        d_hx = np.zeros(H + cell.input_size)
-        if convention == "textbook":
-            dn = dh * zz
-            dz = dh * (nn - hp)
-            dh_prev = dh * (1 - zz)
-            da_n = dn * dn_tanh
-            rhx = np.concatenate([s.rh, s.x])                 # [r*h, x]
-            dW["n"] += np.outer(da_n, rhx)                    # [H] x [H + D] -> [H, H + D]
-            d_rhx = cell.W_n.T @ da_n                         # [H + D, H] @ [H] -> [H + D]
-            d_rh = d_rhx[:H]
-            d_hx[H:] += d_rhx[H:]
-            dr = d_rh * hp
-            dh_prev = dh_prev + d_rh * rr
-            J_direct = np.diag(1 - zz)
-            J_rest = ((nn - hp) * dz_sig)[:, None] * Wzh + \
-                (zz * dn_tanh)[:, None] * (Wnh * rr[None, :] + (Wnh * hp[None, :]) @ (dr_sig[:, None] * Wrh))
-        else:
-            dn = dh * (1 - zz)
-            dz = dh * (hp - nn)
-            dh_prev = dh * zz
-            da_n = dn * dn_tanh
-            dW["n"][:, H:] += np.outer(da_n, s.x)             # [H] x [D] -> [H, D]
-            d_hx[H:] += cell.W_n[:, H:].T @ da_n
-            d_hn = da_n * rr
-            dW["n"][:, :H] += np.outer(d_hn, hp)              # [H] x [H] -> [H, H]
-            db_hn += d_hn
-            dh_prev = dh_prev + Wnh.T @ d_hn
-            dr = da_n * s.hn
-            J_direct = np.diag(zz)
-            J_rest = ((hp - nn) * dz_sig)[:, None] * Wzh + \
-                ((1 - zz) * dn_tanh)[:, None] * (rr[:, None] * Wnh + (s.hn * dr_sig)[:, None] * Wrh)
-        db["n"] += da_n
-        da_r = dr * dr_sig
-        da_z = dz * dz_sig
-        dW["r"] += np.outer(da_r, s.hx)
-        dW["z"] += np.outer(da_z, s.hx)
-        db["r"] += da_r
-        db["z"] += da_z
-        d_hx += cell.W_r.T @ da_r + cell.W_z.T @ da_z          # [H + D, H] @ [H] -> [H + D]
-        dh_prev = dh_prev + d_hx[:H]
-        dx_all[s.t - 1] = d_hx[H:]
-        J = J_direct + J_rest
-        out[p] = GRUGradStep(s.t, dh, float(np.linalg.norm(dh)), da_r, da_z, da_n, d_hx[H:], J, J_direct, J_rest,
-                             R.spec(J), R.spec(J_direct), R.spec(J_rest))
-        dh_next = dh_prev
-    g = GRURunGrad(r.layer, r.direction, tuple(out), dW["r"], dW["z"], dW["n"], db["r"], db["z"], db["n"],
-                   db_hn if convention == "torch" else None, dh_next, float(np.linalg.norm(dh_next)))
+        s = vars(r.steps[p])
+        dh = g_h[s["t"] - 1] + dh_next
+        b = cells.gru_backward(cell, s, dh, convention)
+        for k, v in b["grads"].items():
+            acc[k] += v
+        dx_all[s["t"] - 1] = b["dx"]
+        j = cells.gru_jacobian(cell, s, convention)
+        out[p] = GRUGradStep(s["t"], dh, float(np.linalg.norm(dh)), b["da_r"], b["da_z"], b["da_n"], b["dx"],
+                             j["J"], j["J_direct"], j["J_rest"], R.spec(j["J"]), R.spec(j["J_direct"]),
+                             R.spec(j["J_rest"]))
+        dh_next = b["dh_prev"]
+    g = GRURunGrad(r.layer, r.direction, tuple(out), acc["W_r"], acc["W_z"], acc["W_n"], acc["b_r"], acc["b_z"],
+                   acc["b_n"], acc["b_hn"] if convention == "torch" else None, dh_next, float(np.linalg.norm(dh_next)))
     return g, dx_all
 
 

@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
+from ._numerics import softmax
 from .errors import InputError
 from .io import as_array
 from .trace import Array, BoolArray, IntArray, Record
@@ -204,6 +205,5 @@ def random(rng: np.random.Generator, *, hidden: int, input_size: int, steps: int
     models = {}
     for m in ("model A", "model B"):
         z = rng.normal(size=(N, C)) * (1.0 + 2.0 * (m == "model B"))
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        models[m] = (e / e.sum(axis=1, keepdims=True)).tolist()
+        models[m] = softmax(z, axis=1).tolist()
     return {}, {"labels": labels, "models": models}

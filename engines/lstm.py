@@ -1,4 +1,5 @@
-"""LSTM engine: standard and peephole cells, stacked and bidirectional, with BPTT.
+"""LSTM engine: standard and peephole cells, stacked and bidirectional, with BPTT (the step, its
+backward pass and the Jacobian dc_t/dc_{t-1} are :mod:`engines.cells`; this module runs them over time).
 
 Notation (colah's "Understanding LSTM Networks")
 -------------------------------------------------
@@ -63,9 +64,9 @@ from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
-from . import _layouts as L
+from . import layouts as L
 from . import _recurrent as R
-from ._numerics import sigmoid
+from . import cells
 from .errors import InputError
 from .io import as_array, check_shape, sequence
 from .trace import Array, Record
@@ -216,7 +217,7 @@ def _from_ours(weights: Mapping[str, Any], n_layers: int, bidir: bool, input_siz
     if D < 1:
         name, W = first["W_f"]
         raise InputError(f"{name} has shape {W.shape}, expected ({H}, {H} + input) = (hidden, hidden + input)")
-    cells = [R.ours_cell(weights, bases, bbases, GATES, k, rev, H, D, dirs, n_layers, bidir, "LSTM")
+    cells = [L.ours_cell(weights, bases, bbases, GATES, k, rev, H, D, dirs, n_layers, bidir, "LSTM")
              for k in range(n_layers) for rev in range(dirs)]
     return H, D, cells
 
@@ -236,7 +237,7 @@ def _from_torch(weights: Mapping[str, Any], n_layers: int, bidir: bool, input_si
     for k in range(n_layers):
         for rev in range(dirs):
             sfx = L.suffix(k, bool(rev))
-            wih, whh = R.torch_mats(weights, k, rev, 4, H, D, dirs, n_layers, bidir, "LSTM")
+            wih, whh = L.torch_mats(weights, k, rev, 4, H, D, dirs, n_layers, bidir, "LSTM")
             bias = np.zeros(4 * H)
             for n in ("bias_ih", "bias_hh"):
                 if n + sfx in weights:
@@ -263,7 +264,7 @@ def _from_keras(weights: Mapping[str, Any], n_layers: int, bidir: bool, input_si
     cells = []
     for k in range(n_layers):
         for rev in range(dirs):
-            ker, rec, nb = R.keras_mats(weights, k, rev, 4, H, D, dirs, "LSTM")
+            ker, rec, nb = L.keras_mats(weights, k, rev, 4, H, D, dirs, "LSTM")
             bias = np.zeros(4 * H)
             if nb:
                 bias = _vec(nb, weights[nb])
@@ -433,33 +434,6 @@ class LSTMTrace(Record):
 
 # --------------------------------------------------------------------------- maths
 
-def cell_step(cell: LSTMCell, x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray) -> dict[str, np.ndarray]:
-    """One LSTM step (peephole terms used when the cell has P_f/P_i/P_o)."""
-    hx = np.concatenate([h_prev, x])                 # [H] + [D] -> [H + D]
-    m_f = cell.W_f @ hx                              # [H, H + D] @ [H + D] -> [H]
-    m_i = cell.W_i @ hx
-    m_g = cell.W_g @ hx
-    m_o = cell.W_o @ hx
-    z_f, z_i, z_g, z_o = m_f + cell.b_f, m_i + cell.b_i, m_g + cell.b_g, m_o + cell.b_o
-    peep = {}
-    if cell.P_f is not None:
-        peep["pc_f"], peep["pc_i"] = cell.P_f * c_prev, cell.P_i * c_prev
-        z_f = z_f + peep["pc_f"]
-        z_i = z_i + peep["pc_i"]
-    f, i, g = sigmoid(z_f), sigmoid(z_i), np.tanh(z_g)
-    fc, ig = f * c_prev, i * g
-    c = fc + ig
-    if cell.P_o is not None:
-        peep["pc_o"] = cell.P_o * c
-        z_o = z_o + peep["pc_o"]
-    o = sigmoid(z_o)
-    tanh_c = np.tanh(c)
-    h = o * tanh_c
-    return dict(x=x, h_prev=h_prev, c_prev=c_prev, f=f, i=i, g=g, o=o, c=c, h=h, tanh_c=tanh_c,
-                hx=hx, z_f=z_f, z_i=z_i, z_g=z_g, z_o=z_o, m_f=m_f, m_i=m_i, m_g=m_g, m_o=m_o,
-                fc=fc, ig=ig, **peep)
-
-
 def run_cell(cell: LSTMCell, xs: np.ndarray, h0: np.ndarray, c0: np.ndarray) -> LSTMRun:
     """Run one cell over ``xs`` [T, D] (backwards over time for a backward cell)."""
     T = xs.shape[0]
@@ -468,7 +442,7 @@ def run_cell(cell: LSTMCell, xs: np.ndarray, h0: np.ndarray, c0: np.ndarray) -> 
     steps = []
     outputs = np.zeros((T, cell.hidden))
     for tt in order:
-        s = cell_step(cell, xs[tt], h, c)
+        s = cells.lstm_step(cell, xs[tt], h, c)
         steps.append(LSTMStep(t=tt + 1, **s))
         outputs[tt] = s["h"]
         h, c = s["h"], s["c"]
@@ -504,60 +478,27 @@ def _backward_run(cell: LSTMCell, r: LSTMRun, g_h: np.ndarray) -> tuple[LSTMRunG
     peep = cell.P_f is not None
     T = len(r.steps)
     dx = np.zeros((T, cell.input_size))
-    dW = {gn: np.zeros_like(getattr(cell, f"W_{gn}")) for gn in GATES}
-    db = {gn: np.zeros(H) for gn in GATES}
-    dP = {p: np.zeros(H) for p in ("f", "i", "o")}
+    acc = {f"{k}_{gn}": np.zeros_like(getattr(cell, f"{k}_{gn}")) for gn in GATES for k in ("W", "b")}
+    acc.update({p: np.zeros(H) for p in ("P_f", "P_i", "P_o")} if peep else {})
     dh_next = np.zeros(H)
     dc_next = np.zeros(H)
     out: list[LSTMGradStep] = [None] * T  # type: ignore[list-item]
     for p in range(T - 1, -1, -1):
-        s = r.steps[p]
-        dh = g_h[s.t - 1] + dh_next
-        dz_o = dh * s.tanh_c * s.o * (1 - s.o)
-        dc = dc_next + dh * s.o * (1 - s.tanh_c ** 2)
-        if peep:
-            dc = dc + cell.P_o * dz_o
-        dz_f = dc * s.c_prev * s.f * (1 - s.f)
-        dz_i = dc * s.g * s.i * (1 - s.i)
-        dz_g = dc * s.i * (1 - s.g ** 2)
-        dz = {"f": dz_f, "i": dz_i, "g": dz_g, "o": dz_o}
-        d_hx = np.zeros(H + cell.input_size)
-        for gn in GATES:
-            dW[gn] += np.outer(dz[gn], s.hx)           # [H] x [H + D] -> [H, H + D]
-            db[gn] += dz[gn]
-            d_hx += getattr(cell, f"W_{gn}").T @ dz[gn]  # [H + D, H] @ [H] -> [H + D]
-        dh_next = d_hx[:H]
-        dx[s.t - 1] = d_hx[H:]
-        dc_next = dc * s.f
-        if peep:
-            dc_next = dc_next + cell.P_f * dz_f + cell.P_i * dz_i
-            dP["f"] += dz_f * s.c_prev
-            dP["i"] += dz_i * s.c_prev
-            dP["o"] += dz_o * s.c
-        # Jacobian dc_t/dc_{t-1}: h_{t-1} = o_{t-1} tanh(c_{t-1}) except at the first processed step.
-        if p > 0:
-            q = r.steps[p - 1]
-            dh_dc = q.o * (1 - q.tanh_c ** 2)          # [H] diagonal of dh_{t-1}/dc_{t-1}
-            if peep:
-                dh_dc = dh_dc + q.tanh_c * q.o * (1 - q.o) * cell.P_o
-        else:
-            dh_dc = np.zeros(H)
-        Wfh, Wih, Wgh = cell.W_f[:, :H], cell.W_i[:, :H], cell.W_g[:, :H]
-        Pf = np.diag(cell.P_f) if peep else np.zeros((H, H))
-        Pi = np.diag(cell.P_i) if peep else np.zeros((H, H))
-        J_A = (s.c_prev * s.f * (1 - s.f))[:, None] * (Wfh * dh_dc[None, :] + Pf)   # [H, H]
-        J_B = np.diag(s.f)
-        J_C = (s.g * s.i * (1 - s.i))[:, None] * (Wih * dh_dc[None, :] + Pi)
-        J_D = (s.i * (1 - s.g ** 2))[:, None] * (Wgh * dh_dc[None, :])
-        J_rest = J_A + J_C + J_D
-        J = J_B + J_rest
+        s = vars(r.steps[p])
+        dh = g_h[s["t"] - 1] + dh_next
+        b = cells.lstm_backward(cell, s, dh, dc_next)
+        for k, v in b["grads"].items():
+            acc[k] += v
+        dh_next, dc_next = b["dh_prev"], b["dc_prev"]
+        dx[s["t"] - 1] = b["dx"]
+        j = cells.lstm_jacobian(cell, s, vars(r.steps[p - 1]) if p > 0 else None)
         out[p] = LSTMGradStep(
-            t=s.t, dh=dh, dc=dc, dh_norm=float(np.linalg.norm(dh)), dc_norm=float(np.linalg.norm(dc)),
-            dz_f=dz_f, dz_i=dz_i, dz_g=dz_g, dz_o=dz_o, dx=d_hx[H:], J=J, J_forget=J_B, J_rest=J_rest,
-            J_A=J_A, J_C=J_C, J_D=J_D, J_norm=R.spec(J), J_forget_norm=R.spec(J_B), J_rest_norm=R.spec(J_rest))
-    extra = dict(dP_f=dP["f"], dP_i=dP["i"], dP_o=dP["o"]) if peep else {}
-    g = LSTMRunGrad(r.layer, r.direction, tuple(out), dW["f"], dW["i"], dW["g"], dW["o"],
-                    db["f"], db["i"], db["g"], db["o"], dh_next, dc_next,
+            t=s["t"], dh=dh, dc=b["dc"], dh_norm=float(np.linalg.norm(dh)), dc_norm=float(np.linalg.norm(b["dc"])),
+            dz_f=b["dz_f"], dz_i=b["dz_i"], dz_g=b["dz_g"], dz_o=b["dz_o"], dx=b["dx"], **j,
+            J_norm=R.spec(j["J"]), J_forget_norm=R.spec(j["J_forget"]), J_rest_norm=R.spec(j["J_rest"]))
+    extra = dict(dP_f=acc["P_f"], dP_i=acc["P_i"], dP_o=acc["P_o"]) if peep else {}
+    g = LSTMRunGrad(r.layer, r.direction, tuple(out), acc["W_f"], acc["W_i"], acc["W_g"], acc["W_o"],
+                    acc["b_f"], acc["b_i"], acc["b_g"], acc["b_o"], dh_next, dc_next,
                     float(np.linalg.norm(dh_next)), float(np.linalg.norm(dc_next)), **extra)
     return g, dx
 

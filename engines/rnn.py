@@ -1,4 +1,5 @@
-"""Elman (vanilla) RNN: forward pass, BPTT and gradient clipping by norm.
+"""Elman (vanilla) RNN: forward pass, BPTT and gradient clipping by norm (the cell step and its
+backward pass are :func:`engines.cells.elman_step` / :func:`engines.cells.elman_backward`).
 
 Notation
 --------
@@ -54,7 +55,7 @@ Clipping by norm (option clip = beta > 0), global over the parameter gradients
 (dU, dW, db_h, dV, db_y; b_h counted once even in the PyTorch layout):
     g <- beta g / ||g||  if ||g|| > beta, else g unchanged.
 
-Weight layouts accepted by :func:`params_from_weights`
+Weight layouts accepted by :meth:`Params.from_weights`
     ours:    U [H, D], W [H, H], b_h [H], optional V [O, H], b_y [O]
              (a 1-D U of length H is read as a column [H, 1]: one scalar input per step;
               a 1-D V of length H is read as a row [1, H]: one scalar output)
@@ -70,13 +71,15 @@ from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
+from . import _recurrent as R
+from . import cells, optim
 from ._numerics import sigmoid, softmax
 from .errors import InputError
 from .io import as_array, check_shape
 from .rnn_adder import AdderReading
 from .trace import Array, Record
 
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "step", "identity")
+ACTIVATIONS = cells.ACTIVATIONS
 OUTPUTS = ("none", "identity", "sigmoid", "softmax")
 _TORCH = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 _KERAS = ("kernel", "recurrent_kernel", "bias")
@@ -128,6 +131,11 @@ class Params(Record):
     def output_size(self) -> int:
         return 0 if self.V is None else int(self.V.shape[0])
 
+    @classmethod
+    def from_weights(cls, weights: Mapping[str, Any]) -> "Params":
+        """Build from our names, a PyTorch ``nn.RNN`` state_dict or Keras SimpleRNN weights (module docstring)."""
+        return _from_weights(weights)
+
 
 def _keras_base(name: str) -> str:
     """``simple_rnn/simple_rnn_cell/kernel:0`` -> ``kernel``."""
@@ -135,8 +143,8 @@ def _keras_base(name: str) -> str:
     return base if base in _KERAS else name
 
 
-def params_from_weights(weights: Mapping[str, Any]) -> Params:
-    """Build :class:`Params` from our names, a PyTorch ``nn.RNN`` state_dict or Keras SimpleRNN weights."""
+def _from_weights(weights: Mapping[str, Any]) -> Params:
+    """:meth:`Params.from_weights`."""
     if not isinstance(weights, Mapping):
         raise InputError(f"weights must be an object of named arrays, got {type(weights).__name__}")
     w = {_keras_base(k): v for k, v in weights.items()}
@@ -215,31 +223,6 @@ def params_from_weights(weights: Mapping[str, Any]) -> Params:
 
 
 # --------------------------------------------------------------------------- activations
-
-def _act(name: str, a: np.ndarray) -> np.ndarray:
-    if name == "tanh":
-        return np.tanh(a)
-    if name == "relu":
-        return np.maximum(a, 0.0)
-    if name == "sigmoid":
-        return sigmoid(a)
-    if name == "step":
-        return (a > 0).astype(np.float64)
-    return a.copy()  # identity
-
-
-def _act_grad(name: str, a: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """f'(a) elementwise, given h = f(a)."""
-    if name == "tanh":
-        return 1.0 - h * h
-    if name == "relu":
-        return (a > 0).astype(np.float64)
-    if name == "sigmoid":
-        return h * (1.0 - h)
-    if name == "step":
-        return np.zeros_like(a)  # derivative 0 almost everywhere; no gradient flows
-    return np.ones_like(a)
-
 
 def _out(name: str, o: np.ndarray) -> np.ndarray:
     if name == "sigmoid":
@@ -349,23 +332,6 @@ class RNNTrace(Record):
 
 # --------------------------------------------------------------------------- run
 
-def _targets(raw: Any, T: int, size: int, what: str) -> list[np.ndarray | None]:
-    if raw is None:
-        return [None] * T
-    tg = as_array("target", raw)
-    if tg.ndim == 0:
-        tg = tg[None]  # scalar -> [1]
-    if tg.ndim == 1:
-        if tg.shape != (size,):
-            raise InputError(f"target has shape {tg.shape}, expected ({size},) = ({what},) for the last step "
-                             f"or ({T}, {size}) = (steps, {what}) for every step")
-        return [None] * (T - 1) + [tg]
-    if tg.shape != (T, size):
-        raise InputError(f"target has shape {tg.shape}, expected ({T}, {size}) = (steps, {what}) "
-                         f"or ({size},) for the last step only")
-    return [tg[t] for t in range(T)]
-
-
 def run(params: Params, xs: np.ndarray, h0: np.ndarray | None = None, *, activation: str = "tanh",
         output: str | None = None, target: Any = None, clip: float | None = None) -> RNNTrace:
     """Forward pass over ``xs`` [T, D] from ``h0`` [H], then BPTT of the loss convention above."""
@@ -391,39 +357,24 @@ def run(params: Params, xs: np.ndarray, h0: np.ndarray | None = None, *, activat
     WU = np.concatenate([params.W, params.U], axis=1)  # [H, H] + [H, D] -> [H, H+D]
 
     # ---- forward
-    hs, hxs, ms, As, qs, os_, ys = [h_init], [], [], [], [], [], []
+    cell = cells.ElmanWeights(WU, params.b_h)
+    hs, fwd, qs, os_, ys = [h_init], [], [], [], []
     for t in range(T):
-        hx = np.concatenate([hs[-1], xs[t]])  # [H] + [D] -> [H+D]
-        m = WU @ hx                           # [H, H+D] @ [H+D] -> [H]
-        a = m + params.b_h
-        h = _act(activation, a)
-        hxs.append(hx); ms.append(m); As.append(a); hs.append(h)
+        s = cells.elman_step(cell, xs[t], hs[-1], activation)   # [H] + [D] -> [H]
+        fwd.append(s); hs.append(s["h"])
+        h = s["h"]
         if has_out:
             q = params.V @ h                  # [O, H] @ [H] -> [O]
             o = q + params.b_y
             qs.append(q); os_.append(o); ys.append(_out(output, o))
 
     # ---- loss
-    outs = ys if has_out else hs[1:]
-    tgts = _targets(target, T, O if has_out else H, "output" if has_out else "hidden")
-    dys = [np.zeros(O if has_out else H) for _ in range(T)]
-    losses = [0.0] * T
-    if target is not None:
-        for t in range(T):
-            if tgts[t] is not None:
-                diff = outs[t] - tgts[t]
-                losses[t] = 0.5 * float(diff @ diff)
-                dys[t] = diff
-        every = all(g is not None for g in tgts)
-        loss_kind = "mse_all" if every else "mse_last"
-        loss_rule = ("L = 1/2 sum_t ||y_t - target_t||^2" if has_out else "L = 1/2 sum_t ||h_t - target_t||^2") + \
-            (" over every step" if every else " on the last step only")
-    else:
-        losses[-1] = float(np.sum(outs[-1]))
-        dys[-1] = np.ones_like(outs[-1])
-        loss_kind = "sum_y" if has_out else "sum_h"
-        loss_rule = "L = sum(y_T) (no target given)" if has_out else "L = sum(h_T) (no target given, no output layer)"
-    L = float(sum(losses))
+    outs = np.array(ys if has_out else hs[1:])            # [T, O] (or [T, H] with no output layer)
+    tg = R.read_target(target, O if has_out else H, T, "output" if has_out else "hidden")
+    tgts = [None] * T if tg is None else ([None] * (T - 1) + [tg] if tg.ndim == 1 else list(tg))
+    rule = R.loss_rule(outs, tg, has_out)
+    dys, losses, L = list(rule.grad), [float(v) for v in rule.per_step], rule.value
+    loss_kind, loss_rule = rule.kind, rule.rule
 
     # ---- backward (BPTT)
     gU, gW, gb = np.zeros_like(params.U), np.zeros_like(params.W), np.zeros(H)
@@ -431,9 +382,9 @@ def run(params: Params, xs: np.ndarray, h0: np.ndarray | None = None, *, activat
     gby = np.zeros(O) if has_out else None
     dhs: list[np.ndarray] = [np.zeros(H)] * T
     das: list[np.ndarray] = [np.zeros(H)] * T
-    da_next = np.zeros(H)
+    dh_next = np.zeros(H)
     for t in reversed(range(T)):
-        dh = params.W.T @ da_next             # [H, H]^T @ [H] -> [H]
+        dh = dh_next                          # dL/dh_t through step t+1
         if has_out:
             do = _out_backward(output, ys[t], dys[t])   # [O]
             gV += np.outer(do, hs[t + 1])     # [O] x [H] -> [O, H]
@@ -441,13 +392,14 @@ def run(params: Params, xs: np.ndarray, h0: np.ndarray | None = None, *, activat
             dh = dh + params.V.T @ do         # [O, H]^T @ [O] -> [H]
         else:
             dh = dh + dys[t]
-        da = _act_grad(activation, As[t], hs[t + 1]) * dh
-        gU += np.outer(da, xs[t])             # [H] x [D] -> [H, D]
-        gW += np.outer(da, hs[t])             # [H] x [H] -> [H, H]
-        gb += da
+        b = cells.elman_backward(cell, fwd[t], dh, activation)
+        da = b["da"]
+        gU += b["grads"]["W"][:, H:]          # [H, H+D] -> [H, D]
+        gW += b["grads"]["W"][:, :H]          # [H, H+D] -> [H, H]
+        gb += b["grads"]["b"]
         dhs[t], das[t] = dh, da
-        da_next = da
-    dh0 = params.W.T @ da_next
+        dh_next = b["dh_prev"]                # W^T da_t  [H, H]^T @ [H] -> [H]
+    dh0 = dh_next
 
     norms = [float(np.linalg.norm(v)) for v in dhs]
     dh0_norm = float(np.linalg.norm(dh0))
@@ -457,22 +409,21 @@ def run(params: Params, xs: np.ndarray, h0: np.ndarray | None = None, *, activat
         if t >= 1 and norms[t] > 0:
             ratio = norms[t - 1] / norms[t]
         steps.append(Step(
-            t=t + 1, x=xs[t], h_prev=hs[t], hx=hxs[t], m=ms[t], a=As[t], h=hs[t + 1],
+            t=t + 1, x=xs[t], h_prev=hs[t], hx=fwd[t]["hx"], m=fwd[t]["m"], a=fwd[t]["a"], h=hs[t + 1],
             q=qs[t] if has_out else None, o=os_[t] if has_out else None, y=ys[t] if has_out else None,
             target=tgts[t], loss=losses[t], dy=dys[t] if has_out else None,
             dh=dhs[t], dh_norm=norms[t], ratio=ratio, da=das[t]))
 
     grads = Grads(U=gU, W=gW, b_h=gb, V=gV, b_y=gby)
     flat = [gU, gW, gb] + ([gV, gby] if has_out else [])
-    gnorm = float(np.sqrt(sum(float(np.sum(g * g)) for g in flat)))
+    gnorm = optim.global_norm(flat)
     clip_rec = None
     if clip is not None:
         clipped = gnorm > clip
-        scale = clip / gnorm if clipped else 1.0
+        scale = optim.clip_scale(gnorm, clip)
         cg = Grads(U=gU * scale, W=gW * scale, b_h=gb * scale,
                    V=None if gV is None else gV * scale, b_y=None if gby is None else gby * scale)
-        after = float(np.sqrt(sum(float(np.sum(g * g)) for g in
-                                  [cg.U, cg.W, cg.b_h] + ([cg.V, cg.b_y] if has_out else []))))
+        after = optim.global_norm([cg.U, cg.W, cg.b_h] + ([cg.V, cg.b_y] if has_out else []))
         clip_rec = Clip(beta=float(clip), norm_before=gnorm, norm_after=after, clipped=bool(clipped),
                         scale=float(scale), grads=cg)
 
@@ -534,7 +485,7 @@ def _inputs_seq(params: Params, inputs: Mapping[str, Any]) -> tuple[np.ndarray, 
 def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, activation: str | None = None,
           output_layer: str | None = None, clip: float | None = None) -> RNNTrace:
     """Validate weights/inputs (any layout) and run forward + BPTT."""
-    params = params_from_weights(weights)
+    params = Params.from_weights(weights)
     x, h0 = _inputs_seq(params, inputs)
     return run(params, x, h0, activation=activation or "tanh", output=output_layer,
                target=inputs.get("target"), clip=clip)

@@ -10,14 +10,14 @@ Notation
 - decoder state ``s_i`` [H_d], ``s_0 = tanh(C W_init + b_init)`` (or ``s_0 = C`` when no ``W_init`` is given); ``c_i`` [2H] the context of output step i
 - ``alpha`` [T_out, T_in] the alignment (attention weights); ``e_ij`` the alignment scores
 - output ``logits_i = [s_i, c_i] W_out + b_out`` [V_tgt], ``p_i = softmax(logits_i)``
-- cell(input, state): ``rnn`` (Elman, tanh), ``gru`` (textbook convention) or ``lstm`` (colah notation);
+- cell(input, state) from :mod:`engines.cells`: ``rnn`` (Elman, tanh), ``gru`` (textbook convention) or ``lstm`` (colah);
   every matrix acts on the concatenation ``[h_prev, input]`` (h first), row convention is W·[h, x] with W [H, H + D]
 
 Equations
 ---------
     rnn:  h = tanh(W [h_prev, x] + b)
     gru:  z = σ(W_z [h_prev, x] + b_z),  r = σ(W_r [h_prev, x] + b_r),
-          n = tanh(W_h [r * h_prev, x] + b_h),  h = (1 - z) * h_prev + z * n
+          n = tanh(W_n [r * h_prev, x] + b_n),  h = (1 - z) * h_prev + z * n   (files may say W_h, b_h)
     lstm: f, i, o = σ(W_f|W_i|W_o [h_prev, x] + b),  g = tanh(W_C [h_prev, x] + b_C),
           c = f * c_prev + i * g,  h = o * tanh(c)
     fixed context (attention = none):   c_i = C for every i;  s_i = cell([E_tgt y_{i-1}, C], s_{i-1})
@@ -42,14 +42,15 @@ from typing import Any, ClassVar, Mapping
 import numpy as np
 
 from . import attention as att
-from ._numerics import sigmoid, softmax
+from . import cells
+from ._numerics import softmax
 from .errors import InputError
 from .io import as_array, check_shape, require
 from .trace import Array, IntArray, Record, ro
 
 CELLS = ("rnn", "gru", "lstm")
-CELL_WEIGHTS = {"rnn": ("W",), "gru": ("W_z", "W_r", "W_h"), "lstm": ("W_f", "W_i", "W_C", "W_o")}
-CELL_BIASES = {"rnn": ("b",), "gru": ("b_z", "b_r", "b_h"), "lstm": ("b_f", "b_i", "b_C", "b_o")}
+CELL_WEIGHTS = {"rnn": ("W",), "gru": ("W_z", "W_r", "W_n"), "lstm": ("W_f", "W_i", "W_C", "W_o")}
+CELL_BIASES = {"rnn": ("b",), "gru": ("b_z", "b_r", "b_n"), "lstm": ("b_f", "b_i", "b_C", "b_o")}
 PARTS = ("enc_fwd", "enc_bwd", "dec")
 BOS, EOS = "<s>", "</s>"
 
@@ -58,51 +59,51 @@ BOS, EOS = "<s>", "</s>"
 
 @dataclass(frozen=True)
 class Cell:
-    kind: str
-    W: dict           # name -> [H, H + D]
-    b: dict           # name -> [H]
+    kind: str         # rnn | gru | lstm
+    w: Any            # cells.ElmanWeights | cells.GRUWeights | cells.LSTMWeights, every W [H, H + D]
     H: int
     D: int
 
 
+_GATES = {"rnn": ("h",), "gru": ("z", "r", "n"), "lstm": ("f", "i", "g", "o", "c")}
+
+
 def cell_step(cell: Cell, x: np.ndarray, h: np.ndarray, c: np.ndarray | None):
-    """One step. Returns (h_new, c_new or None, gates dict)."""
-    hx = np.concatenate([h, x])                          # [H] + [D] -> [H + D]
-    W, b = cell.W, cell.b
+    """One step of :mod:`engines.cells`. Returns (h_new, c_new or None, the gates recorded in the trace)."""
     if cell.kind == "rnn":
-        hn = np.tanh(W["W"] @ hx + b["b"])               # [H, H + D] x [H + D] -> [H]
-        return hn, None, {"h": hn}
-    if cell.kind == "gru":
-        z = sigmoid(W["W_z"] @ hx + b["b_z"])
-        r = sigmoid(W["W_r"] @ hx + b["b_r"])
-        n = np.tanh(W["W_h"] @ np.concatenate([r * h, x]) + b["b_h"])
-        hn = (1.0 - z) * h + z * n
-        return hn, None, {"z": z, "r": r, "n": n}
-    f = sigmoid(W["W_f"] @ hx + b["b_f"])
-    i = sigmoid(W["W_i"] @ hx + b["b_i"])
-    g = np.tanh(W["W_C"] @ hx + b["b_C"])
-    o = sigmoid(W["W_o"] @ hx + b["b_o"])
-    cn = f * c + i * g
-    hn = o * np.tanh(cn)
-    return hn, cn, {"f": f, "i": i, "g": g, "o": o, "c": cn}
+        s = cells.elman_step(cell.w, x, h)                          # [H] + [D] -> [H]
+    elif cell.kind == "gru":
+        s = cells.gru_step(cell.w, x, h, "textbook")
+    else:
+        s = cells.lstm_step(cell.w, x, h, c)
+    return s["h"], s.get("c"), {k: s[k] for k in _GATES[cell.kind]}
 
 
-def _cell(w: Mapping[str, Any], part: str, kind: str, D: int, H: int | None = None) -> Cell:
+def _cell(w: Mapping[str, Any], part: str, kind: str, D: int, H: int | None = None,
+          origin: Mapping[str, str] | None = None) -> Cell:
     names = [f"{part}.{n}" for n in CELL_WEIGHTS[kind]]
     require(w, names, f"the {kind} cell of {part}")
+    label = (lambda k: origin.get(k, k)) if origin else (lambda k: k)  # the name as the file gives it
     mats = {}
     for n in CELL_WEIGHTS[kind]:
-        M = as_array(f"{part}.{n}", w[f"{part}.{n}"], 2)
+        key = f"{part}.{n}"
+        M = as_array(label(key), w[key], 2)
         if H is None:
             H = M.shape[0]
-        check_shape(f"{part}.{n}", M, (H, H + D), f"(hidden, hidden + input) = ({H}, {H} + {D})")
+        check_shape(label(key), M, (H, H + D), f"(hidden, hidden + input) = ({H}, {H} + {D})")
         mats[n] = M
     bs = {}
     for n in CELL_BIASES[kind]:
         key = f"{part}.{n}"
-        bs[n] = as_array(key, w[key], 1) if key in w else np.zeros(H)
-        check_shape(key, bs[n], (H,), "(hidden,)")
-    return Cell(kind, mats, bs, int(H), D)
+        bs[n] = as_array(label(key), w[key], 1) if key in w else np.zeros(H)
+        check_shape(label(key), bs[n], (H,), "(hidden,)")
+    if kind == "rnn":
+        cw = cells.ElmanWeights(mats["W"], bs["b"])
+    elif kind == "gru":
+        cw = cells.GRUWeights(mats["W_r"], mats["W_z"], mats["W_n"], bs["b_r"], bs["b_z"], bs["b_n"])
+    else:
+        cw = cells.LSTMWeights(mats["W_f"], mats["W_i"], mats["W_C"], mats["W_o"], bs["b_f"], bs["b_i"], bs["b_C"], bs["b_o"])
+    return Cell(kind, cw, int(H), D)
 
 
 # --------------------------------------------------------------------------- traces
@@ -188,6 +189,11 @@ class Params:
     def H(self) -> int:
         return self.enc_fwd.H
 
+    @classmethod
+    def from_weights(cls, weights: Mapping[str, Any], *, cell: str, attention: str, score: str) -> "Params":
+        """Validate and load a seq2seq weights object (our names or the aliases of :func:`normalise_names`)."""
+        return _from_weights(weights, cell, attention, score)
+
 
 def _vocab(w, name):
     v = w.get(name)
@@ -199,32 +205,49 @@ def _vocab(w, name):
 
 
 _PART_ALIASES = {"enc_f.": "enc_fwd.", "enc_b.": "enc_bwd."}
-_NAME_ALIASES = {"W_n": "W_h", "b_n": "b_h"}      # GRU candidate: n (torch/engines.seq2seq_train) = h here
+# The GRU candidate is W_n / b_n everywhere in the code; seq2seq weights files written before that
+# (the shipped seq2seq presets among them) call it W_h / b_h.
+_NAME_ALIASES = {"W_h": "W_n", "b_h": "b_n"}
 
 
-def normalise_names(w: Mapping[str, Any]) -> dict[str, Any]:
-    """Accept the names of engines.seq2seq_train (``enc_f.``/``enc_b.`` prefixes, GRU ``W_n``/``b_n``,
-    ``W_o`` [V, H_d + 2H] in Linear layout, ``b_o``) beside ours."""
+def _canonical(w: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(weights under our names, our name -> the name given) for the aliases in :func:`normalise_names`."""
     out: dict[str, Any] = {}
-    for k, v in w.items():
+    origin: dict[str, str] = {}
+    for given, v in w.items():
+        k = given
         for a, b in _PART_ALIASES.items():
             if k.startswith(a):
                 k = b + k[len(a):]
         part, _, name = k.rpartition(".")
         if part in PARTS and name in _NAME_ALIASES:
             k = f"{part}.{_NAME_ALIASES[name]}"
-        out.setdefault(k, v)
-    if "W_out" not in out and "W_o" in out:
-        out["W_out"] = np.ascontiguousarray(as_array("W_o", out["W_o"], 2).T)   # [V, H_d + 2H] -> [H_d + 2H, V]
-    if "b_out" not in out and "b_o" in out:
-        out["b_out"] = out["b_o"]
-    return out
+        if k in out:
+            raise InputError(f"{origin[k]} and {given} are the same weight given twice; give only one")
+        out[k], origin[k] = v, given
+    if "W_o" in out:
+        if "W_out" in out:
+            raise InputError("W_out and W_o are the same weight given twice (W_o is W_out transposed); give only one")
+        out["W_out"] = np.ascontiguousarray(as_array("W_o", out.pop("W_o"), 2).T)   # [V, H_d + 2H] -> [H_d + 2H, V]
+        origin["W_out"] = origin.pop("W_o")
+    if "b_o" in out:
+        if "b_out" in out:
+            raise InputError("b_out and b_o are the same weight given twice; give only one")
+        out["b_out"], origin["b_out"] = out.pop("b_o"), origin.pop("b_o")
+    return out, origin
 
 
-def params_from_weights(w: Mapping[str, Any], kind: str, attention: str, score: str) -> Params:
+def normalise_names(w: Mapping[str, Any]) -> dict[str, Any]:
+    """Our names for the aliases this engine reads: the training script's ``enc_f.``/``enc_b.`` prefixes,
+    the GRU candidate's older ``W_h``/``b_h``, and an output layer ``W_o`` [V, H_d + 2H] (Linear layout)
+    with ``b_o``."""
+    return _canonical(w)[0]
+
+
+def _from_weights(w: Mapping[str, Any], kind: str, attention: str, score: str) -> Params:
     if kind not in CELLS:
         raise InputError(f"--cell is {kind!r}, expected one of {', '.join(CELLS)}")
-    w = normalise_names(w)
+    w, origin = _canonical(w)
     require(w, ["src_vocab", "tgt_vocab", "E_src", "E_tgt", "W_out"], "seq2seq")
     sv, tv = _vocab(w, "src_vocab"), _vocab(w, "tgt_vocab")
     for t in (BOS, EOS):
@@ -238,10 +261,10 @@ def params_from_weights(w: Mapping[str, Any], kind: str, attention: str, score: 
     if E_tgt.shape[0] != len(tv):
         raise InputError(f"E_tgt has shape {E_tgt.shape}, expected ({len(tv)}, e) = (len(tgt_vocab), embedding)")
     e_t = E_tgt.shape[1]
-    fwd = _cell(w, "enc_fwd", kind, e)
-    bwd = _cell(w, "enc_bwd", kind, e, fwd.H)
+    fwd = _cell(w, "enc_fwd", kind, e, None, origin)
+    bwd = _cell(w, "enc_bwd", kind, e, fwd.H, origin)
     H2 = 2 * fwd.H
-    dec = _cell(w, "dec", kind, e_t + H2)
+    dec = _cell(w, "dec", kind, e_t + H2, None, origin)
     if "W_init" in w:
         W_init = as_array("W_init", w["W_init"], 2)
         check_shape("W_init", W_init, (H2, dec.H), "(2 * encoder hidden, decoder hidden)")
@@ -390,7 +413,7 @@ def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, cell: str | 
     decode = decode or "teacher"
     if decode not in ("teacher", "free"):
         raise InputError(f"--decode is {decode!r}, expected teacher or free")
-    p = params_from_weights(weights, cell, attention, score)
+    p = Params.from_weights(weights, cell=cell, attention=attention, score=score)
     if "source" not in inputs:
         raise InputError('seq2seq inputs need "source": ["tok", ...] (and "target" for teacher forcing)')
     src = _tokens("source", inputs["source"], p.src_vocab)

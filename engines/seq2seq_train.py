@@ -11,7 +11,7 @@ Notation (that of engines/seq2seq.py; the arrays carry its weight names)
     T, U         source length, U = T + 1 target length (the reversed digits, then </s>)
     x_j          source tokens over SRC_VOCAB = 0 .. 9;  y_i target tokens over TGT_VOCAB = <s>, </s>, 0 .. 9
     E_src [10, e], E_tgt [12, e]                      embeddings (row = token)
-    enc_fwd.*, enc_bwd.*, dec.*                       cells: gru W_z, W_r, W_h [H, H + D], b_z, b_r, b_h [H];
+    enc_fwd.*, enc_bwd.*, dec.*                       cells: gru W_z, W_r, W_n [H, H + D], b_z, b_r, b_n [H];
                                                       rnn W [H, H + D], b [H]; every W acts on [h_prev, x] (h first)
     hf_j, hb_j [H]; h_j = [hf_j, hb_j] [2H]           encoder states and annotations
     C = [hf_T, hb_1] [2H]                             last state of each direction
@@ -21,7 +21,7 @@ Notation (that of engines/seq2seq.py; the arrays carry its weight names)
 
 Equations (the seq2seq engine's Bahdanau mode)
 ---------
-    gru:  z = sig(W_z [h, x] + b_z),  r = sig(W_r [h, x] + b_r),  n = tanh(W_h [r * h, x] + b_h),
+    gru:  z = sig(W_z [h, x] + b_z),  r = sig(W_r [h, x] + b_r),  n = tanh(W_n [r * h, x] + b_n),
           h' = (1 - z) * h + z * n                  (rnn: h' = tanh(W [h, x] + b))
     hf_j = cell_fwd(E_src x_j, hf_{j-1}),  hb_j = cell_bwd(E_src x_j, hb_{j+1})   (zero initial states)
     e_ij = v_a . tanh(s_{i-1} W_aq + h_j W_ak),  alpha_i = softmax(e_i),  c_i = sum_j alpha_ij h_j
@@ -35,7 +35,7 @@ Task and claims
     alignment share = mean over held-out sequences and digit steps of alpha[i, T-1-i]
     accuracy = share of held-out sequences decoded exactly (free running, argmax fed back, T + 1 steps)
 
-Backward: hand-written BPTT through the output layer, the decoder cell, the attention (softmax and
+Backward: hand-written BPTT through the output layer, the decoder cell (:mod:`engines.cells`), the attention (softmax and
 additive score), s_0 and both encoder directions, batched; checked against central finite
 differences for every parameter in ``tests/engines/test_seq2seq_train.py``. Seeded Adam with global
 norm clipping; batches of one length, alternating 4 and 5; held-out sequences never trained on.
@@ -50,15 +50,16 @@ from typing import Any
 
 import numpy as np
 
-from ._numerics import sigmoid
+from . import cells, optim, seq2seq
+from ._numerics import softmax
 from .errors import InputError
 
 SRC_VOCAB: tuple[str, ...] = tuple(str(d) for d in range(10))          # source id = the digit
 TGT_VOCAB: tuple[str, ...] = ("<s>", "</s>") + SRC_VOCAB                  # target id = digit + 2
 BOS, EOS = 0, 1
 DIGITS = np.arange(10)
-CELL_WEIGHTS = {"rnn": ("W",), "gru": ("W_z", "W_r", "W_h")}     # the seq2seq engine's names
-CELL_BIASES = {"rnn": ("b",), "gru": ("b_z", "b_r", "b_h")}
+CELL_WEIGHTS = {"rnn": ("W",), "gru": ("W_z", "W_r", "W_n")}     # the seq2seq engine's names
+CELL_BIASES = {"rnn": ("b",), "gru": ("b_z", "b_r", "b_n")}
 
 
 # --------------------------------------------------------------------------- configuration
@@ -138,60 +139,30 @@ def init_params(cfg: Config, rng: np.random.Generator) -> dict[str, np.ndarray]:
 
 # --------------------------------------------------------------------------- cells (batched)
 
+def _cell_weights(p: dict, pre: str, cell: str):
+    """The arrays of one cell (enc_fwd, enc_bwd or dec) as :mod:`engines.cells` weights."""
+    if cell == "rnn":
+        return cells.ElmanWeights(p[f"{pre}.W"], p[f"{pre}.b"])
+    return cells.GRUWeights(*(p[f"{pre}.{n}"] for n in ("W_r", "W_z", "W_n", "b_r", "b_z", "b_n")))
+
+
 def _cell_fwd(p: dict, pre: str, cell: str, x: np.ndarray, h: np.ndarray):
-    """One step for a batch: x [B, D], h [B, H] -> (h' [B, H], cache)."""
-    hx = np.concatenate([h, x], axis=1)                     # [B, H] + [B, D] -> [B, H + D]
-    if cell == "rnn":
-        hn = np.tanh(hx @ p[f"{pre}.W"].T + p[f"{pre}.b"])  # [B, H + D] @ [H + D, H] -> [B, H]
-        return hn, (hx, hn)
-    H = h.shape[1]
-    z = sigmoid(hx @ p[f"{pre}.W_z"].T + p[f"{pre}.b_z"])   # [B, H]
-    r = sigmoid(hx @ p[f"{pre}.W_r"].T + p[f"{pre}.b_r"])   # [B, H]
-    rhx = np.concatenate([r * h, x], axis=1)                # [B, H + D]
-    n = np.tanh(rhx @ p[f"{pre}.W_h"].T + p[f"{pre}.b_h"])  # [B, H]
-    hn = (1.0 - z) * h + z * n
-    return hn, (hx, rhx, z, r, n, H)
+    """One step for a batch: x [B, D], h [B, H] -> (h' [B, H], the step's values for the backward pass)."""
+    w = _cell_weights(p, pre, cell)
+    s = cells.elman_step(w, x, h) if cell == "rnn" else cells.gru_step(w, x, h, "textbook")
+    return s["h"], s
 
 
-def _cell_bwd(p: dict, g: dict, pre: str, cell: str, cache, dh_new: np.ndarray):
+def _cell_bwd(p: dict, g: dict, pre: str, cell: str, s: dict, dh_new: np.ndarray):
     """Accumulate the cell's parameter gradients into g; return (dx [B, D], dh_prev [B, H])."""
+    w = _cell_weights(p, pre, cell)
     if cell == "rnn":
-        hx, hn = cache
-        da = dh_new * (1 - hn ** 2)                         # [B, H]
-        g[f"{pre}.W"] += da.T @ hx                          # [H, B] @ [B, H + D] -> [H, H + D]
-        g[f"{pre}.b"] += da.sum(0)
-        dhx = da @ p[f"{pre}.W"]                            # [B, H] @ [H, H + D] -> [B, H + D]
-        H = hn.shape[1]
-        return dhx[:, H:], dhx[:, :H]
-    hx, rhx, z, r, n, H = cache
-    h = hx[:, :H]
-    dz = dh_new * (n - h)                                   # h' = h + z (n - h)
-    dn = dh_new * z
-    dh = dh_new * (1 - z)
-    dan = dn * (1 - n ** 2)
-    g[f"{pre}.W_h"] += dan.T @ rhx
-    g[f"{pre}.b_h"] += dan.sum(0)
-    drhx = dan @ p[f"{pre}.W_h"]                            # [B, H + D]
-    drh = drhx[:, :H]
-    dx = drhx[:, H:].copy()
-    dr = drh * h
-    dh += drh * r
-    dar = dr * r * (1 - r)
-    daz = dz * z * (1 - z)
-    g[f"{pre}.W_r"] += dar.T @ hx
-    g[f"{pre}.b_r"] += dar.sum(0)
-    g[f"{pre}.W_z"] += daz.T @ hx
-    g[f"{pre}.b_z"] += daz.sum(0)
-    dhx = dar @ p[f"{pre}.W_r"] + daz @ p[f"{pre}.W_z"]     # [B, H + D]
-    dh += dhx[:, :H]
-    dx += dhx[:, H:]
-    return dx, dh
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    m = z.max(axis=-1, keepdims=True)
-    ez = np.exp(z - m)
-    return ez / ez.sum(axis=-1, keepdims=True)
+        b = cells.elman_backward(w, s, dh_new)
+    else:
+        b = cells.gru_backward(w, s, dh_new, "textbook", sigma_first=False)
+    for k, d in b["grads"].items():
+        g[f"{pre}.{k}"] += d
+    return b["dx"], b["dh_prev"]
 
 
 # --------------------------------------------------------------------------- forward / backward
@@ -231,7 +202,7 @@ def attend(p: dict, s: np.ndarray, ann: np.ndarray, ka: np.ndarray):
     """Additive score: s [B, H_d], ann [B, T, 2H], ka = ann W_ak [B, T, A] -> (alpha [B, T], c [B, 2H], F)."""
     F = np.tanh((s @ p["W_aq"])[:, None, :] + ka)          # [B, 1, A] + [B, T, A] -> [B, T, A]
     e = F @ p["v_a"]                                        # [B, T, A] -> [B, T]
-    alpha = _softmax(e)
+    alpha = softmax(e)
     c = np.einsum("bt,bts->bs", alpha, ann)                 # [B, T] x [B, T, 2H] -> [B, 2H]
     return alpha, c, F
 
@@ -265,7 +236,7 @@ def forward(p: dict, src: np.ndarray, tgt: np.ndarray, cfg: Config) -> Forward:
     for i in range(U):
         s, alpha, c, o, cache = decoder_step(p, cfg, y_in[:, i], s, ann, ka)
         alphas[:, i], logits[:, i], ctx[:, i], states[:, i] = alpha, o, c, s
-        probs[:, i] = _softmax(o)
+        probs[:, i] = softmax(o)
         loss -= np.log(probs[np.arange(B), i, tgt[:, i]]).sum()
         steps.append((alpha, cache))
     loss /= B * U
@@ -427,9 +398,7 @@ def adam_train(cfg: Config, steps: int | None = None) -> Result:
     rng = np.random.default_rng(cfg.seed)
     p = init_params(cfg, rng)
     banned = {tuple(int(v) for v in row) for s in heldout_sets(cfg).values() for row in s}
-    m = {k: np.zeros_like(v) for k, v in p.items()}
-    v2 = {k: np.zeros_like(v) for k, v in p.items()}
-    b1, b2, eps = 0.9, 0.999, 1e-8
+    adam = optim.Adam(cfg.lr, 0.9, 0.999, 1e-8)
     losses = np.zeros(steps)
     t0 = time.perf_counter()
     for t in range(1, steps + 1):
@@ -437,15 +406,8 @@ def adam_train(cfg: Config, steps: int | None = None) -> Result:
         src = _batch(rng, T, cfg.batch, banned)
         loss, g = loss_and_grads(p, src, reverse_targets(src), cfg)
         losses[t - 1] = loss
-        norm = np.sqrt(sum(float((x * x).sum()) for x in g.values()))
-        k = cfg.clip / norm if norm > cfg.clip else 1.0
-        for name in p:
-            gg = g[name] * k
-            m[name] = b1 * m[name] + (1 - b1) * gg
-            v2[name] = b2 * v2[name] + (1 - b2) * gg * gg
-            mh = m[name] / (1 - b1 ** t)
-            vh = v2[name] / (1 - b2 ** t)
-            p[name] = p[name] - cfg.lr * mh / (np.sqrt(vh) + eps)
+        k = optim.clip_scale(optim.global_norm(list(g.values())), cfg.clip)
+        adam.step(list(p.values()), [g[name] * k for name in p])
     return Result(p, losses, time.perf_counter() - t0)
 
 
@@ -464,7 +426,9 @@ def engine_weights(p: dict) -> dict[str, Any]:
 
 
 def params_from_weights(w: dict, cfg: Config) -> dict[str, np.ndarray]:
-    """Inverse of :func:`engine_weights` (float64 arrays in param_shapes order)."""
+    """Inverse of :func:`engine_weights` (float64 arrays in param_shapes order; the seq2seq engine's
+    aliases, e.g. the GRU candidate's older W_h in the shipped preset, are read too)."""
+    w = seq2seq.normalise_names(w)
     return {k: np.array(w[k], dtype=np.float64).reshape(shp) for k, shp in param_shapes(cfg).items()}
 
 
@@ -550,7 +514,9 @@ CHECK_ATOL = 1e-2
 
 
 def compare_weights(stored: dict, made: dict) -> tuple[str, bool]:
-    """('identical' | 'within tolerance ...' | 'DIFFERENT ...', ok) for two weight dicts."""
+    """('identical' | 'within tolerance ...' | 'DIFFERENT ...', ok) for two weight dicts (aliases read as
+    the seq2seq engine reads them)."""
+    stored, made = seq2seq.normalise_names(stored), seq2seq.normalise_names(made)
     if stored == made:
         return "identical", True
     if set(stored) != set(made):

@@ -124,6 +124,57 @@ def test_minimax_gradient_vanishes_where_non_saturating_does_not():
     assert g_ns > 0 and g_mm / g_ns < 1e-7
 
 
+def _sgd_settings(p, d_steps=1, loss="non_saturating"):
+    return gan.Settings(seed=0, z_dim=p.z_dim, g_hidden=(), d_hidden=(), g_act=p.g_act, d_act=p.d_act, beta1=0.5,
+                        beta2=0.999, loss=loss, optimizer="sgd", train_steps=1, lr_g=0.05, lr_d=0.1, batch_size=5,
+                        d_steps=d_steps, snapshot_every=1, compare_loss=False)
+
+
+@pytest.mark.parametrize("loss", ["minimax", "non_saturating"])
+def test_training_iteration_steps_along_the_checked_gradients(loss):
+    """With SGD, one iteration of the training loop is theta - lr * (the gradients checked above by finite
+    differences): k D steps with d_step_grads, then a G step with g_step_grads against the updated D."""
+    p = _tiny(6, g_act="tanh", d_act="leaky_relu")
+    rng = np.random.default_rng(21)
+    xs, zs, zg = [rng.normal(size=(5, 2)) for _ in range(2)], [rng.normal(size=(5, 2)) for _ in range(2)], rng.normal(size=(5, 2))
+    st = _sgd_settings(p, d_steps=2, loss=loss)
+    expect = p
+    for x, z in zip(xs, zs):
+        _, gD, _ = gan.d_step_grads(expect, x, z)
+        expect = gan.Params.from_arrays({**expect.arrays(), **{k: expect.arrays()[k] - st.lr_d * v for k, v in gD.items()}},
+                                        p.g_act, p.d_act)
+    _, gG, _ = gan.g_step_grads(expect, zg, loss)
+    expect = gan.Params.from_arrays({**expect.arrays(), **{k: expect.arrays()[k] - st.lr_g * v for k, v in gG.items()}},
+                                    p.g_act, p.d_act)
+    got = gan.train_step(p, xs, zs, zg, st)
+    for name, value in expect.arrays().items():
+        np.testing.assert_array_equal(got.arrays()[name], value, err_msg=name)
+
+
+def test_training_loop_calls_the_checked_gradient_functions(monkeypatch):
+    """The loop's gradients come from d_loss_grads / g_loss_grads, the functions behind d_step_grads and
+    g_step_grads (so a bug in them fails the finite-difference tests above)."""
+    calls = {"d": 0, "g": 0}
+    d_orig, g_orig = gan.d_loss_grads, gan.g_loss_grads
+
+    def d_spy(*a, **k):
+        calls["d"] += 1
+        return d_orig(*a, **k)
+
+    def g_spy(*a, **k):
+        calls["g"] += 1
+        return g_orig(*a, **k)
+    monkeypatch.setattr(gan, "d_loss_grads", d_spy)
+    monkeypatch.setattr(gan, "g_loss_grads", g_spy)
+    gan.build(SMALL_W, SMALL_IN, train_steps=3, d_steps=2, snapshot_every=3, batch_size=4)
+    assert calls == {"d": 6, "g": 3}
+    p = _tiny(1)
+    z = np.random.default_rng(0).normal(size=(3, 2))
+    gan.g_step_grads(p, z, "minimax")
+    gan.d_step_grads(p, z, z)
+    assert calls == {"d": 7, "g": 4}
+
+
 # --------------------------------------------------------------------------- independent reference (PyTorch)
 
 def _layers(dump):

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gatelab.engines import gru, presets
+from gatelab.engines import cells, gru, presets
 from gatelab.engines.errors import InputError
 import _recurrent_checks as R
 from _recurrent_checks import EPS
@@ -211,7 +211,7 @@ def _loss_with_nudge(tr, t, delta):
     h = tr.h0
     hs = []
     for s in tr.steps:
-        h = gru.cell_step(p.cells[0], s.x, h, p.convention)["h"]
+        h = cells.gru_step(p.cells[0], s.x, h, p.convention)["h"]
         if s.t == t:
             h = h + delta
         hs.append(h)
@@ -230,8 +230,8 @@ def test_per_step_dh_and_jacobian_match_finite_differences(setup):
             e = np.zeros(2)
             e[j] = EPS
             fd[j] = (_loss_with_nudge(tr, g.t, e) - _loss_with_nudge(tr, g.t, -e)) / (2 * EPS)
-            J[:, j] = (gru.cell_step(cell, s.x, s.h_prev + e, tr.convention)["h"]
-                       - gru.cell_step(cell, s.x, s.h_prev - e, tr.convention)["h"]) / (2 * EPS)
+            J[:, j] = (cells.gru_step(cell, s.x, s.h_prev + e, tr.convention)["h"]
+                       - cells.gru_step(cell, s.x, s.h_prev - e, tr.convention)["h"]) / (2 * EPS)
         np.testing.assert_allclose(g.dh, fd, rtol=1e-6, atol=1e-9)
         np.testing.assert_allclose(g.J, J, rtol=1e-7, atol=1e-9)
 

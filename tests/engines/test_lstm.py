@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gatelab.engines import lstm, presets
+from gatelab.engines import cells, lstm, presets
 from gatelab.engines.errors import InputError
 import _recurrent_checks as R
 from _recurrent_checks import EPS
@@ -158,7 +158,7 @@ def _loss_with_nudge(tr, which: str, t: int, delta: np.ndarray) -> float:
     h, c = tr.h0, tr.c0
     hs = []
     for s in tr.steps:
-        st = lstm.cell_step(cell, s.x, h, c)
+        st = cells.lstm_step(cell, s.x, h, c)
         h, c = st["h"], st["c"]
         if which == "c" and s.t == t:
             c = c + delta
@@ -200,7 +200,7 @@ def test_cell_jacobian_matches_finite_differences(variant):
                 q = tr.steps[k - 1]
                 z_o = q.z_o + (cell.P_o * (c_prev - q.c) if cell.P_o is not None else 0.0)
                 h_prev = np.tanh(c_prev) / (1 + np.exp(-z_o))
-            return lstm.cell_step(cell, s.x, h_prev, c_prev)["c"]
+            return cells.lstm_step(cell, s.x, h_prev, c_prev)["c"]
         J = np.zeros((2, 2))
         for j in range(2):
             e = np.zeros(2)

@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gatelab.engines import registry
+from gatelab.engines import cells, registry
 from gatelab.engines import seq2seq as S
+from gatelab.engines.errors import InputError
 from tests.cli_helpers import one_line_error as _one_line_error
 
 # these tests pin the untrained translate preset (the default is the trained seq2seq-reverse)
@@ -92,7 +93,8 @@ def test_gru_cell_by_hand():
     z = sig(W["W_z"][:, :H] @ h + W["W_z"][:, H:] @ x + b["b_z"])
     r = sig(W["W_r"][:, :H] @ h + W["W_r"][:, H:] @ x + b["b_r"])
     n = np.tanh(W["W_h"][:, :H] @ (r * h) + W["W_h"][:, H:] @ x + b["b_h"])
-    hn, _, g = S.cell_step(S.Cell("gru", W, b, H, D), x, h, None)
+    w = cells.GRUWeights(W["W_r"], W["W_z"], W["W_h"], b["b_r"], b["b_z"], b["b_h"])
+    hn, _, g = S.cell_step(S.Cell("gru", w, H, D), x, h, None)
     assert np.allclose(hn, (1 - z) * h + z * n, atol=1e-15) and np.allclose(g["r"], r)
 
 
@@ -148,8 +150,8 @@ def test_bad_inputs(run_cli, write_json):
 
 
 def test_training_module_names_and_s0_equal_to_C():
-    """The names of engines.seq2seq_train (enc_f./enc_b., GRU W_n/b_n, W_o [V, H_d + 2H], b_o; no W_init so
-    s_0 = C) load into this engine and give the same numbers as our names."""
+    """Aliases (the training script's enc_f./enc_b., the GRU candidate's older W_h/b_h, W_o [V, H_d + 2H],
+    b_o; no W_init so s_0 = C) load into this engine and give the same numbers as our names."""
     rng = np.random.default_rng(1)
     w = S.random_weights(rng, ["1", "2", "3"], ["<s>", "</s>", "1", "2", "3"], e=3, H=2, Hd=4, A=3)
     del w["W_init"]
@@ -158,7 +160,7 @@ def test_training_module_names_and_s0_equal_to_C():
     assert ours.s0_rule == "C" and np.array_equal(ours.s0, ours.fixed_context)
     theirs = {}
     for k, v in w.items():
-        k2 = k.replace("enc_fwd.", "enc_f.").replace("enc_bwd.", "enc_b.").replace(".W_h", ".W_n").replace(".b_h", ".b_n")
+        k2 = k.replace("enc_fwd.", "enc_f.").replace("enc_bwd.", "enc_b.").replace(".W_n", ".W_h").replace(".b_n", ".b_h")
         theirs[k2] = v
     theirs["W_o"] = np.array(theirs.pop("W_out")).T.tolist()
     theirs["b_o"] = theirs.pop("b_out")
@@ -167,5 +169,8 @@ def test_training_module_names_and_s0_equal_to_C():
     assert np.allclose(tr.alignment, ours.alignment, atol=1e-13) and tr.predicted == ours.predicted
     w["dec.W_z"] = np.zeros((3, 3 + 3 + 4)).tolist()
     with pytest.raises(Exception, match="without W_init"):
-        S.build({**w, "dec.W_r": w["dec.W_z"], "dec.W_h": w["dec.W_z"],
-                 "dec.b_z": [0.0] * 3, "dec.b_r": [0.0] * 3, "dec.b_h": [0.0] * 3}, inp, cell="gru")
+        S.build({**w, "dec.W_r": w["dec.W_z"], "dec.W_n": w["dec.W_z"],
+                 "dec.b_z": [0.0] * 3, "dec.b_r": [0.0] * 3, "dec.b_n": [0.0] * 3}, inp, cell="gru")
+    # the older name of the GRU candidate (W_h) is the same weight as W_n: both at once is an error
+    with pytest.raises(InputError, match="dec.W_n and dec.W_h are the same weight given twice"):
+        S.build({**w, "dec.W_h": w["dec.W_n"]}, inp, cell="gru")

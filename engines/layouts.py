@@ -1,4 +1,8 @@
-"""Weight layouts shared by the LSTM and GRU engines: our names, PyTorch and Keras.
+"""Framework weight layouts: how PyTorch and Keras name the weights of our recurrent engines.
+
+Nothing here does model maths: it renames, splits and checks shapes. Each engine's
+``Params.from_weights`` detects the layout (:func:`detect`) and reads it with these helpers; the
+names a layout may carry are listed by :func:`recurrent_names` (used to reject misspelt keys).
 
 Our layout (colah notation): one matrix per gate acting on the concatenation
 ``[h_{t-1}, x_t]`` (h first), ``W_<gate>`` of shape ``[H, H + D]`` and ``b_<gate>`` ``[H]``.
@@ -25,18 +29,20 @@ Keras weights use our suffixes (``kernel_l1``, ``kernel_reverse``), or the names
 
 Other prefixes in the path (``model_weights/``, ``sequential/``) are ignored.
 
-Nothing here does model maths: it only renames, splits and checks shapes.
+The GRU's candidate weight is ``W_n``/``b_n`` in every engine; ``W_h``/``b_h`` (the older seq2seq
+files) and ``W``/``b`` are read as the same weight. The LSTM's candidate is ``W_g`` in the code,
+read from colah's ``W_C`` (or ``W_c``, ``W_g``).
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 from .errors import InputError
-from .io import as_array
+from .io import as_array, check_shape
 
 _KERAS_BASE = ("kernel", "recurrent_kernel", "bias")
 
@@ -160,10 +166,6 @@ def count_runs(weights: Mapping[str, Any], layout: str) -> tuple[int, bool]:
     return max(layers, 1), bidir
 
 
-def arr(name: str, value: Any, ndim: int) -> np.ndarray:
-    return as_array(name, value, ndim)
-
-
 def split_rows(name: str, a: np.ndarray, gates: int, hidden: int, width: int | None, meaning: str) -> list[np.ndarray]:
     """Split ``[G*H, width]`` (or ``[G*H]``) along rows into G blocks, checking the shape."""
     exp = (gates * hidden,) if width is None else (gates * hidden, width)
@@ -222,3 +224,65 @@ def infer_hidden(weights: Mapping[str, Any], gates: int, layout: str) -> int:
     if not cands:
         raise InputError(f"cannot read the hidden size from the {layout} weights; found {', '.join(sorted(weights))}")
     return mode(cands, prefer=prefer)
+
+
+# --------------------------------------------------------------------------- per-layer loaders (LSTM, GRU)
+
+def ours_cell(weights: Mapping[str, Any], w_names: Mapping[str, tuple[str, ...]], b_names: Mapping[str, tuple[str, ...]],
+              gates: Sequence[str], k: int, rev: int, H: int, D: int, dirs: int, n_layers: int, bidir: bool,
+              model: str) -> dict[str, np.ndarray]:
+    """W_<g> [H, H + D_k] and b_<g> [H] of layer ``k`` (backward if ``rev``) under our names."""
+    d_in = D if k == 0 else H * dirs
+    c: dict[str, np.ndarray] = {}
+    for g in gates:
+        for kind, table, shape, meaning in (
+                ("W", w_names, (H, H + d_in), "(hidden, hidden + input)" if k == 0 else f"(hidden, hidden + {dirs}*hidden)"),
+                ("b", b_names, (H,), "(hidden,)")):
+            got = get_ours(weights, table[g], k, bool(rev))
+            if got is None:
+                names = " or ".join(b + suffix(k, bool(rev)) for b in table[g])
+                raise InputError(f"{model} weights for {run_label(k, bool(rev))} are missing {names} "
+                                 f"(layers={n_layers}, bidirectional={bidir}); found {', '.join(sorted(weights))}")
+            a = as_array(got[0], got[1], len(shape))
+            check_shape(got[0], a, shape, meaning)
+            c[f"{kind}_{g}"] = a
+    return c
+
+
+def torch_mats(weights: Mapping[str, Any], k: int, rev: int, n_gates: int, H: int, D: int, dirs: int,
+               n_layers: int, bidir: bool, model: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """weight_ih / weight_hh of layer ``k`` split into ``n_gates`` row blocks: [H, D_k] and [H, H]."""
+    sfx = suffix(k, bool(rev))
+    d_in = D if k == 0 else H * dirs
+    for n in ("weight_ih", "weight_hh"):
+        if n + sfx not in weights:
+            raise InputError(f"PyTorch {model} weights for {run_label(k, bool(rev))} are missing {n + sfx} "
+                             f"(layers={n_layers}, bidirectional={bidir}); found {', '.join(sorted(weights))}")
+    G = n_gates
+    wih = split_rows("weight_ih" + sfx, as_array("weight_ih" + sfx, weights["weight_ih" + sfx], 2), G, H, d_in,
+                       f"({G}*hidden, input_size)" if k == 0 else f"({G}*hidden, {dirs}*hidden)")
+    whh = split_rows("weight_hh" + sfx, as_array("weight_hh" + sfx, weights["weight_hh" + sfx], 2), G, H, H,
+                       f"({G}*hidden, hidden)")
+    return wih, whh
+
+
+def keras_mats(weights: Mapping[str, Any], k: int, rev: int, n_gates: int, H: int, D: int, dirs: int,
+               model: str) -> tuple[list[np.ndarray], list[np.ndarray], str]:
+    """kernel / recurrent_kernel of layer ``k`` split into ``n_gates`` column blocks ([D_k, H], [H, H]),
+    and the name of its bias ("" if none)."""
+    d_in = D if k == 0 else H * dirs
+
+    def name(base: str) -> str:
+        for cand in (base + suffix(k, bool(rev)),) + ((base + ("_reverse" if rev else ""),) if k == 0 else ()):
+            if cand in weights:
+                return cand
+        return ""
+    nk, nr, nb = name("kernel"), name("recurrent_kernel"), name("bias")
+    if not nk or not nr:
+        raise InputError(f"Keras {model} weights for {run_label(k, bool(rev))} are missing "
+                         f"{'kernel' if not nk else 'recurrent_kernel'}{suffix(k, bool(rev))}; found {', '.join(sorted(weights))}")
+    G = n_gates
+    ker = split_cols(nk, as_array(nk, weights[nk], 2), G, H, d_in,
+                       f"(input_size, {G}*units)" if k == 0 else f"({dirs}*units, {G}*units)")
+    rec = split_cols(nr, as_array(nr, weights[nr], 2), G, H, H, f"(units, {G}*units)")
+    return ker, rec, nb
