@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .._layouts import normalise_keras_names, run_label, suffix
+from ..layouts import normalise_keras_names, run_label, suffix
 from ..errors import InputError, ToolMissing
 from .verify import FrameworkRun
 
@@ -70,7 +70,7 @@ def _get(w: Mapping[str, Any], base: str, k: int, rev: bool):
 
 def _keras_weights(model: str, weights: Mapping[str, Any], trace: Any) -> tuple[dict[str, Any], str]:
     """Keras-layout weights: the file's own (names as Keras saves them), else converted by the engine."""
-    from .._layouts import detect
+    from ..layouts import detect
     if detect(weights) == "keras":
         return normalise_keras_names(weights), ""
     if model == "lstm":

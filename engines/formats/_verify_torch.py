@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .._layouts import detect, run_label, suffix
+from ..layouts import detect, run_label, suffix
 from ..errors import InputError, ToolMissing
 from .verify import FrameworkRun
 

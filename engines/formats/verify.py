@@ -28,7 +28,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from . import Selection
-from .._layouts import detect, run_label
+from ..layouts import detect, run_label
 from ..errors import InputError, ToolMissing
 
 MODELS = ("rnn", "lstm", "gru", "multihead")
