@@ -10,7 +10,7 @@ on it. With ``--untrained`` the same beats show the untrained model going wrong 
 """
 from __future__ import annotations
 
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Indicate, ReplacementTransform, RoundedRectangle, VGroup
+from manim import DOWN, LEFT, FadeIn, FadeOut, Indicate, ReplacementTransform, RoundedRectangle, VGroup
 
 from gatelab.scenes.base import TraceScene
 from gatelab.scenes.mobjects import LabelledBar
@@ -86,7 +86,6 @@ class CharRNNScene(TraceScene):
                          "everything after it follows from that letter.", hold=1.0)
 
     def conclude(self) -> None:
-        tr = self.trace
         if self.bars is not None:
             self.play(FadeOut(self.bars), FadeOut(self.bar_head), run_time=0.5)
         self.caption("Trained on true letters only (teacher forcing), fed its own letters the model meets "

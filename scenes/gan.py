@@ -26,7 +26,7 @@ from types import SimpleNamespace
 
 from manim import (DOWN, LEFT, RIGHT, UP, UR, Arrow, Axes, DashedLine, Dot, FadeIn, Group, Line, ReplacementTransform,
                    VGroup, VMobject)
-from manim.utils.color import ManimColor, interpolate_color
+from manim.utils.color import ManimColor
 
 from gatelab.engines.errors import InputError
 from gatelab.scenes.base import TraceScene
