@@ -75,7 +75,7 @@ from . import _recurrent as R
 from . import cells, optim
 from ._numerics import sigmoid, softmax
 from .errors import InputError
-from .io import as_array, check_shape
+from .io import ModelKeys, as_array, check_inputs, check_keys, check_shape
 from .trace import Array, Record
 
 ACTIVATIONS = cells.ACTIVATIONS
@@ -83,6 +83,10 @@ OUTPUTS = ("none", "identity", "sigmoid", "softmax")
 _TORCH = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 _KERAS = ("kernel", "recurrent_kernel", "bias")
 _OURS = ("U", "W", "b_h")
+_LAYOUT_NAMES = {"ours": _OURS, "PyTorch": _TORCH, "Keras": _KERAS}
+KEYS = ModelKeys(inputs=("x", "h0", "target"), options=("activation", "output_layer", "clip"),
+                 weights=("U", "W", "b_h", "V", "b_y"))
+MODEL_KEYS = {"rnn": KEYS}
 
 
 # --------------------------------------------------------------------------- parameters
@@ -157,6 +161,9 @@ def _from_weights(weights: Mapping[str, Any]) -> Params:
     if len(found) > 1:
         raise InputError(f"weights mix the {' and '.join(found)} layouts; expected one of: "
                          "U/W/b_h, weight_ih_l0/weight_hh_l0/bias_ih_l0/bias_hh_l0, kernel/recurrent_kernel/bias")
+    accepted = (_LAYOUT_NAMES[found[0]] if found else _OURS + _TORCH + _KERAS) + ("V", "b_y")
+    saved = {_keras_base(k): k for k in weights}
+    check_keys(w, accepted, "weight", "rnn", shown=lambda k: saved.get(k, k))
     if not found:
         raise InputError(f"weights for rnn are missing U, W, b_h (or PyTorch weight_ih_l0..., or Keras kernel...); "
                          f"found {', '.join(sorted(map(str, w))) or 'nothing'}")
@@ -482,6 +489,7 @@ def _inputs_seq(params: Params, inputs: Mapping[str, Any]) -> tuple[np.ndarray, 
 def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, activation: str | None = None,
           output_layer: str | None = None, clip: float | None = None) -> RNNTrace:
     """Validate weights/inputs (any layout) and run forward + BPTT."""
+    check_inputs(inputs, KEYS)
     params = Params.from_weights(weights)
     x, h0 = _inputs_seq(params, inputs)
     return run(params, x, h0, activation=activation or "tanh", output=output_layer,
