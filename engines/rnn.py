@@ -33,11 +33,12 @@ Equations (the students' 6-step recipe, one line each)
     step(a) = 1 if a > 0 else 0 (its derivative is taken as 0 everywhere, so no
     gradient flows through a step unit); relu'(0) = 0.
 
-Loss convention (shared with the LSTM and GRU engines)
+Loss convention (one rule, :func:`engines._recurrent.loss_rule`, shared with the LSTM and GRU engines)
 ---------------
     * inputs has "target" of shape [O] (many-to-one: compared with y_T only) or [T, O]
       (one target per step): L = 1/2 sum_t ||y_t - target_t||^2 over the targeted steps.
-      With no output layer the target is compared with h_t (shape [H] / [T, H]).
+      With no output layer the target is compared with h_t (shape [H] / [T, H]). With one
+      output, a list of T numbers is one target per step ([T] is read as [T, 1]).
     * no "target": L = sum(y_T) if there is an output layer, else L = sum(h_T).
 
 BPTT
