@@ -41,8 +41,13 @@ import numpy as np
 
 from ._numerics import sigmoid, softmax
 from .errors import InputError
-from .io import as_array
+from .io import ModelKeys, as_array, check_inputs, check_weights
 from .trace import Array, IntArray, Record
+
+MODEL_KEYS = {
+    "activations": ModelKeys(inputs=("x", "range", "functions"), options=("function",)),
+    "softmax": ModelKeys(inputs=("logits", "temperatures", "samples", "seed", "tokens"), options=("temperature", "samples")),
+}
 
 LEAKY_ALPHA = 0.01
 ELU_ALPHA = 1.0
@@ -192,6 +197,8 @@ def _grid(inputs: Mapping[str, Any]) -> np.ndarray:
 
 
 def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, function: str = "all") -> ActivationsTrace:
+    check_inputs(inputs, MODEL_KEYS["activations"])
+    check_weights(weights, MODEL_KEYS["activations"], "activations")
     x = _grid(inputs)
     if function == "all":
         names = tuple(inputs.get("functions") or FUNCTIONS)
@@ -263,6 +270,8 @@ def run_softmax(z: np.ndarray, temps: np.ndarray, *, samples: int, seed: int, to
 def build_softmax(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, temperature: float | None = None,
                   samples: int | None = None) -> SoftmaxTrace:
     """Inputs: ``"logits"`` [C], optional ``"temperatures"`` [n_T], ``"samples"``, ``"seed"``, ``"tokens"``."""
+    check_inputs(inputs, MODEL_KEYS["softmax"])
+    check_weights(weights, MODEL_KEYS["softmax"], "softmax")
     if "logits" not in inputs:
         raise InputError('softmax inputs need "logits": [z1, z2, ...]')
     z = as_array("logits", inputs["logits"], 1)

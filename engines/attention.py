@@ -52,10 +52,20 @@ import numpy as np
 
 from ._numerics import softmax
 from .errors import InputError
-from .io import as_array, check_shape, require
+from .io import ModelKeys, as_array, check_inputs, check_keys, check_shape, check_weights, require
 from .trace import Array, BoolArray, IntArray, Record
 
 SCORES = ("dot", "scaled_dot", "general", "additive")
+MHA_WEIGHTS = ("W_q", "W_k", "W_v", "W_o", "b_q", "b_k", "b_v", "b_o", "heads",           # ours
+               "in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias")     # nn.MultiheadAttention
+HEAD_WEIGHTS = ("W_q", "W_k", "W_v", "b_q", "b_k", "b_v")
+MODEL_KEYS = {
+    "attention": ModelKeys(inputs=("x", "q", "k", "v", "tokens", "key_tokens", "columns", "mask", "key_padding"),
+                           options=("score", "mask"),
+                           weights=("W_q", "W_k", "W_v", "b_q", "b_k", "b_v", "W_a", "W_aq", "W_ak", "v_a")),
+    "multihead": ModelKeys(inputs=("x", "memory", "heads", "tokens", "key_tokens", "mask", "key_padding"),
+                           options=("heads", "mask"), weights=MHA_WEIGHTS),
+}
 
 
 # --------------------------------------------------------------------------- traces
@@ -201,6 +211,7 @@ class MHAParams:
         dk = E // H
         cols: dict[str, list[np.ndarray]] = {n: [] for n in ("W_q", "W_k", "W_v", "b_q", "b_k", "b_v")}
         for h, hw in enumerate(heads):
+            check_keys(hw, HEAD_WEIGHTS, f"weight in heads[{h}]")
             require(hw, ["W_q", "W_k", "W_v"], f"head {h + 1}")
             for n in ("W_q", "W_k", "W_v"):
                 M = as_array(f"heads[{h}].{n}", hw[n], 2)
@@ -388,6 +399,8 @@ def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, score: str =
     if score not in SCORES:
         raise InputError(f"--score is {score!r}, expected one of {', '.join(SCORES)}")
     weights = weights or {}
+    check_inputs(inputs, MODEL_KEYS["attention"])
+    check_weights(weights, MODEL_KEYS["attention"], "attention")
     x = W_q = W_k = W_v = None
     if "x" in inputs:
         x = as_array("x", inputs["x"], 2)
@@ -490,6 +503,8 @@ def build_multihead(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, he
     """Weights: ``W_q, W_k, W_v, W_o`` [E, E] (+ ``b_*``), or ``in_proj_weight``/``out_proj.weight``...
     Inputs: ``{"x"}`` (self-attention) with optional ``"memory"`` (keys/values from another sequence),
     ``"mask"``, ``"key_padding"``, ``"tokens"``, ``"key_tokens"``; ``--heads`` or inputs ``"heads"``."""
+    check_inputs(inputs, MODEL_KEYS["multihead"])
+    check_weights(weights, MODEL_KEYS["multihead"], "multihead")
     p = MHAParams.from_weights(weights)
     if "x" not in inputs:
         raise InputError('multihead inputs need "x": [[...], ...] of shape (T, d_model)')

@@ -178,7 +178,7 @@ def arrays(weights: Mapping[str, Any], cell: str, K: int) -> dict[str, np.ndarra
 def cell_params(cell: str, w: Mapping[str, np.ndarray]):
     """The cell engine's parameter object for the arrays ``w``."""
     if cell == "rnn":
-        return rnn.params_from_weights(w)
+        return rnn.Params.from_weights(w)
     if cell == "lstm":
         return lstm.LSTMParams.from_weights(dict(w), variant="standard")
     return gru.GRUParams.from_weights(dict(w), convention="textbook")

@@ -82,7 +82,7 @@ from . import optim
 from ._numerics import sigmoid
 from .errors import InputError
 from .gan_osc import Oscillation, measure as measure_oscillation
-from .io import as_array, check_shape
+from .io import ModelKeys, as_array, check_keys, check_shape
 from .trace import Array, IntArray, Record
 
 LEAK = 0.2
@@ -98,9 +98,13 @@ GRID = {1: 121, 2: 33}  # D(x) evaluation grid per axis
 IMAGE = 64              # 2-D: D(x) also on a fine IMAGE x IMAGE grid (snapshot.d_image) for smooth pictures
 COVER_SHARE = 0.2
 
-_HYPER_KEYS = {"seed", "z_dim", "g_hidden", "d_hidden", "g_act", "d_act", "beta1", "beta2"}
+_HYPER_KEYS = ("seed", "z_dim", "g_hidden", "d_hidden", "g_act", "d_act", "beta1", "beta2")
+_DATA_KEYS = {"mixture": ("data", "means", "stds", "weights"), "ring": ("data", "modes", "radius", "std"),
+              "moons": ("data", "noise"), "csv": ("data_csv",)}
 _DEFAULTS = dict(loss="non_saturating", optimizer="adam", train_steps=1000, lr_g=1e-3, lr_d=1e-3,
                  batch_size=64, d_steps=1, snapshot_every=50, compare_loss=False)
+MODEL_KEYS = {"gan": ModelKeys(inputs=tuple(dict.fromkeys(k for ks in _DATA_KEYS.values() for k in ks)),
+                               options=tuple(_DEFAULTS) + ("data",), weights=_HYPER_KEYS)}
 
 
 # --------------------------------------------------------------------------- parameters
@@ -405,6 +409,9 @@ def read_csv_points(path: str) -> np.ndarray:
 def make_data(inputs: dict[str, Any]) -> Data:
     if not isinstance(inputs, dict):
         raise InputError('GAN inputs must be an object like {"data": "mixture", "means": [...], "stds": [...], "weights": [...]}')
+    kind = "csv" if "data_csv" in inputs else inputs.get("data")
+    accepted = _DATA_KEYS[kind] if kind in _DATA_KEYS else tuple(dict.fromkeys(k for ks in _DATA_KEYS.values() for k in ks))
+    check_keys(inputs, accepted, "input key")
     if "data_csv" in inputs:
         pts = read_csv_points(inputs["data_csv"])
         shift, scale = pts.mean(axis=0), pts.std(axis=0)
@@ -847,11 +854,10 @@ def build(weights: dict, inputs: dict, **options) -> GANTrace:
     arrays = {k: v for k, v in weights.items() if k not in _HYPER_KEYS}
     ours = {k for k in arrays if k[:3] in ("G_W", "G_b", "D_W", "D_b") and k[3:].isdigit()}
     torch = {k for k in arrays if _TORCH_KEY.match(k)}
-    bad = set(arrays) - ours - torch
-    if bad:
-        raise InputError(f"unknown GAN weight(s) {', '.join(sorted(bad))}; expected hyper-parameters "
-                         f"{', '.join(sorted(_HYPER_KEYS))} and optionally G_W1, G_b1, ..., D_W1, D_b1, ... "
-                         f"(or PyTorch G.0.weight, G.0.bias, ...)")
+    check_keys(sorted(set(arrays) - ours - torch), (), "weight", "gan",
+               expected=f"hyper-parameters {', '.join(_HYPER_KEYS)} and optionally G_W1, G_b1, ..., D_W1, D_b1, ... "
+                        "(or PyTorch G.0.weight, G.0.bias, ...)",
+               shown=None, suggest=_HYPER_KEYS + ("G_W1", "G_b1", "D_W1", "D_b1"))
     if ours and torch:
         raise InputError("weights mix our names (G_W1 ...) and PyTorch names (G.0.weight ...); expected one layout")
     st = settings(weights, data.dim, options)

@@ -48,10 +48,19 @@ from . import layouts as L
 from . import _recurrent as R
 from . import cells
 from .errors import InputError
-from .io import as_array, check_shape, sequence
+from .io import ModelKeys, as_array, check_inputs, check_shape, sequence
 from .trace import Array, Record
 
 CONVENTIONS = ("textbook", "torch")
+KEYS = ModelKeys(inputs=("x", "h0", "target"), options=("convention", "layers", "bidirectional"),
+                 weights=("W_r", "W_z", "W_n", "b_r", "b_z", "b_n", "b_hn", "V", "b_y"))
+MODEL_KEYS = {"gru": KEYS}
+_BASES = {"ours": ("W_r", "W_z", "W_n", "W", "W_h", "b_r", "b_z", "b_n", "b", "b_h", "b_hn"),
+          "torch": ("weight_ih", "weight_hh", "bias_ih", "bias_hh"),
+          "keras": ("kernel", "recurrent_kernel", "bias")}
+_OUTPUT = ("V", "b_y", "dense_kernel", "dense_bias")
+_LISTED = {"ours": KEYS.weights, "torch": ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "V", "b_y"),
+           "keras": ("kernel", "recurrent_kernel", "bias", "dense_kernel", "dense_bias")}
 _OURS_W = {"r": ("W_r",), "z": ("W_z",), "n": ("W_n", "W", "W_h")}
 _OURS_B = {"r": ("b_r",), "z": ("b_z",), "n": ("b_n", "b", "b_h")}
 
@@ -115,9 +124,12 @@ class GRUParams(Record):
         if convention is not None and convention not in CONVENTIONS:
             raise InputError(f"convention is {convention!r}, expected one of: {', '.join(CONVENTIONS)}")
         layout = L.detect(weights)
+        shown = None
         if layout == "keras":
-            weights = L.normalise_keras_names(weights)
+            weights, shown = L.keras_names(weights, "gru")
         n_layers, bidir = R.stack_options(*L.count_runs(weights, layout), layers, bidirectional)
+        L.check_recurrent_names(weights, weight_names(layout, layers=n_layers, bidirectional=bidir), "gru", layout,
+                                n_layers, bidir, shown, _LISTED[layout])
         if layout == "torch":
             implied = "torch"
             H, D, cells = _from_torch(weights, n_layers, bidir)
@@ -136,6 +148,12 @@ class GRUParams(Record):
         cells = tuple(GRUCell(k // dirs, "backward" if k % dirs else "forward", **c) for k, c in enumerate(cells))
         V, b_y = R.read_output_layer(weights, ("V", "dense_kernel"), ("b_y", "dense_bias"))
         return cls(conv, H, D, n_layers, bidir, cells, V, b_y, layout)
+
+
+def weight_names(layout: str = "ours", *, layers: int = 1, bidirectional: bool = False) -> list[str]:
+    """Every weight name the GRU reads in a layout (``ours``, ``torch``, ``keras``, after Keras's saved
+    names are read as in :mod:`engines.layouts`) for ``layers`` x directions runs."""
+    return L.recurrent_names(layout, _BASES[layout], layers, bidirectional) + list(_OUTPUT)
 
 
 def _from_ours(weights, n_layers, bidir, input_size):
@@ -443,6 +461,7 @@ def _bptt(params, runs, outputs, ys, target) -> GRUBPTT:
 
 def build(weights: Mapping[str, Any], inputs: Mapping[str, Any] | None, *, convention: str | None = None,
           layers: int | None = None, bidirectional: bool | None = None) -> GRUTrace:
+    check_inputs(inputs, KEYS)
     width = R.input_width(inputs, "GRU")
     params = GRUParams.from_weights(weights, input_size=width, convention=convention, layers=layers,
                                     bidirectional=bidirectional)

@@ -25,8 +25,10 @@ import numpy as np
 
 from ._numerics import softmax
 from .errors import InputError
-from .io import as_array
+from .io import ModelKeys, as_array, check_inputs, check_weights
 from .trace import Array, BoolArray, IntArray, Record
+
+MODEL_KEYS = {"info": ModelKeys(inputs=("p", "labels", "classes", "q", "models", "samples"), options=("units",))}
 
 UNITS = {"bits": 2.0, "nats": float(np.e)}
 
@@ -154,6 +156,8 @@ def run(p: np.ndarray, models: dict[str, np.ndarray], *, units: str = "bits",
 def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, units: str = "bits") -> InfoTrace:
     """Inputs: ``"p"`` [N, C] (or ``"labels"`` as class names/indices with ``"classes"``) and either
     ``"q"`` [N, C] or ``"models": {name: [N, C]}``. ``weights`` is unused (may be empty)."""
+    check_inputs(inputs, MODEL_KEYS["info"])
+    check_weights(weights, MODEL_KEYS["info"], "info")
     classes = inputs.get("classes")
     if classes is not None and (not isinstance(classes, list) or not all(isinstance(c, str) for c in classes)):
         raise InputError(f"classes must be a list of class names, got {classes!r}"[:200])

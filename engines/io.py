@@ -12,6 +12,10 @@ Weights file format (also the format of every shipped preset)::
       "decode": "binary-adder"             # optional (rnn): read the bit sequences as integers
     }
 
+plus, in the shipped presets, ``notes`` (where the numbers come from), ``reading`` (how the inputs
+are read), ``models`` (more models the preset serves) and ``training`` (how the weights were
+trained). These top-level keys are a closed set: any other key is an error naming the closest one.
+
 The two optional view keys (``VIEW_KEYS``) are data about the weights; the engine's ``annotate``
 validates them and carries them into the trace, so figures only print them.
 
@@ -23,20 +27,82 @@ PyTorch ``.pt``/``.pth``/``.bin``, ``.safetensors`` and Keras files are read by
 Inputs file: ``{"x": [[...], ...]}`` (time-major ``[T, input_size]``) with optional
 ``"h0"``, ``"c0"`` and model-specific keys; or ``.npy`` (``x`` alone) or ``.npz`` (``x``, ``h0``,
 ``c0``, ``target`` ...). A batched ``x`` (``[1, T, D]``) is refused: drop the batch axis.
+
+
+Every engine declares the keys it reads (:class:`ModelKeys`) and rejects any other input key,
+weight name or option with :func:`check_keys`: a misspelt key is an error, never ignored.
 """
 from __future__ import annotations
 
+import difflib
 import json
 import os
+import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from .errors import InputError
 
 VIEW_KEYS = ("unit_names", "decode")
-_META_KEYS = {"model", "description", "options", "weights", "inputs", "format", "notes", "reading"}
+TOP_LEVEL_KEYS = ("model", "description", "options", "weights", "inputs", "notes", "reading", "models", "training", *VIEW_KEYS)
+_FLAT_META = ("model", "description", "options")   # what a flat file of named arrays may carry beside them
+
+
+@dataclass(frozen=True)
+class ModelKeys:
+    """The keys one model reads: input keys, option names and weight names. ``weights`` lists the
+    names of the default layout; models whose accepted names depend on the layout in use (framework
+    names, layers, directions) check them with a function beside their ``Params``."""
+    inputs: tuple[str, ...]
+    options: tuple[str, ...] = ()
+    weights: tuple[str, ...] = ()
+
+
+def closest(key: str, accepted: Iterable[str]) -> str | None:
+    """The accepted name closest to ``key`` (difflib), also trying the last part of a path like
+    ``lstm/lstm_cell/kernal:0``; None when nothing is close."""
+    names = list(accepted)
+    for cand in (key, re.sub(r":\d+$", "", key).split("/")[-1]):
+        hit = difflib.get_close_matches(cand, names, n=1, cutoff=0.6)
+        if hit:
+            return hit[0]
+    return None
+
+
+def unknown_key(kind: str, key: str, accepted: Sequence[str], model: str | None = None,
+                expected: str | None = None) -> InputError:
+    """``unknown input key 'taget' (did you mean 'target'?); expected x, h0, c0, target``."""
+    hint = closest(key, accepted)
+    return InputError(f"unknown {kind} {key!r}" + (f" for {model}" if model else "")
+                      + (f" (did you mean {hint!r}?)" if hint else "")
+                      + f"; expected {expected or ', '.join(accepted) or 'none'}")
+
+
+def check_keys(given: Iterable[str], accepted: Sequence[str], kind: str, model: str | None = None,
+               expected: str | None = None, shown: Callable[[str], str] | None = None,
+               suggest: Sequence[str] | None = None) -> None:
+    """Raise :func:`unknown_key` for the first key of ``given`` not in ``accepted``. ``shown`` maps a
+    key to the name the user wrote (e.g. a Keras path renamed before the check); ``suggest`` lists the
+    names to suggest from when they differ from ``accepted``."""
+    ok = set(accepted)
+    for k in given:
+        if k not in ok:
+            raise unknown_key(kind, shown(k) if shown else k, accepted if suggest is None else suggest, model,
+                              expected or (None if suggest is None else ", ".join(accepted)))
+
+
+def check_inputs(inputs: Any, keys: ModelKeys) -> None:
+    """Reject an inputs object with a key the model does not read."""
+    if isinstance(inputs, Mapping):
+        check_keys(inputs, keys.inputs, "input key")
+
+
+def check_weights(weights: Any, keys: ModelKeys, model: str) -> None:
+    """Reject a weight name that is not among ``keys.weights`` (for models with fixed names)."""
+    if isinstance(weights, Mapping):
+        check_keys(weights, keys.weights, "weight", model)
 
 
 @dataclass(frozen=True)
@@ -75,6 +141,9 @@ def parse_weights_doc(doc: Any, where: str = "weights") -> WeightsDoc:
     if not isinstance(doc, dict):
         raise InputError(f"{where} must be a JSON object of named arrays, got {type(doc).__name__}")
     if "weights" in doc:
+        for k in doc:
+            if k not in TOP_LEVEL_KEYS:
+                raise unknown_key(f"key in {where}:", k, TOP_LEVEL_KEYS)
         w = doc["weights"]
         if not isinstance(w, dict):
             raise InputError(f"{where}: 'weights' must be an object of named arrays")
@@ -84,10 +153,19 @@ def parse_weights_doc(doc: Any, where: str = "weights") -> WeightsDoc:
         options = doc.get("options") or {}
         if not isinstance(options, dict):
             raise InputError(f"{where}: 'options' must be an object")
-        extra = {k: v for k, v in doc.items() if k not in _META_KEYS}
+        extra = {k: v for k, v in doc.items() if k not in ("model", "description", "options", "weights", "inputs")}
         return WeightsDoc(dict(w), inputs, dict(options), doc.get("model"), doc.get("description", ""), extra)
-    flat = {k: v for k, v in doc.items() if k not in _META_KEYS}
-    return WeightsDoc(flat, None, dict(doc.get("options") or {}), doc.get("model"), doc.get("description", ""))
+    structured = [k for k in doc if k in TOP_LEVEL_KEYS and k not in _FLAT_META]
+    if structured:
+        hint = closest("weights", [k for k in doc if k not in TOP_LEVEL_KEYS])
+        raise InputError(f"{where} has {structured[0]!r} but no 'weights'"
+                         + (f" (did you mean 'weights' for {hint!r}?)" if hint else "")
+                         + "; expected {\"weights\": {...}, \"inputs\": {...}} or a flat object of named arrays")
+    options = doc.get("options") or {}
+    if not isinstance(options, dict):
+        raise InputError(f"{where}: 'options' must be an object")
+    flat = {k: v for k, v in doc.items() if k not in _FLAT_META}
+    return WeightsDoc(flat, None, dict(options), doc.get("model"), doc.get("description", ""))
 
 
 def read_weights(path: str | os.PathLike) -> WeightsDoc:

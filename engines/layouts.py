@@ -42,7 +42,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .errors import InputError
-from .io import as_array, check_shape
+from .io import as_array, check_keys, check_shape, unknown_key
 
 _KERAS_BASE = ("kernel", "recurrent_kernel", "bias")
 
@@ -78,6 +78,12 @@ def _layer_number(layer: str) -> int:
 def normalise_keras_names(weights: Mapping[str, Any]) -> dict[str, Any]:
     """Keras names as saved -> ``kernel``, ``kernel_l1``, ``kernel_reverse``, ``dense_kernel`` ...
     (see the module docstring); names that are not Keras tensors are unchanged."""
+    return keras_names(weights)[0]
+
+
+def keras_names(weights: Mapping[str, Any], model: str | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """:func:`normalise_keras_names` and, for each new name, the name as saved. A saved path whose last
+    part is not a Keras tensor (``lstm/lstm_cell/recurent_kernel:0``) is an error naming the closest."""
     plain: list[tuple[str, str, Any]] = []                   # (original, new name, value)
     grouped: dict[str, list[tuple[str, str | None, str, Any]]] = {}   # layer -> (original, direction, base, value)
     for k, v in weights.items():
@@ -88,6 +94,9 @@ def normalise_keras_names(weights: Mapping[str, Any]) -> dict[str, Any]:
             cut = next((i for i, q in enumerate(parts) if _DIRECTION.fullmatch(q) or "cell" in q), len(parts))
             direction = next((q.split("_")[0] for q in parts if _DIRECTION.fullmatch(q)), None)
             grouped.setdefault("/".join(parts[:cut]), []).append((k, direction, base, v))
+        elif len(path) > 1:
+            raise unknown_key("weight", k, _KERAS_BASE, model,
+                              "Keras tensors kernel, recurrent_kernel, bias under their layer's path")
         elif base in _KERAS_BASE or re.fullmatch(r"(kernel|recurrent_kernel|bias)(_l\d+)?(_reverse)?", base):
             plain.append((k, base, v))
         else:
@@ -114,7 +123,7 @@ def normalise_keras_names(weights: Mapping[str, Any]) -> dict[str, Any]:
         if name in out:
             raise InputError(f"weights name {k!r} clashes with {origin[name]!r}: both are read as {name!r}")
         out[name], origin[name] = v, k
-    return out
+    return out, origin
 
 
 def detect(weights: Mapping[str, Any]) -> str:
@@ -286,3 +295,30 @@ def keras_mats(weights: Mapping[str, Any], k: int, rev: int, n_gates: int, H: in
                        f"(input_size, {G}*units)" if k == 0 else f"({dirs}*units, {G}*units)")
     rec = split_cols(nr, as_array(nr, weights[nr], 2), G, H, H, f"(units, {G}*units)")
     return ker, rec, nb
+
+
+# --------------------------------------------------------------------------- accepted names
+
+def recurrent_names(layout: str, bases: Sequence[str], n_layers: int, bidir: bool) -> list[str]:
+    """Every name ``bases`` take in a layout for ``n_layers`` x directions runs: ``W_f``, ``W_f_l0``,
+    ``W_f_reverse``, ``W_f_l1_reverse`` ... (PyTorch always writes ``_l<k>``)."""
+    names = []
+    for k in range(n_layers):
+        for rev in range(2 if bidir else 1):
+            forms = [suffix(k, bool(rev))]
+            if k == 0 and layout != "torch":
+                forms.append("_reverse" if rev else "")
+            names += [b + f for b in bases for f in forms]
+    return names
+
+
+def check_recurrent_names(weights: Mapping[str, Any], accepted: Sequence[str], model: str, layout: str,
+                          n_layers: int, bidir: bool, shown: Mapping[str, str] | None = None,
+                          listed: Sequence[str] = ()) -> None:
+    """Reject a weight name the layout does not carry (a misspelt one, or one of a layer or direction
+    that the run does not have), naming the closest accepted name."""
+    runs = f"layers={n_layers}, bidirectional={bidir}"
+    what = ", ".join(listed) if listed else ", ".join(accepted)
+    sfx = "; suffixes _l<k> and _reverse name the other layers and directions" if (n_layers > 1 or bidir) else ""
+    check_keys(weights, accepted, "weight", model, f"{what} ({layout} names, {runs}){sfx}",
+               shown=(lambda k: shown.get(k, k)) if shown else None)

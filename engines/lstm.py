@@ -68,11 +68,20 @@ from . import layouts as L
 from . import _recurrent as R
 from . import cells
 from .errors import InputError
-from .io import as_array, check_shape, sequence
+from .io import ModelKeys, as_array, check_inputs, check_shape, sequence
 from .trace import Array, Record
 
 VARIANTS = ("standard", "peephole")
 GATES = ("f", "i", "g", "o")
+KEYS = ModelKeys(inputs=("x", "h0", "c0", "target"), options=("variant", "layers", "bidirectional"),
+                 weights=("W_f", "W_i", "W_C", "W_o", "b_f", "b_i", "b_C", "b_o", "P_f", "P_i", "P_o", "V", "b_y"))
+MODEL_KEYS = {"lstm": KEYS}
+_BASES = {"ours": ("W_f", "W_i", "W_C", "W_g", "W_c", "W_o", "b_f", "b_i", "b_C", "b_g", "b_c", "b_o"),
+          "torch": ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"),
+          "keras": ("kernel", "recurrent_kernel", "bias")}
+_OUTPUT = ("V", "W_y", "b_y", "dense_kernel", "dense_bias")
+_LISTED = {"ours": KEYS.weights, "torch": ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "V", "b_y"),
+           "keras": ("kernel", "recurrent_kernel", "bias", "dense_kernel", "dense_bias")}
 _TORCH_ORDER = ("i", "f", "g", "o")   # rows of weight_ih / weight_hh
 _KERAS_ORDER = ("i", "f", "g", "o")   # columns of kernel (Keras calls g "c")
 
@@ -151,18 +160,21 @@ class LSTMParams(Record):
         if not isinstance(weights, Mapping) or not weights:
             raise InputError("LSTM weights are empty; expected W_f, W_i, W_C, W_o, b_f, ... (or PyTorch/Keras names)")
         layout = L.detect(weights)
+        shown = None
         if layout == "keras":
-            weights = L.normalise_keras_names(weights)
+            weights, shown = L.keras_names(weights, "lstm")
         n_layers, bidir = L.count_runs(weights, layout)
         if variant is None:
             variant = "peephole" if any(k.startswith("P_") for k in weights) else "standard"
         if variant not in VARIANTS:
             raise InputError(f"variant is {variant!r}, expected one of: {', '.join(VARIANTS)}")
         n_layers, bidir = R.stack_options(n_layers, bidir, layers, bidirectional)
+        L.check_recurrent_names(weights, weight_names(layout, layers=n_layers, bidirectional=bidir), "lstm", layout,
+                                n_layers, bidir, shown, _LISTED[layout])
         if layout == "torch":
-            H, D, cells = _from_torch(weights, n_layers, bidir, input_size)
+            H, D, cells = _from_torch(weights, n_layers, bidir)
         elif layout == "keras":
-            H, D, cells = _from_keras(weights, n_layers, bidir, input_size)
+            H, D, cells = _from_keras(weights, n_layers, bidir)
         else:
             H, D, cells = _from_ours(weights, n_layers, bidir, input_size)
         dirs = 2 if bidir else 1
@@ -185,6 +197,13 @@ class LSTMParams(Record):
                 raise InputError(f"{extra[0]} given but variant is standard; use --variant peephole")
         V, b_y = R.read_output_layer(weights, ("V", "W_y", "dense_kernel"), ("dense_bias", "b_y"))
         return cls(variant, H, D, n_layers, bidir, tuple(cells), V, b_y, layout)
+
+
+def weight_names(layout: str = "ours", *, layers: int = 1, bidirectional: bool = False) -> list[str]:
+    """Every weight name the LSTM reads in a layout (``ours``, ``torch``, ``keras``, after Keras's saved
+    names are read as in :mod:`engines.layouts`) for ``layers`` x directions runs."""
+    return (L.recurrent_names(layout, _BASES[layout], layers, bidirectional)
+            + L.recurrent_names("ours", ("P_f", "P_i", "P_o"), layers, bidirectional) + list(_OUTPUT))
 
 
 def _mat(name: str, v: Any) -> np.ndarray:
@@ -222,7 +241,7 @@ def _from_ours(weights: Mapping[str, Any], n_layers: int, bidir: bool, input_siz
     return H, D, cells
 
 
-def _from_torch(weights: Mapping[str, Any], n_layers: int, bidir: bool, input_size: int | None):
+def _from_torch(weights: Mapping[str, Any], n_layers: int, bidir: bool):
     dirs = 2 if bidir else 1
     if "weight_hh_l0" not in weights:
         raise InputError(f"PyTorch LSTM weights are missing weight_hh_l0; found {', '.join(sorted(weights))}")
@@ -253,7 +272,7 @@ def _from_torch(weights: Mapping[str, Any], n_layers: int, bidir: bool, input_si
     return H, D, cells
 
 
-def _from_keras(weights: Mapping[str, Any], n_layers: int, bidir: bool, input_size: int | None):
+def _from_keras(weights: Mapping[str, Any], n_layers: int, bidir: bool):
     dirs = 2 if bidir else 1
     for n in ("kernel", "recurrent_kernel"):
         if n not in weights and n + "_l0" not in weights:
@@ -516,6 +535,7 @@ def _bptt(params: LSTMParams, runs: list[LSTMRun], xs: np.ndarray, outputs: np.n
 def build(weights: Mapping[str, Any], inputs: Mapping[str, Any] | None, *, variant: str | None = None,
           layers: int | None = None, bidirectional: bool | None = None) -> LSTMTrace:
     """Validate weights (ours / PyTorch / Keras) and inputs, run, return the trace."""
+    check_inputs(inputs, KEYS)
     width = R.input_width(inputs, "LSTM")
     params = LSTMParams.from_weights(weights, input_size=width, variant=variant, layers=layers,
                                      bidirectional=bidirectional)

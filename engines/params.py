@@ -40,7 +40,10 @@ from typing import Any, ClassVar, Mapping
 import numpy as np
 
 from .errors import InputError
+from .io import ModelKeys, check_inputs, check_weights
 from .trace import Record
+
+MODEL_KEYS = {"model-summary": ModelKeys(inputs=("input_shape", "layers"), options=("framework",))}
 
 FRAMEWORKS = ("keras", "torch")
 _ALIASES = {"lstm": "LSTM", "gru": "GRU", "simplernn": "SimpleRNN", "rnn": "SimpleRNN",
@@ -162,6 +165,8 @@ def summarize(input_shape: Any, layers: Any, framework: str = "keras") -> Summar
 
 def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, framework: str | None = None) -> SummaryTrace:
     """``inputs`` holds the architecture; ``weights`` is unused (give {})."""
+    check_inputs(inputs, MODEL_KEYS["model-summary"])
+    check_weights(weights, MODEL_KEYS["model-summary"], "model-summary")
     if not isinstance(inputs, Mapping):
         raise InputError('inputs must be an object like {"input_shape": [T, D], "layers": [...]}')
     for key in ("input_shape", "layers"):

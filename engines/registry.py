@@ -175,14 +175,12 @@ def walkthrough(name: str):
     return importlib.import_module(get(name).walkthrough)
 
 
-def compute(model: str, source: Source = Source(), options: dict[str, Any] | None = None) -> Computed:
-    """Resolve ``source`` into weights and inputs, run the model's engine, return the trace."""
-    spec = get(model)
-    options = {k: v for k, v in (options or {}).items() if v is not None}
+def _check_source(spec: Entry, source: Source, options: Mapping[str, Any]) -> None:
+    """One-line errors for options the model does not take and sources that contradict each other."""
     for k in options:
         if k not in spec.options:
             accepted = ", ".join("--" + o.replace("_", "-") for o in spec.options) or "none"
-            raise InputError(f"option --{k.replace('_', '-')} does not apply to model {model!r} (it accepts: {accepted})")
+            raise InputError(f"option --{k.replace('_', '-')} does not apply to model {spec.name!r} (it accepts: {accepted})")
     sizes = {"hidden": source.hidden, "input_size": source.input_size, "steps": source.steps}
     given = [n for n, v in (("--preset", source.preset), ("--weights", source.weights), ("--seed", source.seed)) if v is not None]
     if len(given) > 1:
@@ -194,6 +192,14 @@ def compute(model: str, source: Source = Source(), options: dict[str, Any] | Non
     for n, v in sizes.items():
         if v is not None and v < 1:
             raise InputError(f"--{n.replace('_', '-')} must be a positive integer, got {v}")
+
+
+def compute(model: str, source: Source = Source(), options: dict[str, Any] | None = None) -> Computed:
+    """Resolve ``source`` into weights and inputs, run the model's engine, return the trace."""
+    spec = get(model)
+    options = {k: v for k, v in (options or {}).items() if v is not None}
+    _check_source(spec, source, options)
+    sizes = {"hidden": source.hidden, "input_size": source.input_size, "steps": source.steps}
     provenance: dict[str, Any] = {}
     description = ""
     eng = importlib.import_module(spec.engine)

@@ -33,11 +33,12 @@ Equations (the students' 6-step recipe, one line each)
     step(a) = 1 if a > 0 else 0 (its derivative is taken as 0 everywhere, so no
     gradient flows through a step unit); relu'(0) = 0.
 
-Loss convention (shared with the LSTM and GRU engines)
+Loss convention (one rule, :func:`engines._recurrent.loss_rule`, shared with the LSTM and GRU engines)
 ---------------
     * inputs has "target" of shape [O] (many-to-one: compared with y_T only) or [T, O]
       (one target per step): L = 1/2 sum_t ||y_t - target_t||^2 over the targeted steps.
-      With no output layer the target is compared with h_t (shape [H] / [T, H]).
+      With no output layer the target is compared with h_t (shape [H] / [T, H]). With one
+      output, a list of T numbers is one target per step ([T] is read as [T, 1]).
     * no "target": L = sum(y_T) if there is an output layer, else L = sum(h_T).
 
 BPTT
@@ -75,7 +76,7 @@ from . import _recurrent as R
 from . import cells, optim
 from ._numerics import sigmoid, softmax
 from .errors import InputError
-from .io import as_array, check_shape
+from .io import ModelKeys, as_array, check_inputs, check_keys, check_shape
 from .rnn_adder import AdderReading
 from .trace import Array, Record
 
@@ -84,6 +85,10 @@ OUTPUTS = ("none", "identity", "sigmoid", "softmax")
 _TORCH = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 _KERAS = ("kernel", "recurrent_kernel", "bias")
 _OURS = ("U", "W", "b_h")
+_LAYOUT_NAMES = {"ours": _OURS, "PyTorch": _TORCH, "Keras": _KERAS}
+KEYS = ModelKeys(inputs=("x", "h0", "target"), options=("activation", "output_layer", "clip"),
+                 weights=("U", "W", "b_h", "V", "b_y"))
+MODEL_KEYS = {"rnn": KEYS}
 
 
 # --------------------------------------------------------------------------- parameters
@@ -158,6 +163,9 @@ def _from_weights(weights: Mapping[str, Any]) -> Params:
     if len(found) > 1:
         raise InputError(f"weights mix the {' and '.join(found)} layouts; expected one of: "
                          "U/W/b_h, weight_ih_l0/weight_hh_l0/bias_ih_l0/bias_hh_l0, kernel/recurrent_kernel/bias")
+    accepted = (_LAYOUT_NAMES[found[0]] if found else _OURS + _TORCH + _KERAS) + ("V", "b_y")
+    saved = {_keras_base(k): k for k in weights}
+    check_keys(w, accepted, "weight", "rnn", shown=lambda k: saved.get(k, k))
     if not found:
         raise InputError(f"weights for rnn are missing U, W, b_h (or PyTorch weight_ih_l0..., or Keras kernel...); "
                          f"found {', '.join(sorted(map(str, w))) or 'nothing'}")
@@ -485,6 +493,7 @@ def _inputs_seq(params: Params, inputs: Mapping[str, Any]) -> tuple[np.ndarray, 
 def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, activation: str | None = None,
           output_layer: str | None = None, clip: float | None = None) -> RNNTrace:
     """Validate weights/inputs (any layout) and run forward + BPTT."""
+    check_inputs(inputs, KEYS)
     params = Params.from_weights(weights)
     x, h0 = _inputs_seq(params, inputs)
     return run(params, x, h0, activation=activation or "tanh", output=output_layer,

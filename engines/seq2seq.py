@@ -45,13 +45,17 @@ from . import attention as att
 from . import cells
 from ._numerics import softmax
 from .errors import InputError
-from .io import as_array, check_shape, require
+from .io import ModelKeys, as_array, check_inputs, check_keys, check_shape, require
 from .trace import Array, IntArray, Record, ro
 
 CELLS = ("rnn", "gru", "lstm")
 CELL_WEIGHTS = {"rnn": ("W",), "gru": ("W_z", "W_r", "W_n"), "lstm": ("W_f", "W_i", "W_C", "W_o")}
 CELL_BIASES = {"rnn": ("b",), "gru": ("b_z", "b_r", "b_n"), "lstm": ("b_f", "b_i", "b_C", "b_o")}
 PARTS = ("enc_fwd", "enc_bwd", "dec")
+_TOP = ("src_vocab", "tgt_vocab", "E_src", "E_tgt", "W_init", "b_init", "W_out", "b_out", "W_a", "W_aq", "W_ak", "v_a")
+KEYS = ModelKeys(inputs=("source", "target", "max_len"), options=("cell", "attention", "score", "decode"),
+                 weights=_TOP + tuple(f"{p}.{n}" for p in PARTS for k in CELLS for n in CELL_WEIGHTS[k] + CELL_BIASES[k]))
+MODEL_KEYS = {"seq2seq": KEYS}
 BOS, EOS = "<s>", "</s>"
 
 
@@ -237,6 +241,13 @@ def _canonical(w: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     return out, origin
 
 
+def weight_names() -> list[str]:
+    """Every weight name the engine reads: ours (one file carries every cell kind and every score)
+    and the aliases of :func:`normalise_names`."""
+    cell = [n for k in CELLS for n in CELL_WEIGHTS[k] + CELL_BIASES[k]] + list(_NAME_ALIASES)
+    return list(_TOP) + ["W_o", "b_o"] + [f"{p}.{n}" for p in PARTS + ("enc_f", "enc_b") for n in cell]
+
+
 def normalise_names(w: Mapping[str, Any]) -> dict[str, Any]:
     """Our names for the aliases this engine reads: the training script's ``enc_f.``/``enc_b.`` prefixes,
     the GRU candidate's older ``W_h``/``b_h``, and an output layer ``W_o`` [V, H_d + 2H] (Linear layout)
@@ -247,6 +258,10 @@ def normalise_names(w: Mapping[str, Any]) -> dict[str, Any]:
 def _from_weights(w: Mapping[str, Any], kind: str, attention: str, score: str) -> Params:
     if kind not in CELLS:
         raise InputError(f"--cell is {kind!r}, expected one of {', '.join(CELLS)}")
+    check_keys(w, weight_names(), "weight", "seq2seq",
+               expected=", ".join(_TOP[:4]) + ", <part>.<cell weight> for part enc_fwd, enc_bwd, dec (cell weights "
+               + "; ".join(f"{k}: {', '.join(CELL_WEIGHTS[k] + CELL_BIASES[k])}" for k in CELLS) + "), "
+               + ", ".join(_TOP[4:]))
     w, origin = _canonical(w)
     require(w, ["src_vocab", "tgt_vocab", "E_src", "E_tgt", "W_out"], "seq2seq")
     sv, tv = _vocab(w, "src_vocab"), _vocab(w, "tgt_vocab")
@@ -413,6 +428,7 @@ def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, cell: str | 
     decode = decode or "teacher"
     if decode not in ("teacher", "free"):
         raise InputError(f"--decode is {decode!r}, expected teacher or free")
+    check_inputs(inputs, KEYS)
     p = Params.from_weights(weights, cell=cell, attention=attention, score=score)
     if "source" not in inputs:
         raise InputError('seq2seq inputs need "source": ["tok", ...] (and "target" for teacher forcing)')

@@ -42,8 +42,22 @@ import numpy as np
 
 from . import attention as att
 from .errors import InputError
-from .io import as_array, check_shape
+from .io import ModelKeys, as_array, check_inputs, check_shape, check_weights
 from .trace import Array, Record
+
+_NORM_KEYS = ModelKeys(inputs=("x",), options=("eps",), weights=("gamma", "beta", "weight", "bias"))
+MODEL_KEYS = {
+    "transformer": ModelKeys(
+        inputs=("x", "block", "heads", "memory", "tokens", "memory_tokens", "key_padding", "memory_key_padding",
+                "positional_encoding"),
+        options=("block", "heads", "eps"),
+        weights=tuple(p + n for p in ("self_attn.", "multihead_attn.") for n in att.MHA_WEIGHTS)
+        + ("linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias", "W_1", "b_1", "W_2", "b_2")
+        + tuple(f"{n}{i}" + s for i in (1, 2, 3) for n, s in (("norm", ".weight"), ("norm", ".bias"), ("gamma", ""), ("beta", "")))),
+    "positional-encoding": ModelKeys(inputs=("T", "d_model", "k")),
+    "layernorm": _NORM_KEYS,
+    "batchnorm": _NORM_KEYS,
+}
 
 
 # --------------------------------------------------------------------------- positional encoding
@@ -117,6 +131,8 @@ def run_pe(T: int, d: int, ks: tuple[int, ...] = (1,)) -> PETrace:
 
 def build_pe(weights: Mapping[str, Any], inputs: Mapping[str, Any]) -> PETrace:
     """Inputs: ``{"T": 6, "d_model": 8, "k": [1, 2]}``."""
+    check_inputs(inputs, MODEL_KEYS["positional-encoding"])
+    check_weights(weights, MODEL_KEYS["positional-encoding"], "positional-encoding")
     T, d = inputs.get("T"), inputs.get("d_model")
     ks = inputs.get("k", [1])
     for name, v in (("T", T), ("d_model", d)):
@@ -187,7 +203,9 @@ def run_norm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, which: str, eps
                      out_std=xhat.std(axis=axis), other=other)
 
 
-def _norm_inputs(weights, inputs):
+def _norm_inputs(weights, inputs, model):
+    check_inputs(inputs, MODEL_KEYS[model])
+    check_weights(weights, MODEL_KEYS[model], model)
     if "x" not in inputs:
         raise InputError('norm inputs need "x": [[...], ...] of shape (batch, features)')
     x = as_array("x", inputs["x"], 2)
@@ -202,12 +220,12 @@ def _norm_inputs(weights, inputs):
 
 
 def build_layernorm(weights, inputs, *, eps: float | None = None) -> NormTrace:
-    x, g, b = _norm_inputs(weights or {}, inputs)
+    x, g, b = _norm_inputs(weights or {}, inputs, "layernorm")
     return run_norm(x, g, b, "layer", 1e-5 if eps is None else eps)
 
 
 def build_batchnorm(weights, inputs, *, eps: float | None = None) -> NormTrace:
-    x, g, b = _norm_inputs(weights or {}, inputs)
+    x, g, b = _norm_inputs(weights or {}, inputs, "batchnorm")
     return run_norm(x, g, b, "batch", 1e-5 if eps is None else eps)
 
 
@@ -355,6 +373,8 @@ def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, block: str |
           heads: int | None = None, eps: float | None = None) -> BlockTrace:
     """Inputs: ``"x"`` [T, d], optional ``"positional_encoding": true``, ``"key_padding"`` [T], ``"tokens"``;
     decoder: ``"memory"`` [S, d], ``"memory_key_padding"`` [S], ``"memory_tokens"``."""
+    check_inputs(inputs, MODEL_KEYS["transformer"])
+    check_weights(weights, MODEL_KEYS["transformer"], "transformer")
     if "x" not in inputs:
         raise InputError('transformer inputs need "x": [[...], ...] of shape (tokens, d_model)')
     x = as_array("x", inputs["x"], 2)

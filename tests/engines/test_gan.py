@@ -326,7 +326,9 @@ def test_explicit_initial_weights_are_used():
     ({}, SMALL_IN, {"lr_g": -1.0}, "lr_g is -1.0"),
     ({"g_hidden": "wide"}, SMALL_IN, {}, "g_hidden is 'wide'"),
     ({"g_act": "relu6"}, SMALL_IN, {}, "g_act is 'relu6'"),
-    ({"W": [1.0]}, SMALL_IN, {}, "unknown GAN weight"),
+    ({"W": [1.0]}, SMALL_IN, {}, "unknown weight 'W' for gan"),
+    ({"sed": 1}, SMALL_IN, {}, "unknown weight 'sed' for gan \\(did you mean 'seed'\\?\\)"),
+    ({}, {**SMALL_IN, "mean": [1.0]}, {}, "unknown input key 'mean' \\(did you mean 'means'\\?\\)"),
     ({"G_W1": [[1.0, 2.0]], "G_b1": [0.0], "G_W2": [[1.0]], "G_b2": [0.0], "D_W1": [[1.0]], "D_b1": [0.0]},
      SMALL_IN, {}, r"G_b1 has shape \(1,\), expected \(2,\)"),
 ])
