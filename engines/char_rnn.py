@@ -136,12 +136,10 @@ class CharRNNTrace(Record):
 # --------------------------------------------------------------------------- weights
 
 def _refuse_unknown(keys, valid: tuple[str, ...], what: str) -> None:
-    for k in keys:
-        if k not in valid:
-            close = difflib.get_close_matches(str(k), valid, n=1, cutoff=0.5)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise InputError(f"unknown {what} {k!r} for char-rnn; {hint}expected {', '.join(valid)}")
+    """A key not in ``valid`` is a one-line error naming the closest valid one (the shared wording)."""
+    from .io import check_keys
 
+    check_keys(keys, valid, what, 'char-rnn' if what.endswith("weight") else None)
 
 def read_vocab(value: Any) -> tuple[str, ...]:
     if not isinstance(value, (list, tuple)) or not value or not all(isinstance(s, str) and len(s) == 1 for s in value):

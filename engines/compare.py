@@ -34,6 +34,7 @@ from . import gru as _gru
 from . import lstm as _lstm
 from . import rnn as _rnn
 from .errors import InputError
+from .io import unknown_key
 from .trace import Record
 
 PARTS = {"rnn": _rnn, "lstm": _lstm, "gru": _gru}
@@ -64,10 +65,11 @@ def build(weights: Mapping[str, Any], inputs: Mapping[str, Any]) -> CompareTrace
     """Run the RNN, LSTM and GRU engines on the one sequence ``inputs["x"]``."""
     unknown = [k for k in weights if k not in PARTS]
     if unknown:
-        raise InputError(f"unknown part {unknown[0]!r} in recurrent-compare weights; expected {', '.join(PARTS)}")
+        raise unknown_key("weight", unknown[0], tuple(PARTS), "recurrent-compare",
+                          f"one part per cell: {', '.join(PARTS)}")
     unknown = [k for k in inputs if k not in INPUT_KEYS]
     if unknown:
-        raise InputError(f"unknown input key {unknown[0]!r} for recurrent-compare; expected x (the shared sequence)")
+        raise unknown_key("input key", unknown[0], INPUT_KEYS, expected="x (the shared sequence)")
     if "x" not in inputs:
         raise InputError('recurrent-compare inputs need "x": the one sequence fed to all three cells')
     traces = {}

@@ -158,11 +158,13 @@ def _probs(name: str, v: Any) -> list[float]:
 def build(weights: dict | None, inputs: dict | None, **options) -> GANLossTrace:
     """``inputs`` (or options) ``d_real`` and ``d_fake``: equal-length lists, or one side of length 1."""
     if weights:
-        raise InputError(f"gan-loss takes no weights (got {', '.join(sorted(weights))}); expected {{}}")
+        from .io import unknown_key
+        raise unknown_key("weight", next(iter(weights)), (), "gan-loss")
     inputs = dict(inputs or {})
     unknown = [k for k in inputs if k not in _KEYS]
     if unknown:
-        raise InputError(f"unknown gan-loss input {unknown[0]!r}; expected d_real and d_fake")
+        from .io import unknown_key
+        raise unknown_key("input key", unknown[0], ("d_real", "d_fake"))
     bad = [k for k in options if k not in _KEYS]
     if bad:
         raise InputError(f"unknown gan-loss option {bad[0]!r}; expected d_real and d_fake")

@@ -68,12 +68,10 @@ _SLOT = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def _refuse_unknown(keys, valid: tuple[str, ...], what: str) -> None:
-    for k in keys:
-        if k not in valid:
-            close = difflib.get_close_matches(str(k), valid, n=1, cutoff=0.5)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise InputError(f"unknown {what} {k!r} for word2vec; {hint}expected {', '.join(valid)}")
+    """A key not in ``valid`` is a one-line error naming the closest valid one (the shared wording)."""
+    from .io import check_keys
 
+    check_keys(keys, valid, what, 'word2vec' if what.endswith("weight") else None)
 
 def unknown_word(word: str, vocab: tuple[str, ...], where: str) -> InputError:
     """The one-line error for a word that is not in the vocabulary (with the closest word)."""

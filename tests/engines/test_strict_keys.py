@@ -12,7 +12,7 @@ from gatelab.engines import gru, io, lstm, presets, registry
 from gatelab.engines.errors import InputError
 from tests.cli_helpers import one_line_error
 
-NO_WEIGHTS = {"info", "softmax", "activations", "positional-encoding", "model-summary"}
+NO_WEIGHTS = {"info", "softmax", "activations", "positional-encoding", "model-summary", "gan-loss"}
 
 
 def _doc(model: str) -> dict:
