@@ -9,7 +9,7 @@ h~_t; PyTorch calls it n). ``a_r, a_z, a_n`` pre-activations. ``W_r, W_z, W_n`` 
 ``[h, x]``; their first H columns ``W^h`` act on the hidden state, the last D ``W^x`` on the input.
 ``b_r, b_z, b_n`` [H]; ``b_hn`` [H] (torch convention only). ``σ`` sigmoid, ``*`` element-wise.
 
-Equations, convention ``textbook`` (MISSION.md; Cho et al. 2014 with z mixing in the candidate)
+Equations, convention ``textbook`` (the lecture notes; Cho et al. 2014 with z mixing in the candidate)
 ------------------------------------------------------------------------------------------
     z_t = σ(W_z·[h_{t-1}, x_t] + b_z)
     r_t = σ(W_r·[h_{t-1}, x_t] + b_r)

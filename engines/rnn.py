@@ -293,7 +293,7 @@ class Clip(Record):
 
 @dataclass(frozen=True)
 class Decay(Record):
-    """How ||dL/dh_t|| changes per step going back in time, and the MISSION's reference powers."""
+    """How ||dL/dh_t|| changes per step going back in time, and the lecture notes' reference powers (0.99^100, 1.01^100)."""
     first_over_last: float | None     # ||dL/dh_1|| / ||dL/dh_T||
     mean_ratio: float | None          # geometric mean of the per-step ratios = (first_over_last)^(1/(T-1))
     mean_ratio_pow100: float | None   # mean_ratio^100

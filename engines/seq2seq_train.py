@@ -1,4 +1,4 @@
-"""Training of the ``seq2seq-reverse`` preset (owner: seq2seq-reverse training, issue 6).
+"""Training of the ``seq2seq-reverse`` preset.
 
 A tiny encoder-decoder with attention is trained in numpy to *reverse a digit sequence*
 (``3 1 4 1 5 -> 5 1 4 1 3 </s>``). The right alignment is known: output step ``i`` must look
