@@ -45,7 +45,7 @@ from .io import ModelKeys, as_array, check_inputs, check_weights
 from .trace import Array, IntArray, Record
 
 MODEL_KEYS = {
-    "activations": ModelKeys(inputs=("x", "range", "functions"), options=("function",)),
+    "activations": ModelKeys(inputs=("x", "range", "functions", "saturation_threshold"), options=("function",)),
     "softmax": ModelKeys(inputs=("logits", "temperatures", "samples", "seed", "tokens"), options=("temperature", "samples")),
 }
 

@@ -141,6 +141,7 @@ def _refuse_unknown(keys, valid: tuple[str, ...], what: str) -> None:
 
     check_keys(keys, valid, what, 'char-rnn' if what.endswith("weight") else None)
 
+
 def read_vocab(value: Any) -> tuple[str, ...]:
     if not isinstance(value, (list, tuple)) or not value or not all(isinstance(s, str) and len(s) == 1 for s in value):
         raise InputError('weights "vocab" must be a non-empty list of single characters, e.g. ["e", "h", "l", "o"]')

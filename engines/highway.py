@@ -66,6 +66,67 @@ def _refuse_unknown(keys, valid: tuple[str, ...], what: str) -> None:
 
     check_keys(keys, valid, what, 'highway' if what.endswith("weight") else None)
 
+
+# --------------------------------------------------------------------------- trace
+
+@dataclass(frozen=True)
+class Example(Record):
+    b: int                        # 1-based example index
+    x: Array                      # [D]
+    a_H: Array                    # [D]  W_H x + b_H
+    H: Array                      # [D]  f(a_H)
+    a_T: Array | None             # [D]  W_T x + b_T   (None for residual)
+    T: Array | None               # [D]  sigma(a_T)
+    C: Array | None               # [D]  1 - T
+    T_mean: float | None          # mean of T over the units: near 0 carried, near 1 transformed
+    regime: str                   # "mostly carried" (T_mean < 0.25) | "mostly transformed" (> 0.75) | "mixed" | "residual"
+    TH: Array                     # [D]  T * H, the transformed share (residual: H)
+    Cx: Array                     # [D]  C * x, the carried share (residual: x)
+    y: Array                      # [D]  TH + Cx
+    target: Array | None          # [D]
+    loss: float                   # this example's share of L
+    dy: Array                     # [D]  dL/dy
+    da_H: Array                   # [D]  dL/da_H
+    da_T: Array | None            # [D]  dL/da_T
+    J: Array                      # [D, D] dy/dx
+    J_carry: Array                # [D, D] diag(C) (residual: I)
+    J_transform: Array            # [D, D] diag(T f') W_H
+    J_gate: Array                 # [D, D] diag((H - x) T (1 - T)) W_T (residual: 0)
+    dx: Array                     # [D]  dL/dx = J^T dy
+    dx_carry: Array               # [D]  J_carry^T dy
+    dx_transform: Array           # [D]  J_transform^T dy
+    dx_gate: Array                # [D]  J_gate^T dy
+    dx_norm: float                # ||dL/dx||
+    dx_carry_norm: float          # ||dx_carry||
+
+
+@dataclass(frozen=True)
+class Grads(Record):
+    W_H: Array                    # [D, D]
+    b_H: Array                    # [D]
+    W_T: Array | None             # [D, D] (None for residual)
+    b_T: Array | None             # [D]
+
+
+@dataclass(frozen=True)
+class HighwayTrace(Record):
+    kind: ClassVar[str] = "highway"
+    residual: bool
+    activation: str               # f of H(x)
+    width: int                    # D
+    W_H: Array
+    b_H: Array
+    W_T: Array | None
+    b_T: Array | None
+    examples: tuple[Example, ...]
+    loss: float
+    loss_kind: str                # "sum_y" | "mse"
+    loss_rule: str
+    grads: Grads
+
+
+# --------------------------------------------------------------------------- run
+
 def _weights(weights: Mapping[str, Any], residual: bool) -> dict[str, np.ndarray]:
     if not isinstance(weights, Mapping):
         raise InputError(f"weights must be an object of named arrays, got {type(weights).__name__}")

@@ -64,6 +64,9 @@ def closest(key: str, accepted: Iterable[str]) -> str | None:
     """The accepted name closest to ``key`` (difflib), also trying the last part of a path like
     ``lstm/lstm_cell/kernal:0``; None when nothing is close."""
     names = list(accepted)
+    same = [n for n in names if n.lower() == key.lower()]
+    if same:                                  # 'W_h' -> 'W_H' before any edit-distance guess
+        return same[0]
     for cand in (key, re.sub(r":\d+$", "", key).split("/")[-1]):
         hit = difflib.get_close_matches(cand, names, n=1, cutoff=0.6)
         if hit:

@@ -73,6 +73,7 @@ def _refuse_unknown(keys, valid: tuple[str, ...], what: str) -> None:
 
     check_keys(keys, valid, what, 'word2vec' if what.endswith("weight") else None)
 
+
 def unknown_word(word: str, vocab: tuple[str, ...], where: str) -> InputError:
     """The one-line error for a word that is not in the vocabulary (with the closest word)."""
     close = difflib.get_close_matches(str(word), list(vocab), n=1, cutoff=0.5)
