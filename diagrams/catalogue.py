@@ -36,8 +36,9 @@ DIAGRAMS = Catalogue("diagram", OPTIONS)
 # --------------------------------------------------------------------------- traces of the figures
 
 def _lstm_cell(source, eo: dict, vo: dict) -> dict[str, Need]:
-    """--variant peephole with no weights given draws the shipped peephole example."""
-    return {"": Need("lstm", preset="lstm-peephole" if eo.get("variant") == "peephole" else None)}
+    """--variant peephole (or peephole-full) with no weights given draws the shipped example."""
+    preset = {"peephole": "lstm-peephole", "peephole-full": "lstm-peephole-full"}.get(eo.get("variant"))
+    return {"": Need("lstm", preset=preset)}
 
 
 def _stacked(source, eo: dict, vo: dict) -> dict[str, Need]:

@@ -95,8 +95,8 @@ def _state_label(kind: str, t: int | str, value: Any, st: Style) -> str:
     return font(name, bold=True, size=14)
 
 
-def _legend(st: Style, *, peephole: bool = False) -> str:
-    eq = [
+def _legend(st: Style, *, peephole: bool = False, full: bool = False) -> str:
+    eq = _full_legend_rows() if full else [
         ("forget", sym("f", "t") + " = \u03c3(" + sym("W", "f") + " \u00b7 [" + sym("h", "t\u22121") + ", " + sym("x", "t") + "] + " + sym("b", "f") + ")", "forget gate"),
         ("input", sym("i", "t") + " = \u03c3(" + sym("W", "i") + " \u00b7 [" + sym("h", "t\u22121") + ", " + sym("x", "t") + "] + " + sym("b", "i") + ")", "input gate"),
         ("candidate", sym("g", "t") + " = C\u0303" + "<SUB><FONT POINT-SIZE=\"10\">t</FONT></SUB>" + " = tanh(" + sym("W", "C") + " \u00b7 [" + sym("h", "t\u22121") + ", " + sym("x", "t") + "] + " + sym("b", "C") + ")", "candidate"),
@@ -104,7 +104,7 @@ def _legend(st: Style, *, peephole: bool = False) -> str:
         ("cell", sym("c", "t") + " = " + sym("f", "t") + " \u2299 " + sym("c", "t\u22121") + " + " + sym("i", "t") + " \u2299 " + sym("g", "t"), "cell state (highway)"),
         ("hidden", sym("h", "t") + " = " + sym("o", "t") + " \u2299 tanh(" + sym("c", "t") + ")", "hidden state"),
     ]
-    if peephole:
+    if peephole and not full:
         eq.append(("cell", "peephole: " + sym("z", "f") + " += " + sym("P", "f") + " \u2299 " + sym("c", "t\u22121") + ",  "
                    + sym("z", "i") + " += " + sym("P", "i") + " \u2299 " + sym("c", "t\u22121") + ",  "
                    + sym("z", "o") + " += " + sym("P", "o") + " \u2299 " + sym("c", "t"), "dashed lines"))
@@ -118,6 +118,22 @@ def _legend(st: Style, *, peephole: bool = False) -> str:
     note.append("\u2299 element-wise product, \u03c3 logistic sigmoid")
     rows.append(f'<TR><TD></TD><TD COLSPAN="2" ALIGN="LEFT">{font(esc("; ".join(note)), color=st.muted, size=11)}</TD></TR>')
     return (f'<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="2">{"".join(rows)}</TABLE>')
+
+
+def _full_legend_rows() -> list[tuple[str, str, str]]:
+    """Legend rows for full peephole matrices: f, i see [c_{t-1}, h_{t-1}, x_t], o sees [c_t, h_{t-1}, x_t]."""
+    def gate(rk: str, g: str, c: str, name: str) -> tuple[str, str, str]:
+        return (rk, sym(g, "t") + " = \u03c3(" + sym("W", g) + " \u00b7 [" + sym("c", c) + ", " + sym("h", "t\u22121")
+                + ", " + sym("x", "t") + "] + " + sym("b", g) + ")", name)
+    return [
+        gate("forget", "f", "t\u22121", "forget gate"),
+        gate("input", "i", "t\u22121", "input gate"),
+        ("candidate", sym("g", "t") + " = C\u0303" + "<SUB><FONT POINT-SIZE=\"10\">t</FONT></SUB>" + " = tanh(" + sym("W", "C") + " \u00b7 [" + sym("h", "t\u22121") + ", " + sym("x", "t") + "] + " + sym("b", "C") + ")", "candidate"),
+        gate("output", "o", "t", "output gate (new cell state)"),
+        ("cell", sym("c", "t") + " = " + sym("f", "t") + " \u2299 " + sym("c", "t\u22121") + " + " + sym("i", "t") + " \u2299 " + sym("g", "t"), "cell state (highway)"),
+        ("hidden", sym("h", "t") + " = " + sym("o", "t") + " \u2299 tanh(" + sym("c", "t") + ")", "hidden state"),
+        ("cell", "full peephole matrices W\u00b7[C, h, x]: each gate unit sees every cell", "dashed lines"),
+    ]
 
 
 def build_unfolded(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digraph:
@@ -284,7 +300,8 @@ def build_cell(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
     st = style
     trace = computed.trace
     s = _pick_step(trace, opts.get("step"))
-    peephole = getattr(trace, "variant", "standard") == "peephole"
+    variant = getattr(trace, "variant", "standard")
+    peephole, full = variant in ("peephole", "peephole-full"), variant == "peephole-full"
     g = D.digraph("lstm_cell", st, rankdir="LR")
     g.attr("graph", layout="neato", splines="line", overlap="true", outputorder="edgesfirst")
     g.attr("node", fixedsize="false")
@@ -302,11 +319,11 @@ def build_cell(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
     if getattr(trace, "num_layers", 1) > 1 or getattr(trace, "bidirectional", False):
         where = ", layer 1, forward run"
     title = _title(computed, f"LSTM cell at step t = {s.t} of {len(trace.steps)}{where}"
-                   + ("  (peephole)" if peephole else ""))
+                   + ("  (full peephole matrices W\u00b7[C, h, x])" if full else "  (peephole)" if peephole else ""))
     g.node("title", D.html_label(font(esc(title), bold=True, size=16)), shape="plaintext", pos=cv.pin(X["mid"], Y["title"]))
     _cell_nodes(cv, s)
     _cell_wires(cv, s, peephole)
-    g.node("legend", D.html_label(_legend(st, peephole=peephole)), shape="plaintext",
+    g.node("legend", D.html_label(_legend(st, peephole=peephole, full=full)), shape="plaintext",
            pos=cv.pin(X["mid"], Y["legend"]))
     return g
 

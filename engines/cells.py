@@ -15,7 +15,10 @@ Elman:   ``W`` [H, H + D] (= ``[W U]`` of the RNN engine), ``b`` [H], activation
          ``m`` the matrix product, ``a`` the pre-activation.
 LSTM:    gates ``f, i, o``, candidate ``g`` (colah's C~), cell ``c``; ``W_f, W_i, W_g, W_o`` [H, H + D],
          ``b_*`` [H]; optional diagonal peepholes ``P_f, P_i, P_o`` [H]; ``m_*`` matrix products,
-         ``z_*`` pre-activations, ``pc_*`` peephole terms.
+         ``z_*`` pre-activations, ``pc_*`` peephole terms. Full peephole matrices (the lecture
+         notes' form): ``W_f, W_i, W_o`` [H, 2H + D] act on ``[c, h_{t-1}, x_t]`` (c first; ``W^c =
+         W[:, :H]``, ``W^{hx} = W[:, H:]``), ``W_g`` stays [H, H + D]; the cell is "full" when
+         ``W_f`` is wider than ``W_g``.
 GRU:     reset ``r``, update ``z``, candidate ``n`` (the textbook's h~); ``W_r, W_z, W_n`` [H, H + D],
          ``b_r, b_z, b_n`` [H], ``b_hn`` [H] (torch convention only); ``a_*`` pre-activations.
 
@@ -28,6 +31,7 @@ Equations
               c = f * c_{t-1} + i * g
               z_o = W_o·hx + b_o [+ P_o * c]           o = σ(z_o)
               h = o * tanh(c)
+              full peepholes: [P_* * c] becomes W_*^c·c (c_{t-1} for f and i, the new c for o)
     GRU textbook:   z = σ(W_z·hx + b_z),  r = σ(W_r·hx + b_r),
                     n = tanh(W_n·[r * h_{t-1}, x_t] + b_n),  h = (1 - z) * h_{t-1} + z * n
     GRU torch:      r, z as above,  hn = W_n^h h_{t-1} + b_hn,
@@ -162,6 +166,29 @@ def elman_backward(w: Any, s: Mapping[str, np.ndarray], dh: np.ndarray, act: str
 
 # --------------------------------------------------------------------------- LSTM
 
+def is_full(w: Any) -> bool:
+    """True for full peephole matrices: W_f [H, 2H + D] is wider than W_g [H, H + D]."""
+    return w.W_f.shape[-1] != w.W_g.shape[-1]
+
+
+def _hx_part(w: Any, gn: str) -> np.ndarray:
+    """The columns of W_<gn> that act on [h_{t-1}, x_t] (all of them unless full)."""
+    W = getattr(w, f"W_{gn}")
+    return W[:, W.shape[0]:] if gn != "g" and is_full(w) else W
+
+
+def _peep(w: Any, gn: str, c: np.ndarray) -> np.ndarray:
+    """The peephole term of gate gn: P * c (diagonal) or W^c·c (full; [H, H] · [H] -> [H])."""
+    P = getattr(w, f"P_{gn}")
+    return P * c if P is not None else _lin(getattr(w, f"W_{gn}")[:, :c.shape[-1]], c)
+
+
+def _peep_back(w: Any, gn: str, d: np.ndarray) -> np.ndarray:
+    """dL/dc through gate gn's peephole given d = dL/dz: P * d (diagonal) or W^cᵀ·d (full)."""
+    P = getattr(w, f"P_{gn}")
+    return P * d if P is not None else _back(getattr(w, f"W_{gn}")[:, :d.shape[-1]], d)
+
+
 def lstm_step(w: Any, x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray) -> dict[str, np.ndarray]:
     """One LSTM step; peephole terms when ``w.P_f`` is given.
 
@@ -170,21 +197,23 @@ def lstm_step(w: Any, x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray) -> 
     peepholes, pc_f, pc_i, pc_o.
     """
     hx = np.concatenate([h_prev, x], axis=-1)       # [H] + [D] -> [H + D]
-    m_f = _lin(w.W_f, hx)                           # [H, H + D] · [H + D] -> [H]
-    m_i = _lin(w.W_i, hx)
+    full = is_full(w)
+    Wf, Wi, Wo = (_hx_part(w, gn) for gn in ("f", "i", "o"))
+    m_f = _lin(Wf, hx)                              # [H, H + D] · [H + D] -> [H]
+    m_i = _lin(Wi, hx)
     m_g = _lin(w.W_g, hx)
-    m_o = _lin(w.W_o, hx)
+    m_o = _lin(Wo, hx)
     z_f, z_i, z_g, z_o = m_f + w.b_f, m_i + w.b_i, m_g + w.b_g, m_o + w.b_o
     peep = {}
-    if w.P_f is not None:
-        peep["pc_f"], peep["pc_i"] = w.P_f * c_prev, w.P_i * c_prev
+    if w.P_f is not None or full:
+        peep["pc_f"], peep["pc_i"] = _peep(w, "f", c_prev), _peep(w, "i", c_prev)
         z_f = z_f + peep["pc_f"]
         z_i = z_i + peep["pc_i"]
     f, i, g = sigmoid(z_f), sigmoid(z_i), np.tanh(z_g)
     fc, ig = f * c_prev, i * g
     c = fc + ig
-    if w.P_o is not None:
-        peep["pc_o"] = w.P_o * c
+    if w.P_o is not None or full:
+        peep["pc_o"] = _peep(w, "o", c)
         z_o = z_o + peep["pc_o"]
     o = sigmoid(z_o)
     tanh_c = np.tanh(c)
@@ -204,28 +233,35 @@ def lstm_backward(w: Any, s: Mapping[str, np.ndarray], dh: np.ndarray, dc_next: 
         dz_f = dc * c_{t-1} * f(1-f),  dz_i = dc * g * i(1-i),  dz_g = dc * i (1 - g^2)
         dW_* = dz_* hxᵀ,  db_* = dz_*,  d hx = Σ_* W_*ᵀ dz_*  (f, i, g, o)
         dc_prev = dc * f [+ P_f * dz_f + P_i * dz_i]
+        full peepholes: P_o * dz_o -> W_o^cᵀ dz_o,  P_f * dz_f + P_i * dz_i -> W_f^cᵀ dz_f + W_i^cᵀ dz_i,
+                        dW_f = dz_f [c_{t-1}, h, x]ᵀ, dW_i likewise, dW_o = dz_o [c_t, h, x]ᵀ
         dP_f = dz_f * c_{t-1},  dP_i = dz_i * c_{t-1},  dP_o = dz_o * c
     Returns dz_f, dz_i, dz_g, dz_o, dc, grads {W_*, b_*[, P_*]}, dh_prev, dx, dc_prev.
     """
     H = dh.shape[-1]
-    peep = w.P_f is not None
+    full = is_full(w)
+    peep = w.P_f is not None or full
     dz_o = dh * s["tanh_c"] * s["o"] * (1 - s["o"])
     dc = dc_next + dh * s["o"] * (1 - s["tanh_c"] ** 2)
     if peep:
-        dc = dc + w.P_o * dz_o
+        dc = dc + _peep_back(w, "o", dz_o)
     dz_f = dc * s["c_prev"] * s["f"] * (1 - s["f"])
     dz_i = dc * s["g"] * s["i"] * (1 - s["i"])
     dz_g = dc * s["i"] * (1 - s["g"] ** 2)
     dz = {"f": dz_f, "i": dz_i, "g": dz_g, "o": dz_o}
     grads: dict[str, np.ndarray] = {}
     d_hx = np.zeros(s["hx"].shape)
+    c_in = {"f": s["c_prev"], "i": s["c_prev"], "o": s["c"]}    # what each peephole sees
     for gn in LSTM_GATES:
         grads[f"W_{gn}"] = _outer(dz[gn], s["hx"])              # [H] x [H + D] -> [H, H + D]
+        if full and gn != "g":                                  # [H, H] | [H, H + D] -> [H, 2H + D]
+            grads[f"W_{gn}"] = np.concatenate([_outer(dz[gn], c_in[gn]), grads[f"W_{gn}"]], axis=1)
         grads[f"b_{gn}"] = _rows(dz[gn])
-        d_hx += _back(getattr(w, f"W_{gn}"), dz[gn])            # [H + D, H] · [H] -> [H + D]
+        d_hx += _back(_hx_part(w, gn), dz[gn])                  # [H + D, H] · [H] -> [H + D]
     dc_prev = dc * s["f"]
     if peep:
-        dc_prev = dc_prev + w.P_f * dz_f + w.P_i * dz_i
+        dc_prev = dc_prev + _peep_back(w, "f", dz_f) + _peep_back(w, "i", dz_i)
+    if peep and not full:
         grads["P_f"] = _rows(dz_f * s["c_prev"])
         grads["P_i"] = _rows(dz_i * s["c_prev"])
         grads["P_o"] = _rows(dz_o * s["c"])
@@ -248,6 +284,8 @@ def lstm_jacobian(w: Any, s: Mapping[str, np.ndarray], prev: Mapping[str, np.nda
     Returns J = B + (A + C + D), J_forget = B, J_rest = A + C + D, J_A, J_C, J_D.
     """
     H = s["f"].shape[0]
+    if is_full(w):
+        return _lstm_jacobian_full(w, s, prev)
     peep = w.P_f is not None
     if prev is not None:
         dh_dc = prev["o"] * (1 - prev["tanh_c"] ** 2)                # [H] diagonal of dh_{t-1}/dc_{t-1}
@@ -262,6 +300,24 @@ def lstm_jacobian(w: Any, s: Mapping[str, np.ndarray], prev: Mapping[str, np.nda
     J_B = np.diag(s["f"])
     J_C = (s["g"] * s["i"] * (1 - s["i"]))[:, None] * (Wih * dh_dc[None, :] + Pi)
     J_D = (s["i"] * (1 - s["g"] ** 2))[:, None] * (Wgh * dh_dc[None, :])
+    J_rest = J_A + J_C + J_D
+    return dict(J=J_B + J_rest, J_forget=J_B, J_rest=J_rest, J_A=J_A, J_C=J_C, J_D=J_D)
+
+
+def _lstm_jacobian_full(w: Any, s: Mapping[str, np.ndarray], prev: Mapping[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+    """:func:`lstm_jacobian` with full peephole matrices: ``U = dh_{t-1}/dc_{t-1}`` [H, H] is no
+    longer diagonal, ``U = diag(o_{t-1} tanh'(c_{t-1})) + diag(tanh(c_{t-1}) σ'(z_o)) W_o^c``, and
+    A = diag(c_{t-1} σ'(z_f)) (W_f^h U + W_f^c),  C = diag(g_t σ'(z_i)) (W_i^h U + W_i^c),  D = diag(i_t tanh'(z_g)) W_g^h U."""
+    H = s["f"].shape[0]
+    if prev is not None:
+        U = np.diag(prev["o"] * (1 - prev["tanh_c"] ** 2)) \
+            + (prev["tanh_c"] * prev["o"] * (1 - prev["o"]))[:, None] * w.W_o[:, :H]   # [H, H]
+    else:
+        U = np.zeros((H, H))
+    J_A = (s["c_prev"] * s["f"] * (1 - s["f"]))[:, None] * (w.W_f[:, H:2 * H] @ U + w.W_f[:, :H])
+    J_B = np.diag(s["f"])
+    J_C = (s["g"] * s["i"] * (1 - s["i"]))[:, None] * (w.W_i[:, H:2 * H] @ U + w.W_i[:, :H])
+    J_D = (s["i"] * (1 - s["g"] ** 2))[:, None] * (w.W_g[:, :H] @ U)
     J_rest = J_A + J_C + J_D
     return dict(J=J_B + J_rest, J_forget=J_B, J_rest=J_rest, J_A=J_A, J_C=J_C, J_D=J_D)
 

@@ -30,6 +30,16 @@ colah writes ``W_f·[C_{t-1}, h_{t-1}, x_t]``; we use the standard *diagonal* pe
 
     z_f += P_f * c_{t-1}      z_i += P_i * c_{t-1}      z_o += P_o * c_t
 
+Full peephole variant (``peephole-full``: the lecture notes' matrices)
+---------------------------------------------------------------------
+``W_f, W_i, W_o`` [H, 2H + D] act on ``[C_{t-1}, h_{t-1}, x_t]`` (``[C_t, h_{t-1}, x_t]`` for o:
+the NEW cell state), ``W_C`` stays [H, H + D] on ``[h_{t-1}, x_t]``. With ``W^c = W[:, :H]``:
+
+    f_t = σ(W_f·[C_{t-1}, h_{t-1}, x_t] + b_f)     (computed as m_f + b_f + W_f^c·C_{t-1})
+    i_t = σ(W_i·[C_{t-1}, h_{t-1}, x_t] + b_i)
+    o_t = σ(W_o·[C_t, h_{t-1}, x_t] + b_o)
+One layer, one direction.
+
 Stacked and bidirectional (PyTorch semantics)
 ---------------------------------------------
 Layer 0 reads ``x``; layer k+1 reads the outputs of layer k. A bidirectional layer also runs a
@@ -67,11 +77,12 @@ import numpy as np
 from . import layouts as L
 from . import _recurrent as R
 from . import cells
+from . import lstm_peephole_full as P
 from .errors import InputError
 from .io import ModelKeys, as_array, check_inputs, check_shape, sequence
 from .trace import Array, Record
 
-VARIANTS = ("standard", "peephole")
+VARIANTS = ("standard", "peephole", "peephole-full")
 GATES = ("f", "i", "g", "o")
 KEYS = ModelKeys(inputs=("x", "h0", "c0", "target"), options=("variant", "layers", "bidirectional"),
                  weights=("W_f", "W_i", "W_C", "W_o", "b_f", "b_i", "b_C", "b_o", "P_f", "P_i", "P_o", "V", "b_y"))
@@ -90,7 +101,8 @@ _KERAS_ORDER = ("i", "f", "g", "o")   # columns of kernel (Keras calls g "c")
 
 @dataclass(frozen=True)
 class LSTMCell(Record):
-    """Weights of one (layer, direction) in our layout: each W [H, H + D_k] acts on [h_{t-1}, x_t]."""
+    """Weights of one (layer, direction) in our layout: each W [H, H + D_k] acts on [h_{t-1}, x_t]
+    (full peepholes: W_f, W_i, W_o [H, 2H + D] act on [c, h_{t-1}, x_t])."""
     layer: int
     direction: str            # "forward" | "backward"
     W_f: Array
@@ -111,7 +123,7 @@ class LSTMCell(Record):
 
     @property
     def input_size(self) -> int:
-        return int(self.W_f.shape[1]) - self.hidden
+        return int(self.W_g.shape[1]) - self.hidden
 
 
 @dataclass(frozen=True)
@@ -132,6 +144,9 @@ class LSTMParams(Record):
         if self.variant not in VARIANTS:
             raise InputError(f"variant is {self.variant!r}, expected one of: {', '.join(VARIANTS)}")
         H, dirs = self.hidden, 2 if self.bidirectional else 1
+        if self.variant == "peephole-full":
+            P.check_full_cells(self)
+            return
         for cell, sfx in R.checked_cells(self.cells, GATES, H, self.input_size, self.num_layers, dirs, "LSTM"):
             for p in ("P_f", "P_i", "P_o"):
                 v = getattr(cell, p)
@@ -160,6 +175,14 @@ class LSTMParams(Record):
         if not isinstance(weights, Mapping) or not weights:
             raise InputError("LSTM weights are empty; expected W_f, W_i, W_C, W_o, b_f, ... (or PyTorch/Keras names)")
         layout = L.detect(weights)
+        full = P.full_matrices(weights) if layout == "ours" else None
+        if full and variant in (None, "peephole-full"):
+            H, D, c, V, b_y = P.read_full(weights, input_size, layers, bidirectional)
+            return cls("peephole-full", H, D, 1, False, (LSTMCell(0, "forward", **c),), V, b_y, "ours")
+        if full:
+            raise InputError(full + "; use --variant peephole-full")
+        if variant == "peephole-full":
+            raise InputError(P.not_full(weights, layout))
         shown = None
         if layout == "keras":
             weights, shown = L.keras_names(weights, "lstm")
@@ -549,5 +572,7 @@ def random(rng: np.random.Generator, *, hidden: int, input_size: int, steps: int
            layers: int | None = None, bidirectional: bool | None = None, output: int = 1,
            **_: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Random weights in our names (uniform(-1, 1)) and inputs (standard normal), from ``rng``."""
+    if variant == "peephole-full":
+        return P.random(rng, hidden, input_size, steps, output)
     return R.random_weights(rng, hidden, input_size, layers, bidirectional, ("f", "i", "C", "o"),
                             ("P_f", "P_i", "P_o") if variant == "peephole" else (), output, steps)

@@ -29,7 +29,8 @@ ModelSpec = Entry  # a model's catalogue entry
 
 # Engine options shared across models. A model accepts only those listed in its spec.
 OPTIONS: dict[str, OptionSpec] = {
-    "variant": OptionSpec(("standard", "peephole"), "LSTM variant: peephole gates also see the cell state."),
+    "variant": OptionSpec(("standard", "peephole", "peephole-full"),
+                          "LSTM variant: peephole gates also see the cell state (diagonal P, or full matrices W·[C, h, x])."),
     "layers": OptionSpec(int, "Number of stacked recurrent layers."),
     "bidirectional": OptionSpec(bool, "Also run the sequence backwards and concatenate both outputs."),
     "convention": OptionSpec(("textbook", "torch"), "GRU update-gate convention (textbook: h=(1-z)h_prev+z*h~; torch: h=(1-z)n+z*h_prev)."),

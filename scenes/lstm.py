@@ -54,13 +54,29 @@ class LSTMGatesScene(TraceScene):
         self.H = int(tr.hidden)
         self.unit_w = min(0.6, 1.6 / self.H)
         self.title(f"An LSTM cell reads x₁ … x{sub(self.T)}")
-        self.add(self.provenance().to_corner(UR, buff=0.12).shift(0.62 * DOWN))
+        prov = self.provenance().to_corner(UR, buff=0.12).shift(0.62 * DOWN)
+        self.add(prov)
+        variant = {"peephole": "variant: diagonal peepholes P ⊙ c",
+                   "peephole-full": "variant: full peephole matrices W·[C, h, x]"}.get(tr.variant)
+        if variant:   # named for the whole scene
+            self.add(self.text(variant, size=18, color=self.fg).next_to(prov, DOWN, buff=0.08).align_to(prov, RIGHT))
         self.draw_sequence()
         self.draw_skeleton()
         self.c_prev_col = self.column(tr.c0, "c₀", "cell", source=self.src("c0", None, tr.c0)).cells_at([X_PREV, HIGHWAY_Y, 0])
         self.play(FadeIn(self.c_prev_col))
         self.caption("The cell state c runs along the top: the highway that carries memory.", hold=1.5)
         self.caption("Three gates (σ, between 0 and 1) decide what to forget, write and show.", hold=1.5)
+        if tr.variant == "peephole-full":
+            self.caption("Full peepholes: f and i also read all of Cₜ₋₁, o reads the new Cₜ (W·[C, h, x]).", hold=1.5)
+        elif tr.variant == "peephole":
+            self.caption("Peepholes: each gate also sees its own cell (P ⊙ c; o sees the new c).", hold=1.5)
+
+    def _forget_eq(self, t: int) -> str:
+        """The forget gate's equation in the trace's variant."""
+        if self.trace.variant == "peephole-full":
+            return f"f_{{{t}}} = \\sigma(W_f [c_{{{t - 1}}}, h_{{{t - 1}}}, x_{{{t}}}] + b_f)"
+        peep = f" + P_f \\odot c_{{{t - 1}}}" if self.trace.variant == "peephole" else ""
+        return f"f_{{{t}}} = \\sigma(W_f [h_{{{t - 1}}}, x_{{{t}}}] + b_f{peep})"
 
     def show_inputs(self, s, first: bool) -> None:
         t = s.t
@@ -81,7 +97,7 @@ class LSTMGatesScene(TraceScene):
         self.open_gate(self.gates["f"], s.f, ("f", t))
         if first:
             self.caption("Forget gate f: how much of each memory unit survives (1 keeps, 0 erases).", hold=1.0)
-        self.show_eq(f"f_{{{t}}} = \\sigma(W_f [h_{{{t - 1}}}, x_{{{t}}}] + b_f)",
+        self.show_eq(self._forget_eq(t),
                      f"= \\sigma({self.vec(s.z_f)}) = {self.vec(s.f)}", [], self.src("z_f", t, s.z_f) + self.src("f", t, s.f))
         self.pause(1.5)
 

@@ -333,21 +333,23 @@ def lstm_params(wts: dict, suffix: str, peephole: bool):
     P = dict(W_f=g("W_f"), W_i=g("W_i"), W_g=g("W_C") if "W_C" + suffix in wts else g("W_g"),
              W_o=g("W_o"), b_f=g("b_f"), b_i=g("b_i"),
              b_g=g("b_C") if "b_C" + suffix in wts else g("b_g"), b_o=g("b_o"))
-    if peephole:
+    if peephole is True:
         P.update(P_f=g("P_f"), P_i=g("P_i"), P_o=g("P_o"))
     return P
 
 
 def lstm_run(P, xs, h0, c0, peephole, inject=None):
     """colah: gates on [h_{t-1}, x_t] (h first); diagonal peepholes f,i see c_{t-1}, o sees c_t.
-    inject = (t, 'h'|'c', vec) adds vec to h_t / c_t (before c_t is used by o_t)."""
+    inject = (t, 'h'|'c', vec) adds vec to h_t / c_t (before c_t is used by o_t).
+    peephole = "full": the notes' W_f, W_i·[c_{t-1}, h_{t-1}, x_t] and W_o·[c_t, h_{t-1}, x_t]."""
     h, c = np.array(h0, float), np.array(c0, float)
     recs = []
     for t, x in enumerate(xs):
         hx = np.concatenate([h, x])
-        zf = P["W_f"] @ hx + P["b_f"]
-        zi = P["W_i"] @ hx + P["b_i"]
-        if peephole:
+        chx = np.concatenate([c, h, x]) if peephole == "full" else hx
+        zf = P["W_f"] @ chx + P["b_f"]
+        zi = P["W_i"] @ chx + P["b_i"]
+        if peephole is True:
             zf = zf + P["P_f"] * c
             zi = zi + P["P_i"] * c
         f, i = sig(zf), sig(zi)
@@ -355,8 +357,8 @@ def lstm_run(P, xs, h0, c0, peephole, inject=None):
         c_new = f * c + i * g
         if inject is not None and inject[0] == t and inject[1] == "c":
             c_new = c_new + inject[2]
-        zo = P["W_o"] @ hx + P["b_o"]
-        if peephole:
+        zo = P["W_o"] @ (np.concatenate([c_new, h, x]) if peephole == "full" else hx) + P["b_o"]
+        if peephole is True:
             zo = zo + P["P_o"] * c_new
         o = sig(zo)
         h_new = o * np.tanh(c_new)
@@ -371,7 +373,7 @@ def lstm_ref(name, wts=None, xs=None, inject=None, h0c0=None):
     p = preset(name)
     wts = p["weights"] if wts is None else wts
     opt = p["options"]
-    peep = opt.get("variant") == "peephole"
+    peep = {"peephole": True, "peephole-full": "full"}.get(opt.get("variant"), False)
     layers = opt.get("layers", 1)
     bi = opt.get("bidirectional", False)
     xs = np.array(p["inputs"]["x"], float) if xs is None else xs

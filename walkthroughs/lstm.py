@@ -63,6 +63,8 @@ def explain(trace, fmt_: str = "md") -> str:
 
 
 def _equations(d: Doc, trace) -> None:
+    if trace.variant == "peephole-full":
+        return _equations_full(d, trace)
     peep = trace.variant == "peephole"
     d.para(r"Equations (colah's notation; g is $\tilde C$, the candidate cell value; $[h_{t-1}, x_t]$ puts h first):")
     rows = [r"f_t = \sigma(W_f \cdot [h_{t-1}, x_t] + b_f" + (r" + P_f \odot c_{t-1}" if peep else "") + ")",
@@ -78,11 +80,32 @@ def _equations(d: Doc, trace) -> None:
            + (" Peepholes are diagonal (Gers & Schmidhuber): each unit's gate sees only its own cell." if peep else ""))
 
 
+def _equations_full(d: Doc, trace) -> None:
+    d.para(r"Equations (full peephole matrices, as the lecture notes write them; g is $\tilde C$; "
+           r"f and i see $C_{t-1}$, o sees the NEW cell state $C_t$):")
+    rows = [r"f_t = \sigma(W_f \cdot [C_{t-1}, h_{t-1}, x_t] + b_f)",
+            r"i_t = \sigma(W_i \cdot [C_{t-1}, h_{t-1}, x_t] + b_i)",
+            r"g_t = \tilde C_t = \tanh(W_C \cdot [h_{t-1}, x_t] + b_C)",
+            r"C_t = f_t \odot C_{t-1} + i_t \odot g_t",
+            r"o_t = \sigma(W_o \cdot [C_t, h_{t-1}, x_t] + b_o)",
+            r"h_t = o_t \odot \tanh(C_t)"]
+    if trace.y is not None:
+        rows.append(r"y = V h_T + b_y")
+    d.equations(rows)
+    d.para(r"$W_f, W_i, W_o$ are full matrices over $[C, h, x]$: every gate unit sees every cell. Each product "
+           r"is written as its two blocks, $W^{C} C + W^{hx} [h, x]$ (the same number).")
+
+
 def _weights(d: Doc, trace, run, cell) -> None:
     H, d_in = trace.hidden, cell.input_size
     R.run_header(d, trace, run, d_in)
-    d.para(f"Shapes: each W is {H}×{H + d_in} = (hidden, hidden + input) acting on $[h_{{t-1}}, x_t]$ "
-           f"({H} + {d_in} = {H + d_in} numbers); each b is {H}.")
+    if trace.variant == "peephole-full":
+        d.para(f"Shapes: $W_f, W_i, W_o$ are {H}×{2 * H + d_in} = (hidden, 2·hidden + input) acting on "
+               f"$[C_{{t-1}}, h_{{t-1}}, x_t]$ ({H} + {H} + {d_in} numbers); $W_C$ is {H}×{H + d_in} on "
+               f"$[h_{{t-1}}, x_t]$; each b is {H}.")
+    else:
+        d.para(f"Shapes: each W is {H}×{H + d_in} = (hidden, hidden + input) acting on $[h_{{t-1}}, x_t]$ "
+               f"({H} + {d_in} = {H + d_in} numbers); each b is {H}.")
     lines = [f"${W} = {d.mat(getattr(cell, 'W_' + g))}$, ${b} = {d.vec(getattr(cell, 'b_' + g))}$"
              for g, (_, W, b, _) in GATES.items()]
     if cell.P_f is not None:
@@ -97,6 +120,12 @@ def _gate(d: Doc, cell, s, g: str, hx: str, t: int, tp: int) -> tuple[str, list[
     """z_g = W·[h, x] + b (+ peephole) = ...; g_t = act(z_g) = ..."""
     name, W, b, act = GATES[g]
     pc = getattr(s, "pc_" + g, None) if g != "g" else None
+    if pc is not None and cell.P_f is None:   # full peephole matrices
+        cc = f"c_{{{t if g == 'o' else tp}}}"
+        return name, [f"z_{g} = {W} \\cdot [{cc}, {hx[1:]} + {b} = {W}^{{hx}} {hx} + {b} + {W}^{{C}} {cc}"
+                      f" = {d.vec(getattr(s, 'm_' + g))} + {d.vec(getattr(cell, 'b_' + g))} + {d.vec(pc)}"
+                      f" = {d.vec(getattr(s, 'z_' + g))}",
+                      f"{g}_{{{t}}} = {act}(z_{g}) = {d.vec(getattr(s, g), bold=True)}"]
     peep = f" + P_{g} \\odot c_{{{t if g == 'o' else tp}}}" if pc is not None else ""
     terms = f"{d.vec(getattr(s, 'm_' + g))} + {d.vec(getattr(cell, 'b_' + g))}" + (f" + {d.vec(pc)}" if pc is not None else "")
     return name, [f"z_{g} = {W} \\cdot {hx} + {b}{peep} = {terms} = {d.vec(getattr(s, 'z_' + g))}",
