@@ -43,7 +43,6 @@ Sampling
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 

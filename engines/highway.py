@@ -44,7 +44,6 @@ Gradients (g = dL/dy for one example, f' = f'(a_H))
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 

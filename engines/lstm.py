@@ -202,7 +202,7 @@ class LSTMParams(Record):
             H, D, cells = _from_ours(weights, n_layers, bidir, input_size)
         dirs = 2 if bidir else 1
         peep = []
-        for idx, cell in enumerate(cells):
+        for idx in range(len(cells)):
             k, rev = divmod(idx, dirs)
             ps = {}
             for p in ("P_f", "P_i", "P_o"):
