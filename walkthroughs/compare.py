@@ -1,22 +1,10 @@
 """Text view of a recurrent-compare trace: the three cells' gradient norms on one sequence."""
 from __future__ import annotations
 
-from gatelab.style import fmt, fmt_vec
 
 from .doc import Doc
-from .grid import grid as _grid
-
-
-def f(x, digits: int = 4) -> str:
-    return fmt(x, digits)
-
-
-def vec(v, digits: int = 4) -> str:
-    return fmt_vec(v, digits)
-
-
-def grid(rows, header) -> str:
-    return _grid(header, rows)
+from .grid import num as f
+from .grid import rows_grid as grid
 
 
 def _rows(tr) -> list[list[str]]:

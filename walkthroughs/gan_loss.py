@@ -4,18 +4,10 @@ Only reads :class:`engines.gan_loss.GANLossTrace`; every number printed comes fr
 """
 from __future__ import annotations
 
-from gatelab.style import fmt as _fmt
 
 from .doc import Doc
-from .grid import grid as _grid
-
-
-def f(x, digits: int = 4) -> str:
-    return _fmt(x, digits)
-
-
-def grid(rows, header=None) -> str:
-    return _grid(header or [""] * len(rows[0]), rows)
+from .grid import num as f
+from .grid import rows_grid as grid
 
 
 def _bits(x: float, tr) -> str:

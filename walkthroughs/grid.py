@@ -5,7 +5,7 @@ from typing import Sequence
 
 import numpy as np
 
-from gatelab.style import fmt
+from gatelab.style import fmt, fmt_vec
 
 
 def grid(header: Sequence[str], rows: Sequence[Sequence[str]], align: str = "r") -> str:
@@ -38,3 +38,18 @@ def matrix_rows(M, row_labels: Sequence[str], col_labels: Sequence[str] | None =
     rows = [[lab] + [null if not np.isfinite(M[i, j]) else fmt(M[i, j], digits) for j in show] + more
             for i, lab in enumerate(row_labels)]
     return grid([""] + [cols[j] for j in show] + more, rows)
+
+
+def num(x, digits: int = 4) -> str:
+    """A number for the plain-text tables (4 significant digits by default)."""
+    return fmt(x, digits)
+
+
+def vec(v, digits: int = 4, limit: int = 8) -> str:
+    """'[0.964, 0.197]'; past ``limit`` entries, '…'."""
+    return fmt_vec(v, digits, limit=limit)
+
+
+def rows_grid(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None) -> str:
+    """:func:`grid` with the rows first (an empty header when none is given)."""
+    return grid(header or [""] * len(rows[0]), rows)

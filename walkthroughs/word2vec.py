@@ -5,23 +5,11 @@ Only reads :class:`engines.word2vec.Word2VecTrace`; every number printed comes f
 """
 from __future__ import annotations
 
-from gatelab.style import fmt as _fmt
-from gatelab.style import fmt_vec
 
 from .doc import Doc
-from .grid import grid as _grid
-
-
-def f(x, digits: int = 4) -> str:
-    return _fmt(x, digits)
-
-
-def vec(v, digits: int = 4, limit: int = 8) -> str:
-    return fmt_vec(v, digits, limit=limit)
-
-
-def grid(rows, header=None) -> str:
-    return _grid(header or [""] * len(rows[0]), rows)
+from .grid import num as f
+from .grid import rows_grid as grid
+from .grid import vec
 
 
 def _settings(tr) -> str:
