@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import char_rnn as C
+from .io import read_trained_preset
 from .errors import InputError
 
 PRESET = "char-rnn-hello"
@@ -191,19 +192,6 @@ def compare(stored: dict, made: dict) -> tuple[str, bool]:
     return (f"{'within tolerance' if ok else 'DIFFERENT'} (max |dw| = {worst:.2e}, tolerance {CHECK_ATOL:g})", ok)
 
 
-def _read(path: str) -> dict:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
-    except OSError as e:
-        raise InputError(f"cannot read {path!r}: {e.strerror}") from None
-    except ValueError as e:
-        raise InputError(f"{path!r} is not valid JSON ({str(e).splitlines()[0]})") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("weights"), dict) or "training" not in doc:
-        raise InputError(f"{path!r} has no \"weights\" and \"training\"; expected a preset written by this script")
-    return doc
-
-
 def main(argv: list[str] | None = None) -> int:
     import argparse
     d = Config()
@@ -220,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     out = a.out or preset_path()
     try:
         if a.check:
-            stored = _read(out)
+            stored = read_trained_preset(out, needs=("weights", "training"))
             res = train(Config(**stored["training"]["config"]))
             verdict, ok = compare(stored["weights"], res.weights_doc())
             print(f"{verdict}: retrained weights vs {out} ({res.seconds:.2f}s)", file=sys.stderr)

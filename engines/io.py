@@ -276,3 +276,19 @@ def sequence(name: str, value: Any, input_size: int | None = None) -> np.ndarray
 def _short(v: Any) -> str:
     s = repr(v)
     return s if len(s) <= 40 else s[:37] + "..."
+
+
+def read_trained_preset(path: str, *, needs: tuple[str, ...] = ("weights",)) -> dict:
+    """A preset file written by a training script (``--check`` compares with it): JSON with a
+    ``weights`` object and the other top-level keys in ``needs``; a one-line error otherwise."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except OSError as e:
+        raise InputError(f"cannot read {path!r}: {e.strerror}") from None
+    except ValueError as e:
+        raise InputError(f"{path!r} is not valid JSON ({str(e).splitlines()[0]})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("weights"), dict) or any(k not in doc for k in needs):
+        want = " and ".join(f'"{k}"' for k in needs)
+        raise InputError(f"{path!r} has no {want}; expected a preset written by this script")
+    return doc

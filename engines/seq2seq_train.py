@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 
 from . import cells, optim, seq2seq
+from .io import read_trained_preset
 from ._numerics import softmax
 from .errors import InputError
 
@@ -494,19 +495,6 @@ def make_preset(cfg: Config = Config()) -> tuple[dict, Result]:
     return preset_doc(cfg, res, ev), res
 
 
-def _read_json(path: str) -> dict:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
-    except OSError as e:
-        raise InputError(f"cannot read {path!r}: {e.strerror}") from None
-    except ValueError as e:
-        raise InputError(f"{path!r} is not valid JSON ({str(e).splitlines()[0]})") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("weights"), dict):
-        raise InputError(f"{path!r} has no \"weights\" object; expected a preset written by this script")
-    return doc
-
-
 # Bit for bit on the same BLAS kernel. Another kernel (e.g. OpenBLAS without OPENBLAS_CORETYPE)
 # rounds matrix products differently; over 3000 Adam steps that drift reached 2.1e-3 in the
 # weights (measured) with the same held-out claims, so --check accepts drift below this bound.
@@ -546,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=Config().steps, help="training steps (the preset uses the default)")
     a = ap.parse_args(argv)
     try:
-        stored = _read_json(a.out) if a.check else None       # fail before training, not after
+        stored = read_trained_preset(a.out) if a.check else None       # fail before training, not after
         doc, res = make_preset(Config(steps=a.steps))
         if stored is not None:
             verdict, ok = compare_weights(stored["weights"], doc["weights"])
