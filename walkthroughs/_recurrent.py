@@ -93,3 +93,22 @@ def loss(d: Doc, trace) -> None:
     if trace.target is not None:
         target = f" with target {d.vec(trace.target) if trace.target.ndim == 1 else d.mat(trace.target)}"
     d.items([f"$L = {loss_latex(trace)} = {d.num(trace.bptt.loss, DIGITS + 1)}${loss_note(trace)}{target}"])
+
+
+def worked_solution(trace, fmt_: str, *, digits: int, headline, equations, weights, step, bptt) -> str:
+    """The LSTM/GRU worked solution, one shape for both cells: headline, equations, then per run the
+    weights and each step's derivation, the output layer, and BPTT when the trace has it. The
+    callables are the cell's own pieces (``step(d, trace, run, cell, s) -> derivation rows``)."""
+    d = Doc(digits)
+    d.heading(headline(trace))
+    equations(d, trace)
+    for idx, run in enumerate(trace.runs):
+        cell = trace.params.cells[idx]
+        weights(d, trace, run, cell)
+        for s in run.steps:
+            step_heading(d, trace, run, s.t)
+            d.derivation(step(d, trace, run, cell, s))
+    output(d, trace)
+    if trace.bptt is not None:
+        bptt(d, trace)
+    return d.render(fmt_)

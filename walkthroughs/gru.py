@@ -51,19 +51,8 @@ def table(trace) -> str:
 
 def explain(trace, fmt_: str = "md") -> str:
     """The worked solution, step by step: concatenate, gates r and z, candidate n, the mix into h, y."""
-    d = Doc(DIGITS)
-    d.heading(_headline(trace))
-    _equations(d, trace)
-    for idx, run in enumerate(trace.runs):
-        cell = trace.params.cells[idx]
-        _weights(d, trace, run, cell)
-        for s in run.steps:
-            R.step_heading(d, trace, run, s.t)
-            d.derivation(_step(d, trace, run, cell, s))
-    R.output(d, trace)
-    if trace.bptt is not None:
-        _bptt(d, trace)
-    return d.render(fmt_)
+    return R.worked_solution(trace, fmt_, digits=DIGITS, headline=_headline, equations=_equations, weights=_weights,
+                             step=_step, bptt=_bptt)
 
 
 def _equations(d: Doc, trace) -> None:

@@ -47,19 +47,8 @@ def table(trace) -> str:
 
 def explain(trace, fmt_: str = "md") -> str:
     """The worked solution, step by step: concatenate, gates, cell update, hidden state, y, BPTT."""
-    d = Doc(DIGITS)
-    d.heading(_headline(trace))
-    _equations(d, trace)
-    for r_idx, run in enumerate(trace.runs):
-        cell = trace.params.cells[r_idx]
-        _weights(d, trace, run, cell)
-        for s in run.steps:
-            R.step_heading(d, trace, run, s.t)
-            d.derivation(_step(d, trace, run, cell, s))
-    R.output(d, trace)
-    if trace.bptt is not None:
-        _bptt(d, trace)
-    return d.render(fmt_)
+    return R.worked_solution(trace, fmt_, digits=DIGITS, headline=_headline, equations=_equations, weights=_weights,
+                             step=_step, bptt=_bptt)
 
 
 def _equations(d: Doc, trace) -> None:
