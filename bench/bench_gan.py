@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from gatelab.engines import gan, presets, registry  # noqa: E402
+from gatelab.engines import gan, gan_train, presets, registry  # noqa: E402
 
 from _timing import table  # noqa: E402
 
@@ -86,8 +86,8 @@ print(json.dumps({"median": statistics.median(times), "torch": torch.__version__
 
 def numpy_iteration_time(doc, params, st) -> float:
     data = gan.make_data(doc.inputs)
-    gf, df = gan._Flat(params.G), gan._Flat(params.D)
-    og, od = gan._optimizers(st)
+    gf, df = gan_train._Flat(params.G), gan_train._Flat(params.D)
+    og, od = gan_train._optimizers(st)
     rng = np.random.default_rng(0)
     B = st.batch_size
 
@@ -95,7 +95,7 @@ def numpy_iteration_time(doc, params, st) -> float:
         xs = [data.sample(rng, B) for _ in range(st.d_steps)]
         zs = [rng.standard_normal((B, st.z_dim)) for _ in range(st.d_steps)]
         zg = rng.standard_normal((B, st.z_dim))
-        gan._iteration(gf, df, og, od, params.g_act, params.d_act, st.loss, xs, zs, zg)
+        gan_train._iteration(gf, df, og, od, params.g_act, params.d_act, st.loss, xs, zs, zg)
 
     for _ in range(50):
         iteration()

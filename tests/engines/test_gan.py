@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gatelab.engines import gan, registry
+from gatelab.engines import gan, gan_model, registry
 from gatelab.engines.presets import catalogue as preset_catalogue
 from gatelab.engines.errors import InputError
 
@@ -155,7 +155,7 @@ def test_training_loop_calls_the_checked_gradient_functions(monkeypatch):
     """The loop's gradients come from d_loss_grads / g_loss_grads, the functions behind d_step_grads and
     g_step_grads (so a bug in them fails the finite-difference tests above)."""
     calls = {"d": 0, "g": 0}
-    d_orig, g_orig = gan.d_loss_grads, gan.g_loss_grads
+    d_orig, g_orig = gan_model.d_loss_grads, gan_model.g_loss_grads
 
     def d_spy(*a, **k):
         calls["d"] += 1
@@ -164,8 +164,8 @@ def test_training_loop_calls_the_checked_gradient_functions(monkeypatch):
     def g_spy(*a, **k):
         calls["g"] += 1
         return g_orig(*a, **k)
-    monkeypatch.setattr(gan, "d_loss_grads", d_spy)
-    monkeypatch.setattr(gan, "g_loss_grads", g_spy)
+    monkeypatch.setattr(gan_model, "d_loss_grads", d_spy)
+    monkeypatch.setattr(gan_model, "g_loss_grads", g_spy)
     gan.build(SMALL_W, SMALL_IN, train_steps=3, d_steps=2, snapshot_every=3, batch_size=4)
     assert calls == {"d": 6, "g": 3}
     p = _tiny(1)
