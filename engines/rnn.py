@@ -181,53 +181,66 @@ def _from_weights(weights: Mapping[str, Any]) -> Params:
         if b_y.ndim == 0:
             b_y = b_y[None]  # scalar -> [1]
     layout = found[0]
-    b_ih = b_hh = None
-    if layout == "ours":
-        missing = [k for k in _OURS if k not in w]
-        if missing:
-            raise InputError(f"weights for rnn are missing {', '.join(missing)}; found {', '.join(sorted(w))}")
-        U = as_array("U", w["U"])
-        if U.ndim == 1:
-            U = U[:, None]  # [H] -> [H, 1]
-            reading.insert(0, f"U given as a vector of length {U.shape[0]} is read as a column of shape "
-                              f"({U.shape[0]}, 1) = (hidden, input): one scalar input per time step")
-        W = as_array("W", w["W"])
-        b_h = as_array("b_h", w["b_h"])
-    elif layout == "PyTorch":
-        missing = [k for k in _TORCH[:2] if k not in w]
-        if missing:
-            raise InputError(f"PyTorch nn.RNN weights are missing {', '.join(missing)}; found {', '.join(sorted(w))}")
-        U = as_array("weight_ih_l0", w["weight_ih_l0"], 2)
-        W = as_array("weight_hh_l0", w["weight_hh_l0"], 2)
-        H = U.shape[0]
-        if ("bias_ih_l0" in w) != ("bias_hh_l0" in w):
-            raise InputError("PyTorch nn.RNN weights have only one of bias_ih_l0, bias_hh_l0; expected both "
-                             "(bias=True) or neither (bias=False)")
-        if "bias_ih_l0" in w:
-            b_ih = as_array("bias_ih_l0", w["bias_ih_l0"], 1)
-            b_hh = as_array("bias_hh_l0", w["bias_hh_l0"], 1)
-            check_shape("bias_ih_l0", b_ih, (H,), "(hidden,)")
-            check_shape("bias_hh_l0", b_hh, (H,), "(hidden,)")
-            b_h = b_ih + b_hh
-        else:
-            b_h = np.zeros(H)
-        check_shape("weight_hh_l0", W, (H, H), "(hidden, hidden)")
-    else:
-        missing = [k for k in ("kernel", "recurrent_kernel") if k not in w]
-        if missing:
-            raise InputError(f"Keras SimpleRNN weights are missing {', '.join(missing)}; found {', '.join(sorted(w))}")
-        K = as_array("kernel", w["kernel"], 2)          # [D, H]
-        R = as_array("recurrent_kernel", w["recurrent_kernel"], 2)  # [H, H]
-        H = K.shape[1]
-        check_shape("recurrent_kernel", R, (H, H), "(hidden, hidden)")
-        U, W = K.T, R.T  # [D, H] -> [H, D]; [H, H] -> [H, H] (Params stores C-ordered copies)
-        if "bias" in w:
-            b_h = as_array("bias", w["bias"], 1)
-            check_shape("bias", b_h, (H,), "(hidden,)")
-        else:
-            b_h = np.zeros(H)
+    U, W, b_h, b_ih, b_hh = _READERS[layout](w, reading)
     return Params(U=U, W=W, b_h=b_h, V=V, b_y=b_y, b_ih=b_ih, b_hh=b_hh, layout=layout,
                   reading="; ".join(reading))
+
+
+def _read_ours(w: Mapping[str, Any], reading: list[str]):
+    """U, W, b_h in our names (U may be a vector: one scalar input per step)."""
+    missing = [k for k in _OURS if k not in w]
+    if missing:
+        raise InputError(f"weights for rnn are missing {', '.join(missing)}; found {', '.join(sorted(w))}")
+    U = as_array("U", w["U"])
+    if U.ndim == 1:
+        U = U[:, None]  # [H] -> [H, 1]
+        reading.insert(0, f"U given as a vector of length {U.shape[0]} is read as a column of shape "
+                          f"({U.shape[0]}, 1) = (hidden, input): one scalar input per time step")
+    return U, as_array("W", w["W"]), as_array("b_h", w["b_h"]), None, None
+
+
+def _read_torch(w: Mapping[str, Any], reading: list[str]):
+    """PyTorch nn.RNN: weight_ih_l0 [H, D], weight_hh_l0 [H, H], both biases or neither (b_h = b_ih + b_hh)."""
+    missing = [k for k in _TORCH[:2] if k not in w]
+    if missing:
+        raise InputError(f"PyTorch nn.RNN weights are missing {', '.join(missing)}; found {', '.join(sorted(w))}")
+    U = as_array("weight_ih_l0", w["weight_ih_l0"], 2)
+    W = as_array("weight_hh_l0", w["weight_hh_l0"], 2)
+    H = U.shape[0]
+    if ("bias_ih_l0" in w) != ("bias_hh_l0" in w):
+        raise InputError("PyTorch nn.RNN weights have only one of bias_ih_l0, bias_hh_l0; expected both "
+                         "(bias=True) or neither (bias=False)")
+    b_ih = b_hh = None
+    if "bias_ih_l0" in w:
+        b_ih = as_array("bias_ih_l0", w["bias_ih_l0"], 1)
+        b_hh = as_array("bias_hh_l0", w["bias_hh_l0"], 1)
+        check_shape("bias_ih_l0", b_ih, (H,), "(hidden,)")
+        check_shape("bias_hh_l0", b_hh, (H,), "(hidden,)")
+        b_h = b_ih + b_hh
+    else:
+        b_h = np.zeros(H)
+    check_shape("weight_hh_l0", W, (H, H), "(hidden, hidden)")
+    return U, W, b_h, b_ih, b_hh
+
+
+def _read_keras(w: Mapping[str, Any], reading: list[str]):
+    """Keras SimpleRNN: kernel [D, H], recurrent_kernel [H, H], optional bias [H] (transposed to ours)."""
+    missing = [k for k in ("kernel", "recurrent_kernel") if k not in w]
+    if missing:
+        raise InputError(f"Keras SimpleRNN weights are missing {', '.join(missing)}; found {', '.join(sorted(w))}")
+    K = as_array("kernel", w["kernel"], 2)          # [D, H]
+    R = as_array("recurrent_kernel", w["recurrent_kernel"], 2)  # [H, H]
+    H = K.shape[1]
+    check_shape("recurrent_kernel", R, (H, H), "(hidden, hidden)")
+    if "bias" in w:
+        b_h = as_array("bias", w["bias"], 1)
+        check_shape("bias", b_h, (H,), "(hidden,)")
+    else:
+        b_h = np.zeros(H)
+    return K.T, R.T, b_h, None, None  # [D, H] -> [H, D]; [H, H] -> [H, H] (Params stores C-ordered copies)
+
+
+_READERS = {"ours": _read_ours, "PyTorch": _read_torch, "Keras": _read_keras}
 
 
 # --------------------------------------------------------------------------- activations
