@@ -21,10 +21,10 @@ demo-all: install
 PYTEST := env -u GATELAB_UPDATE_GOLDENS $(BIN)/python -m pytest -q -p no:cacheprovider
 
 test: install wheelhouse
-	$(PYTEST) -n auto
+	$(PYTEST) -n auto --dist loadgroup
 
 test-fast: install
-	$(PYTEST) -n auto -m "not slow"
+	$(PYTEST) -n auto --dist loadgroup -m "not slow"
 
 # Rewrite tests/diagrams/golden/*.dot from the current builders; review the diff (and the figures) before committing.
 goldens: install

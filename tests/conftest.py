@@ -50,6 +50,59 @@ def write_json(tmp_path):
     return _write
 
 
+@pytest.fixture(scope="session")
+def scene_run(tmp_path_factory):
+    """scene_run(name, preset=None, **options) -> (scene, last-frame PNG): the scene's construct() run once per
+    test process (``scenes.api.run`` with the last frame saved at 480p) and shared by every test that reads it.
+    Tests sharing a run carry ``pytest.mark.xdist_group("scene:NAME")`` so that `make test`
+    (``--dist loadgroup``) sends them to one worker. The scene object is only read, never changed."""
+    cache: dict = {}
+
+    def _run(name: str, preset: str | None = None, **options):
+        key = (name, preset, tuple(sorted(options.items())))
+        if key not in cache:
+            from gatelab.engines import registry
+            from gatelab.scenes import api
+
+            tmp = tmp_path_factory.mktemp("scene")
+            source = registry.Source(preset=preset) if preset else registry.Source()
+            scene = api.run(name, source=source, options=options or None, media_dir=str(tmp), last_frame=True)
+            cache[key] = (scene, next(tmp.rglob("*.png")))
+        return cache[key]
+
+    return _run
+
+
+@pytest.fixture(scope="session")
+def preset_trace():
+    """preset_trace(model, preset) -> the trace of a shipped preset, computed once per test process (the GAN
+    presets train for seconds; the tests that read one carry ``pytest.mark.xdist_group("gan-presets")``)."""
+    cache: dict = {}
+
+    def _get(model: str, preset: str):
+        if (model, preset) not in cache:
+            from gatelab.engines import registry
+            cache[model, preset] = registry.compute(model, registry.Source(preset=preset)).trace
+        return cache[model, preset]
+
+    return _get
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """``--dist loadgroup``: pytest-xdist sends the tests of one ``xdist_group`` to one worker by suffixing their
+    node ids with ``@group``. pytest-xdist 3.8 writes the suffix to ``item._nodeid``, which pytest >= 9 no
+    longer reads (``Item.nodeid`` is ``str(item._id)``), so the groups were silently ignored; write it here."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                        for m in item.iter_markers("xdist_group")})
+        if names and "@" not in item.nodeid:           # pytest < 9: pytest-xdist added it already
+            from _pytest.nodeid import coerce_node_id
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(names)}")
+
+
 class _RepositoryRootIsNotATestPackage:
     """The repository root is the `gatelab` package (it has an `__init__.py`), so pytest would collect it as a
     test package and import its `__init__.py` under the checkout folder's name (a second copy of the code, or an

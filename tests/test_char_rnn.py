@@ -208,11 +208,11 @@ def test_diagram_svg_has_the_trace_numbers(tmp_path, opts):
 
 
 @pytest.mark.slow
-def test_scene_runs_and_every_number_is_its_record(tmp_path):
-    from gatelab.scenes import api
+@pytest.mark.xdist_group("scene:char-rnn")
+def test_scene_runs_and_every_number_is_its_record(scene_run):
     from tests.scenes._scene_helpers import check_numbers, check_provenance
 
-    scene = api.run("char-rnn", media_dir=str(tmp_path))
+    scene, _ = scene_run("char-rnn")      # the run test_every_scene_runs[char-rnn] checks too
     assert scene.renderer.time > 10
     assert check_numbers(scene) > 20
     check_provenance(scene)

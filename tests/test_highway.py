@@ -174,10 +174,10 @@ def test_diagram_svg_has_the_trace_numbers(tmp_path, example, residual):
 
 # --------------------------------------------------------------------------- scene
 
-def test_scene_runs_and_shows_the_trace(tmp_path):
+@pytest.mark.xdist_group("scene:highway")
+def test_scene_runs_and_shows_the_trace(scene_run):
     from gatelab.style import fmt
-    from gatelab.scenes import api
-    scene = api.run("highway", media_dir=str(tmp_path))
+    scene, _ = scene_run("highway")       # the run test_every_scene_runs[highway] checks too
     assert scene.renderer.time > 15
     texts = [s for kind, s, *_ in scene.shown if kind == "text"]
     for e in scene.trace.examples:      # each example's gate and output, as the scene formats them

@@ -1096,6 +1096,7 @@ def _js_bits(p, q):
     return 0.5 * kl(p, m) + 0.5 * kl(q, m)
 
 
+@pytest.mark.xdist_group("gan-presets-json")     # cli_json trains each GAN preset once for these
 @pytest.mark.parametrize("name", presets_of("gan"))
 def test_gan_snapshot_consistency(name):
     """Final D(grid), G(z_grid) from the trained params (our MLP), JS in bits from the histograms, rel. errors."""
@@ -1121,6 +1122,7 @@ def test_gan_snapshot_consistency(name):
         close(fin["mean_rel_err"], np.abs(A(fin["mean_fake"]) - A(fin["mean_real"])) / np.abs(A(fin["mean_real"])), 1e-12, "mean rel err")
 
 
+@pytest.mark.xdist_group("gan-presets-json")     # cli_json trains each GAN preset once for these
 def test_gan_1d_claims():
     """README/docs: generated mean 3.55 vs 3.44, std 1.68 vs 1.67 (within 10%); JS 0.99 -> 0.033 bits."""
     tr = cli_json("gan", "--preset", "gan-1d")
@@ -1133,6 +1135,7 @@ def test_gan_1d_claims():
     assert abs(fin["mean_real"][0] - 3.5) < 0.1 and abs(fin["std_real"][0] - math.sqrt(0.49 + 2.25)) < 0.05
 
 
+@pytest.mark.xdist_group("gan-presets-json")     # cli_json trains each GAN preset once for these
 def test_gan_ring_and_collapse_claims():
     ring = cli_json("gan", "--preset", "gan-ring")["runs"][0]
     assert ring["final"]["modes_covered"] == 8 == ring["final"]["n_modes"]
@@ -1144,6 +1147,7 @@ def test_gan_ring_and_collapse_claims():
     assert mc.max() / mc.sum() >= 0.985, mc          # "99% of samples on it"
 
 
+@pytest.mark.xdist_group("gan-presets-json")     # cli_json trains each GAN preset once for these
 def test_gan_saturating_claims():
     """minimax: JS stays 1 bit, D(G(z)) ~ 5e-5, ||grad L_G|| 0.18 -> 7.8e-4; non-saturating: JS 0.073, mean/std within 1%."""
     tr = cli_json("gan", "--preset", "gan-saturating")

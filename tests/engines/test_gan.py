@@ -3,13 +3,12 @@ one training iteration, determinism, JSON round trip, the claims of every preset
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from gatelab.engines import gan, gan_model, registry
+from gatelab.engines import gan, gan_model
 from gatelab.engines.presets import catalogue as preset_catalogue
 from gatelab.engines.errors import InputError
 
@@ -341,29 +340,24 @@ def test_bad_inputs_raise_one_line_input_error(weights, inputs, opts, msg):
 # --------------------------------------------------------------------------- preset claims (each trained once per test process)
 
 GAN_PRESETS = [p.name for p in preset_catalogue() if p.model == "gan"]
-_TRAINED: dict[str, tuple] = {}
-
-
-def _trained(name: str) -> tuple:
-    """(trace, training seconds) of a GAN preset, trained on first use only."""
-    if name not in _TRAINED:
-        t0 = time.perf_counter()
-        tr = registry.compute("gan", registry.Source(preset=name)).trace
-        _TRAINED[name] = (tr, time.perf_counter() - t0)
-    return _TRAINED[name]
+same_worker = pytest.mark.xdist_group("gan-presets")     # the trainings are shared (conftest preset_trace)
 
 
 class _Traces:
+    def __init__(self, get):
+        self.get = get
+
     def __getitem__(self, name: str):
-        return _trained(name)[0]
+        return self.get("gan", name)
 
 
 @pytest.fixture
-def presets():
+def presets(preset_trace):
     """presets[NAME] -> the trained trace of GAN preset NAME."""
-    return _Traces()
+    return _Traces(preset_trace)
 
 
+@same_worker
 def test_gan_1d_converges(presets):
     tr = presets["gan-1d"]
     run = tr.runs[0]
@@ -376,6 +370,7 @@ def test_gan_1d_converges(presets):
     assert abs(run.snapshots[-1].d_real - 0.5) < 0.1 and abs(run.snapshots[-1].d_fake - 0.5) < 0.1
 
 
+@same_worker
 def test_gan_ring_covers_the_ring(presets):
     run = presets["gan-ring"].runs[0]
     assert run.final.n_modes == 8 and run.final.modes_covered >= 7
@@ -383,6 +378,7 @@ def test_gan_ring_covers_the_ring(presets):
     assert run.final.js < 0.35 and run.final.hq_share > 0.6
 
 
+@same_worker
 def test_gan_mode_collapse_collapses(presets):
     tr, healthy = presets["gan-mode-collapse"], presets["gan-ring"]
     run = tr.runs[0]
@@ -397,6 +393,7 @@ def test_gan_mode_collapse_collapses(presets):
     assert run.final.js > 0.6
 
 
+@same_worker
 def test_gan_saturating_minimax_stalls_where_non_saturating_learns(presets):
     tr = presets["gan-saturating"]
     mm, ns = tr.runs

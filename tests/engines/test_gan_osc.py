@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gatelab.engines import registry
 from gatelab.engines.gan_osc import measure
 
 
@@ -31,9 +30,9 @@ def test_measure_rejects_noise_and_damped():
     assert o.growth < 0.2 and not o.oscillating
 
 
-@pytest.fixture(scope="module")
-def osc():
-    return registry.compute("gan", registry.Source(preset="gan-oscillation")).trace
+@pytest.fixture
+def osc(preset_trace):
+    return preset_trace("gan", "gan-oscillation")
 
 
 def test_gan_oscillation_cycles(osc):
@@ -51,8 +50,9 @@ def test_gan_oscillation_cycles(osc):
     assert osc.runs[0].final.js > 0.5                               # it never reaches the data
 
 
-def test_gan_1d_settles():
-    o = registry.compute("gan", registry.Source(preset="gan-1d")).trace.runs[0].oscillation
+@pytest.mark.xdist_group("gan-presets")      # gan-1d is trained once for these and tests/engines/test_gan.py
+def test_gan_1d_settles(preset_trace):
+    o = preset_trace("gan", "gan-1d").runs[0].oscillation
     assert not o.oscillating and o.amplitude < 0.05
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -151,7 +152,9 @@ def test_training_is_deterministic_and_reproduces_the_stored_loss_prefix(doc, cf
 @pytest.mark.slow
 def test_retraining_reproduces_the_shipped_preset(doc, cfg):
     assert cfg == S.Config()                       # the script's defaults are what was shipped
+    cpu0 = time.process_time()
     made, res = S.make_preset(cfg)
+    cpu = time.process_time() - cpu0
     # byte for byte on the BLAS kernel that trained it; on another kernel the rounding drifts
     # (measured 2.1e-3 in the weights after 3000 steps) but the model and its claims are the same
     verdict, ok = S.compare_weights(doc.weights, made["weights"])
@@ -161,7 +164,8 @@ def test_retraining_reproduces_the_shipped_preset(doc, cfg):
     assert abs(again["alignment_share"] - shipped["alignment_share"]) < 0.005
     np.testing.assert_allclose(res.losses[::100], doc.extra["training"]["loss_every_100"], rtol=0.05, atol=1e-4)
     assert res.losses[-100:].mean() < 0.01
-    assert res.seconds < 60
+    # under a minute of computing (CPU time: the wall clock res.seconds also counts other processes on a shared machine)
+    assert cpu < 60, (cpu, res.seconds)
 
 
 def test_script_check_mode(tmp_path, doc):

@@ -56,6 +56,7 @@ def test_module_and_head_module_choose_inside_a_checkpoint(run_cli, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("keras")      # imports Keras once per worker with tests/formats/test_keras_verify.py
 def test_verify_from_the_cli_against_keras(run_cli, tmp_path):
     """--verify runs Keras on the file's weights: the report goes to stderr, and into the SVG's metadata."""
     import json as _json

@@ -17,6 +17,8 @@ from gatelab.engines.formats.keras import read_keras
 from gatelab.engines.formats.keras_select import select_keras
 
 os.environ.setdefault("KERAS_BACKEND", "numpy")     # inference only; set before keras is first imported
+# importing Keras (and its jax/numpy backend) costs seconds: these tests and the CLI's --verify test share one worker
+pytestmark = pytest.mark.xdist_group("keras")
 
 BUILD = {"rnn": rnn.build, "lstm": lstm.build, "gru": gru.build, "multihead": attention.build_multihead}
 CASES = [("lstm_seq", "lstm", None), ("gru_after", "gru", None), ("gru_before", "gru", None),

@@ -1,8 +1,9 @@
 """Scenes: every catalogue scene runs end to end cheaply; in key scenes every number on screen is the
 trace value it says it shows (step t, field, unit).
 
-Cheap runs use ``scenes.api.run``: construct() with animations skipped (no frames encoded),
-optionally saving the last frame as PNG at 480p. Each run gets its own media dir (tmp_path).
+Cheap runs use ``scenes.api.run``: construct() with animations skipped (no frames encoded), the last
+frame saved as PNG at 480p. A scene's default run is made once per test process (the ``scene_run``
+fixture) and read by every test about it; those tests share an xdist group (`make test` keeps it on one worker).
 """
 from __future__ import annotations
 
@@ -19,10 +20,15 @@ from _scene_helpers import check_numbers, check_provenance, pixel_std
 from tests.cli_helpers import one_line_error as _one_line_error
 
 ALL = sorted(catalogue.SCENES)
+# The GAN scenes' default examples train for thousands of steps; 40 steps (5 snapshots) run every beat of the
+# scene. The presets' full trainings are checked in tests/engines/test_gan.py and test_independent_references.py.
+GAN_FAST = {"train_steps": 40, "snapshot_every": 10, "batch_size": 32}
+OPTIONS = {"gan-training": GAN_FAST, "gan-compare": GAN_FAST}
+CHEAP = "gradient-flow"      # the cheapest scene to construct: the file-format tests (png, mp4, gif) render it
 
 
-def _run(name, tmp, **kw):
-    return api.run(name, media_dir=str(tmp), **kw)
+def group(name):
+    return pytest.mark.xdist_group(f"scene:{name}")
 
 
 def _ran_well(name, scene):
@@ -30,26 +36,20 @@ def _ran_well(name, scene):
     assert scene.renderer.time > 10, f"{name} is too short to narrate ({scene.renderer.time:.1f} s)"
 
 
-@pytest.mark.parametrize("name", [n for n in ALL if n != "lstm-gates"])   # lstm-gates: see lstm_run
-def test_every_scene_runs(name, tmp_path):
-    _ran_well(name, _run(name, tmp_path))
-
-
-@pytest.fixture(scope="module")
-def lstm_run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("lstm")
-    scene = _run("lstm-gates", tmp, last_frame=True)
-    png = next(Path(tmp).rglob("*.png"))
-    return scene, png
+@pytest.mark.parametrize("name", [pytest.param(n, marks=group(n)) for n in ALL])
+def test_every_scene_runs(name, scene_run):
+    scene, png = scene_run(name, **OPTIONS.get(name, {}))
+    _ran_well(name, scene)
+    assert pixel_std(str(png)) > 10, f"{name} ends on a blank frame"
 
 
 def _sources(scene) -> set[tuple]:
     return {src for _, _, source in scene.shown if isinstance(source, tuple) for src in source}
 
 
-def test_lstm_numbers_are_the_records_they_show(lstm_run):
-    from gatelab.style import fmt
-    scene, _ = lstm_run
+@group("lstm-gates")
+def test_lstm_numbers_are_the_records_they_show(scene_run):
+    scene, _ = scene_run("lstm-gates")
     assert check_numbers(scene) > 100
     check_provenance(scene)
     tr = scene.trace
@@ -64,23 +64,9 @@ def test_lstm_numbers_are_the_records_they_show(lstm_run):
     assert f"= {fmt(tr.y[0])}" in eqs
 
 
-def test_lstm_last_frame_not_blank(lstm_run):
-    scene, png = lstm_run
-    _ran_well("lstm-gates", scene)
-    assert pixel_std(str(png)) > 10
-
-
-@pytest.fixture(scope="module")
-def attention_run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("attention")
-    scene = _run("attention-walkthrough", tmp, last_frame=True)
-    return scene, next(Path(tmp).rglob("*.png"))
-
-
-def test_attention_numbers_are_the_records_they_show(attention_run):
-    from gatelab.style import fmt
-    scene, png = attention_run
-    _ran_well("attention-walkthrough", scene)
+@group("attention-walkthrough")
+def test_attention_numbers_are_the_records_they_show(scene_run):
+    scene, _ = scene_run("attention-walkthrough")
     assert check_numbers(scene) > 40
     check_provenance(scene)
     tr = scene.trace
@@ -92,7 +78,6 @@ def test_attention_numbers_are_the_records_they_show(attention_run):
     texts = [text for kind, text, _ in scene.shown if kind == "text"]
     assert {"112", "96", "14", "12", "0.88", "0.12"} <= set(texts)
     assert any(f"{fmt(tr.weights[0, 0], 2)}\\, v_{{1}}" in text for kind, text, _ in scene.shown if kind == "eq")
-    assert pixel_std(str(png)) > 10
 
 
 def _fake_scene(shown):
@@ -204,28 +189,35 @@ def test_catalogue_is_consistent():
 
 # --------------------------------------------------------------------------- real renders (slow)
 
+@pytest.fixture
+def tiny_quality(monkeypatch):
+    """`-q l` renders 256x144 at 5 fps here: the file-format tests prove the encoding path, not the picture
+    (the pictures are checked on the 480p last frames above)."""
+    from manim import constants
+    monkeypatch.setitem(constants.QUALITIES, "low_quality",
+                        {**constants.QUALITIES["low_quality"], "pixel_width": 256, "pixel_height": 144, "frame_rate": 5})
+
+
 @pytest.mark.slow
 def test_png_render_via_cli(run_cli, tmp_path):
     out = tmp_path / "last.png"
-    result = run_cli("scene", "lstm-gates", "--format", "png", "-o", out, "--no-progress")
+    result = run_cli("scene", CHEAP, "--format", "png", "-o", out, "--no-progress")
     assert result.exit_code == 0, result.output
     assert out.exists() and pixel_std(str(out)) > 10
     assert [p.name for p in tmp_path.iterdir()] == ["last.png"]      # temp media dir cleaned up
 
 
 @pytest.mark.slow
-def test_mp4_render(tmp_path):
-    path = api.render("lstm-gates", options={"pace": 0.0}, quality="l", fmt="mp4", out_dir=str(tmp_path),
-                      progress=False)
+def test_mp4_render(tmp_path, tiny_quality):
+    path = api.render(CHEAP, options={"pace": 0.0}, quality="l", fmt="mp4", out_dir=str(tmp_path), progress=False)
     p = Path(path)
-    assert p == tmp_path / "videos" / "lstm-gates.mp4" and p.stat().st_size > 10_000
+    assert p == tmp_path / "videos" / f"{CHEAP}.mp4" and p.stat().st_size > 10_000
     assert p.read_bytes()[4:8] == b"ftyp"
-    assert sorted(x.name for x in p.parent.iterdir()) == ["lstm-gates.mp4"]
+    assert sorted(x.name for x in p.parent.iterdir()) == [f"{CHEAP}.mp4"]
 
 
 @pytest.mark.slow
-def test_gif_render(tmp_path):
-    name = min(ALL, key=lambda n: (n != "softmax-temperature", n))
+def test_gif_render(tmp_path, tiny_quality):
     out = tmp_path / "s.gif"
-    path = api.render(name, options={"pace": 0.0}, quality="l", fmt="gif", output=str(out), progress=False)
+    path = api.render(CHEAP, options={"pace": 0.0}, quality="l", fmt="gif", output=str(out), progress=False)
     assert path == str(out) and out.read_bytes()[:6] in (b"GIF89a", b"GIF87a")

@@ -1,8 +1,7 @@
 """gan-training and gan-compare: run end to end at the lowest cost; every number on screen that shows a
-trace value is the value of the record it names (run, snapshot, field)."""
+trace value is the value of the record it names (run, snapshot, field). The default runs (40 training
+steps) are shared with test_scenes.py::test_every_scene_runs through the ``scene_run`` fixture."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +11,7 @@ from gatelab.scenes import api
 
 from _scene_helpers import check_numbers, check_provenance, pixel_std
 
-FAST = {"train_steps": 40, "snapshot_every": 20, "batch_size": 32}
+FAST = {"train_steps": 40, "snapshot_every": 10, "batch_size": 32}
 
 
 def _run(name, tmp, preset, **kw):
@@ -28,15 +27,16 @@ def _numbers_are_the_records(scene) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("preset", ["gan-1d", "gan-ring"])
-def test_gan_training_last_frame(tmp_path, preset):
+@pytest.mark.xdist_group("scene:gan-training")
+@pytest.mark.parametrize("preset", [None, "gan-ring"], ids=["default-gan-1d", "gan-ring"])
+def test_gan_training_last_frame(scene_run, preset):
     from gatelab.style import fmt
-    scene = _run("gan-training", tmp_path, preset, last_frame=True)
-    png = next(Path(tmp_path).rglob("*.png"))
+    scene, png = scene_run("gan-training", preset, **FAST)
+    assert scene.result.provenance["preset"] == (preset or "gan-1d")
     assert pixel_std(str(png)) > 10
     text = _numbers_are_the_records(scene)
     run = scene.trace.runs[0]
-    assert [s.step for s in run.snapshots] == [0, 20, 40]
+    assert [s.step for s in run.snapshots] == [0, 10, 20, 30, 40]
     assert "step 40 / 40" in text
     last = run.snapshots[-1]
     assert f"mean D(G(z)) = {fmt(last.d_fake)}" in text and f"JS {fmt(run.final.js)} bits" in text
@@ -67,10 +67,11 @@ def test_gan_compare_needs_two_runs(run_cli, tmp_path):
 
 
 @pytest.mark.slow
-def test_gan_compare_two_traces(tmp_path):
+@pytest.mark.xdist_group("scene:gan-compare")
+def test_gan_compare_two_traces(scene_run):
     """Default: gan-ring (left) vs gan-mode-collapse (right), each number read from its own trace."""
     from gatelab.style import fmt
-    scene = api.run("gan-compare", options=FAST, media_dir=str(tmp_path), last_frame=True)
+    scene, png = scene_run("gan-compare", **FAST)
     assert set(scene.results) == {"left", "right"}
     assert [scene.results[k].provenance["preset"] for k in ("left", "right")] == ["gan-ring", "gan-mode-collapse"]
     assert check_numbers(scene, strict=False, kinds=("text", "eq", "caption")) > 10
@@ -80,7 +81,7 @@ def test_gan_compare_two_traces(tmp_path):
     for run in (left, right):
         assert f"step 40: JS = {fmt(run.snapshots[-1].js)} bits" in text
     assert "numbers: gan engine, presets gan-ring | gan-mode-collapse" in text
-    assert pixel_std(str(next(Path(tmp_path).rglob("*.png")))) > 10
+    assert pixel_std(str(png)) > 10
 
 
 def test_gan_compare_left_right_options(run_cli, tmp_path):
