@@ -280,7 +280,8 @@ def plot(name: str, output, out_dir, **kw) -> None:
     import os
     spec = dcat.PLOTS.get(name)
     src = _source(kw)
-    result = registry.resolve(spec.traces(src, _engine_options(kw), {}), src, _engine_options(kw))[""]
+    engine_options = _engine_options(kw)      # pops them from kw: read once
+    result = registry.resolve(spec.traces(src, engine_options, {}), src, engine_options)[""]
     plot_module = importlib.import_module(spec.module)
     if output is None:
         output = os.path.join(out_dir, "plots", f"{name}.svg")

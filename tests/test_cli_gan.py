@@ -163,3 +163,13 @@ def test_plot_bad_input_exit_2(run_cli, tmp_path, args, msg):
     r = run_cli("plot", "gan-losses", *args, *FAST)
     assert r.exit_code == 2 and msg in r.stderr and r.stderr.count("\n") == 1
 
+
+
+def test_plot_takes_the_engine_options(run_cli, tmp_path, monkeypatch):
+    """`plot gan-losses --train-steps 30` trains 30 steps (the options reach the engine, not only the checks)."""
+    from gatelab.engines import gan
+    seen = []
+    train = gan.run
+    monkeypatch.setattr(gan, "run", lambda init, data, st: seen.append((st.train_steps, st.batch_size)) or train(init, data, st))
+    assert run_cli("plot", "gan-losses", "-o", str(tmp_path / "l.svg"), *FAST).exit_code == 0
+    assert seen == [(30, 16)]
