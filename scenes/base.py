@@ -20,7 +20,7 @@ from manim.utils.color import ManimColor
 from gatelab import style
 from gatelab.engines import registry
 
-from . import api
+from . import api, layers
 from .mobjects import Equation, flat_text, label_text, tag
 
 
@@ -71,6 +71,16 @@ class TraceScene(Scene):
                 elif isinstance(s, Text):
                     log.append(("text", s.original_text, getattr(s, "gatelab_source", None)))
         return super().add(*mobjects)
+
+    # ------------------------------------------------------------------ drawing less per frame
+    def begin_animations(self) -> None:
+        """Manim's begin, then a tighter static/moving split (same pixels; see :mod:`scenes.layers`)."""
+        super().begin_animations()
+        self._layers = None if self.renderer.skip_animations else layers.tighten(self)
+
+    def update_to_time(self, t: float) -> None:
+        super().update_to_time(t)
+        layers.check_frame(self, getattr(self, "_layers", None))
 
     # ------------------------------------------------------------------ helpers
     def role(self, name: str) -> ManimColor:
