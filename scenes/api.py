@@ -29,6 +29,14 @@ from . import catalogue
 
 QUALITIES = {"l": "low_quality", "m": "medium_quality", "h": "high_quality", "k": "fourk_quality"}
 FORMATS = ("mp4", "gif", "webm", "png")
+# Manim encodes each animation's frames on a thread and, by default, waits for it to finish before
+# drawing the next animation (~15% of an -ql render spent waiting). Letting a few encoders run
+# behind the drawing overlaps the two on a second core; a longer queue lets drawing run ahead
+# (RGBA frames: 1.6 MB each at 480p, 8.3 MB at 1080p, 33 MB at 4K). Same frames, same bytes.
+ENCODER = {"l": {"max_inflight_encoders": 4, "encoder_queue_size": 48},
+           "m": {"max_inflight_encoders": 4, "encoder_queue_size": 24},
+           "h": {"max_inflight_encoders": 3, "encoder_queue_size": 12},
+           "k": {"max_inflight_encoders": 2, "encoder_queue_size": 6}}
 
 
 def split_options(name: str, options: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -176,6 +184,7 @@ def render(name: str, *, source: registry.Source = registry.Source(), options: d
             "background_color": get_theme(theme).background,
             "disable_caching": True,
             "preview": False,
+            **ENCODER[quality],
         }
         with tempconfig(cfg):
             scene = cls(skip_animations=(fmt == "png"))   # png: only the last frame is drawn
