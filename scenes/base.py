@@ -36,6 +36,7 @@ class TraceScene(Scene):
     theme_name: ClassVar[str] = "dark"
     use_tex: ClassVar[bool] = False
     computed: ClassVar[registry.Computed | None] = None
+    draw_share: ClassVar[tuple[int, int] | None] = None   # (k, n): draw only plays i with i % n == k
 
     # ------------------------------------------------------------------ lifecycle
     def setup(self) -> None:
@@ -59,6 +60,38 @@ class TraceScene(Scene):
         self.camera.init_background()
         self._title: VGroup | None = None
         self._caption: Text | None = None
+        self._skip_drawing_skipped()
+
+    def _skip_drawing_skipped(self) -> None:
+        """While construct() runs, a play Manim skips (before a --from range, cached, or a dry run) draws
+        nothing: Manim would still paint its static layer and one frame, then throw them away. The last
+        frame of a png is drawn after construct(), as before."""
+        renderer = self.renderer
+        draw = getattr(renderer, "update_frame", None)
+        if draw is None or getattr(renderer, "camera", None) is None:
+            return
+        self._constructing = True
+
+        def update_frame(scene, *args, **kwargs):
+            if renderer.skip_animations and getattr(scene, "_constructing", False):
+                return None
+            return draw(scene, *args, **kwargs)
+
+        renderer.update_frame = update_frame
+        share = type(self).draw_share
+        if share is not None:          # one worker of a split render (scenes/split.py)
+            decide = renderer.update_skipping_status
+
+            def update_skipping_status():
+                decide()
+                if renderer.num_plays % share[1] != share[0]:
+                    renderer.skip_animations = True
+
+            renderer.update_skipping_status = update_skipping_status
+
+    def tear_down(self) -> None:
+        self._constructing = False
+        super().tear_down()
 
     def add(self, *mobjects):
         """Scene.add, also remembering every Text and Equation ever shown with the trace values its numbers
@@ -76,6 +109,8 @@ class TraceScene(Scene):
     def begin_animations(self) -> None:
         """Manim's begin, then a tighter static/moving split (same pixels; see :mod:`scenes.layers`)."""
         super().begin_animations()
+        if self.renderer.skip_animations:
+            self.static_mobjects = []          # nothing is drawn: no static layer to paint
         self._layers = None if self.renderer.skip_animations else layers.tighten(self)
 
     def update_to_time(self, t: float) -> None:
