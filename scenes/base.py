@@ -71,6 +71,12 @@ class TraceScene(Scene):
         if draw is None or getattr(renderer, "camera", None) is None:
             return
         self._constructing = True
+        if hasattr(renderer.camera, "type_or_raise"):
+            # Manim's camera builds its table of drawing functions on the first draw, and the table is
+            # part of every cached play's hash: build it now, so a play hashes the same whether or not
+            # an earlier one was drawn (skipped or taken from the cache).
+            from manim import Mobject
+            renderer.camera.type_or_raise(Mobject())
 
         def update_frame(scene, *args, **kwargs):
             if renderer.skip_animations and getattr(scene, "_constructing", False):
