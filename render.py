@@ -256,14 +256,19 @@ def diagram(name: str, output, formats, out_dir, theme, values, digits, dot_only
 @click.option("--tex", is_flag=True, help="Typeset equations with LaTeX (must be installed).")
 @click.option("--progress/--no-progress", default=None,
               help="Progress bar (default: only when stderr is a terminal, so logs stay readable).")
+@click.option("--jobs", "-j", "jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Draw the scene's animations in N processes and join them (mp4, webm).")
+@click.option("--cache/--no-cache", "cache", default=True, show_default=True,
+              help="Keep each animation's movie (~/.cache/gatelab/manim) so a re-render draws only what changed.")
 @verify_option
-def scene(name: str, quality, fmt, output, out_dir, theme, tex, progress, verify, **kw) -> None:
+def scene(name: str, quality, fmt, output, out_dir, theme, tex, progress, jobs, cache, verify, **kw) -> None:
     """Render animation NAME (Manim) from a real trace."""
     from gatelab.scenes import api
     src = _source(kw)
     options = {k: v for k, v in kw.items() if v is not None}
     path = api.render(name, source=src, options=options, quality=quality, fmt=fmt, output=output,
-                      out_dir=out_dir, theme=theme, tex=tex, progress=_progress(progress), verify=verify)
+                      out_dir=out_dir, theme=theme, tex=tex, progress=_progress(progress), verify=verify,
+                      parts=jobs, cache=cache)
     click.echo(path)
 
 

@@ -20,7 +20,7 @@ from manim.utils.color import ManimColor
 from gatelab import style
 from gatelab.engines import registry
 
-from . import api
+from . import api, layers
 from .mobjects import Equation, flat_text, label_text, tag
 
 
@@ -36,6 +36,7 @@ class TraceScene(Scene):
     theme_name: ClassVar[str] = "dark"
     use_tex: ClassVar[bool] = False
     computed: ClassVar[registry.Computed | None] = None
+    draw_share: ClassVar[tuple[int, int] | None] = None   # (k, n): draw only plays i with i % n == k
 
     # ------------------------------------------------------------------ lifecycle
     def setup(self) -> None:
@@ -59,6 +60,44 @@ class TraceScene(Scene):
         self.camera.init_background()
         self._title: VGroup | None = None
         self._caption: Text | None = None
+        self._skip_drawing_skipped()
+
+    def _skip_drawing_skipped(self) -> None:
+        """While construct() runs, a play Manim skips (before a --from range, cached, or a dry run) draws
+        nothing: Manim would still paint its static layer and one frame, then throw them away. The last
+        frame of a png is drawn after construct(), as before."""
+        renderer = self.renderer
+        draw = getattr(renderer, "update_frame", None)
+        if draw is None or getattr(renderer, "camera", None) is None:
+            return
+        self._constructing = True
+        if hasattr(renderer.camera, "type_or_raise"):
+            # Manim's camera builds its table of drawing functions on the first draw, and the table is
+            # part of every cached play's hash: build it now, so a play hashes the same whether or not
+            # an earlier one was drawn (skipped or taken from the cache).
+            from manim import Mobject
+            renderer.camera.type_or_raise(Mobject())
+
+        def update_frame(scene, *args, **kwargs):
+            if renderer.skip_animations and getattr(scene, "_constructing", False):
+                return None
+            return draw(scene, *args, **kwargs)
+
+        renderer.update_frame = update_frame
+        share = type(self).draw_share
+        if share is not None:          # one worker of a split render (scenes/split.py)
+            decide = renderer.update_skipping_status
+
+            def update_skipping_status():
+                decide()
+                if renderer.num_plays % share[1] != share[0]:
+                    renderer.skip_animations = True
+
+            renderer.update_skipping_status = update_skipping_status
+
+    def tear_down(self) -> None:
+        self._constructing = False
+        super().tear_down()
 
     def add(self, *mobjects):
         """Scene.add, also remembering every Text and Equation ever shown with the trace values its numbers
@@ -71,6 +110,18 @@ class TraceScene(Scene):
                 elif isinstance(s, Text):
                     log.append(("text", s.original_text, getattr(s, "gatelab_source", None)))
         return super().add(*mobjects)
+
+    # ------------------------------------------------------------------ drawing less per frame
+    def begin_animations(self) -> None:
+        """Manim's begin, then a tighter static/moving split (same pixels; see :mod:`scenes.layers`)."""
+        super().begin_animations()
+        if self.renderer.skip_animations:
+            self.static_mobjects = []          # nothing is drawn: no static layer to paint
+        self._layers = None if self.renderer.skip_animations else layers.tighten(self)
+
+    def update_to_time(self, t: float) -> None:
+        super().update_to_time(t)
+        layers.check_frame(self, getattr(self, "_layers", None))
 
     # ------------------------------------------------------------------ helpers
     def role(self, name: str) -> ManimColor:

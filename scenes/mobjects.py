@@ -32,7 +32,7 @@ from manim.utils.color import ManimColor
 
 from gatelab.style import FONT, MONO_FONT, OKABE_ITO, fmt
 
-__all__ = ["tag", "units", "sub", "label_text", "flat_text", "Flat", "Equation", "ValueColumn", "GateBox", "Heatmap", "LabelledBar",
+__all__ = ["tag", "units", "sub", "label_text", "drop_svg_paths", "flat_text", "Flat", "Equation", "ValueColumn", "GateBox", "Heatmap", "LabelledBar",
            "value_color", "POS", "NEG"]
 
 POS = ManimColor(OKABE_ITO["orange"])     # positive values
@@ -53,7 +53,20 @@ def units(field: str, t, n: int, start: int = 0) -> list[tuple]:
 
 def label_text(s: str, size: float = 24, color=WHITE, weight: str = "NORMAL", mono: bool = False) -> Text:
     """A ``Text`` in DejaVu Sans (or DejaVu Sans Mono), never the platform's default serif."""
-    return Text(s, font=MONO_FONT if mono else FONT, font_size=size, color=color, weight=weight)
+    return drop_svg_paths(Text(s, font=MONO_FONT if mono else FONT, font_size=size, color=color, weight=weight))
+
+
+def drop_svg_paths(mobject):
+    """Forget the parsed SVG path objects the glyphs were built from (``path_obj``).
+
+    Manim keeps them after the points are made; every animation deep-copies them and every cached
+    play serialises them for its hash, which made copying a line of text 5x and hashing it 2x slower.
+    The points, and so the drawing, are unchanged.
+    """
+    for m in mobject.get_family():
+        if getattr(m, "path_obj", None) is not None:
+            m.path_obj = None
+    return mobject
 
 
 _SUB = str.maketrans("0123456789-+", "₀₁₂₃₄₅₆₇₈₉₋₊")
@@ -146,7 +159,7 @@ class Equation(VGroup):
         self.tex = tex
         if use_tex:
             from manim import MathTex
-            body = MathTex(tex, font_size=font_size, color=color)
+            body = drop_svg_paths(MathTex(tex, font_size=font_size, color=color))
         else:
             svg = SVGMobject(mathtext_svg(tex), height=None, stroke_width=0)
             svg.scale(font_size * _MATHTEXT_SCALE)

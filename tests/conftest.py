@@ -25,6 +25,10 @@ settings.load_profile("gatelab")
 _HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="gatelab-hypothesis-")
 atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, True)
 set_hypothesis_home_dir(_HYPOTHESIS_HOME)
+# Scene renders keep Manim's per-animation movies in a cache (~/.cache/gatelab by default): here, a temporary one.
+_CACHE_HOME = tempfile.mkdtemp(prefix="gatelab-cache-")
+atexit.register(shutil.rmtree, _CACHE_HOME, True)
+os.environ.setdefault("GATELAB_CACHE_DIR", _CACHE_HOME)
 
 
 @pytest.fixture
