@@ -111,7 +111,11 @@ def slide_notes(scene, md: str, title: str) -> list[str]:
     """One note per slide the scene recorded: its beat and the walkthrough part its numbers select."""
     shown = list(getattr(scene, "shown", ()))
     after = scene._gl_shown_after
-    starts = dict(scene._gl_starts)     # animation index -> the beat starting there (the last one wins)
+    calls: dict[str, int] = {}
+    starts = {}                          # animation index -> (beat starting there, its call number); last wins
+    for index, name in scene._gl_starts:
+        starts[index] = (name, calls.get(name, 0))
+        calls[name] = calls.get(name, 0) + 1
     out = []
     for pre in scene._slides:
         if pre.skip_animations:
@@ -120,16 +124,18 @@ def slide_notes(scene, md: str, title: str) -> list[str]:
         lo = after[s - 1] if s > 0 else 0
         hi = after[e - 1] if e > 0 else 0
         sources = [src for _, _, srcs in shown[lo:hi] if isinstance(srcs, tuple) for src in srcs]
-        beat = starts.get(s, "")
+        beat, k = starts.get(s, ("", 0))
         head = f"{title}: {beat.replace('_', ' ')}" if beat else title
-        out.append(f"{head}\n\n{notes.for_sources(md, sources)}")
+        n = calls.get(beat, 0)
+        text = "" if notes.has_step(sources) or n < 2 else notes.for_call(md, k, n)
+        out.append(f"{head}\n\n{text or notes.for_sources(md, sources)}")
     return out
 
 
-def _bound(view: str, source, options: dict, theme: str):
+def _bound(view: str, source, options: dict, theme: str, tex: bool = False):
     from gatelab.scenes import api
 
-    return slide_class(api.scene_class(view, source=source, options=options, theme=theme))
+    return slide_class(api.scene_class(view, source=source, options=options, theme=theme, tex=tex))
 
 
 def plan(view: str, *, source, options: dict, theme: str = "dark", work: Path) -> list[str]:
@@ -145,7 +151,8 @@ def plan(view: str, *, source, options: dict, theme: str = "dark", work: Path) -
     return slide_notes(scene, stills.explain_md(cls.computed), view)
 
 
-def render(view: str, *, source, options: dict, quality: str, theme: str, work: Path, video: Path | None):
+def render(view: str, *, source, options: dict, quality: str, theme: str, work: Path, video: Path | None,
+           tex: bool = False):
     """Render scene ``view`` once as slides; returns its ``PresentationConfig`` (notes filled in).
 
     ``video``: where to put the plain video of the same render (atomically), or None.
@@ -157,7 +164,7 @@ def render(view: str, *, source, options: dict, quality: str, theme: str, work: 
 
     if quality not in SCENE_QUALITIES:
         raise InputError(f"unknown quality {quality!r}; expected one of: {', '.join(SCENE_QUALITIES)}")
-    cls = _bound(view, source, options, theme)
+    cls = _bound(view, source, options, theme, tex)
     media = Path(tempfile.mkdtemp(prefix=".gatelab-slides-", dir=work))
     cfg = {"quality": SCENE_QUALITIES[quality], "format": "mp4", "media_dir": str(media), "output_file": view,
            "progress_bar": "none", "verbosity": "WARNING", "background_color": get_theme(theme).background,

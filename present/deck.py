@@ -29,10 +29,11 @@ FORMATS = ("html", "pdf", "pptx")
 SIZES = {"l": (854, 480), "m": (1280, 720), "h": (1920, 1080), "k": (3840, 2160)}
 
 
-def _quality(job: Any, override: str | None) -> str:
-    q = override or getattr(job, "quality", None) or "l"
-    if not isinstance(q, str):          # a job listing several qualities: the deck uses the first
-        q = tuple(q)[0] if q else "l"
+def deck_quality(jobs: list, override: str | None) -> str:
+    """One quality for the whole deck (slides share a resolution): ``override``, else the highest any
+    scene of the lecture asks for, else low."""
+    order = tuple(SIZES)
+    q = override or max((j.quality for j in jobs if j.kind == "scene" and j.quality), key=order.index, default="l")
     if q not in SIZES:
         raise InputError(f"unknown quality {q!r}; expected one of: {', '.join(SIZES)}")
     return q
@@ -58,18 +59,20 @@ def _keep(src: Path, dest: Path) -> Path:
     return dest
 
 
-def job_config(job: Any, *, out: Path, work: Path, quality: str, theme: str):
-    """The manim-slides ``PresentationConfig`` of one lecture job (renders it)."""
+def job_config(job: Any, *, out: Path, work: Path, quality: str, theme: str | None):
+    """The manim-slides ``PresentationConfig`` of one lecture job (renders it); ``theme`` overrides the job's."""
     from gatelab.style import theme as get_theme
 
     options = dict(getattr(job, "options", None) or {})
+    theme = theme or getattr(job, "theme", "") or ("dark" if job.kind == "scene" else "light")
     size, background = SIZES[quality], get_theme(theme).background
     if job.kind == "scene":
         return beats.render(job.view, source=job.source, options=options, quality=quality, theme=theme,
-                            work=work, video=out / "videos" / f"{job.name}.mp4")
+                            tex=getattr(job, "tex", False), work=work, video=out / "videos" / f"{job.name}.mp4")
     raw = work / f"{job.name}.raw.png"
     if job.kind == "diagram":
-        png, text = stills.diagram_png(job.view, job.source, options, theme, raw)
+        png, text = stills.diagram_png(job.view, job.source, options, theme, raw,
+                                       values=getattr(job, "values", "all"), digits=getattr(job, "digits", 3))
         _keep(png, out / "diagrams" / f"{job.name}.png")
     elif job.kind == "plot":
         png, text = stills.plot_png(job.view, job.source, options, raw)
@@ -104,22 +107,21 @@ def convert(configs: list, dest: Path, fmt: str, *, theme: str, one_file: bool, 
 
 
 def build(jobs: Iterable[Any], out: str | Path, *, name: str = "deck", to: tuple[str, ...] = ("html",),
-          quality: str | None = None, theme: str = "dark", one_file: bool = False, title: str | None = None,
+          quality: str | None = None, theme: str | None = None, one_file: bool = False, title: str | None = None,
           report: Callable[[str], None] = lambda s: None) -> list[Path]:
-    """Render every job as slides and write the deck in each format of ``to``; returns the deck files."""
+    """Render every job as slides and write the deck in each format of ``to``; returns the deck files.
+
+    ``theme`` None: each job's own (scenes dark, diagrams and plots light unless the lecture says);
+    the HTML controls follow ``theme or "dark"``."""
     jobs = list(jobs)
     if not jobs:
         raise InputError("the lecture lists no outputs; a deck needs at least one")
     bad = [f for f in to if f not in FORMATS]
     if bad:
         raise InputError(f"unknown deck format {bad[0]!r}; expected one of: {', '.join(FORMATS)}")
-    if theme not in ("light", "dark"):
+    if theme not in (None, "light", "dark"):
         raise InputError(f"unknown theme {theme!r}; expected light or dark")
-    qualities = {_quality(j, quality) for j in jobs}
-    if len(qualities) > 1:
-        raise InputError(f"the deck's outputs ask for different qualities ({', '.join(sorted(qualities))}); "
-                         f"give one with -q")
-    (q,) = qualities
+    q = deck_quality(jobs, quality)
     out = _out_dir(Path(out))
     work = Path(tempfile.mkdtemp(prefix=".gatelab-deck-", dir=out))
     try:
@@ -127,7 +129,7 @@ def build(jobs: Iterable[Any], out: str | Path, *, name: str = "deck", to: tuple
         for job in jobs:
             report(f"{job.kind} {job.view} -> slides")
             configs.append(job_config(job, out=out, work=work, quality=q, theme=theme))
-        written = [convert(configs, out / f"{name}.{fmt}", fmt, theme=theme, one_file=one_file,
+        written = [convert(configs, out / f"{name}.{fmt}", fmt, theme=theme or "dark", one_file=one_file,
                            title=title or name) for fmt in dict.fromkeys(to)]
     finally:
         shutil.rmtree(work, ignore_errors=True)

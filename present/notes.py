@@ -7,6 +7,8 @@ of a slide are
 
 - for a slide showing step t: the section headed ``... t = t ...``, keeping its lines that name
   one of the shown fields at that step (``f_2``, ``h_2`` ...), or the whole section when none do;
+- for the k-th of n calls of a beat that shows no step (``forward(example)``): the k-th of n
+  sections headed alike (``Example b = k``);
 - for a slide with no step: the section that names the shown fields most often;
 - otherwise the walkthrough's opening (title and equations),
 
@@ -84,6 +86,22 @@ def opening(md: str, limit: int = LIMIT) -> str:
     return trim("\n\n".join(s.text for s in secs[:2]), limit) if secs else ""
 
 
+def for_call(md: str, k: int, n: int, limit: int = LIMIT) -> str:
+    """Notes for the ``k``-th (0-based) of ``n`` calls of a repeated beat that tags no step: the ``k``-th
+    of the ``n`` sections headed alike (``Example b = 1``, ``Example b = 2`` ...); '' when there are none."""
+    groups: dict[str, list[Section]] = {}
+    for s in sections(md):
+        m = re.match(r"(.*?\b[A-Za-z]+ = )\d+\b", s.heading)
+        if m:
+            groups.setdefault(m.group(1), []).append(s)
+    fits = [g for g in groups.values() if len(g) == n]
+    return trim(fits[0][k].text, limit) if fits and 0 <= k < n else ""
+
+
+def has_step(sources: Iterable[tuple]) -> bool:
+    return any(isinstance(s, tuple) and len(s) > 1 and isinstance(s[1], int) for s in sources)
+
+
 def for_sources(md: str, sources: Iterable[tuple], *, step: int | None = None, limit: int = LIMIT) -> str:
     """Notes for a slide showing the trace values ``sources`` ((field, t, unit) triples)."""
     secs = sections(md)
@@ -101,8 +119,9 @@ def for_sources(md: str, sources: Iterable[tuple], *, step: int | None = None, l
             return trim(Section(sec.heading, tuple(keep or sec.lines)).text, limit)
     fields = {f for f, *_ in srcs}
     if fields:
-        scored = [(sum(_mentions(ln, [f]) for ln in s.lines for f in fields), -i, s) for i, s in enumerate(secs)]
-        best = max(scored, key=lambda x: (x[0], x[1]))
+        # ties go to a worked section rather than the opening (which names every symbol once)
+        scored = [(sum(_mentions(ln, [f]) for ln in s.lines for f in fields), i > 0, -i, s) for i, s in enumerate(secs)]
+        best = max(scored, key=lambda x: x[:3])
         if best[0] > 0:
-            return trim(best[2].text, limit)
+            return trim(best[3].text, limit)
     return opening(md, limit)

@@ -23,7 +23,7 @@ from gatelab.engines.errors import OutputError
 
 VENDOR = Path(__file__).parent / "vendor" / "reveal.js"
 REVEAL_VERSION = "6.0.1"
-THEMES = {"dark": "night", "light": "simple"}     # reveal.js themes with no external fonts
+THEMES = {"dark": "dracula", "light": "serif"}   # reveal.js themes that import no web font
 _REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
 
 

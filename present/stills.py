@@ -41,11 +41,12 @@ def fit(png: Path, dest: Path, size: tuple[int, int], background: str) -> Path:
     return dest
 
 
-def diagram_png(view: str, source: registry.Source, options: dict, theme: str, dest: Path) -> tuple[Path, str]:
+def diagram_png(view: str, source: registry.Source, options: dict, theme: str, dest: Path, *,
+                values: str = "all", digits: int = 3) -> tuple[Path, str]:
     """Draw diagram ``view`` to ``dest`` (PNG); returns (path, notes)."""
     from gatelab.diagrams import api, catalogue, export
 
-    graph, meta = api.build(view, source=source, options=options, theme=theme)
+    graph, meta = api.build(view, source=source, options=options, theme=theme, values=values, digits=digits)
     export.export(graph, str(dest), "png", meta)
     spec = catalogue.get(view)
     eng, diag = api.split_options(view, spec.model, dict(options))
