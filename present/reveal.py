@@ -58,7 +58,8 @@ def write(configs: list, dest: Path, *, theme: str = "dark", one_file: bool = Fa
     vendored = dest.parent / assets_name / "reveal.js"
     if vendored.exists():
         shutil.rmtree(vendored)
-    shutil.copytree(VENDOR, vendored, ignore=shutil.ignore_patterns("README.md"))
+    shutil.copytree(VENDOR, vendored / "dist", ignore=shutil.ignore_patterns("README.md", "LICENSE"))   # the CDN layout
+    shutil.copy(VENDOR / "LICENSE", vendored / "LICENSE")
     tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
     try:
         RevealJS(presentation_configs=configs, assets_dir=assets_name, one_file=one_file, title=title,

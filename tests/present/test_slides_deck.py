@@ -110,10 +110,10 @@ def test_remote_links_are_found():
 
 
 def test_vendored_reveal_is_complete():
-    for rel in ("dist/reveal.js", "dist/reveal.css", "dist/theme/dracula.css", "dist/theme/serif.css",
-                "dist/plugin/notes.js", "dist/plugin/markdown.js", "dist/plugin/highlight/zenburn.css", "LICENSE"):
+    for rel in ("reveal.js", "reveal.css", "theme/dracula.css", "theme/serif.css",
+                "plugin/notes.js", "plugin/markdown.js", "plugin/highlight/zenburn.css", "LICENSE"):
         assert (reveal.VENDOR / rel).is_file(), rel
-    for css in (reveal.VENDOR / "dist").rglob("*.css"):
+    for css in reveal.VENDOR.rglob("*.css"):
         assert not re.search(r"@import|url\((?!data:)", css.read_text()), css
 
 
