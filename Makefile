@@ -9,7 +9,7 @@ STAMP := $(VENV)/.gatelab-installed
 # `dot`, and to make a venv with Debian's own python.
 APT_PKGS := libpango1.0-dev pkg-config graphviz python3-dev python3-venv gcc
 
-.PHONY: demo demo-all test test-fast goldens wheelhouse sysdeps install bench clean docs lint
+.PHONY: demo demo-all test test-fast goldens wheelhouse sysdeps sysdeps-test install bench clean docs lint gallery
 
 demo: install
 	$(BIN)/gatelab demo --out media
@@ -20,7 +20,7 @@ demo-all: install
 # The tests never write into the source tree: golden DOT files are rewritten only by `make goldens`.
 PYTEST := env -u GATELAB_UPDATE_GOLDENS $(BIN)/python -m pytest -q -p no:cacheprovider
 
-test: install wheelhouse
+test: install wheelhouse sysdeps-test
 	$(PYTEST) -n auto --dist loadgroup
 
 test-fast: install
@@ -80,6 +80,25 @@ sysdeps:
 	  echo "  Arch:              sudo pacman -S graphviz pango pkgconf gcc"; \
 	  exit 1; \
 	fi
+
+# Headless Chromium for the slide deck's browser test (tests/present/test_deck_browser.py): only `make test`
+# needs it, so only this target installs it, and only when no Chromium is on PATH.
+TEST_APT_PKGS := chromium
+
+sysdeps-test:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  echo "The deck's browser test needs Chromium: $(TEST_APT_PKGS)"; \
+	  if ! command -v apt-get >/dev/null 2>&1; then \
+	    echo "No apt-get here: install Chromium (macOS: brew install --cask chromium), then run make again"; exit 1; fi; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else echo "Run as root or with sudo:  sudo apt-get install -y --no-install-recommends $(TEST_APT_PKGS)"; exit 1; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(TEST_APT_PKGS) >/dev/null || exit 1; }
+
+# The README's gallery: a thumbnail of every diagram, scene (last frame) and plot, and docs/gallery.md.
+gallery: install
+	$(BIN)/gatelab gallery --out docs/gallery --page docs/gallery.md
 
 lint: install
 	$(BIN)/ruff check .

@@ -365,6 +365,13 @@ def inspect_cmd(file: str | None, preset: str | None, as_json: bool) -> None:
         click.echo(finspect.text(s))
 
 
+# `gatelab slides LECTURE.toml` and `gatelab gallery` (presenting a lecture; gatelab/present/)
+from gatelab.present.cli import COMMANDS as _PRESENT_COMMANDS  # noqa: E402
+
+for _command in _PRESENT_COMMANDS:
+    cli.add_command(_command)
+
+
 def main() -> None:
     cli.main(prog_name="gatelab")
 

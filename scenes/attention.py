@@ -23,6 +23,8 @@ class AttentionWalkthroughScene(TraceScene):
     preset = "thinking-machines"
     EQ_Y = -2.75
 
+    beats = ("show_embeddings", "project_qkv", "score_one_query", "weighted_sum", "all_queries")   # construct()'s paragraphs: one slide each
+
     def construct(self) -> None:
         self.show_embeddings()
         self.project_qkv()

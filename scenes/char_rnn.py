@@ -28,6 +28,8 @@ class CharRNNScene(TraceScene):
     model = "char-rnn"
     preset = "char-rnn-hello"
 
+    beats = ("show_text", "greedy", "sample_run", "conclude")   # construct()'s paragraphs: one slide each
+
     def construct(self) -> None:
         self.show_text()
         self.greedy()

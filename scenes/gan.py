@@ -225,6 +225,8 @@ class GANTrainingScene(_GANScene):
     preset = "gan-1d"
 
     # ------------------------------------------------------------------ script
+    beats = ("intro", "show_start", "train", "conclude")   # construct()'s paragraphs: one slide each
+
     def construct(self) -> None:
         self.intro()
         self.show_start()
@@ -334,6 +336,8 @@ class GANCompareScene(_GANScene):
     model = "gan"
     preset = "gan-ring"
     X = (-3.5, 3.5)
+
+    beats = ("pick_runs", "show_heads", "show", "verdict")   # construct()'s paragraphs: one slide each
 
     def construct(self) -> None:
         self.pick_runs()

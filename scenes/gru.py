@@ -26,6 +26,8 @@ class GRUGatesScene(LSTMGatesScene):
     model = "gru"
     preset = "gru-3step"
 
+    beats = ("intro_gru", "show_inputs", "reset_gate", "update_gate", "candidate", "mix", "carry_hidden", "final_output")   # construct()'s paragraphs: one slide each
+
     def construct(self) -> None:
         self.intro_gru()
         for k, step in enumerate(self.trace.steps):

@@ -29,6 +29,8 @@ class HighwayScene(TraceScene):
     EQ_Y = -2.78
 
     # ------------------------------------------------------------------ script
+    beats = ("intro", "forward", "gradient")   # construct()'s paragraphs: one slide each
+
     def construct(self) -> None:
         self.intro()
         for e in self.trace.examples:

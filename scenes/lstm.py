@@ -34,6 +34,8 @@ class LSTMGatesScene(TraceScene):
     preset = "lstm-3step"
 
     # ------------------------------------------------------------------ script
+    beats = ("intro", "show_inputs", "forget_gate", "input_gate", "update_cell", "output_gate", "carry_state", "final_output")   # construct()'s paragraphs: one slide each
+
     def construct(self) -> None:
         self.intro()
         for k, step in enumerate(self.trace.steps):

@@ -23,6 +23,8 @@ class PositionalEncodingScene(TraceScene):
     preset = "positional-encoding"
     EQ_Y = -2.75
 
+    beats = ("show_matrix", "show_curves", "rotation")   # construct()'s paragraphs: one slide each
+
     def construct(self) -> None:
         self.show_matrix()
         self.show_curves()

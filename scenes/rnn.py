@@ -29,6 +29,8 @@ class RNNUnfoldScene(TraceScene):
     preset = "vanishing-rnn"
     EQ_Y = -2.45
 
+    beats = ("rolled", "unfold", "forward_values", "backward_norms", "power_intuition", "clipping")   # construct()'s paragraphs: one slide each
+
     def construct(self) -> None:
         self.rolled()
         self.unfold()
@@ -180,6 +182,8 @@ class GradientFlowScene(TraceScene):
     def setup(self) -> None:
         super().setup()
         self.rnn, self.lstm, self.gru = self.trace.rnn, self.trace.lstm, self.trace.gru
+
+    beats = ("intro", "grow_rows", "forget_path")   # construct()'s paragraphs: one slide each
 
     def construct(self) -> None:
         self.intro()

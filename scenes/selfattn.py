@@ -26,6 +26,8 @@ class SelfAttentionScene(TraceScene):
     preset = "causal-self-attention"
     EQ_Y = -2.8
 
+    beats = ("setup_tokens", "show_head", "show_masks")   # construct()'s paragraphs: one slide each
+
     def construct(self) -> None:
         self.setup_tokens()
         for h in range(len(self.trace.heads)):

@@ -25,6 +25,8 @@ class Seq2SeqAttentionScene(TraceScene):
     preset = "seq2seq-reverse"
     EQ_Y = -2.75
 
+    beats = ("fixed_context", "attention_intro", "decode_step", "summary")   # construct()'s paragraphs: one slide each
+
     def construct(self) -> None:
         self.fixed_context()
         if self.trace.alignment is not None:

@@ -22,6 +22,8 @@ class SoftmaxTemperatureScene(TraceScene):
     preset = "softmax-temperature"
     EQ_Y = -2.85
 
+    beats = ("show_logits", "at_temperature", "limits")   # construct()'s paragraphs: one slide each
+
     def construct(self) -> None:
         self.show_logits()
         for k in range(len(self.trace.rows)):

@@ -72,6 +72,7 @@ def test_the_wheel_installs_one_top_level_package(wheel, tmp_path):
     for sub in ("engines", "diagrams", "scenes"):
         assert (pkg / sub / "__init__.py").is_file(), sub
     assert (pkg / "render.py").is_file() and (pkg / "engines" / "presets" / "exam-rnn.json").is_file()
+    assert (pkg / "present" / "vendor" / "reveal.js" / "reveal.js").is_file()   # the offline HTML deck
     assert not (pkg / "tests").exists() and not (pkg / "bench").exists()
     entry_points = (target / f"gatelab-{VERSION}.dist-info" / "entry_points.txt").read_text(encoding="utf-8")
     assert "gatelab = gatelab.render:main" in entry_points

@@ -1,0 +1,1 @@
+"""Presenting a lecture: slide decks (manim-slides), the gallery of the catalogue, notebook display."""
