@@ -6,7 +6,6 @@ SIGINT/SIGTERM stopped the build.
 """
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
@@ -80,34 +79,37 @@ class Display:
             self.live = None
 
 
-def summary(outcomes: list[Outcome], seconds: float, stream: IO[str], *, rich: bool) -> None:
-    """The table: output, size, seconds, status (and why it failed), frames per second where known."""
+def summary(outcomes: list[Outcome], seconds: float, out_dir: str, stream: IO[str], *, rich: bool) -> None:
+    """The table: output, size, seconds, status, frames per second where known, and why a job failed."""
     rows = []
     for o in outcomes:
-        paths = [p for p, _ in o.files] or [o.job.path("", f).lstrip(os.sep) for f in o.job.formats]
+        names = ", ".join(f"{o.job.subdir}/{o.job.name}.{f}" for f in o.job.formats)
         size = _size(sum(s for _, s in o.files)) if o.files else "-"
         fps = f"{o.frames / o.seconds:.0f}" if o.frames and o.status == "rendered" and o.seconds > 0 else ""
-        rows.append((", ".join(paths), size, f"{o.seconds:.1f}", o.status, fps, o.why))
+        rows.append((names, size, f"{o.seconds:.1f}", o.status, fps, o.why))
     counts = {s: sum(o.status == s for o in outcomes) for s in ("rendered", "cached", "failed", "stopped")}
     total = (f"{len(outcomes)} outputs: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n or s != "stopped")
-             + f" ({seconds:.1f} s)")
+             + f" ({seconds:.1f} s) in {out_dir}")
     head = ("output", "size", "seconds", "status", "frames/s", "why")
+    keep = [k for k in range(len(head)) if k < 4 or any(r[k] for r in rows)]     # no empty frames/s or why column
     if rich:
         from rich.console import Console
         from rich.table import Table
 
         colour = {"rendered": "green", "cached": "blue", "failed": "red", "stopped": "yellow"}
-        table = Table(*head, title=None, show_edge=False)
+        table = Table(show_edge=False)
+        for k in keep:
+            table.add_column(head[k], overflow="fold", justify="right" if k in (1, 2, 4) else "left")
         for r in rows:
-            table.add_row(r[0], r[1], r[2], f"[{colour[r[3]]}]{r[3]}[/]", r[4], r[5])
+            table.add_row(*(f"[{colour[r[3]]}]{r[3]}[/]" if k == 3 else r[k] for k in keep))
         console = Console(file=stream)
         console.print(table)
         console.print(total)
         return
-    widths = [max(len(h), *(len(r[k]) for r in rows)) for k, h in enumerate(head[:-1])]
+    widths = {k: max(len(head[k]), *(len(r[k]) for r in rows)) for k in keep}
     for r in (head, *rows):
-        cells = [str(c).ljust(w) if k in (0, 3) else str(c).rjust(w) for k, (c, w) in enumerate(zip(r, widths))]
-        print(("  ".join(cells) + ("  " + r[5] if r[5] else "")).rstrip(), file=stream)
+        cells = [r[k].ljust(widths[k]) if k in (0, 3, 5) else r[k].rjust(widths[k]) for k in keep]
+        print("  ".join(cells).rstrip(), file=stream)
     print(total, file=stream, flush=True)
 
 
@@ -129,5 +131,5 @@ def run(lecture: Lecture, out_dir: str, *, workers: int | None = None, quality: 
         return 128 + int(e.signum)
     finally:
         display.close()
-    summary(outcomes, time.perf_counter() - t0, out, rich=tty and out.isatty())
+    summary(outcomes, time.perf_counter() - t0, out_dir, out, rich=tty and out.isatty())
     return 1 if any(o.status in ("failed", "stopped") for o in outcomes) else 0
