@@ -168,7 +168,7 @@ class Builder:
             return
         try:
             inputs = cache.inputs_hash(job)
-            for fmt in job.formats:
+            for fmt in res.keys:                     # the formats this task brought up to date
                 if fmt in res.files:
                     self._place(job, fmt, res.files[fmt])
                 cache.write_record(self.out, job, fmt, {"inputs": inputs, "key": res.keys[fmt], "traces": res.traces,

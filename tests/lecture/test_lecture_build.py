@@ -54,12 +54,15 @@ def test_same_numbers_from_another_source_are_not_rendered_again(tmp_path):
 
 def test_an_edited_or_deleted_output_is_rendered_again(tmp_path):
     out = tmp_path / "out"
-    lec = parse('[[output]]\ndiagram = "lstm-cell"\n[[output]]\ndiagram = "gru-cell"\n')
+    lec = parse('[[output]]\ndiagram = "lstm-cell"\n[[output]]\ndiagram = "gru-cell"\nformats = ["svg", "dot"]\n')
     lbuild.build(lec, str(out), workers=1, executor="thread")
+    svg = (out / "diagrams" / "gru-cell.svg").stat().st_mtime_ns
     (out / "diagrams" / "lstm-cell.svg").write_text("<svg/>")
-    (out / "diagrams" / "gru-cell.svg").unlink()
+    (out / "diagrams" / "gru-cell.dot").unlink()
     assert set(_status(lbuild.build(lec, str(out), workers=1, executor="thread")).values()) == {"rendered"}
     assert b"lstm" in (out / "diagrams" / "lstm-cell.svg").read_bytes()
+    assert (out / "diagrams" / "gru-cell.dot").is_file() and (out / "diagrams" / "gru-cell.svg").stat().st_mtime_ns == svg
+    assert set(_status(lbuild.build(lec, str(out), workers=1, executor="thread")).values()) == {"cached"}
 
 
 def test_a_failing_job_is_reported_while_the_others_finish(tmp_path, write_json):
