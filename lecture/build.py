@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import fcntl
+import json
 import multiprocessing
 import os
 import shutil
@@ -134,6 +135,17 @@ class Builder:
             elif isinstance(rec.get("key"), str):
                 previous[fmt] = rec["key"]
         return current, previous
+
+    def _cost(self, job: Job) -> float:
+        """Seconds the job is expected to take (its last render's, else a guess by kind): the longest start
+        first, so that N workers finish together instead of one rendering the longest scene alone at the end."""
+        for fmt in job.formats:
+            try:
+                with open(cache.record_path(self.out, job, fmt), encoding="utf-8") as fh:
+                    return float(json.load(fh).get("seconds", 0.0))
+            except (OSError, ValueError, TypeError, AttributeError):
+                continue
+        return {"scene": 100.0, "plot": 5.0}.get(job.kind, 1.0)
 
     def _finish_cached(self, i: int, job: Job, t0: float) -> None:
         files = [(p, os.path.getsize(p)) for _, p in job.outputs(self.out)]
@@ -260,7 +272,7 @@ class Builder:
             else:
                 todo.append((i, job))
         if todo:
-            self._render(todo)
+            self._render(sorted(todo, key=lambda ij: -self._cost(ij[1])))
         return [self.outcomes[i] for i in range(len(self.jobs))]
 
     def _render(self, todo: list[tuple[int, Job]]) -> None:

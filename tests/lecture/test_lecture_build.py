@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
 from gatelab.lecture import build as lbuild
@@ -105,6 +106,7 @@ def test_cli_errors_are_one_line_with_the_line_number(run_cli, tmp_path):
     one_line_error(run_cli("build", lec, "--executor", "dask"), "--scheduler")
 
 
+@pytest.mark.slow
 def test_the_example_lecture_builds(tmp_path):
     """examples/lecture.toml at low quality, its scenes as last frames (PNG) to keep the suite fast."""
     from gatelab.lecture import load
