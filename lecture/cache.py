@@ -98,8 +98,11 @@ def _imports(name: str) -> tuple[str, ...]:
 
 
 def _view_layer(name: str) -> bool:
-    """Modules whose code shapes a drawing (the engines' code is covered by the trace digests)."""
-    return name.startswith("gatelab.") and not name.startswith("gatelab.engines") and not name.startswith("gatelab.lecture")
+    """Modules whose code shapes a drawing. Not the engines (their effect is the trace digests), nor the
+    catalogues (which traces a view needs is in :func:`inputs_hash`; which function draws it is in
+    :func:`view_hash`), so adding a catalogue entry re-renders nothing."""
+    return (name.startswith("gatelab.") and not name.startswith(("gatelab.engines", "gatelab.lecture"))
+            and not name.endswith(".catalogue"))
 
 
 @lru_cache(maxsize=None)
@@ -190,7 +193,7 @@ def view_hash(job: Job) -> str:
     from .spec import catalogue
 
     entry = catalogue(job.kind).get(job.view)
-    return code_hash((entry.module, *RENDER_ROOTS[job.kind]))
+    return _sha([entry.module, entry.attr, code_hash((entry.module, *RENDER_ROOTS[job.kind]))])
 
 
 def output_key(job: Job, fmt: str, traces: Mapping[str, Mapping[str, Any]], code: str, env: Mapping[str, str]) -> str:
