@@ -123,3 +123,18 @@ def test_the_example_lecture_builds(tmp_path):
     assert rec["traces"][""]["model"] == "softmax" and len(rec["traces"][""]["digest"]) == 64
     assert not _leftovers(tmp_path / "out")
     assert os.listdir(tmp_path / "out" / ".gatelab-cache") and not (tmp_path / "out" / ".gatelab-cache" / "tmp").exists()
+
+
+def test_a_job_runs_its_engines_once(tmp_path, monkeypatch):
+    """The worker computes the traces for the key, and the view's own resolve reuses them."""
+    from gatelab.engines import registry
+    from gatelab.lecture import worker
+
+    calls = []
+    real = worker._original_resolve
+    monkeypatch.setattr(worker, "_original_resolve", lambda *a, **k: calls.append(a) or real(*a, **k))
+    outcomes = lbuild.build(parse('[[output]]\ndiagram = "lstm-cell"\nformats = ["svg", "dot"]\n'), str(tmp_path),
+                            workers=1, executor="thread")
+    assert _status(outcomes) == {"lstm-cell": "rendered"} and len(calls) == 1
+    assert registry.compute("lstm").trace.digest() == json.loads(
+        (tmp_path / ".gatelab-cache" / "diagrams" / "lstm-cell.svg.json").read_text())["traces"][""]["digest"]
