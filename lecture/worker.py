@@ -158,6 +158,14 @@ def run(task: Task) -> Result:
     t0 = time.perf_counter()
     if _stopping.is_set():
         return Result({}, {}, stopped=True)
+    _busy.set()
+    try:
+        return _run(task, t0)
+    finally:
+        _busy.clear()
+
+
+def _run(task: Task, t0: float) -> Result:
     _check_env(task.env)
     _install_memo()
     _local.memo = {}
@@ -192,8 +200,13 @@ def run(task: Task) -> Result:
 
 # --------------------------------------------------------------------------- local worker processes
 
+_busy = threading.Event()
+
+
 def _on_term(signum, frame) -> None:
     _stopping.set()
+    if not _busy.is_set():
+        os._exit(0)                              # idle: nothing to clean up
     raise KeyboardInterrupt
 
 
