@@ -320,6 +320,10 @@ class Builder:
         for fut in running:
             fut.cancel()
         procs = list((getattr(pool, "_processes", None) or {}).values())
+        try:
+            pool.shutdown(wait=False, cancel_futures=True)
+        except Exception:  # noqa: BLE001 - the stop goes on
+            pass
         for p in procs:
             try:
                 os.kill(p.pid, signal.SIGTERM)

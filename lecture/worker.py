@@ -161,6 +161,10 @@ def run(task: Task) -> Result:
     _busy.set()
     try:
         return _run(task, t0)
+    except KeyboardInterrupt:
+        if _stopping.is_set() and _in_pool:
+            os._exit(0)                          # the render has unwound (its temporary files are gone): leave
+        raise
     finally:
         _busy.clear()
 
@@ -201,6 +205,7 @@ def _run(task: Task, t0: float) -> Result:
 # --------------------------------------------------------------------------- local worker processes
 
 _busy = threading.Event()
+_in_pool = False
 
 
 def _on_term(signum, frame) -> None:
@@ -213,5 +218,7 @@ def _on_term(signum, frame) -> None:
 def init_process() -> None:
     """Initializer of local worker processes: SIGTERM unwinds the current render (its ``finally`` blocks remove
     its temporary files) and makes the remaining tasks return at once."""
+    global _in_pool
+    _in_pool = True
     signal.signal(signal.SIGTERM, _on_term)
     signal.signal(signal.SIGINT, _on_term)
