@@ -14,6 +14,7 @@ APT_PKGS := libpango1.0-dev pkg-config graphviz python3-dev python3-venv gcc
 demo: install
 	$(BIN)/gatelab demo --out media
 
+# Every diagram and every scene (480p), on every core; a second run re-renders only what changed.
 demo-all: install
 	$(BIN)/gatelab all --out media
 

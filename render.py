@@ -298,22 +298,54 @@ def plot(name: str, output, out_dir, **kw) -> None:
     click.echo(plot_module.save(getattr(plot_module, spec.attr)(result.trace, title), output))
 
 
+def build_options(f):
+    """-j, -q, --only, --out, --force, --executor, --scheduler: shared by `build` and `all`."""
+    decs = [
+        click.option("--jobs", "-j", "workers", type=click.IntRange(1, 256), default=None,
+                     help="Worker processes (default: the number of cores)."),
+        click.option("--only", multiple=True, metavar="PATTERN",
+                     help="Only the outputs whose name matches this glob (repeatable), e.g. 'lstm-*'."),
+        click.option("--force", is_flag=True, help="Render again even what the cache says is up to date."),
+        click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                     help="local: worker processes on this machine; dask: the Dask cluster at --scheduler."),
+        click.option("--scheduler", default=None, metavar="ADDRESS",
+                     help="Dask scheduler address for --executor dask (e.g. tcp://10.0.0.5:8786)."),
+    ]
+    return _apply(decs)(f)
+
+
+@cli.command("build")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--quality", "-q", type=click.Choice(["l", "m", "h", "k"]), default=None,
+              help="Quality of every scene (default: as the lecture file says, else l).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Output directory (default: the file's [lecture] out, else media).")
+@build_options
+def build_cmd(file: str, quality, out_dir, workers, only, force, executor, scheduler) -> None:
+    """Build every output a lecture file lists (diagrams, scenes, plots), in parallel; unchanged outputs are
+    cached. The file is checked whole before anything renders."""
+    from gatelab import lecture
+    from gatelab.lecture import progress
+
+    lec = lecture.load(file).select(tuple(only))
+    return progress.run(lec, out_dir or lec.out or "media", workers=workers, quality=quality, force=force,
+                        executor=executor, scheduler=scheduler)
+
+
 @cli.command("all")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="media", show_default=True)
-@click.option("--scenes/--no-scenes", "with_scenes", default=False, show_default=True,
-              help="Also render every scene at low quality.")
-def all_cmd(out_dir: str, with_scenes: bool) -> None:
-    """Export the whole diagram catalogue (SVG) with default presets, and optionally every scene."""
-    from gatelab.diagrams import api as dapi
-    for name in dcat.DIAGRAMS:
-        for path in dapi.render(name, source=registry.Source(), options={}, theme="light", values="all",
-                                digits=3, formats=("svg",), output=None, out_dir=out_dir, dot_only=False):
-            click.echo(path)
-    if with_scenes:
-        from gatelab.scenes import api as sapi
-        for name in scat.SCENES:
-            click.echo(sapi.render(name, source=registry.Source(), options={}, quality="l", fmt="mp4",
-                                   output=None, out_dir=out_dir, theme="dark", tex=False, progress=False))
+@click.option("--scenes/--no-scenes", "with_scenes", default=True, show_default=True,
+              help="Also render every scene (MP4); --no-scenes: the diagrams only.")
+@click.option("--quality", "-q", type=click.Choice(["l", "m", "h", "k"]), default="l", show_default=True,
+              help="Quality of the scenes.")
+@build_options
+def all_cmd(out_dir: str, with_scenes: bool, quality, workers, only, force, executor, scheduler) -> None:
+    """The whole catalogue: every diagram (SVG) and every scene (MP4), built like a lecture (cached, in parallel)."""
+    from gatelab.lecture import catalogue_lecture, progress
+
+    lec = catalogue_lecture(scenes=with_scenes, quality=quality).select(tuple(only))
+    return progress.run(lec, out_dir, workers=workers, quality=quality, force=force, executor=executor,
+                        scheduler=scheduler)
 
 
 @cli.command()

@@ -229,6 +229,14 @@ def _source(where: _Where, keys: dict[str, tuple[str, Any]], base: Path) -> regi
             _string(where, raw, v)
         if k in ("weights", "inputs") and isinstance(v, str):
             v = _rel(base, v)
+            if not os.path.isfile(v):
+                raise where.error(f"{k} file {v!r} does not exist", raw)
+        if k == "preset":
+            from gatelab.engines import presets
+
+            if v not in presets.names():
+                raise where.error(f"unknown preset {v!r}{_did_you_mean(v, presets.names())} "
+                                  f"(`gatelab list` shows them all)", raw)
         got["head" if k == "head_module" else k] = v
     return registry.Source(**got)
 

@@ -55,6 +55,8 @@ def test_paths_are_relative_to_the_lecture_file(tmp_path):
     f = tmp_path / "sub" / "lec.toml"
     f.parent.mkdir()
     f.write_text('[[output]]\ndiagram = "lstm-cell"\nweights = "w.json"\ninputs = "x.json"\n')
+    (tmp_path / "sub" / "w.json").write_text("{}")
+    (tmp_path / "sub" / "x.json").write_text("{}")
     (job,) = load(f).jobs
     assert job.source.weights == str(tmp_path / "sub" / "w.json") and job.source.inputs == str(tmp_path / "sub" / "x.json")
 
@@ -76,6 +78,8 @@ def test_paths_are_relative_to_the_lecture_file(tmp_path):
     ('[lecture]\ntitle = "x"\n', "a lecture file lists its outputs as [[output]] tables; found none"),
     ('[[output]]\ndiagram = "gan"\nseed = "3"\n', "lecture.toml:3: seed = '3': expected an integer"),
     ('[[output]]\ndiagram = "gan"\n\nx = \n', "lecture.toml:4: invalid TOML"),
+    ('[[output]]\ndiagram = "lstm-cell"\npreset = "lstm-3stp"\n', "lecture.toml:3: unknown preset 'lstm-3stp' (did you mean 'lstm-3step'?)"),
+    ('[[output]]\ndiagram = "lstm-cell"\nweights = "nowhere.pt"\n', "lecture.toml:3: weights file"),
 ])
 def test_errors_name_the_line_and_the_closest_word(text, message):
     with pytest.raises(InputError) as e:
