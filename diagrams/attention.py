@@ -52,6 +52,22 @@ def _box(rows: list[str]) -> str:
     return f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{body}</TABLE>'
 
 
+def _query_position(tr: Any, query: Any) -> int:
+    """``--query``: a 1-based position, or a query token of the trace (its only occurrence)."""
+    if query is None:
+        return 1
+    q = str(query)
+    hits = [i + 1 for i, t in enumerate(tr.tokens) if t == q]
+    if len(hits) == 1:
+        return hits[0]
+    if q.lstrip("-").isdigit():
+        return int(q)
+    if hits:
+        raise InputError(f"--query {q!r} occurs at positions {', '.join(map(str, hits))}; give the position")
+    raise InputError(f"--query {q!r} is neither a position nor a query token of the trace "
+                     f"({', '.join(repr(t) for t in tr.tokens) or 'no tokens'})")
+
+
 @dataclass(frozen=True)
 class _Walk:
     """What the walkthrough's parts share: the graph, the style, the trace and the query drawn."""
@@ -74,7 +90,7 @@ def build_walkthrough(computed: Any, *, style: Style, opts: dict[str, Any]) -> g
     st = style
     tr = computed.trace
     Tq, Tk = tr.weights.shape
-    i = int(opts.get("query") or 1)
+    i = _query_position(tr, opts.get("query"))
     if not 1 <= i <= Tq:
         raise InputError(f"--query {i} is out of range: the trace has queries 1..{Tq}")
     g = D.digraph("attention_walkthrough", st, rankdir="LR", nodesep="0.3", ranksep="0.5")

@@ -1,0 +1,87 @@
+"""Reading a whole-Transformer trace (``kind == "transformer-model"``) for the views.
+
+The one place the diagrams and scenes look into that trace: the attention tensor of every layer
+and head, the tokens, the named heads, and the ``--layer/--head/--query`` choices turned into
+0-based indices with one-line errors. Nothing here computes a model number; it only selects.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from gatelab.engines.errors import InputError
+
+KIND = "transformer-model"
+
+
+def is_model(trace: Any) -> bool:
+    return getattr(trace, "kind", "") == KIND
+
+
+def attention(trace: Any) -> np.ndarray:
+    """Every layer's and head's attention weights, ``[L, H, T, T]`` (rows: queries, columns: keys)."""
+    return np.stack([np.asarray(layer.attention) for layer in trace.layers])
+
+
+def tokens(trace: Any) -> list[str]:
+    return [str(t) for t in trace.tokens]
+
+
+def special(trace: Any) -> list[bool]:
+    sp = getattr(trace, "special", None)
+    return [bool(s) for s in sp] if sp is not None else [False] * len(trace.tokens)
+
+
+def head_labels(trace: Any) -> dict[tuple[int, int], str]:
+    """``{(layer, head): name}`` 0-based, from the trace's ``head_labels`` (``{"L1H2": "previous token"}``)."""
+    out: dict[tuple[int, int], str] = {}
+    for key, name in (getattr(trace, "head_labels", None) or {}).items():
+        k = str(key).upper()
+        if k.startswith("L") and "H" in k:
+            lay, head = k[1:].split("H", 1)
+            if lay.isdigit() and head.isdigit():
+                out[(int(lay) - 1, int(head) - 1)] = str(name)
+    return out
+
+
+def _index(value: Any, n: int, flag: str, what: str) -> int:
+    try:
+        i = int(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{flag} must be a whole number, got {value!r}; expected 1..{n}") from None
+    if not 1 <= i <= n:
+        raise InputError(f"{flag} {i} is out of range: the model has {what} 1..{n}")
+    return i - 1
+
+
+def layer_index(trace: Any, value: Any) -> int:
+    return _index(value, len(trace.layers), "--layer", "layers")
+
+
+def head_index(trace: Any, value: Any) -> int:
+    return _index(value, attention_shape(trace)[1], "--head", "heads")
+
+
+def attention_shape(trace: Any) -> tuple[int, int, int, int]:
+    first = np.asarray(trace.layers[0].attention)
+    return (len(trace.layers), *first.shape)      # (L, H, T, T)
+
+
+def query_index(trace: Any, query: Any) -> int:
+    """``--query``: a token of the input (its only occurrence), or a 1-based position. 0-based index."""
+    toks = tokens(trace)
+    q = str(query)
+    hits = [i for i, t in enumerate(toks) if t == q]
+    if not hits:
+        stripped = [i for i, t in enumerate(toks) if t.strip().lstrip("\u0120#").lower() == q.strip().lower()]
+        hits = stripped
+    if len(hits) == 1:
+        return hits[0]
+    if len(hits) > 1:
+        where = ", ".join(str(i + 1) for i in hits)
+        raise InputError(f"--query {q!r} occurs at positions {where}; give the position (e.g. --query {hits[0] + 1})")
+    if q.isdigit():
+        return _index(q, len(toks), "--query", "positions")
+    shown = ", ".join(repr(t) for t in toks[:12]) + (", ..." if len(toks) > 12 else "")
+    raise InputError(f"--query {q!r} is not a token of the input; expected one of {shown} or a position 1..{len(toks)}")
