@@ -6,6 +6,7 @@ and head, the tokens, the named heads, and the ``--layer/--head/--query`` choice
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -85,3 +86,44 @@ def query_index(trace: Any, query: Any) -> int:
         return _index(q, len(toks), "--query", "positions")
     shown = ", ".join(repr(t) for t in toks[:12]) + (", ..." if len(toks) > 12 else "")
     raise InputError(f"--query {q!r} is not a token of the input; expected one of {shown} or a position 1..{len(toks)}")
+
+
+def source_name(computed: Any) -> str:
+    """The preset, or the weights folder's name, for a figure's subtitle."""
+    import os
+    prov = getattr(computed, "provenance", {}) or {}
+    if prov.get("preset"):
+        return f"preset {prov['preset']}"
+    if prov.get("weights"):
+        return f"weights {os.path.basename(os.path.normpath(str(prov['weights'])))}"
+    return ""
+
+
+@dataclass(frozen=True)
+class HeadView:
+    weights: np.ndarray            # [T, T] one head's attention weights, as in the trace
+
+
+@dataclass(frozen=True)
+class LayerView:
+    """One layer of a whole-model trace in the shape the self-attention figure draws (a multi-head trace):
+    its heads' weights and the masks the model applied (causal for GPT-2, the padding keys)."""
+    heads: tuple[HeadView, ...]
+    mask: np.ndarray
+    causal_mask: np.ndarray
+    padding_mask: np.ndarray
+    tokens: tuple[str, ...]
+    key_tokens: tuple[str, ...]
+    layer: int                     # 1-based
+    kind: str = "multihead"
+
+
+def layer_view(trace: Any, layer: int) -> LayerView:
+    """``layer`` is 0-based; the masks are the model's own (``family`` gpt2: causal; ``padding`` keys)."""
+    A = np.asarray(trace.layers[layer].attention)                       # [H, T, T]
+    T = A.shape[-1]
+    causal = np.triu(np.ones((T, T), dtype=bool), 1) if trace.family == "gpt2" else np.zeros((T, T), dtype=bool)
+    pad = np.asarray(getattr(trace, "padding", np.zeros(T, dtype=bool)), dtype=bool)
+    padding = np.broadcast_to(pad[None, :], (T, T)).copy()
+    toks = tuple(tokens(trace))
+    return LayerView(tuple(HeadView(a) for a in A), causal | padding, causal, padding, toks, toks, layer + 1)

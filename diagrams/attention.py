@@ -17,6 +17,7 @@ from gatelab.style import fmt_vec
 
 from . import _draw as D
 from ._draw import Style, esc, font, sym
+from . import _model
 from .lstm import _title
 
 MASKED = "\u00d7 masked"          # a pair masked by an explicit boolean mask (neither causal nor padding)
@@ -236,6 +237,10 @@ def build_self(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
     and the weight matrix with the mask drawn explicitly (masked cells marked, never blank)."""
     st = style
     tr = computed.trace
+    if _model.is_model(tr):           # a whole Transformer: the heads of layer --layer L (default 1)
+        tr = _model.layer_view(tr, _model.layer_index(tr, opts.get("layer") or 1))
+    elif opts.get("layer") is not None:
+        raise InputError("--layer chooses a layer of a whole Transformer model; this trace is one attention layer")
     multi = getattr(tr, "kind", "") == "multihead"
     chosen = _chosen_heads(tr, opts)
     mask = tr.mask
@@ -260,6 +265,7 @@ def build_self(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
     src = _title(computed, "").strip(" \u00b7")
     want, n_heads = opts.get("head"), len(tr.heads) if multi else 1
     title = ("Multi-head self-attention" if multi else "Self-attention") + (
+        f", layer {tr.layer}" if isinstance(tr, _model.LayerView) else "") + (
         (f" (head {want} of {n_heads})" if want is not None else f" ({n_heads} heads)") if multi else "")
     notes = ["line width = attention weight"]
     if top_k is not None:

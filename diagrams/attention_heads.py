@@ -24,7 +24,7 @@ from ._draw import Style, esc, font, token
 from gatelab.style import fmt
 
 TOOLTIP_CELLS = 24_000        # above this many cells the SVG stays lean: no per-cell tooltips
-NUMBERS_MAX_T = 8             # a model this small prints its weights in the cells
+NUMBERS_MAX_T = 10            # a model this small prints its weights in the cells
 NUMBERS_MAX_HEADS = 8
 SCALE = (0.0, 0.25, 0.5, 0.75, 1.0)
 
@@ -157,7 +157,7 @@ def _title(st: Style, tr: Any, computed: Any, qi: int | None, toks: list[str]) -
     head = f"Attention of every head: {fam}, {L} layers x {H} heads" + (f", {norm}" if norm else "")
     if qi is not None:
         head += f"; query {qi + 1} {toks[qi]!r}"
-    src = computed.provenance.get("preset") or computed.provenance.get("weights") or computed.description or ""
+    src = M.source_name(computed)
     sub = "tokens: " + " ".join(toks[:24]) + (" ..." if len(toks) > 24 else "")
     return (font(esc(head), bold=True, size=15) + "<BR/>" + font(token(src), color=st.muted, size=11)
             + "<BR/>" + font(esc(sub[:160]), color=st.muted, size=10))

@@ -37,9 +37,9 @@ def _node(g: Any, st: Style, nid: str, rows: list[str], role: str, *, dashed: bo
 
 
 def _params(cfg: dict, key: str) -> str:
-    """`` (N parameters)`` when the config's parameter breakdown has ``key``."""
-    p = cfg.get("parameters")
-    if isinstance(p, dict) and key in p:
+    """``N parameters`` when the trace's parameter breakdown (``config["parameter_parts"]``) has ``key``."""
+    p = cfg.get("parameter_parts") or {}
+    if key in p:
         return f"{_count(p[key])} parameters"
     return ""
 
@@ -56,8 +56,8 @@ def _embeddings(g: Any, st: Style, tr: Any, cfg: dict, T: int) -> None:
                       f"prepended, learned positions [{cfg['positions']}, {d}] added", st)]
     else:
         parts = [f"word E [{cfg['vocab']}, {d}]", f"position P [{cfg['positions']}, {d}] (learned)"]
-        if cfg.get("types"):
-            parts.append(f"token type S [{cfg['types']}, {d}]")
+        if tr.family == "bert":
+            parts.append(f"token type S [{cfg['types']}, {d}]" if cfg.get("types") else "token type S")
         rows = [font(esc("embeddings: " + " + ".join(p.split(" [")[0] for p in parts)), bold=True, size=13),
                 _line(", ".join(parts), st)]
         if tr.family == "bert":
@@ -123,12 +123,14 @@ def _head_rows(st: Style, tr: Any, cfg: dict) -> list[str]:
             rows.append(font(esc(f"masked-LM head: LN(gelu(x^L W_t + b_t)) E^T + b  [T, {V}]"), bold=True, size=12))
     elif fam == "vit":
         rows.append(font(esc("classifier on the [class] token: LN_f(x^L)[0] W_c + b_c"), bold=True, size=12))
-    if _params(cfg, "head"):
-        rows.append(_line(_params(cfg, "head"), st))
+    for part in cfg.get("parameter_parts") or {}:
+        if part not in ("embeddings", "layers", "total", "final LayerNorm"):
+            rows.append(_line(f"{part}: {_params(cfg, part)}", st))
     for p in tr.predictions[:3] if kind != "none" else ():
         top = ", ".join(f"{token(t)} {st.num(float(pr))}" for t, pr in zip(p.top[:3], np.asarray(p.probs)[:3]))
-        what = {"next token": "after", "masked token": "at", "class": "class of"}.get(kind, "at")
-        rows.append(font(esc(f"{kind} {what} {p.position + 1} {p.token!r}: "), size=10, color=st.muted) + font(top, size=10))
+        what = {"next token": f"next token after {p.position + 1} {p.token!r}", "class": "class (from [class])",
+                "masked token": f"masked token at {p.position + 1}"}.get(kind, kind)
+        rows.append(font(esc(what + ": "), size=10, color=st.muted) + font(top, size=10))
     return rows or [font(esc("no output head in this checkpoint"), size=11, color=st.muted)]
 
 
@@ -152,7 +154,10 @@ def build(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digr
     g.edge("embeddings", "block_in", color=st.edge)
     last = "block_out"
     if tr.norm == "pre-LN":
-        _node(g, st, "final_ln", [font(esc("final LayerNorm LN_f"), bold=True, size=12, color=D.role("candidate"))], "candidate")
+        ln_rows = [font(esc("final LayerNorm LN_f"), bold=True, size=12, color=D.role("candidate"))]
+        if _params(cfg, "final LayerNorm"):
+            ln_rows.append(_line(_params(cfg, "final LayerNorm"), st))
+        _node(g, st, "final_ln", ln_rows, "candidate")
         g.edge(last, "final_ln", color=st.edge)
         last = "final_ln"
     _node(g, st, "head", _head_rows(st, tr, cfg), "y")
@@ -165,11 +170,12 @@ def _title(st: Style, tr: Any, cfg: dict, computed: Any) -> str:
     fam = _FAMILY.get(tr.family, tr.family)
     H, d = cfg["heads"], cfg["d_model"]
     head = f"{fam}, {tr.norm}: {cfg['layers']} layers, d_model = {d}, {H} heads (d_k = {d // H}), d_ff = {cfg['d_ff']}"
-    p = cfg.get("parameters")
-    total = p.get("total") if isinstance(p, dict) else p
-    sizes = f"vocabulary {cfg['vocab']}, {cfg['positions']} positions, {cfg.get('activation', '')}"
+    total = cfg.get("parameters")
+    sizes = f"{cfg['positions']} positions, {cfg.get('activation', '')}"
+    if tr.family != "vit":
+        sizes = f"vocabulary {cfg['vocab']}, " + sizes
     if total is not None:
         sizes += f"; {_count(total)} parameters"
-    src = computed.provenance.get("preset") or computed.provenance.get("weights") or ""
+    src = M.source_name(computed)
     return (font(esc(head), bold=True, size=15) + "<BR/>" + font(esc(sizes), size=12)
             + (f"<BR/>{font(token(src), color=st.muted, size=11)}" if src else ""))

@@ -120,8 +120,9 @@ def _sequence(st: Style, tr: Any, disp: np.ndarray, grid: tuple[int, int], p: in
     d = tr.config["d_model"]
     cap = (f"the sequence: [class] then {N} patches in reading order, each flattened ({p_of(tr)} x {p_of(tr)} x "
            f"{np.asarray(tr.image).shape[0]} values) and projected to d = {d}, plus its position embedding")
-    return (f'<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="2"><TR><TD COLSPAN="{len(cells)}">'
-            f'{font(esc(cap), size=11)}</TD></TR><TR>{"".join(cells)}</TR></TABLE>')
+    row = f'<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="2"><TR>{"".join(cells)}</TR></TABLE>'
+    return (f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0"><TR><TD>{font(esc(cap), size=11)}</TD></TR>'
+            f"<TR><TD>{row}</TD></TR></TABLE>")
 
 
 def p_of(tr: Any) -> int:
@@ -156,8 +157,9 @@ def build(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digr
     over = "".join(f"<TD>{_image_grid(st, disp, grid, p, px, np.asarray(w), lab)}</TD>" for lab, w in panels)
     note = font(esc("[class] attention: each patch tinted in proportion to its weight (relative to the panel's "
                     "largest), the weight printed under it"), size=11, color=st.muted)
-    g.node("attention", D.html_label(f'<TABLE BORDER="0" CELLSPACING="8"><TR><TD COLSPAN="{len(panels)}">{note}'
-                                     f"</TD></TR><TR>{over}</TR></TABLE>"), shape="plain")
+    g.node("attention", D.html_label(f'<TABLE BORDER="0" CELLSPACING="0"><TR><TD>{note}</TD></TR><TR><TD>'
+                                     f'<TABLE BORDER="0" CELLSPACING="8"><TR>{over}</TR></TABLE></TD></TR></TABLE>'),
+           shape="plain")
     g.edge("sequence", "attention", color=st.edge, label=D.edge_label(esc(f"{L} pre-LN layers"), st, size=11))
     g.attr("graph", label=D.html_label(_title(st, tr, computed)), labelloc="t", labeljust="c")
     return g
@@ -171,7 +173,7 @@ def _title(st: Style, tr: Any, computed: Any) -> str:
     if tr.prediction_kind == "class" and tr.predictions:
         pr = tr.predictions[0]
         pred = "class: " + ", ".join(f"{t} {st.num(float(v))}" for t, v in zip(pr.top[:3], np.asarray(pr.probs)[:3]))
-    src = computed.provenance.get("preset") or computed.provenance.get("weights") or ""
+    src = M.source_name(computed)
     return (font(esc(head), bold=True, size=15) + (f"<BR/>{font(token(pred), size=12)}" if pred else "")
             + (f"<BR/>{font(token(src), size=11, color=st.muted)}" if src else "")
             + "<BR/>" + font(esc("pixels shown with each channel min-max scaled from the normalised image"),
