@@ -48,6 +48,7 @@ from .errors import InputError
 from .trace import Array, BoolArray, IntArray, Record
 
 TOP_K = 5
+INPUT_KEYS = ("text", "tokens", "token_ids", "image")     # the ways to give a whole model its input
 
 
 # --------------------------------------------------------------------------- parameters

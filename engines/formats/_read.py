@@ -31,8 +31,9 @@ def detect(path: str) -> str:
     if not os.path.exists(path):
         raise InputError(f"weights file {path!r} does not exist")
     if os.path.isdir(path):
-        raise InputError(f"weights file {path!r} is a directory; model folders (Hugging Face) are not read yet: "
-                         "give one file (.pt, .safetensors, .keras, .weights.h5, .npz or .json)")
+        raise InputError(f"weights file {path!r} is a directory without config.json; a model folder (Hugging Face) "
+                         "holds config.json and model.safetensors; otherwise give one file (.pt, .safetensors, .keras, "
+                         ".weights.h5, .npz or .json)")
     try:
         size = os.path.getsize(path)
         with open(path, "rb") as fh:
@@ -212,6 +213,11 @@ def load_for_model(path: str | os.PathLike, model: str | None, *, module: str | 
     """
     from .. import io
     p = os.fspath(path)
+    from . import hf_folder
+    if hf_folder.is_folder(p):
+        if module is not None or head is not None:
+            raise InputError("--module/--head-module choose inside a checkpoint file; a model folder is one model")
+        return hf_folder.weights_doc(p, model), ""
     kind = detect(p)
     if kind in ("json", "npz"):
         doc = read_gatelab(p, kind)

@@ -193,6 +193,24 @@ class Folder:
         return np.ascontiguousarray(x.transpose(2, 0, 1))            # [H, W, C] -> [C, H, W]
 
 
+def weights_doc(path: str, model: str | None):
+    """What the registry reads for ``--weights DIR``: the transformer model with the folder as its input,
+    or, for ``model-summary``, the config.json to count from (checked like any model folder)."""
+    from ..io import WeightsDoc
+    folder = open_folder(path)
+    name = os.path.basename(os.path.normpath(path))
+    if model == "model-summary":
+        return WeightsDoc({}, {"config": folder.config, "tensors": _stored_count(folder)}, {}, "model-summary",
+                          f"{name}: config.json ({folder.family})", {"models": ["model-summary", "transformer"]})
+    return WeightsDoc({}, {"model_folder": path}, {}, "transformer", f"{name}: a {folder.family} model folder",
+                      {"models": ["transformer", "model-summary"]})
+
+
+def _stored_count(folder: Folder) -> int:
+    from . import safetensors_
+    return int(sum(int(np.prod(t.shape)) for f in folder.files for t in safetensors_.scan(f).infos))
+
+
 def open_folder(path: str | os.PathLike) -> Folder:
     from ..transformer_hf import check_config
     p = os.fspath(path)
