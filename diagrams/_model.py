@@ -1,8 +1,10 @@
 """Reading a whole-Transformer trace (``kind == "transformer-model"``) for the views.
 
 The one place the diagrams and scenes look into that trace: the attention tensor of every layer
-and head, the tokens, the named heads, and the ``--layer/--head/--query`` choices turned into
-0-based indices with one-line errors. Nothing here computes a model number; it only selects.
+and head, the tokens, the named heads, the query the engine resolved from ``--query`` (its
+``focus``), and ``--layer/--head`` as 0-based indices with one-line errors. Nothing here computes a
+model number; it only selects. Token positions are shown from 0, as ``--query N`` and the engine's
+text output count them; layers and heads from 1.
 """
 from __future__ import annotations
 
@@ -69,23 +71,13 @@ def attention_shape(trace: Any) -> tuple[int, int, int, int]:
     return (len(trace.layers), *first.shape)      # (L, H, T, T)
 
 
-def query_index(trace: Any, query: Any) -> int:
-    """``--query``: a token of the input (its only occurrence), or a 1-based position. 0-based index."""
-    toks = tokens(trace)
-    q = str(query)
-    hits = [i for i, t in enumerate(toks) if t == q]
-    if not hits:
-        stripped = [i for i, t in enumerate(toks) if t.strip().lstrip("\u0120#").lower() == q.strip().lower()]
-        hits = stripped
-    if len(hits) == 1:
-        return hits[0]
-    if len(hits) > 1:
-        where = ", ".join(str(i + 1) for i in hits)
-        raise InputError(f"--query {q!r} occurs at positions {where}; give the position (e.g. --query {hits[0] + 1})")
-    if q.isdigit():
-        return _index(q, len(toks), "--query", "positions")
-    shown = ", ".join(repr(t) for t in toks[:12]) + (", ..." if len(toks) > 12 else "")
-    raise InputError(f"--query {q!r} is not a token of the input; expected one of {shown} or a position 1..{len(toks)}")
+def query_index(computed: Any) -> int | None:
+    """The query position chosen with ``--query`` (resolved by the engine into ``trace.focus``), or None
+    when the user gave no ``--query``. Positions count from 0, as the engine and ``--query N`` do."""
+    if (getattr(computed, "options", None) or {}).get("query") is None:
+        return None
+    focus = getattr(computed.trace, "focus", None) or {}
+    return int(focus["query"]) if "query" in focus else None
 
 
 def source_name(computed: Any) -> str:

@@ -238,7 +238,7 @@ def build_self(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
     st = style
     tr = computed.trace
     if _model.is_model(tr):           # a whole Transformer: the heads of layer --layer L (default 1)
-        tr = _model.layer_view(tr, _model.layer_index(tr, opts.get("layer") or 1))
+        tr = _model.layer_view(tr, _model.layer_index(tr, 1 if opts.get("layer") is None else opts["layer"]))
     elif opts.get("layer") is not None:
         raise InputError("--layer chooses a layer of a whole Transformer model; this trace is one attention layer")
     multi = getattr(tr, "kind", "") == "multihead"

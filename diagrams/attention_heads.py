@@ -74,7 +74,7 @@ def _head_table(st: Style, A: np.ndarray, l: int, h: int, rows: list[int], size:
             a = float(A[l, h, i, j])
             attrs = pre + lut[min(max(int(round(a * 255)), 0), 255)] + '"'
             if tips:
-                attrs += (f' ID="L{l + 1}H{h + 1}_{i + 1}_{j + 1}" HREF="#" TOOLTIP="layer {l + 1} head {h + 1}: '
+                attrs += (f' ID="L{l + 1}H{h + 1}_{i}_{j}" HREF="#" TOOLTIP="layer {l + 1} head {h + 1}: '
                           f'{toks[i]} -&gt; {toks[j]} = {a:.6g}"')
             body = D.mono(esc(_short(a)), size=8, color=st.fg if a < 0.6 else st.bg) if numbers else ""
             cells.append(f"<TD {attrs}>{body}</TD>")
@@ -98,7 +98,7 @@ def _caption(st: Style, tr: Any, l: int, h: int, qi: int | None, A: np.ndarray, 
 def _token_column(st: Style, toks: list[str], special: list[bool], hh: int, mark: int | None) -> str:
     rows = []
     for i, t in enumerate(toks):
-        txt = esc(f"{i + 1} ") + token(t)
+        txt = esc(f"{i} ") + token(t)
         col = st.muted if special[i] else st.fg
         rows.append(f'<TR><TD HEIGHT="{hh}" ALIGN="RIGHT">'
                     f'{font(txt, size=min(10, hh - 1), color=col, bold=(i == mark))}</TD></TR>')
@@ -122,7 +122,7 @@ def build(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digr
     A = M.attention(tr)                                  # [L, H, T, T]
     L, H, T, _ = A.shape
     toks, special, names = M.tokens(tr), M.special(tr), M.head_labels(tr)
-    qi = M.query_index(tr, opts["query"]) if opts.get("query") is not None else None
+    qi = M.query_index(computed)
     rows = list(range(T)) if qi is None else [qi]
     size = _sizes(T, L * H, qi is not None)
     tips = L * H * len(rows) * T <= TOOLTIP_CELLS
@@ -156,7 +156,7 @@ def _title(st: Style, tr: Any, computed: Any, qi: int | None, toks: list[str]) -
     norm = getattr(tr, "norm", "") or ""
     head = f"Attention of every head: {fam}, {L} layers x {H} heads" + (f", {norm}" if norm else "")
     if qi is not None:
-        head += f"; query {qi + 1} {toks[qi]!r}"
+        head += f"; query {toks[qi]!r} (position {qi})"
     src = M.source_name(computed)
     sub = "tokens: " + " ".join(toks[:24]) + (" ..." if len(toks) > 24 else "")
     return (font(esc(head), bold=True, size=15) + "<BR/>" + font(token(src), color=st.muted, size=11)

@@ -20,8 +20,7 @@ OPTIONS: dict[str, OptionSpec] = {
     "step": OptionSpec(int, "Which time step t (1-based) a cell diagram shows the values of (default: the last)."),
     "layout": OptionSpec(("many-to-many", "many-to-one", "one-to-many"), "RNN diagram layout: which outputs (and inputs) are drawn."),
     "rolled": OptionSpec(bool, "Also draw the rolled (folded) form beside the unfolded one."),
-    "query": OptionSpec(str, "attention-walkthrough: which query position i (1-based) to follow (default 1); attention-heads, "
-                             "attention-layers: a query TOKEN (or its 1-based position) whose row every head shows."),
+    "query": OptionSpec(str, "attention-walkthrough: which query position i (1-based), or query token, to follow (default 1)."),
     "compare": OptionSpec(bool, "bptt: draw an Elman RNN and an LSTM side by side (vanishing vs kept gradient)."),
     "side_by_side": OptionSpec(bool, "seq2seq diagrams: the same weights without and with attention in one figure; char-rnn: teacher forcing above free running."),
     "top_k": OptionSpec(int, "self-attention: draw only the K strongest keys per query."),
@@ -168,8 +167,8 @@ DIAGRAMS.add(
 # --------------------------------------------------------------------------- whole Transformer models
 
 MODEL = "transformer"               # the engine of whole models (a Hugging Face folder or a whole-model preset)
-MODEL_PRESET = "gpt2-tiny"          # the example drawn when no source is named
-VIT_PRESET = "vit-tiny"
+MODEL_PRESET = "tiny-gpt2"          # the example drawn when no source is named
+VIT_PRESET = "tiny-vit"
 
 
 def _model(source, eo: dict, vo: dict) -> dict[str, Need]:
@@ -183,8 +182,8 @@ def _vit(source, eo: dict, vo: dict) -> dict[str, Need]:
 DIAGRAMS.add(
     _d("attention-heads", "Model view of a whole Transformer: every layer x every head as a heatmap of its attention "
                 "matrix on one stated colour scale; --query TOKEN reduces each head to that token's row (which head "
-                "resolves it); named heads labelled.",
-                "gatelab.diagrams.attention_heads", ("query",), model=MODEL, needs=_model),
+                "resolves it; a token, or a position from 0); named heads labelled.",
+                "gatelab.diagrams.attention_heads", (), model=MODEL, needs=_model),
     _d("transformer-model", "The loaded model's architecture: embeddings, the N layers as one repeated block (x N) "
                 "with LayerNorm where it really is (pre-LN or post-LN), heads, sizes and parameter counts.",
                 "gatelab.diagrams.transformer_model", (), model=MODEL, needs=_model),

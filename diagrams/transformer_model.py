@@ -88,8 +88,9 @@ def _block(g: Any, st: Style, tr: Any, cfg: dict, T: int) -> None:
     sub = graphviz.Digraph(name="cluster_block")
     where = "before each sub-block (pre-LN)" if tr.norm == "pre-LN" else "after each residual addition (post-LN)"
     title = f"  one layer, repeated N = {L} times; LayerNorm {where}"
-    per = _params(cfg, "layer")
-    sub.attr(label=D.html_label(font(esc(f"\u00d7 {L}"), bold=True, size=22) + font(esc(title), bold=True, size=13) + (f"<BR/>{_line(per + ' per layer', st)}" if per else "")),
+    per = _params(cfg, "layers")
+    sub.attr(label=D.html_label(font(esc(f"\u00d7 {L}"), bold=True, size=22) + font(esc(title), bold=True, size=13)
+                                + (f"<BR/>{_line(f'all {L} layers: ' + per, st)}" if per else "")),
              labelloc="b", labeljust="r", style="rounded,dashed", color=st.fg, penwidth="1.6", fontcolor=st.fg)
     prev, branch = "block_in", "block_in"
     sub.node("block_in", D.html_label(D.mono(esc(f"x^(l-1) [{T}, {cfg['d_model']}]"), size=11)), shape="plaintext")
