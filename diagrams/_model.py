@@ -119,3 +119,20 @@ def layer_view(trace: Any, layer: int) -> LayerView:
     padding = np.broadcast_to(pad[None, :], (T, T)).copy()
     toks = tuple(tokens(trace))
     return LayerView(tuple(HeadView(a) for a in A), causal | padding, causal, padding, toks, toks, layer + 1)
+
+
+def display_image(image: Any) -> np.ndarray:
+    """A ViT trace's normalised pixels [C, H, W] as display colours [H, W, 3] in [0, 1]: each channel min-max
+    scaled (a display mapping, said on the figures; the model saw the normalised values)."""
+    img = np.asarray(image, dtype=float)
+    lo = img.min(axis=(1, 2), keepdims=True)
+    span = img.max(axis=(1, 2), keepdims=True) - lo
+    img = (img - lo) / np.where(span > 0, span, 1.0)
+    if img.shape[0] == 1:
+        img = np.repeat(img, 3, axis=0)
+    return np.transpose(img[:3], (1, 2, 0))
+
+
+def hex_colour(rgb: Any) -> str:
+    r, g, b = (int(round(255 * min(max(float(v), 0.0), 1.0))) for v in rgb)
+    return f"#{r:02X}{g:02X}{b:02X}"

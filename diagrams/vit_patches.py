@@ -26,22 +26,6 @@ NUMBERS_MAX_PATCHES = 36   # a grid this small prints each weight under its patc
 SEQ_SHOWN = 10         # patch-sequence boxes drawn before the middle is elided
 
 
-def _display(image: np.ndarray) -> np.ndarray:
-    """[C, H, W] normalised pixels -> [H, W, 3] in [0, 1] for display (each channel min-max scaled)."""
-    img = np.asarray(image, dtype=float)
-    lo = img.min(axis=(1, 2), keepdims=True)
-    span = img.max(axis=(1, 2), keepdims=True) - lo
-    img = (img - lo) / np.where(span > 0, span, 1.0)
-    if img.shape[0] == 1:
-        img = np.repeat(img, 3, axis=0)
-    return np.transpose(img[:3], (1, 2, 0))
-
-
-def _hex(rgb: np.ndarray) -> str:
-    r, g, b = (int(round(255 * min(max(float(v), 0.0), 1.0))) for v in rgb)
-    return f"#{r:02X}{g:02X}{b:02X}"
-
-
 def _patch_pixels(disp: np.ndarray, p: int, r: int, c: int) -> np.ndarray:
     """Patch (r, c) of the displayed image (p displayed pixels a side)."""
     return disp[r * p:(r + 1) * p, c * p:(c + 1) * p]
@@ -59,7 +43,7 @@ def _patch_table(block: np.ndarray, px: int, tint: tuple[str, float] | None = No
             rgb = block[y, x]
             if tint_rgb is not None:
                 rgb = 0.4 * rgb + 0.6 * (tint[1] * tint_rgb + (1 - tint[1]) * 0.92)   # display blend
-            cells.append(f'<TD WIDTH="{px}" HEIGHT="{px}" FIXEDSIZE="TRUE" BGCOLOR="{_hex(rgb)}"></TD>')
+            cells.append(f'<TD WIDTH="{px}" HEIGHT="{px}" FIXEDSIZE="TRUE" BGCOLOR="{M.hex_colour(rgb)}"></TD>')
         rows.append("<TR>" + "".join(cells) + "</TR>")
     return (f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0" FIXEDSIZE="TRUE" WIDTH="{block.shape[1] * px}" '
             f'HEIGHT="{block.shape[0] * px}">{"".join(rows)}</TABLE>')
@@ -137,7 +121,7 @@ def build(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digr
         from gatelab.engines.errors import InputError
         raise InputError(f"vit-patches draws a ViT model (an image cut into patches); this trace is a {tr.family} model")
     grid = (int(tr.grid[0]), int(tr.grid[1]))
-    disp, p = _shrink(_display(tr.image), grid, p_of(tr))
+    disp, p = _shrink(M.display_image(tr.image), grid, p_of(tr))
     px = int(min(18, max(3, 168 // max(p * max(grid), 1))))
     A = M.attention(tr)                                   # [L, H, T, T]
     L, H = A.shape[:2]

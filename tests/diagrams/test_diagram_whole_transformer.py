@@ -54,7 +54,7 @@ def test_attention_heads_cells_are_the_trace(tmp_path, gpt2):
     texts = svg_texts(root)
     printed = [t for t in texts if re.fullmatch(r"[0-9.e+-]+", t.strip())]
     assert sorted(printed) == sorted([fmt(float(a), 2) for a in A.ravel()] + ["0", "0.25", "0.5", "0.75", "1"])
-    for (l, h), e in np.ndenumerate(gpt2.trace.entropy):                   # per-head entropy under each head
+    for e in np.asarray(gpt2.trace.entropy).ravel():                        # per-head entropy under each head
         assert f"{fmt(float(e), 3)} bits" in texts
     meta = metadata(root)
     assert meta["preset"] == "tiny-gpt2" and meta["diagram"] == "attention-heads"
