@@ -117,3 +117,11 @@ def test_whole_model_options_need_a_whole_model(run_cli):
     one_line_error(run_cli("compute", "transformer", "--weights", BERT, "--text", "x", "--heads", "2"), "config.json")
     one_line_error(run_cli("compute", "transformer", "--weights", BERT), "needs an input")
     one_line_error(run_cli("compute", "transformer", "--weights", BERT, "--text", "a", "--token-ids", "1"), "conflict")
+
+
+def test_model_summary_counts_a_model_folder(run_cli):
+    r = run_cli("compute", "model-summary", "--weights", BERT)
+    assert r.exit_code == 0, r.output
+    assert "Total params: 5,392" in r.stdout and "heads included" in r.stdout
+    r = run_cli("compute", "model-summary", "--preset", "gpt2-small-params")
+    assert "Total params: 124,439,808" in r.stdout
