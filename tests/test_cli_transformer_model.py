@@ -125,3 +125,13 @@ def test_model_summary_counts_a_model_folder(run_cli):
     assert "Total params: 5,392" in r.stdout and "heads included" in r.stdout
     r = run_cli("compute", "model-summary", "--preset", "gpt2-small-params")
     assert "Total params: 124,439,808" in r.stdout
+
+
+def test_inspect_a_model_folder_reads_headers_and_counts(run_cli):
+    r = run_cli("inspect", GPT2, "--json")
+    assert r.exit_code == 0, r.output
+    s = json.loads(r.stdout)
+    assert s["format"] == "hf-folder" and s["tensors"] == 28 and s["total_parameters"] == 7136
+    assert s["modules"][0]["count"] == 7136          # GPT2Model: every stored tensor (the LM head is tied, not stored)
+    r = run_cli("inspect", "--preset", "tiny-bert")
+    assert r.exit_code == 0 and "gatelab compute transformer --preset tiny-bert" in r.stdout
