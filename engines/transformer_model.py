@@ -29,7 +29,7 @@ Trace (``kind`` "transformer-model"; what every view of a whole model reads)
 positions, activation, eps, parameters, model_type); ``tokens`` (display strings: "[CLS]", "cat", ViT
 "[CLS]", "p(1,1)" ...), ``token_ids`` (ViT: -1), ``special`` (bool per token), ``hidden_states``
 [L+1, T, d]; ``layers[l]``: ``attention`` [H, T, T], ``q``, ``k``, ``v``, ``head_outputs`` [H, T, d_k],
-``scale`` (scores = q k^T / scale), ``output`` [T, d]; ``rollout`` [T, T]; ``entropy`` [L, H] (bits, mean
+``scale`` (scores = q k^T / scale); ``rollout`` [T, T]; ``entropy`` [L, H] (bits, mean
 over the unmasked queries); ``strongest_key`` [L, H, T]; ``predictions`` (top-k per position for GPT-2,
 per [MASK] for BERT, the class for ViT); ``generated`` (GPT-2); ViT ``image`` [C, Hpx, Wpx],
 ``patch_size``, ``grid``; ``focus`` (the layer, head and query chosen with --layer/--head/--query, or
@@ -96,8 +96,7 @@ class LayerRecord(Record):
     k: Array                   # [H, T, d_k]
     v: Array                   # [H, T, d_k]
     head_outputs: Array        # [H, T, d_k] alpha v
-    scale: float               # scores = q k^T / scale
-    output: Array              # [T, d] the layer's output (hidden_states[index])
+    scale: float               # scores = q k^T / scale  (the layer's output is hidden_states[index])
 
 
 @dataclass(frozen=True)
@@ -254,8 +253,8 @@ def trace(p: ModelParams, fw: Forward, *, tokens: tuple[str, ...], ids: np.ndarr
           image: np.ndarray | None = None, generated: tuple | None = None, focus: dict | None = None,
           scores: dict | None = None, head_labels: dict | None = None) -> ModelTrace:
     layers = tuple(LayerRecord(index=i + 1, attention=o.self_attn.alpha, q=o.self_attn.q, k=o.self_attn.k,
-                               v=o.self_attn.v, head_outputs=o.self_attn.z, scale=float(o.self_attn.scale),
-                               output=o.out) for i, o in enumerate(fw.outs))
+                               v=o.self_attn.v, head_outputs=o.self_attn.z, scale=float(o.self_attn.scale))
+                   for i, o in enumerate(fw.outs))
     ent, strongest, roll = derived(fw.outs, padding)
     grid = None
     if p.family == "vit":

@@ -204,3 +204,19 @@ def test_focus_is_checked():
         tm.build_folder(folder, text="the cat", layer=3)
     with pytest.raises(InputError, match="--query 'dog' is not one of the tokens"):
         tm.build_folder(folder, text="the cat", query="dog")
+
+
+def test_encoder_decoder_counts_equal_torch_nn_transformer_and_the_presets_state_them():
+    from gatelab.engines import params, transformer_params as tp
+    fw = json.load(open(os.path.join(REFS, "param_counts.json")))
+    base = {"family": "encoder-decoder", "layers": 6, "d_model": 512, "d_ff": 2048, "heads": 8, "final_norms": True}
+    big = {**base, "d_model": 1024, "d_ff": 4096, "heads": 16}
+    assert tp.summarize({"transformer": base}).total == fw["nn.Transformer base (d 512, 8 heads, 6+6 layers, d_ff 2048)"]
+    assert tp.summarize({"transformer": big}).total == fw["nn.Transformer big (d 1024, 16 heads, 6+6 layers, d_ff 4096)"]
+    for name, total in (("transformer-base-params", 44_140_544 - 2 * 2 * 512 + 37000 * 512),
+                        ("bert-base-params", 109_482_240), ("gpt2-small-params", 124_439_808)):
+        doc = presets.load(name)
+        tr = params.build(doc.weights, doc.inputs)
+        assert tr.total == total and tr.assumptions
+    with pytest.raises(InputError, match="unknown key in transformer description: 'layer'"):
+        tp.summarize({"transformer": {"family": "bert", "layer": 2}})
