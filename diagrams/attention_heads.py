@@ -66,6 +66,8 @@ def _head_table(st: Style, A: np.ndarray, l: int, h: int, rows: list[int], size:
     """One head: the chosen rows of A[l, h] as cells (a full matrix, or one query's row as a column)."""
     w, hh = size
     lut = _lut(st)
+    if not tips and not numbers and len(rows) > 1:
+        return _runs_table(A[l, h], w, hh, lut)
     pre = f'WIDTH="{w}" HEIGHT="{hh}" FIXEDSIZE="TRUE" BGCOLOR="'
     out = []
     for i in rows:
@@ -79,6 +81,25 @@ def _head_table(st: Style, A: np.ndarray, l: int, h: int, rows: list[int], size:
             body = D.mono(esc(_short(a)), size=8, color=st.fg if a < 0.6 else st.bg) if numbers else ""
             cells.append(f"<TD {attrs}>{body}</TD>")
         out.extend(f"<TR>{c}</TR>" for c in cells) if len(rows) == 1 else out.append("<TR>" + "".join(cells) + "</TR>")
+    return f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{"".join(out)}</TABLE>'
+
+
+def _runs_table(M_: np.ndarray, w: int, hh: int, lut: list[str]) -> str:
+    """A large matrix with no per-cell tooltip: neighbouring cells of one row with the same displayed colour
+    become one cell (COLSPAN), which keeps Graphviz fast on a 12 x 12 model (a masked triangle is one cell a row)."""
+    out = []
+    for row in M_:
+        levels = np.clip(np.rint(np.asarray(row, dtype=float) * 255), 0, 255).astype(int)
+        cells, j = [], 0
+        while j < len(levels):
+            k = j
+            while k + 1 < len(levels) and levels[k + 1] == levels[j]:
+                k += 1
+            n = k - j + 1
+            span = f' COLSPAN="{n}"' if n > 1 else ""
+            cells.append(f'<TD{span} WIDTH="{n * w}" HEIGHT="{hh}" FIXEDSIZE="TRUE" BGCOLOR="{lut[levels[j]]}"></TD>')
+            j = k + 1
+        out.append("<TR>" + "".join(cells) + "</TR>")
     return f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{"".join(out)}</TABLE>'
 
 
