@@ -167,3 +167,24 @@ def test_bad_view_options_are_one_line_errors(run_cli, tmp_path, args, needles):
 def test_layer_option_needs_a_model():
     with pytest.raises(Exception, match="not 'transformer'"):
         api.build("self-attention", source=Source(preset="causal-self-attention"), options={"layer": 1})
+
+
+def test_large_model_view_merges_only_equal_colours(monkeypatch, gpt2):
+    """Above the tooltip budget a row's neighbouring cells of one displayed colour become one cell: expanded again
+    (COLSPAN), every cell's colour is still the colour of its own weight."""
+    monkeypatch.setattr(attention_heads, "TOOLTIP_CELLS", 0)
+    monkeypatch.setattr(attention_heads, "NUMBERS_MAX_T", 0)
+    st = Style()
+    dot = attention_heads.build(gpt2, style=st, opts={}).source
+    lut = attention_heads._lut(st)
+    A = np.stack([lay.attention for lay in gpt2.trace.layers])
+    L, H, T, _ = A.shape
+    rows = re.findall(r"<TR>((?:<TD(?: COLSPAN=\"\d+\")? WIDTH[^>]*BGCOLOR=\"#[0-9A-F]{6}\"></TD>)+)</TR>", dot)
+    assert len(rows) == L * H * T
+    for k, row in enumerate(rows):
+        l, h, i = k // (H * T), (k // T) % H, k % T
+        colours = []
+        for span, colour in re.findall(r"<TD(?: COLSPAN=\"(\d+)\")? WIDTH[^>]*BGCOLOR=\"(#[0-9A-F]{6})\">", row):
+            colours += [colour] * int(span or 1)
+        assert colours == [lut[int(np.clip(np.rint(a * 255), 0, 255))] for a in A[l, h, i]]
+    assert dot.count("COLSPAN") > 0 and "TOOLTIP" not in dot
