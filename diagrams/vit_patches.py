@@ -23,6 +23,7 @@ from .attention_heads import raise_kind
 
 MAX_SIDE = 48          # displayed pixels per image side at most (larger images are block-averaged for display)
 NUMBERS_MAX_PATCHES = 36   # a grid this small prints each weight under its patch
+NL = "\n"             # a line break in a panel label
 SEQ_SHOWN = 10         # patch-sequence boxes drawn before the middle is elided
 
 
@@ -82,7 +83,8 @@ def _image_grid(st: Style, disp: np.ndarray, grid: tuple[int, int], p: int, px: 
     body = f'<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="0">{"".join(rows)}</TABLE>'
     if not label:
         return body
-    return (f'<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="0"><TR><TD>{font(esc(label), bold=True, size=11)}</TD></TR>'
+    lines = "<BR/>".join(font(esc(x), bold=True, size=11) for x in label.split(NL))
+    return (f'<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="0"><TR><TD>{lines}</TD></TR>'
             f"<TR><TD>{body}</TD></TR></TABLE>")
 
 
@@ -127,8 +129,8 @@ def build(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digr
     L, H = A.shape[:2]
     g = D.digraph("vit_patches", st, rankdir="TB", nodesep="0.6", ranksep="0.5")
     C, Hpx, Wpx = np.asarray(tr.image).shape
-    g.node("image", D.html_label(_image_grid(st, disp, grid, p, px, label=f"image {C} x {Hpx} x {Wpx}, "
-                                             f"{grid[0]} x {grid[1]} patches of {p_of(tr)} x {p_of(tr)} px")),
+    g.node("image", D.html_label(_image_grid(st, disp, grid, p, px, label=f"image {C} x {Hpx} x {Wpx}\n"
+                                             f"{grid[0]} x {grid[1]} patches\nof {p_of(tr)} x {p_of(tr)} px")),
            shape="plain")
     g.node("sequence", D.html_label(_sequence(st, tr, disp, grid, p, px)), shape="plain")
     with g.subgraph() as top:
@@ -136,8 +138,8 @@ def build(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digr
         top.node("image")
         top.node("sequence")
     g.edge("image", "sequence", color=st.edge, label=D.edge_label(esc("flatten, x W_p + b_p"), st, size=11))
-    panels = [(f"layer {L}, head {h + 1}: [class] -> patch", A[L - 1, h, 0, 1:]) for h in range(H)]
-    panels.append(("rollout (all layers): [class] row", np.asarray(tr.rollout)[0, 1:]))
+    panels = [(f"layer {L}, head {h + 1}\n[class] -> patch", A[L - 1, h, 0, 1:]) for h in range(H)]
+    panels.append(("rollout (all layers)\n[class] row", np.asarray(tr.rollout)[0, 1:]))
     over = "".join(f"<TD>{_image_grid(st, disp, grid, p, px, np.asarray(w), lab)}</TD>" for lab, w in panels)
     note = font(esc("[class] attention: each patch tinted in proportion to its weight (relative to the panel's "
                     "largest), the weight printed under it"), size=11, color=st.muted)
