@@ -80,6 +80,15 @@ def query_index(computed: Any) -> int | None:
     return int(focus["query"]) if "query" in focus else None
 
 
+def chosen_head(computed: Any) -> tuple[int, int] | None:
+    """(layer, head), 0-based, of ``--layer/--head`` as the engine checked them (``trace.focus``), or None."""
+    opts = getattr(computed, "options", None) or {}
+    focus = getattr(computed.trace, "focus", None) or {}
+    if opts.get("layer") is None and opts.get("head") is None or "layer" not in focus:
+        return None
+    return int(focus["layer"]) - 1, int(focus["head"]) - 1
+
+
 def source_name(computed: Any) -> str:
     """The preset, or the weights folder's name, for a figure's subtitle."""
     import os

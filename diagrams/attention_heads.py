@@ -7,7 +7,7 @@ legend. Every cell carries its exact weight as a tooltip when the figure is not 
 (``TOOLTIP_CELLS``). ``--query TOKEN`` reduces each head to that query's row, drawn as a
 vertical strip beside the key tokens, with the strongest key (``strongest_key`` from the
 trace) and its weight under each head. Named heads (the trace's ``head_labels``) are framed
-and captioned. Per-head entropy (``entropy``, bits) is printed under each head with
+and captioned; ``--layer L --head H`` frames that head (the engine's ``focus``). Per-head entropy (``entropy``, bits) is printed under each head with
 ``--values all``. Every number comes from the trace; this module only selects and formats.
 """
 from __future__ import annotations
@@ -104,8 +104,9 @@ def _runs_table(M_: np.ndarray, w: int, hh: int, lut: list[str]) -> str:
 
 
 def _caption(st: Style, tr: Any, l: int, h: int, qi: int | None, A: np.ndarray, toks: list[str],
-             names: dict) -> str:
-    parts = [font(esc(f"H{h + 1}"), bold=True, size=9)]
+             names: dict, chosen: tuple[int, int] | None = None) -> str:
+    parts = [font(esc(f"H{h + 1}") + (esc(" (chosen)") if (l, h) == chosen else ""), bold=True, size=9,
+                  color=D.role("input") if (l, h) == chosen else None)]
     if (l, h) in names:
         parts.append(font(token(names[(l, h)]), bold=True, size=9, color=D.role("attention")))
     if qi is not None and st.key:
@@ -144,6 +145,7 @@ def build(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digr
     L, H, T, _ = A.shape
     toks, special, names = M.tokens(tr), M.special(tr), M.head_labels(tr)
     qi = M.query_index(computed)
+    chosen = M.chosen_head(computed)
     rows = list(range(T)) if qi is None else [qi]
     size = _sizes(T, L * H, qi is not None)
     tips = L * H * len(rows) * T <= TOOLTIP_CELLS
@@ -153,10 +155,10 @@ def build(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digr
     for l in range(L):
         heads, caps = [], []
         for h in range(H):
-            frame = D.role("attention") if (l, h) in names else st.muted
+            frame = D.role("input") if (l, h) == chosen else D.role("attention") if (l, h) in names else st.muted
             inner = _head_table(st, A, l, h, rows, size, toks_tip, tips, numbers)
             heads.append(f'<TD BORDER="2" COLOR="{frame}" CELLPADDING="0" VALIGN="TOP">{inner}</TD>')
-            caps.append(f'<TD VALIGN="TOP">{_caption(st, tr, l, h, qi, A, toks, names)}</TD>')
+            caps.append(f'<TD VALIGN="TOP">{_caption(st, tr, l, h, qi, A, toks, names, chosen)}</TD>')
         label = font(esc(f"layer {l + 1}"), bold=True, size=11)
         body.append(f'<TR><TD ROWSPAN="2" VALIGN="MIDDLE">{label}</TD>'
                     f'<TD BORDER="2" COLOR="{st.bg}" CELLPADDING="0" VALIGN="TOP">'

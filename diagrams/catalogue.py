@@ -188,7 +188,7 @@ DIAGRAMS.add(
                 "with LayerNorm where it really is (pre-LN or post-LN), heads, sizes and parameter counts.",
                 "gatelab.diagrams.transformer_model", (), model=MODEL, needs=_model),
     _d("vit-patches", "Vision Transformer: the image and its patch grid, the patch sequence with [class] and position "
-                "embeddings, and the [class] token's attention (last layer, mean of heads, and the rollout) on the image.",
+                "embeddings, and the [class] token's attention (each head of the last layer, and the rollout) on the image.",
                 "gatelab.diagrams.vit_patches", (), model=MODEL, needs=_vit),
 )
 

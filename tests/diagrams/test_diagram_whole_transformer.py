@@ -93,6 +93,13 @@ def test_named_heads_are_labelled(gpt2):
     assert "previous token" not in plain
 
 
+def test_chosen_head_is_framed():
+    dot = api.build("attention-heads", options={"layer": 2, "head": 1})[0].source
+    assert dot.count("(chosen)") == 1
+    grid = dot.split("layer 2", 1)[1]                # the chosen head is in layer 2's row, its first head
+    assert grid.index("(chosen)") < grid.index(">H2<")
+
+
 def test_transformer_model_numbers(tmp_path, gpt2):
     p = tmp_path / "m.svg"
     api.render("transformer-model", output=str(p))
@@ -155,6 +162,7 @@ def test_self_attention_one_layer_of_a_model(tmp_path, gpt2):
     (("self-attention", "--layer", "1", "--head", "7"), ("--head 7 is out of range",)),
     (("attention-heads", "--query", "dog"), ("--query 'dog'", "nor a position")),
     (("attention-heads", "--query", "42"), ("--query '42'",)),
+    (("attention-heads", "--layer", "1", "--head", "9"), ("--head is 9",)),
     (("vit-patches", "--preset", "tiny-gpt2"), ("ViT",)),
     (("transformer-model", "--preset", "exam-rnn"), ("exam-rnn",)),
 ])
