@@ -393,6 +393,17 @@ def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, block: str |
         if not any(k in given for k in INPUT_KEYS):            # the preset's own sentence or image
             given.update({k: inputs[k] for k in INPUT_KEYS if inputs.get(k) is not None})
         return build_folder(str(inputs["model_folder"]), source=str(inputs.get("source", "")), **given)
+    from .transformer_encdec import is_encoder_decoder
+    if isinstance(weights, Mapping) and is_encoder_decoder(weights):     # nn.Transformer names: the whole model
+        for n, v in (("--block", block), ("--eps", eps), ("--heads", heads)):
+            if v is not None:
+                raise InputError(f"{n} sets up one block; an encoder-decoder model's heads are its inputs' \"heads\"")
+        extra = [k for k, v in whole.items() if v is not None and k not in ("layer", "head", "query")]
+        if extra:
+            raise InputError(f"--{extra[0].replace('_', '-')} does not apply to an encoder-decoder model "
+                             "(its inputs are source and target token lists)")
+        from .transformer_encdec import build as build_encdec
+        return build_encdec(weights, inputs, layer=whole.get("layer"), head=whole.get("head"), query=whole.get("query"))
     given = [k for k, v in whole.items() if v is not None]
     if given:
         raise InputError(f"--{given[0].replace('_', '-')} applies to a whole model: give --weights DIR (a Hugging Face "

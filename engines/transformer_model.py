@@ -25,7 +25,7 @@ Equations
 
 Trace (``kind`` "transformer-model"; what every view of a whole model reads)
 -----
-``family`` bert | gpt2 | vit; ``norm`` pre-LN | post-LN; ``config`` (layers, d_model, heads, d_ff, vocab,
+``family`` bert | gpt2 | vit | encoder-decoder (engines.transformer_encdec); ``norm`` pre-LN | post-LN; ``config`` (layers, d_model, heads, d_ff, vocab,
 positions, activation, eps, parameters, model_type); ``tokens`` (display strings: "[CLS]", "cat", ViT
 "[CLS]", "p(1,1)" ...), ``token_ids`` (ViT: -1), ``special`` (bool per token), ``hidden_states``
 [L+1, T, d]; ``layers[l]``: ``attention`` [H, T, T], ``q``, ``k``, ``v``, ``head_outputs`` [H, T, d_k],
@@ -33,7 +33,9 @@ positions, activation, eps, parameters, model_type); ``tokens`` (display strings
 over the unmasked queries); ``strongest_key`` [L, H, T]; ``predictions`` (top-k per position for GPT-2,
 per [MASK] for BERT, the class for ViT); ``generated`` (GPT-2); ViT ``image`` [C, Hpx, Wpx],
 ``patch_size``, ``grid``; ``focus`` (the layer, head and query chosen with --layer/--head/--query, or
-None); ``scores`` and ``head_labels`` (a preset's evaluation of its heads, or None).
+None); ``scores`` and ``head_labels`` (a preset's evaluation of its heads, or None). Encoder-decoder
+only: ``layers[l].cross_attention`` [H, T, S], ``source_tokens``, ``encoder_layers``,
+``encoder_hidden_states``, ``memory``.
 """
 from __future__ import annotations
 
@@ -97,6 +99,7 @@ class LayerRecord(Record):
     v: Array                   # [H, T, d_k]
     head_outputs: Array        # [H, T, d_k] alpha v
     scale: float               # scores = q k^T / scale  (the layer's output is hidden_states[index])
+    cross_attention: Array | None = None    # encoder-decoder: [H, T, S] the decoder's attention to the memory
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,10 @@ class ModelTrace(Record):
     source: str = ""
     scores: dict | None = None
     head_labels: dict | None = None
+    source_tokens: tuple[str, ...] = ()                      # encoder-decoder: the encoder's input
+    encoder_layers: tuple[LayerRecord, ...] | None = None    # encoder-decoder: the encoder's attention
+    encoder_hidden_states: Array | None = None               # [N_enc + 1, S, d]
+    memory: Array | None = None                              # [S, d] what every decoder layer's cross-attention reads
 
 
 # --------------------------------------------------------------------------- forward
@@ -210,12 +217,13 @@ def predictions(p: ModelParams, fw: Forward, tokens: tuple[str, ...], ids: np.nd
         labels = tuple(p.labels[i] if i < len(p.labels) else f"class {i}" for i in top)
         return "class", (Prediction(0, tokens[0], labels, top, pr[top]),)
     pr = softmax(fw.logits, axis=-1)                                # [T, V]
-    rows = range(len(ids)) if p.family == "gpt2" else [i for i, t in enumerate(ids) if t == mask_id]
+    nxt = p.family in ("gpt2", "encoder-decoder")
+    rows = range(len(ids)) if nxt else [i for i, t in enumerate(ids) if t == mask_id]
     out = []
     for i in rows:
         top = _top(pr[i], min(TOP_K, pr.shape[1]))
         out.append(Prediction(i, tokens[i], tuple(vocab_names(int(j)) for j in top), top, pr[i, top]))
-    return ("next token" if p.family == "gpt2" else "masked token"), tuple(out)
+    return ("next token" if nxt else "masked token"), tuple(out)
 
 
 def generate(p: ModelParams, ids: np.ndarray, n: int, temperature: float | None, seed: int = 0) -> np.ndarray:

@@ -24,12 +24,16 @@ def table(tr) -> str:
              f"{c['heads']} heads, d_ff {c['d_ff']}, {c['activation']}, {c['parameters']:,} parameters",
              f"source: {tr.source}" if tr.source else "",
              f"tokens ({len(tr.tokens)}; * = special): " + " ".join(_tok(tr, i) for i in range(len(tr.tokens)))]
+    if tr.source_tokens:
+        lines.append(f"source tokens (encoder, {len(tr.encoder_layers)} layers; its output is every decoder layer's memory): "
+                     + " ".join(tr.source_tokens))
     if tr.padding.any():
         lines.append(f"padding (masked as keys): positions {', '.join(str(i) for i in np.flatnonzero(tr.padding))}")
     H = tr.entropy.shape[1]
+    what = " of the decoder's masked self-attention" if tr.source_tokens else ""
     rows = [[str(l + 1)] + [fmt(e, 3) for e in tr.entropy[l]] + [fmt(tr.entropy[l].mean(), 3)]
             for l in range(tr.entropy.shape[0])]
-    lines += ["", "attention entropy (bits, mean over queries; 0 = one key, log2 T = uniform):",
+    lines += ["", f"attention entropy{what} (bits, mean over queries; 0 = one key, log2 T = uniform):",
               grid(["layer"] + [f"h{h + 1}" for h in range(H)] + ["mean"], rows)]
     if tr.predictions:
         lines += ["", f"top predictions ({tr.prediction_kind}):"]

@@ -220,3 +220,25 @@ def test_encoder_decoder_counts_equal_torch_nn_transformer_and_the_presets_state
         assert tr.total == total and tr.assumptions
     with pytest.raises(InputError, match="unknown key in transformer description: 'layer'"):
         tp.summarize({"transformer": {"family": "bert", "layer": 2}})
+
+
+def test_encoder_decoder_matches_torch_nn_transformer_and_the_memory_is_the_encoder_output():
+    doc = presets.load("transformer-translate")
+    tr = blk.build(doc.weights, doc.inputs)
+    ref = np.load(os.path.join(os.path.dirname(__file__), "refs", "torch_encdec.npz"))
+    assert tr.family == "encoder-decoder" and tr.source_tokens == ("ich", "bin", "müde")
+    np.testing.assert_allclose(tr.encoder_hidden_states, ref["encoder_hidden_states"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(np.stack([lay.attention for lay in tr.encoder_layers]), ref["encoder_attentions"], atol=TOL)
+    np.testing.assert_allclose(tr.memory, ref["memory"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(tr.hidden_states, ref["decoder_hidden_states"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(_attn(tr), ref["decoder_attentions"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(np.stack([lay.cross_attention for lay in tr.layers]), ref["cross_attentions"], atol=TOL)
+    probs = np.exp(ref["logits"]) / np.exp(ref["logits"]).sum(-1, keepdims=True)
+    for pr in tr.predictions:
+        np.testing.assert_allclose(pr.probs, np.sort(probs[pr.position])[::-1][:5], atol=TOL)
+    # the memory is really the encoder's output: another source sentence changes every cross-attention
+    other = blk.build(doc.weights, {**doc.inputs, "source": ["du", "bist", "müde"]})
+    assert not np.allclose(other.layers[0].cross_attention, tr.layers[0].cross_attention)
+    assert np.array_equal(other.layers[0].attention, tr.layers[0].attention)       # layer 1 self-attention: target only
+    back = type(tr).from_dict(json.loads(tr.to_json()))
+    assert back.digest() == tr.digest()
