@@ -65,9 +65,12 @@ def explain(tr, fmt_: str = "md") -> str:
     d = Doc(DIGITS)
     tok = [tr.tokens[j] for j in range(T)]
     d.heading(f"{tr.config.get('architecture') or tr.family}: layer {l}, head {h}, query {d.lit(tok[i])} (position {i})")
-    d.para(f"A {tr.family} model ({tr.norm}, {tr.config['layers']} layers, {tr.config['heads']} heads of width "
-           f"$d_k = {dk}$). The input to this head is the output of layer {l - 1} "
-           + ("(the embeddings)" if l == 1 else "") + (", after LayerNorm (pre-LN)" if tr.norm == "pre-LN" else "")
+    fam = {"bert": "A BERT", "gpt2": "A GPT-2", "vit": "A ViT", "encoder-decoder": "An encoder-decoder"}[tr.family]
+    side = "decoder " if tr.family == "encoder-decoder" else ""
+    d.para(f"{fam} model ({tr.norm}, {tr.config['layers']} {side}layers, {tr.config['heads']} heads of width "
+           f"$d_k = {dk}$). The input to this head is "
+           + ("the embeddings" if l == 1 else f"the output of layer {l - 1}")
+           + (", after LayerNorm (pre-LN)" if tr.norm == "pre-LN" else "")
            + "; its query, key and value rows are the projections $q = x W_q + b_q$, $k = x W_k + b_k$, $v = x W_v + b_v$ "
            f"restricted to head {h}'s {dk} columns.")
     d.equations([r"s_j = \frac{q_i \cdot k_j}{\sqrt{d_k}}", r"\alpha_{ij} = \frac{e^{s_j}}{\sum_m e^{s_m}}",
@@ -95,4 +98,4 @@ def explain(tr, fmt_: str = "md") -> str:
 
 
 def _masked(tr, i: int, j: int) -> bool:
-    return bool(tr.padding[j]) or (tr.family == "gpt2" and j > i)
+    return bool(tr.padding[j]) or (tr.family in ("gpt2", "encoder-decoder") and j > i)
