@@ -50,7 +50,6 @@ from .errors import InputError
 from .trace import Array, BoolArray, IntArray, Record
 
 TOP_K = 5
-INPUT_KEYS = ("text", "tokens", "token_ids", "image")     # the ways to give a whole model its input
 
 
 # --------------------------------------------------------------------------- parameters
@@ -322,73 +321,3 @@ def run(p: ModelParams, *, ids: np.ndarray | None = None, tokens: tuple[str, ...
     f = resolve_focus(tuple(tokens), len(p.layers), p.heads, *(focus or {}).get("args", (None, None, None)))
     return trace(p, fw, tokens=tuple(tokens), ids=ids, special=np.asarray(special, bool), padding=padding,
                  preds=preds, source=source, image=image, generated=generated, focus=f)
-
-
-# --------------------------------------------------------------------------- from a model folder
-
-def _csv(name: str, value: str) -> list[str]:
-    items = [s.strip() for s in str(value).split(",")]
-    if not items or any(not s for s in items):
-        raise InputError(f"--{name} is {value!r}, expected a comma-separated list like a,b,c")
-    return items
-
-
-def _ids(folder, p: ModelParams, *, text, tokens, token_ids) -> tuple[np.ndarray, tuple[str, ...]]:
-    given = [n for n, v in (("--text", text), ("--tokens", tokens), ("--token-ids", token_ids)) if v is not None]
-    if len(given) > 1:
-        raise InputError(f"{' and '.join(given)} conflict: give the input one way")
-    if not given:
-        raise InputError(f"model folder {folder.path!r} needs an input: --text \"...\", --tokens a,b,c or --token-ids 3,17,5")
-    names = folder.names_of()
-    if text is not None:
-        ids, toks = folder.encode(text)
-    elif tokens is not None:
-        toks = tuple(_csv("tokens", tokens))
-        ids = folder.from_tokens(list(toks))
-    else:
-        raw = _csv("token-ids", token_ids)
-        if not all(s.isdigit() for s in raw):
-            raise InputError(f"--token-ids is {token_ids!r}, expected non-negative integers like 3,17,5")
-        ids = np.array([int(s) for s in raw], dtype=np.int64)
-        bad = [int(i) for i in ids if i >= p.vocab]
-        if bad:
-            raise InputError(f"token id {bad[0]} is outside the vocabulary 0 .. {p.vocab - 1}")
-        toks = tuple(names(int(i)) for i in ids)
-    if len(ids) == 0:
-        raise InputError("the input has no tokens")
-    if len(ids) > p.positions:
-        raise InputError(f"the input has {len(ids)} tokens; this model reads at most {p.positions} "
-                         "(its position embeddings)")
-    return ids, toks
-
-
-def build_folder(path: str, *, text: str | None = None, tokens: str | None = None, token_ids: str | None = None,
-                 image: str | None = None, layer: int | None = None, head: int | None = None,
-                 query: str | None = None, generate: int | None = None, temperature: float | None = None,
-                 source: str = "") -> ModelTrace:
-    """Run the model in a Hugging Face folder (or a whole-model preset, the same format) on the given input."""
-    from .formats import hf_folder
-    folder = hf_folder.open_folder(path)
-    p = folder.params()
-    focus = {"args": (layer, head, query)}
-    if temperature is not None and not (temperature >= 0 and np.isfinite(temperature)):
-        raise InputError(f"--temperature is {temperature}, expected a number >= 0 (0: greedy)")
-    if p.family == "vit":
-        if image is None:
-            raise InputError(f"model folder {path!r} is a ViT: give --image FILE")
-        for n, v in (("--text", text), ("--tokens", tokens), ("--token-ids", token_ids), ("--generate", generate)):
-            if v is not None:
-                raise InputError(f"{n} does not apply to a ViT (give --image FILE)")
-        return run(p, image=folder.image(image), focus=focus, source=source or path)
-    if image is not None:
-        raise InputError(f"--image applies to a ViT; model folder {path!r} is a {p.family} (give --text)")
-    if generate and p.family != "gpt2":
-        raise InputError("--generate applies to a GPT-2 model (decoder-only)")
-    ids, toks = _ids(folder, p, text=text, tokens=tokens, token_ids=token_ids)
-    specials = folder.specials()
-    special = np.array([int(i) in specials for i in ids])
-    pad_id = folder.config.get("pad_token_id")
-    pad = folder.token_id("[PAD]") if pad_id is None else pad_id
-    return run(p, ids=ids, tokens=toks, special=special, pad_id=pad, mask_id=folder.token_id("[MASK]"),
-               vocab_names=folder.names_of(), generate_n=generate or 0, temperature=temperature, focus=focus,
-               source=source or path)
