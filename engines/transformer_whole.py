@@ -28,7 +28,8 @@ def whole_model(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, block=
     if isinstance(inputs, Mapping) and "model_folder" in inputs:
         for n, v in (("--block", block), ("--heads", heads), ("--eps", eps)):
             if v is not None:
-                raise InputError(f"{n} sets up one block; a whole model takes its architecture from config.json")
+                raise InputError(f"{n} applies to one Transformer block (and the figures of one block); this is a whole "
+                                 "model, whose architecture comes from its config.json")
         check_keys(inputs, ("model_folder", "source") + INPUT_KEYS, "input key", "a whole Transformer model")
         given = {k: v for k, v in whole.items() if v is not None}
         if not any(k in given for k in INPUT_KEYS):            # the preset's own sentence or image
@@ -37,7 +38,8 @@ def whole_model(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, block=
     if isinstance(weights, Mapping) and is_encoder_decoder(weights):     # nn.Transformer names: the whole model
         for n, v in (("--block", block), ("--eps", eps), ("--heads", heads)):
             if v is not None:
-                raise InputError(f"{n} sets up one block; an encoder-decoder model's heads are its inputs' \"heads\"")
+                raise InputError(f"{n} applies to one Transformer block (and the figures of one block); this is a whole "
+                                 "encoder-decoder model (its heads are its inputs' \"heads\")")
         extra = [k for k, v in whole.items() if v is not None and k not in ("layer", "head", "query")]
         if extra:
             raise InputError(f"--{extra[0].replace('_', '-')} does not apply to an encoder-decoder model "
