@@ -42,7 +42,7 @@ import numpy as np
 
 from . import attention as att
 from .errors import InputError
-from .io import ModelKeys, as_array, check_inputs, check_keys, check_shape, check_weights
+from .io import ModelKeys, as_array, check_inputs, check_shape, check_weights
 from .trace import Array, Record
 
 _NORM_KEYS = ModelKeys(inputs=("x",), options=("eps",), weights=("gamma", "beta", "weight", "bias"))
@@ -369,9 +369,6 @@ def run_block(w: Mapping[str, Any], x_in: np.ndarray, *, block: str = "encoder",
                       memory=memory, ffn_inactive=int(np.sum(hid == 0)))
 
 
-WHOLE_MODEL_OPTIONS = ("text", "tokens", "token_ids", "image", "layer", "head", "query", "generate", "temperature")
-
-
 def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, block: str | None = None,
           heads: int | None = None, eps: float | None = None, **whole: Any):
     """Inputs: ``"x"`` [T, d], optional ``"positional_encoding": true``, ``"key_padding"`` [T], ``"tokens"``;
@@ -380,23 +377,10 @@ def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, block: str |
     A whole model (a Hugging Face folder given with ``--weights DIR``, or a whole-model preset) arrives as
     ``inputs = {"model_folder": DIR}`` and runs in :mod:`engines.transformer_model` with the options
     ``WHOLE_MODEL_OPTIONS`` (``--text``, ``--layer`` ...); it returns a ``transformer-model`` trace."""
-    unknown = [k for k in whole if k not in WHOLE_MODEL_OPTIONS]
-    if unknown:
-        raise TypeError(f"build() got an unexpected keyword argument {unknown[0]!r}")
-    if isinstance(inputs, Mapping) and "model_folder" in inputs:
-        for n, v in (("--block", block), ("--heads", heads), ("--eps", eps)):
-            if v is not None:
-                raise InputError(f"{n} sets up one block; a whole model takes its architecture from config.json")
-        from .transformer_model import INPUT_KEYS, build_folder
-        check_keys(inputs, ("model_folder", "source") + INPUT_KEYS, "input key", "a whole Transformer model")
-        given = {k: v for k, v in whole.items() if v is not None}
-        if not any(k in given for k in INPUT_KEYS):            # the preset's own sentence or image
-            given.update({k: inputs[k] for k in INPUT_KEYS if inputs.get(k) is not None})
-        return build_folder(str(inputs["model_folder"]), source=str(inputs.get("source", "")), **given)
-    given = [k for k, v in whole.items() if v is not None]
-    if given:
-        raise InputError(f"--{given[0].replace('_', '-')} applies to a whole model: give --weights DIR (a Hugging Face "
-                         "model folder) or a whole-model preset")
+    from .transformer_whole import whole_model
+    trace = whole_model(weights, inputs, block=block, heads=heads, eps=eps, **whole)
+    if trace is not None:
+        return trace
     check_inputs(inputs, MODEL_KEYS["transformer"])
     check_weights(weights, MODEL_KEYS["transformer"], "transformer")
     if "x" not in inputs:

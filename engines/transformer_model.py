@@ -25,7 +25,7 @@ Equations
 
 Trace (``kind`` "transformer-model"; what every view of a whole model reads)
 -----
-``family`` bert | gpt2 | vit; ``norm`` pre-LN | post-LN; ``config`` (layers, d_model, heads, d_ff, vocab,
+``family`` bert | gpt2 | vit | encoder-decoder (engines.transformer_encdec); ``norm`` pre-LN | post-LN; ``config`` (layers, d_model, heads, d_ff, vocab,
 positions, activation, eps, parameters, model_type); ``tokens`` (display strings: "[CLS]", "cat", ViT
 "[CLS]", "p(1,1)" ...), ``token_ids`` (ViT: -1), ``special`` (bool per token), ``hidden_states``
 [L+1, T, d]; ``layers[l]``: ``attention`` [H, T, T], ``q``, ``k``, ``v``, ``head_outputs`` [H, T, d_k],
@@ -33,7 +33,9 @@ positions, activation, eps, parameters, model_type); ``tokens`` (display strings
 over the unmasked queries); ``strongest_key`` [L, H, T]; ``predictions`` (top-k per position for GPT-2,
 per [MASK] for BERT, the class for ViT); ``generated`` (GPT-2); ViT ``image`` [C, Hpx, Wpx],
 ``patch_size``, ``grid``; ``focus`` (the layer, head and query chosen with --layer/--head/--query, or
-None); ``scores`` and ``head_labels`` (a preset's evaluation of its heads, or None).
+None); ``scores`` and ``head_labels`` (a preset's evaluation of its heads, or None). Encoder-decoder
+only: ``layers[l].cross_attention`` [H, T, S], ``source_tokens``, ``encoder_layers``,
+``encoder_hidden_states``, ``memory``.
 """
 from __future__ import annotations
 
@@ -48,7 +50,6 @@ from .errors import InputError
 from .trace import Array, BoolArray, IntArray, Record
 
 TOP_K = 5
-INPUT_KEYS = ("text", "tokens", "token_ids", "image")     # the ways to give a whole model its input
 
 
 # --------------------------------------------------------------------------- parameters
@@ -97,6 +98,7 @@ class LayerRecord(Record):
     v: Array                   # [H, T, d_k]
     head_outputs: Array        # [H, T, d_k] alpha v
     scale: float               # scores = q k^T / scale  (the layer's output is hidden_states[index])
+    cross_attention: Array | None = None    # encoder-decoder: [H, T, S] the decoder's attention to the memory
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,10 @@ class ModelTrace(Record):
     source: str = ""
     scores: dict | None = None
     head_labels: dict | None = None
+    source_tokens: tuple[str, ...] = ()                      # encoder-decoder: the encoder's input
+    encoder_layers: tuple[LayerRecord, ...] | None = None    # encoder-decoder: the encoder's attention
+    encoder_hidden_states: Array | None = None               # [N_enc + 1, S, d]
+    memory: Array | None = None                              # [S, d] what every decoder layer's cross-attention reads
 
 
 # --------------------------------------------------------------------------- forward
@@ -210,12 +216,13 @@ def predictions(p: ModelParams, fw: Forward, tokens: tuple[str, ...], ids: np.nd
         labels = tuple(p.labels[i] if i < len(p.labels) else f"class {i}" for i in top)
         return "class", (Prediction(0, tokens[0], labels, top, pr[top]),)
     pr = softmax(fw.logits, axis=-1)                                # [T, V]
-    rows = range(len(ids)) if p.family == "gpt2" else [i for i, t in enumerate(ids) if t == mask_id]
+    nxt = p.family in ("gpt2", "encoder-decoder")
+    rows = range(len(ids)) if nxt else [i for i, t in enumerate(ids) if t == mask_id]
     out = []
     for i in rows:
         top = _top(pr[i], min(TOP_K, pr.shape[1]))
         out.append(Prediction(i, tokens[i], tuple(vocab_names(int(j)) for j in top), top, pr[i, top]))
-    return ("next token" if p.family == "gpt2" else "masked token"), tuple(out)
+    return ("next token" if nxt else "masked token"), tuple(out)
 
 
 def generate(p: ModelParams, ids: np.ndarray, n: int, temperature: float | None, seed: int = 0) -> np.ndarray:
@@ -314,73 +321,3 @@ def run(p: ModelParams, *, ids: np.ndarray | None = None, tokens: tuple[str, ...
     f = resolve_focus(tuple(tokens), len(p.layers), p.heads, *(focus or {}).get("args", (None, None, None)))
     return trace(p, fw, tokens=tuple(tokens), ids=ids, special=np.asarray(special, bool), padding=padding,
                  preds=preds, source=source, image=image, generated=generated, focus=f)
-
-
-# --------------------------------------------------------------------------- from a model folder
-
-def _csv(name: str, value: str) -> list[str]:
-    items = [s.strip() for s in str(value).split(",")]
-    if not items or any(not s for s in items):
-        raise InputError(f"--{name} is {value!r}, expected a comma-separated list like a,b,c")
-    return items
-
-
-def _ids(folder, p: ModelParams, *, text, tokens, token_ids) -> tuple[np.ndarray, tuple[str, ...]]:
-    given = [n for n, v in (("--text", text), ("--tokens", tokens), ("--token-ids", token_ids)) if v is not None]
-    if len(given) > 1:
-        raise InputError(f"{' and '.join(given)} conflict: give the input one way")
-    if not given:
-        raise InputError(f"model folder {folder.path!r} needs an input: --text \"...\", --tokens a,b,c or --token-ids 3,17,5")
-    names = folder.names_of()
-    if text is not None:
-        ids, toks = folder.encode(text)
-    elif tokens is not None:
-        toks = tuple(_csv("tokens", tokens))
-        ids = folder.from_tokens(list(toks))
-    else:
-        raw = _csv("token-ids", token_ids)
-        if not all(s.isdigit() for s in raw):
-            raise InputError(f"--token-ids is {token_ids!r}, expected non-negative integers like 3,17,5")
-        ids = np.array([int(s) for s in raw], dtype=np.int64)
-        bad = [int(i) for i in ids if i >= p.vocab]
-        if bad:
-            raise InputError(f"token id {bad[0]} is outside the vocabulary 0 .. {p.vocab - 1}")
-        toks = tuple(names(int(i)) for i in ids)
-    if len(ids) == 0:
-        raise InputError("the input has no tokens")
-    if len(ids) > p.positions:
-        raise InputError(f"the input has {len(ids)} tokens; this model reads at most {p.positions} "
-                         "(its position embeddings)")
-    return ids, toks
-
-
-def build_folder(path: str, *, text: str | None = None, tokens: str | None = None, token_ids: str | None = None,
-                 image: str | None = None, layer: int | None = None, head: int | None = None,
-                 query: str | None = None, generate: int | None = None, temperature: float | None = None,
-                 source: str = "") -> ModelTrace:
-    """Run the model in a Hugging Face folder (or a whole-model preset, the same format) on the given input."""
-    from .formats import hf_folder
-    folder = hf_folder.open_folder(path)
-    p = folder.params()
-    focus = {"args": (layer, head, query)}
-    if temperature is not None and not (temperature >= 0 and np.isfinite(temperature)):
-        raise InputError(f"--temperature is {temperature}, expected a number >= 0 (0: greedy)")
-    if p.family == "vit":
-        if image is None:
-            raise InputError(f"model folder {path!r} is a ViT: give --image FILE")
-        for n, v in (("--text", text), ("--tokens", tokens), ("--token-ids", token_ids), ("--generate", generate)):
-            if v is not None:
-                raise InputError(f"{n} does not apply to a ViT (give --image FILE)")
-        return run(p, image=folder.image(image), focus=focus, source=source or path)
-    if image is not None:
-        raise InputError(f"--image applies to a ViT; model folder {path!r} is a {p.family} (give --text)")
-    if generate and p.family != "gpt2":
-        raise InputError("--generate applies to a GPT-2 model (decoder-only)")
-    ids, toks = _ids(folder, p, text=text, tokens=tokens, token_ids=token_ids)
-    specials = folder.specials()
-    special = np.array([int(i) in specials for i in ids])
-    pad_id = folder.config.get("pad_token_id")
-    pad = folder.token_id("[PAD]") if pad_id is None else pad_id
-    return run(p, ids=ids, tokens=toks, special=special, pad_id=pad, mask_id=folder.token_id("[MASK]"),
-               vocab_names=folder.names_of(), generate_n=generate or 0, temperature=temperature, focus=focus,
-               source=source or path)

@@ -24,12 +24,16 @@ def table(tr) -> str:
              f"{c['heads']} heads, d_ff {c['d_ff']}, {c['activation']}, {c['parameters']:,} parameters",
              f"source: {tr.source}" if tr.source else "",
              f"tokens ({len(tr.tokens)}; * = special): " + " ".join(_tok(tr, i) for i in range(len(tr.tokens)))]
+    if tr.source_tokens:
+        lines.append(f"source tokens (encoder, {len(tr.encoder_layers)} layers; its output is every decoder layer's memory): "
+                     + " ".join(tr.source_tokens))
     if tr.padding.any():
         lines.append(f"padding (masked as keys): positions {', '.join(str(i) for i in np.flatnonzero(tr.padding))}")
     H = tr.entropy.shape[1]
+    what = " of the decoder's masked self-attention" if tr.source_tokens else ""
     rows = [[str(l + 1)] + [fmt(e, 3) for e in tr.entropy[l]] + [fmt(tr.entropy[l].mean(), 3)]
             for l in range(tr.entropy.shape[0])]
-    lines += ["", "attention entropy (bits, mean over queries; 0 = one key, log2 T = uniform):",
+    lines += ["", f"attention entropy{what} (bits, mean over queries; 0 = one key, log2 T = uniform):",
               grid(["layer"] + [f"h{h + 1}" for h in range(H)] + ["mean"], rows)]
     if tr.predictions:
         lines += ["", f"top predictions ({tr.prediction_kind}):"]
@@ -61,9 +65,12 @@ def explain(tr, fmt_: str = "md") -> str:
     d = Doc(DIGITS)
     tok = [tr.tokens[j] for j in range(T)]
     d.heading(f"{tr.config.get('architecture') or tr.family}: layer {l}, head {h}, query {d.lit(tok[i])} (position {i})")
-    d.para(f"A {tr.family} model ({tr.norm}, {tr.config['layers']} layers, {tr.config['heads']} heads of width "
-           f"$d_k = {dk}$). The input to this head is the output of layer {l - 1} "
-           + ("(the embeddings)" if l == 1 else "") + (", after LayerNorm (pre-LN)" if tr.norm == "pre-LN" else "")
+    fam = {"bert": "A BERT", "gpt2": "A GPT-2", "vit": "A ViT", "encoder-decoder": "An encoder-decoder"}[tr.family]
+    side = "decoder " if tr.family == "encoder-decoder" else ""
+    d.para(f"{fam} model ({tr.norm}, {tr.config['layers']} {side}layers, {tr.config['heads']} heads of width "
+           f"$d_k = {dk}$). The input to this head is "
+           + ("the embeddings" if l == 1 else f"the output of layer {l - 1}")
+           + (", after LayerNorm (pre-LN)" if tr.norm == "pre-LN" else "")
            + "; its query, key and value rows are the projections $q = x W_q + b_q$, $k = x W_k + b_k$, $v = x W_v + b_v$ "
            f"restricted to head {h}'s {dk} columns.")
     d.equations([r"s_j = \frac{q_i \cdot k_j}{\sqrt{d_k}}", r"\alpha_{ij} = \frac{e^{s_j}}{\sum_m e^{s_m}}",
@@ -91,4 +98,4 @@ def explain(tr, fmt_: str = "md") -> str:
 
 
 def _masked(tr, i: int, j: int) -> bool:
-    return bool(tr.padding[j]) or (tr.family == "gpt2" and j > i)
+    return bool(tr.padding[j]) or (tr.family in ("gpt2", "encoder-decoder") and j > i)

@@ -16,6 +16,7 @@ from gatelab.engines import transformer as blk
 from gatelab.engines import transformer_hf as hf
 from gatelab.engines import transformer_model as tm
 from gatelab.engines import transformer_stack as ts
+from gatelab.engines import transformer_whole as tw
 from gatelab.engines.errors import InputError
 from gatelab.engines.formats import hf_folder
 
@@ -44,7 +45,7 @@ def test_bert_post_ln_matches_transformers_every_layer_and_head_with_padding():
     np.testing.assert_allclose(np.stack([o.self_attn.alpha for o in fw.outs]), ref["attentions"], atol=TOL, rtol=0)
     np.testing.assert_allclose(fw.logits, ref["mlm_logits"], atol=TOL, rtol=0)
     np.testing.assert_allclose(fw.pooled, ref["pooled"], atol=TOL, rtol=0)
-    tr = tm.build_folder(folder.path, token_ids=",".join(map(str, ids)))
+    tr = tw.build_folder(folder.path, token_ids=",".join(map(str, ids)))
     assert [pr.position for pr in tr.predictions] == [int(np.flatnonzero(ids == 4)[0])]    # the one [MASK]
     top = np.argsort(-ref["mlm_logits"][tr.predictions[0].position])[:5]
     assert list(tr.predictions[0].top_ids) == list(top)
@@ -75,7 +76,7 @@ def test_vit_pre_ln_matches_transformers_and_the_image_processor():
     np.testing.assert_allclose(fw.logits, ref["logits"], atol=TOL, rtol=0)
     # the processor works in float32: our float64 preprocessing agrees to float32 precision
     np.testing.assert_allclose(folder.image(os.path.join(folder.path, "image.png")), ref["pixel_values"], atol=1e-6)
-    tr = tm.build_folder(folder.path, image=os.path.join(folder.path, "image.png"))
+    tr = tw.build_folder(folder.path, image=os.path.join(folder.path, "image.png"))
     assert tr.tokens == ("[CLS]", "p(1,1)", "p(1,2)", "p(2,1)", "p(2,2)") and tr.grid == (2, 2) and tr.patch_size == 4
     assert tr.predictions[0].top[0] == ("cat", "dog", "mat")[int(np.argmax(ref["logits"]))]
 
@@ -88,7 +89,7 @@ def test_text_is_tokenised_as_the_tokenizers_library_does():
         ids, toks = folder.encode(meta["text"])
         enc = Tokenizer.from_file(os.path.join(REFS, name, "tokenizer.json")).encode(meta["text"])
         assert list(ids) == enc.ids == meta["ids"] and list(toks) == enc.tokens
-    tr = tm.build_folder(os.path.join(REFS, "bert-tiny"), text="the cat sat on the [MASK]")
+    tr = tw.build_folder(os.path.join(REFS, "bert-tiny"), text="the cat sat on the [MASK]")
     assert tr.tokens[0] == "[CLS]" and tr.tokens[-1] == "[SEP]" and "[MASK]" in tr.tokens
     assert list(tr.special) == [t in ("[CLS]", "[SEP]", "[MASK]") for t in tr.tokens]
 
@@ -109,8 +110,8 @@ def test_sharded_folder_reads_like_the_single_file(tmp_path):
         save_file({n: folder.load(n).astype(np.float32) for n in part}, str(dst / fname))
         wm.update({n: fname for n in part})
     (dst / "model.safetensors.index.json").write_text(json.dumps({"metadata": {}, "weight_map": wm}))
-    a = tm.build_folder(src, text="the cat sat")
-    b = tm.build_folder(str(dst), text="the cat sat")
+    a = tw.build_folder(src, text="the cat sat")
+    b = tw.build_folder(str(dst), text="the cat sat")
     assert np.array_equal(a.hidden_states, b.hidden_states)
 
 
@@ -198,12 +199,12 @@ def test_param_counts_equal_the_frameworks():
 
 def test_focus_is_checked():
     folder = os.path.join(REFS, "gpt2-tiny")
-    tr = tm.build_folder(folder, text="the cat sat on the mat", layer=2, head=1, query="sat")
+    tr = tw.build_folder(folder, text="the cat sat on the mat", layer=2, head=1, query="sat")
     assert tr.focus == {"layer": 2, "head": 1, "query": 2}
     with pytest.raises(InputError, match="--layer is 3, expected 1 .. 2"):
-        tm.build_folder(folder, text="the cat", layer=3)
+        tw.build_folder(folder, text="the cat", layer=3)
     with pytest.raises(InputError, match="--query 'dog' is not one of the tokens"):
-        tm.build_folder(folder, text="the cat", query="dog")
+        tw.build_folder(folder, text="the cat", query="dog")
 
 
 def test_encoder_decoder_counts_equal_torch_nn_transformer_and_the_presets_state_them():
@@ -220,3 +221,25 @@ def test_encoder_decoder_counts_equal_torch_nn_transformer_and_the_presets_state
         assert tr.total == total and tr.assumptions
     with pytest.raises(InputError, match="unknown key in transformer description: 'layer'"):
         tp.summarize({"transformer": {"family": "bert", "layer": 2}})
+
+
+def test_encoder_decoder_matches_torch_nn_transformer_and_the_memory_is_the_encoder_output():
+    doc = presets.load("transformer-translate")
+    tr = blk.build(doc.weights, doc.inputs)
+    ref = np.load(os.path.join(os.path.dirname(__file__), "refs", "torch_encdec.npz"))
+    assert tr.family == "encoder-decoder" and tr.source_tokens == ("ich", "bin", "müde")
+    np.testing.assert_allclose(tr.encoder_hidden_states, ref["encoder_hidden_states"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(np.stack([lay.attention for lay in tr.encoder_layers]), ref["encoder_attentions"], atol=TOL)
+    np.testing.assert_allclose(tr.memory, ref["memory"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(tr.hidden_states, ref["decoder_hidden_states"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(_attn(tr), ref["decoder_attentions"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(np.stack([lay.cross_attention for lay in tr.layers]), ref["cross_attentions"], atol=TOL)
+    probs = np.exp(ref["logits"]) / np.exp(ref["logits"]).sum(-1, keepdims=True)
+    for pr in tr.predictions:
+        np.testing.assert_allclose(pr.probs, np.sort(probs[pr.position])[::-1][:5], atol=TOL)
+    # the memory is really the encoder's output: another source sentence changes every cross-attention
+    other = blk.build(doc.weights, {**doc.inputs, "source": ["du", "bist", "müde"]})
+    assert not np.allclose(other.layers[0].cross_attention, tr.layers[0].cross_attention)
+    assert np.array_equal(other.layers[0].attention, tr.layers[0].attention)       # layer 1 self-attention: target only
+    back = type(tr).from_dict(json.loads(tr.to_json()))
+    assert back.digest() == tr.digest()

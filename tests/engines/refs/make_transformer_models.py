@@ -12,6 +12,8 @@ with the ``tokenizers`` library (ViT: ``preprocessor_config.json`` and a small P
 is then run in float64 on the stored (float32) weights and its attentions, hidden states and
 logits are saved beside them as ``ref.npz``. ``param_counts.json`` holds ``sum(p.numel())`` of
 BERT-base, GPT-2 small, ViT-base and torch's nn.Transformer base/big, built on the meta device.
+``encdec`` writes the ``transformer-translate`` preset (a torch nn.Transformer with embeddings and a
+generator) and its float64 numbers (``torch_encdec.npz``).
 """
 from __future__ import annotations
 
@@ -136,6 +138,70 @@ def vit() -> None:
     _save_run(folder, out, {"pixel_values": _np(pix[0]), "logits": _np(out.logits[0])})
 
 
+def encdec() -> None:
+    """torch nn.Transformer (2 + 2 post-LN layers, d 8, 2 heads, d_ff 16, final norms) plus embeddings and a
+    generator, written as the ``transformer-translate`` preset (nn.Transformer state_dict names), and its
+    per-layer outputs, per-head self- and cross-attention weights and logits in float64 (torch_encdec.npz)."""
+    import math
+    torch.manual_seed(4)
+    src_vocab = ["<pad>", "ich", "bin", "müde", "du", "bist", "die", "katze", "schläft"]
+    tgt_vocab = ["<pad>", "<s>", "</s>", "i", "am", "tired", "you", "are", "the", "cat", "sleeps"]
+    source, target = ["ich", "bin", "müde"], ["<s>", "i", "am", "tired"]
+    d, H = 8, 2
+    net = torch.nn.Transformer(d_model=d, nhead=H, num_encoder_layers=2, num_decoder_layers=2, dim_feedforward=16,
+                               dropout=0.0, batch_first=True).eval()
+    src_e, tgt_e = torch.nn.Embedding(len(src_vocab), d), torch.nn.Embedding(len(tgt_vocab), d)
+    gen = torch.nn.Linear(d, len(tgt_vocab))
+    weights = {k: v.tolist() for k, v in net.state_dict().items()}
+    weights.update({"src_embed.weight": src_e.weight.tolist(), "tgt_embed.weight": tgt_e.weight.tolist(),
+                    "generator.weight": gen.weight.tolist(), "generator.bias": gen.bias.tolist()})
+    preset = {"model": "transformer",
+              "description": "An encoder-decoder Transformer (2 + 2 post-LN layers, d 8, 2 heads; torch-initialised, "
+                             "untrained) on one translation pair: ich bin müde -> i am tired; the encoder output is "
+                             "the decoder's memory.",
+              "notes": "Made by tests/engines/refs/make_transformer_models.py (torch nn.Transformer state_dict names, "
+                       "final LayerNorms included); the numbers are checked against torch in float64.",
+              "weights": weights,
+              "inputs": {"source_vocab": src_vocab, "target_vocab": tgt_vocab, "source": source, "target": target,
+                         "heads": H}}
+    with open(os.path.join(HERE, "..", "..", "..", "engines", "presets", "transformer-translate.json"), "w") as f:
+        json.dump(preset, f, ensure_ascii=False)
+        f.write("\n")
+    net, src_e, tgt_e, gen = net.double(), src_e.double(), tgt_e.double(), gen.double()
+
+    def pe(T):
+        t = torch.arange(T, dtype=torch.float64)[:, None]
+        w = 1.0 / torch.pow(10000.0, torch.arange(0, d, 2, dtype=torch.float64) / d)
+        out = torch.zeros(T, d, dtype=torch.float64)
+        out[:, 0::2], out[:, 1::2] = torch.sin(t * w), torch.cos(t * w)
+        return out
+    xs = src_e(torch.tensor([src_vocab.index(t) for t in source])) * math.sqrt(d) + pe(len(source))
+    xt = tgt_e(torch.tensor([tgt_vocab.index(t) for t in target])) * math.sqrt(d) + pe(len(target))
+    causal = net.generate_square_subsequent_mask(len(target), dtype=torch.float64)
+    with torch.no_grad():
+        enc_h, enc_a, x = [xs[None]], [], xs[None]
+        for lay in net.encoder.layers:
+            enc_a.append(lay.self_attn(x, x, x, need_weights=True, average_attn_weights=False)[1][0])
+            x = lay(x)
+            enc_h.append(x)
+        memory = net.encoder.norm(x)
+        dec_h, dec_a, dec_c, y = [xt[None]], [], [], xt[None]
+        for lay in net.decoder.layers:
+            dec_a.append(lay.self_attn(y, y, y, attn_mask=causal, need_weights=True, average_attn_weights=False)[1][0])
+            h = lay.norm1(y + lay.self_attn(y, y, y, attn_mask=causal, need_weights=False)[0])
+            dec_c.append(lay.multihead_attn(h, memory, memory, need_weights=True, average_attn_weights=False)[1][0])
+            y = lay(y, memory, tgt_mask=causal)
+            dec_h.append(y)
+        logits = gen(net.decoder.norm(y))[0]
+        full = net(xs[None], xt[None], tgt_mask=causal)          # the module's own forward agrees
+        assert torch.allclose(gen(full)[0], logits, atol=1e-12)
+    np.savez_compressed(os.path.join(HERE, "torch_encdec.npz"),
+                        encoder_hidden_states=np.stack([_np(h[0]) for h in enc_h]), encoder_attentions=np.stack([_np(a) for a in enc_a]),
+                        memory=_np(memory[0]), decoder_hidden_states=np.stack([_np(h[0]) for h in dec_h]),
+                        decoder_attentions=np.stack([_np(a) for a in dec_a]), cross_attentions=np.stack([_np(a) for a in dec_c]),
+                        logits=_np(logits))
+
+
 def counts() -> None:
     from transformers import BertConfig, BertModel, GPT2Config, GPT2Model, ViTConfig, ViTModel
     n = lambda m: sum(p.numel() for p in m.parameters())
@@ -156,6 +222,6 @@ def counts() -> None:
 if __name__ == "__main__":
     torch.set_num_threads(1)
     os.makedirs(OUT, exist_ok=True)
-    for fn in (bert, gpt2, vit, counts):
+    for fn in (bert, gpt2, vit, encdec, counts):
         if len(sys.argv) == 1 or fn.__name__ in sys.argv[1:]:
             fn()
