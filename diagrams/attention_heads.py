@@ -13,6 +13,8 @@ and captioned; ``--layer L --head H`` frames that head (the engine's ``focus``).
 from __future__ import annotations
 
 import functools
+import re
+from dataclasses import dataclass
 from typing import Any
 
 import graphviz
@@ -61,23 +63,26 @@ def _sizes(T: int, n_heads: int, query: bool) -> tuple[int, int]:
     return (max(c, 16), c) if query else (c, c)
 
 
-def _head_table(st: Style, A: np.ndarray, l: int, h: int, rows: list[int], size: tuple[int, int],
-                toks: list[str], tips: bool, numbers: bool) -> str:
-    """One head: the chosen rows of A[l, h] as cells (a full matrix, or one query's row as a column)."""
+def _head_table(st: Style, mat: np.ndarray, ident: str, rows: list[int], size: tuple[int, int],
+                qtoks: list[str], ktoks: list[str], tips: bool, numbers: bool) -> str:
+    """One head: the chosen rows of its matrix ``mat`` [T_q, T_k] as cells (a full matrix, or one query's row
+    as a column). ``ident`` ("L1H2") names the cells (``L1H2_i_j``) and their tooltips."""
     w, hh = size
     lut = _lut(st)
     if not tips and not numbers and len(rows) > 1:
-        return _runs_table(A[l, h], w, hh, lut)
+        return _runs_table(mat, w, hh, lut)
     pre = f'WIDTH="{w}" HEIGHT="{hh}" FIXEDSIZE="TRUE" BGCOLOR="'
+    lh = re.match(r"[A-Z]*L(\d+)H(\d+)", ident)
+    where = f"layer {lh.group(1)} head {lh.group(2)}"
     out = []
     for i in rows:
         cells = []
-        for j in range(A.shape[3]):
-            a = float(A[l, h, i, j])
+        for j in range(mat.shape[1]):
+            a = float(mat[i, j])
             attrs = pre + lut[min(max(int(round(a * 255)), 0), 255)] + '"'
             if tips:
-                attrs += (f' ID="L{l + 1}H{h + 1}_{i}_{j}" HREF="#" TOOLTIP="layer {l + 1} head {h + 1}: '
-                          f'{toks[i]} -&gt; {toks[j]} = {a:.6g}"')
+                attrs += (f' ID="{ident}_{i}_{j}" HREF="#" TOOLTIP="{where}: '
+                          f'{qtoks[i]} -&gt; {ktoks[j]} = {a:.6g}"')
             body = D.mono(esc(_short(a)), size=8, color=st.fg if a < 0.6 else st.bg) if numbers else ""
             cells.append(f"<TD {attrs}>{body}</TD>")
         out.extend(f"<TR>{c}</TR>" for c in cells) if len(rows) == 1 else out.append("<TR>" + "".join(cells) + "</TR>")
@@ -137,40 +142,91 @@ def _legend(st: Style, query: str | None) -> str:
             f"{sw}<TD ROWSPAN=\"2\">{font(esc('  ' + what), size=10, color=st.muted)}</TD></TR><TR>{nums}</TR></TABLE>")
 
 
+@dataclass(frozen=True)
+class _Group:
+    """Rows of the grid drawn alike: one attention tensor [L, H, T_q, T_k] and its tokens."""
+    label: str                 # "layer", "encoder layer", "cross-attention, layer"
+    A: np.ndarray
+    qtoks: list[str]
+    ktoks: list[str]
+    special: list[bool]
+    ident: str                 # cell id prefix ("" for the model's own layers)
+    main: bool                 # the layers trace.entropy / strongest_key / head_labels / focus describe
+    header: str = ""
+
+
+def _groups(tr: Any) -> list[_Group]:
+    """The model's self-attention layers; an encoder-decoder also draws its encoder and its cross-attention."""
+    toks, special = M.tokens(tr), M.special(tr)
+    if tr.family != "encoder-decoder":
+        return [_Group("layer", M.attention(tr), toks, toks, special, "", True)]
+    src = [str(t) for t in tr.source_tokens]
+    enc = np.stack([np.asarray(lay.attention) for lay in tr.encoder_layers])
+    cross = np.stack([np.asarray(lay.cross_attention) for lay in tr.layers])
+    return [_Group("encoder layer", enc, src, src, [False] * len(src), "E", False,
+                   "encoder self-attention over the source tokens"),
+            _Group("decoder layer", M.attention(tr), toks, toks, special, "", True,
+                   "decoder masked self-attention over the target tokens"),
+            _Group("cross, layer", cross, toks, src, special, "X", False,
+                   "decoder cross-attention: rows the target tokens, columns the source tokens "
+                   + " ".join(src[:16]) + " (in this order)")]
+
+
 def build(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digraph:
     st, tr = style, computed.trace
     if not M.is_model(tr):
         raise_kind(tr)
-    A = M.attention(tr)                                  # [L, H, T, T]
-    L, H, T, _ = A.shape
-    toks, special, names = M.tokens(tr), M.special(tr), M.head_labels(tr)
+    toks, names = M.tokens(tr), M.head_labels(tr)
     qi = M.query_index(computed)
-    chosen = M.chosen_head(computed)
-    rows = list(range(T)) if qi is None else [qi]
-    size = _sizes(T, L * H, qi is not None)
-    tips = L * H * len(rows) * T <= TOOLTIP_CELLS
-    toks_tip = [esc(t, limit=48) for t in toks]
-    numbers = st.all and L * H <= NUMBERS_MAX_HEADS and T <= NUMBERS_MAX_T
-    body = []
+    groups = [grp for grp in _groups(tr) if qi is None or grp.ident != "E"]   # a query is a target position
+    cells = sum(grp.A.shape[0] * grp.A.shape[1] * (1 if qi is not None else grp.A.shape[2]) * grp.A.shape[3]
+                for grp in groups)
+    heads = sum(grp.A.shape[0] * grp.A.shape[1] for grp in groups)
+    T = max(max(grp.A.shape[2:]) for grp in groups)
+    ctx = dict(qi=qi, chosen=M.chosen_head(computed), names=names, size=_sizes(T, heads, qi is not None),
+               tips=cells <= TOOLTIP_CELLS, numbers=st.all and heads <= NUMBERS_MAX_HEADS and T <= NUMBERS_MAX_T)
+    g = D.digraph("attention_heads", st, rankdir="TB", ranksep="0.25")
+    prev = None
+    for k, grp in enumerate(groups):       # one node per group: a long header never stretches another grid
+        nid = "grid" if len(groups) == 1 else f"grid_{k}"
+        if grp.header:
+            g.node(f"header_{k}", D.html_label(font(esc(grp.header), bold=True, size=12)), shape="plaintext")
+            if prev is not None:
+                g.edge(prev, f"header_{k}", style="invis")
+            prev = f"header_{k}"
+        rows = "".join(_group_rows(st, tr, grp, **ctx))
+        g.node(nid, D.html_label(f'<TABLE BORDER="0" CELLSPACING="4" CELLPADDING="0">{rows}</TABLE>'), shape="plain")
+        if prev is not None:
+            g.edge(prev, nid, style="invis")
+        prev = nid
+    g.node("legend", D.html_label(_legend(st, None if qi is None else repr(toks[qi]))), shape="plain")
+    g.edge(prev, "legend", style="invis")
+    g.attr("graph", label=D.html_label(_title(st, tr, computed, qi, toks)), labelloc="t", labeljust="c")
+    return g
+
+
+def _group_rows(st: Style, tr: Any, grp: _Group, *, qi, chosen, names, size, tips, numbers) -> list[str]:
+    L, H = grp.A.shape[:2]
+    rows = list(range(grp.A.shape[2])) if qi is None else [qi]
+    qtip, ktip = [esc(t, limit=48) for t in grp.qtoks], [esc(t, limit=48) for t in grp.ktoks]
+    out = []
     for l in range(L):
         heads, caps = [], []
         for h in range(H):
-            frame = D.role("input") if (l, h) == chosen else D.role("attention") if (l, h) in names else st.muted
-            inner = _head_table(st, A, l, h, rows, size, toks_tip, tips, numbers)
+            main = grp.main and (l, h)
+            frame = D.role("input") if main == chosen else D.role("attention") if main in names else st.muted
+            inner = _head_table(st, grp.A[l, h], f"{grp.ident}L{l + 1}H{h + 1}", rows, size, qtip, ktip, tips, numbers)
             heads.append(f'<TD BORDER="2" COLOR="{frame}" CELLPADDING="0" VALIGN="TOP">{inner}</TD>')
-            caps.append(f'<TD VALIGN="TOP">{_caption(st, tr, l, h, qi, A, toks, names, chosen)}</TD>')
-        label = font(esc(f"layer {l + 1}"), bold=True, size=11)
-        body.append(f'<TR><TD ROWSPAN="2" VALIGN="MIDDLE">{label}</TD>'
-                    f'<TD BORDER="2" COLOR="{st.bg}" CELLPADDING="0" VALIGN="TOP">'
-                    f'{_token_column(st, toks, special, size[1], qi)}</TD>{"".join(heads)}</TR>'
-                    f'<TR><TD></TD>{"".join(caps)}</TR>')
-    grid = f'<TABLE BORDER="0" CELLSPACING="4" CELLPADDING="0">{"".join(body)}</TABLE>'
-    g = D.digraph("attention_heads", st, rankdir="TB")
-    g.node("grid", D.html_label(grid), shape="plain")
-    g.node("legend", D.html_label(_legend(st, None if qi is None else repr(toks[qi]))), shape="plain")
-    g.edge("grid", "legend", style="invis")
-    g.attr("graph", label=D.html_label(_title(st, tr, computed, qi, toks)), labelloc="t", labeljust="c")
-    return g
+            cap = (_caption(st, tr, l, h, qi, grp.A, grp.qtoks, names, chosen) if grp.main
+                   else font(esc(f"H{h + 1}"), bold=True, size=9))
+            caps.append(f'<TD VALIGN="TOP">{cap}</TD>')
+        label = font(esc(f"{grp.label} {l + 1}"), bold=True, size=11)
+        column = _token_column(st, grp.qtoks if qi is None else grp.ktoks, grp.special if qi is None or grp.ktoks is grp.qtoks
+                               else [False] * len(grp.ktoks), size[1], qi if grp.ktoks is grp.qtoks else None)
+        out.append(f'<TR><TD ROWSPAN="2" VALIGN="MIDDLE">{label}</TD>'
+                   f'<TD BORDER="2" COLOR="{st.bg}" CELLPADDING="0" VALIGN="TOP">{column}</TD>{"".join(heads)}</TR>'
+                   f'<TR><TD></TD>{"".join(caps)}</TR>')
+    return out
 
 
 def _title(st: Style, tr: Any, computed: Any, qi: int | None, toks: list[str]) -> str:

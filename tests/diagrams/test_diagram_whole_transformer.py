@@ -196,3 +196,31 @@ def test_large_model_view_merges_only_equal_colours(monkeypatch, gpt2):
             colours += [colour] * int(span or 1)
         assert colours == [lut[int(np.clip(np.rint(a * 255), 0, 255))] for a in A[l, h, i]]
     assert dot.count("COLSPAN") > 0 and "TOOLTIP" not in dot
+
+
+def test_encoder_decoder_model_view(tmp_path):
+    """An encoder-decoder draws its encoder's self-attention, the decoder's masked self-attention and the
+    cross-attention (target rows, source columns), every cell the trace's."""
+    ed = registry.compute("transformer", Source(preset="transformer-translate"))
+    p = tmp_path / "ed.svg"
+    api.render("attention-heads", source=Source(preset="transformer-translate"), output=str(p))
+    root = parse_svg(p)
+    tips = {}
+    for g in root.iter(f"{{{SVG_NS}}}g"):
+        m = re.fullmatch(r"a_([EX]?)L(\d+)H(\d+)_(\d+)_(\d+)", g.get("id") or "")
+        if m:
+            tips[(m.group(1), *map(int, m.groups()[1:]))] = g.find(f"{{{SVG_NS}}}a").get(f"{XLINK}title")
+    src, tgt = ed.trace.source_tokens, ed.trace.tokens
+    groups = {"E": ([lay.attention for lay in ed.trace.encoder_layers], src, src),
+              "": ([lay.attention for lay in ed.trace.layers], tgt, tgt),
+              "X": ([lay.cross_attention for lay in ed.trace.layers], tgt, src)}
+    n = 0
+    for key, (mats, qt, kt) in groups.items():
+        for (l, h, i, j), a in np.ndenumerate(np.stack(mats)):
+            tip = tips[(key, l + 1, h + 1, i, j)]
+            assert tip.startswith(f"layer {l + 1} head {h + 1}: {qt[i]} -> {kt[j]} = ")
+            assert float(tip.rsplit("= ", 1)[1]) == pytest.approx(a, rel=1e-5, abs=1e-12)
+            n += 1
+    assert n == len(tips)
+    texts = " ".join(svg_texts(root))
+    assert "columns the source tokens " + " ".join(src) in texts
