@@ -120,10 +120,12 @@ class LayerView:
 
 
 def layer_view(trace: Any, layer: int) -> LayerView:
-    """``layer`` is 0-based; the masks are the model's own (``family`` gpt2: causal; ``padding`` keys)."""
+    """``layer`` is 0-based; the masks are the model's own (GPT-2 and an encoder-decoder's decoder layers: causal;
+    ``padding`` keys)."""
     A = np.asarray(trace.layers[layer].attention)                       # [H, T, T]
     T = A.shape[-1]
-    causal = np.triu(np.ones((T, T), dtype=bool), 1) if trace.family == "gpt2" else np.zeros((T, T), dtype=bool)
+    causal = (np.triu(np.ones((T, T), dtype=bool), 1) if trace.family in ("gpt2", "encoder-decoder")   # decoders
+              else np.zeros((T, T), dtype=bool))
     pad = np.asarray(getattr(trace, "padding", np.zeros(T, dtype=bool)), dtype=bool)
     padding = np.broadcast_to(pad[None, :], (T, T)).copy()
     toks = tuple(tokens(trace))

@@ -68,47 +68,86 @@ def _embeddings(g: Any, st: Style, tr: Any, cfg: dict, T: int) -> None:
     _node(g, st, "embeddings", rows, "x")
 
 
-def _sublayers(tr: Any, cfg: dict) -> list[tuple[str, str, str]]:
-    """(id, label, role) of the repeated block, in the order the model applies them."""
+def _sublayers(tr: Any, cfg: dict, *, decoder: bool = False) -> list[tuple[str, str, str, str]]:
+    """(id, label, role, note) of the repeated block, in the order the model applies them."""
     H, d = cfg["heads"], cfg["d_model"]
-    mask = {"gpt2": "causal mask (key j > query i hidden)", "bert": "padding keys masked"}.get(tr.family, "no mask")
-    mha = (f"multi-head self-attention: {H} heads, d_k = {d // H}", "attention", mask)
+    causal = tr.family == "gpt2" or decoder
+    mask = ("causal mask (key j > query i hidden)" if causal else
+            {"bert": "padding keys masked"}.get(tr.family, "no mask"))
+    mha = (f"{'masked ' if causal else ''}multi-head self-attention: {H} heads, d_k = {d // H}", "attention", mask)
+    cross = (f"cross-attention: {H} heads", "attention", "queries from the decoder; keys and values from the memory")
     ffn = (f"feed-forward {d} -> {cfg['d_ff']} -> {d}, {cfg.get('activation', '')}", "input", "position-wise")
     ln = ("LayerNorm", "candidate", "")
     add = ("+ residual", "output", "")
-    if tr.norm == "pre-LN":
-        seq = [("ln1", ln), ("mha", mha), ("add1", add), ("ln2", ln), ("ffn", ffn), ("add2", add)]
-    else:
-        seq = [("mha", mha), ("add1", add), ("ln1", ln), ("ffn", ffn), ("add2", add), ("ln2", ln)]
-    return [(nid, *spec) for nid, spec in seq]
+    subs = [("1", mha), *([("c", cross)] if decoder else []), ("2", ffn)]
+    seq = []
+    for k, sub in subs:
+        seq += [(f"ln{k}", ln), (sub[0].split()[0], sub), (f"add{k}", add)] if tr.norm == "pre-LN" else \
+               [(sub[0].split()[0], sub), (f"add{k}", add), (f"ln{k}", ln)]
+    ids = {"multi-head": "mha", "masked": "mha", "cross-attention:": "cross", "feed-forward": "ffn"}
+    return [(ids.get(nid, nid), *spec) for nid, spec in seq]
 
 
-def _block(g: Any, st: Style, tr: Any, cfg: dict, T: int) -> None:
-    L = cfg["layers"]
-    sub = graphviz.Digraph(name="cluster_block")
+def _block(g: Any, st: Style, tr: Any, cfg: dict, T: int, *, p: str = "", L: int | None = None,
+           per_key: str = "layers", decoder: bool = False, what: str = "one layer") -> None:
+    """The repeated layer drawn once in a dashed box marked x N; node ids start with ``p``."""
+    L = cfg["layers"] if L is None else L
+    sub = graphviz.Digraph(name=f"cluster_{p}block")
     where = "before each sub-block (pre-LN)" if tr.norm == "pre-LN" else "after each residual addition (post-LN)"
-    title = f"  one layer, repeated N = {L} times; LayerNorm {where}"
-    per = _params(cfg, "layers")
+    title = f"  {what}, repeated N = {L} times; LayerNorm {where}"
+    per = _params(cfg, per_key)
     sub.attr(label=D.html_label(font(esc(f"\u00d7 {L}"), bold=True, size=22) + font(esc(title), bold=True, size=13)
                                 + (f"<BR/>{_line(f'all {L} layers: ' + per, st)}" if per else "")),
              labelloc="b", labeljust="r", style="rounded,dashed", color=st.fg, penwidth="1.6", fontcolor=st.fg)
-    prev, branch = "block_in", "block_in"
-    sub.node("block_in", D.html_label(D.mono(esc(f"x^(l-1) [{T}, {cfg['d_model']}]"), size=11)), shape="plaintext")
-    for nid, (label, role, note) in ((n, (lab, r, nt)) for n, lab, r, nt in _sublayers(tr, cfg)):
+    prev = branch = f"{p}block_in"
+    sub.node(prev, D.html_label(D.mono(esc(f"x^(l-1) [{T}, {cfg['d_model']}]"), size=11)), shape="plaintext")
+    for nid, label, role, note in _sublayers(tr, cfg, decoder=decoder):
         rows = [font(esc(label), bold=True, size=12, color=D.role("candidate") if role == "candidate" else None)]
         if note:
             rows.append(_line(note, st, size=10))
-        _node(sub, st, nid, rows, role, dashed=role == "output")
-        sub.edge(prev, nid, color=st.edge, penwidth="1.8")
+        _node(sub, st, p + nid, rows, role, dashed=role == "output")
+        sub.edge(prev, p + nid, color=st.edge, penwidth="1.8")
         if nid.startswith("add"):
-            sub.edge(branch + ":e", nid + ":e", color=D.role("output"), style="dashed", penwidth="1.6", constraint="false",
-                     label=D.edge_label(esc("residual"), st, size=10, color=st.muted))
+            sub.edge(branch + ":e", p + nid + ":e", color=D.role("output"), style="dashed", penwidth="1.6",
+                     constraint="false", label=D.edge_label(esc("residual"), st, size=10, color=st.muted))
         if nid.startswith("add") and tr.norm == "pre-LN" or nid.startswith("ln") and tr.norm == "post-LN":
-            branch = nid
-        prev = nid
-    sub.node("block_out", D.html_label(D.mono(esc(f"x^l [{T}, {cfg['d_model']}]"), size=11)), shape="plaintext")
-    sub.edge(prev, "block_out", color=st.edge, penwidth="1.8")
+            branch = p + nid
+        prev = p + nid
+    sub.node(f"{p}block_out", D.html_label(D.mono(esc(f"x^l [{T}, {cfg['d_model']}]"), size=11)), shape="plaintext")
+    sub.edge(prev, f"{p}block_out", color=st.edge, penwidth="1.8")
     g.subgraph(sub)
+
+
+def _final_ln(g: Any, st: Style, cfg: dict, nid: str, after: str, part: str = "final LayerNorm") -> str:
+    rows = [font(esc("final LayerNorm"), bold=True, size=12, color=D.role("candidate"))]
+    _node(g, st, nid, rows, "candidate")
+    g.edge(after, nid, color=st.edge)
+    return nid
+
+
+def _encoder_decoder(g: Any, st: Style, tr: Any, cfg: dict) -> str:
+    """Source stack left, target stack right; the encoder's output is every decoder layer's memory."""
+    d, S, T = cfg["d_model"], len(tr.source_tokens), len(tr.tokens)
+    pos = "sinusoidal positions" if isinstance(cfg.get("positions"), str) else f"positions P [{cfg['positions']}, {d}]"
+    for p, toks, vocab, n in (("enc_", tr.source_tokens, cfg.get("source_vocab", cfg["vocab"]), S),
+                              ("dec_", tr.tokens, cfg["vocab"], T)):
+        side = "source" if p == "enc_" else "target"
+        shown = " ".join(str(t) for t in toks[:12]) + (" ..." if len(toks) > 12 else "")
+        g.node(f"{p}input", D.html_label(font(esc(f"{side}: {shown}"), size=12)), shape="plaintext")
+        _node(g, st, f"{p}embeddings", [font(esc(f"{side} embeddings E [{vocab}, {d}] + {pos}"), bold=True, size=12),
+                                         D.mono(esc(f"[{n}, {d}]"), size=11)], "x")
+        g.edge(f"{p}input", f"{p}embeddings", color=st.edge)
+        g.edge(f"{p}embeddings", f"{p}block_in", color=st.edge)
+    _block(g, st, tr, cfg, S, p="enc_", L=cfg.get("encoder_layers", cfg["layers"]), per_key="encoder layers",
+           what="encoder layer")
+    _block(g, st, tr, cfg, T, p="dec_", per_key="decoder layers", decoder=True, what="decoder layer")
+    enc_out, dec_out = "enc_block_out", "dec_block_out"
+    if "final LayerNorms" in (cfg.get("parameter_parts") or {}) or tr.norm == "pre-LN":
+        enc_out = _final_ln(g, st, cfg, "enc_final_ln", enc_out)
+        dec_out = _final_ln(g, st, cfg, "dec_final_ln", dec_out)
+    g.edge(enc_out, "dec_cross", color=D.role("attention"), penwidth="2.2", constraint="false",
+           label=D.edge_label(esc(f"memory [{S}, {d}]: K, V of every decoder layer"), st, size=11))
+    return dec_out
 
 
 def _head_rows(st: Style, tr: Any, cfg: dict) -> list[str]:
@@ -124,24 +163,21 @@ def _head_rows(st: Style, tr: Any, cfg: dict) -> list[str]:
             rows.append(font(esc(f"masked-LM head: LN(gelu(x^L W_t + b_t)) E^T + b  [T, {V}]"), bold=True, size=12))
     elif fam == "vit":
         rows.append(font(esc("classifier on the [class] token: LN_f(x^L)[0] W_c + b_c"), bold=True, size=12))
+    elif fam == "encoder-decoder":
+        rows.append(font(esc(f"generator: softmax(x W_g + b_g) over the target vocabulary  [T, {V}]"), bold=True, size=12))
     for part in cfg.get("parameter_parts") or {}:
-        if part not in ("embeddings", "layers", "total", "final LayerNorm"):
+        if part not in ("embeddings", "layers", "total", "final LayerNorm", "encoder layers", "decoder layers"):
             rows.append(_line(f"{part}: {_params(cfg, part)}", st))
     for p in tr.predictions[:3] if kind != "none" else ():
         top = ", ".join(f"{token(t)} {st.num(float(pr))}" for t, pr in zip(p.top[:3], np.asarray(p.probs)[:3]))
-        what = {"next token": f"next token after {p.position + 1} {p.token!r}", "class": "class (from [class])",
-                "masked token": f"masked token at {p.position + 1}"}.get(kind, kind)
+        what = {"next token": f"next token after {p.position} {p.token!r}", "class": "class (from [class])",
+                "masked token": f"masked token at {p.position}"}.get(kind, kind)
         rows.append(font(esc(what + ": "), size=10, color=st.muted) + font(top, size=10))
     return rows or [font(esc("no output head in this checkpoint"), size=11, color=st.muted)]
 
 
-def build(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digraph:
-    st, tr = style, computed.trace
-    if not M.is_model(tr):
-        raise_kind(tr)
-    cfg = dict(tr.config)
-    T = len(tr.tokens)
-    g = D.digraph("transformer_model", st, rankdir="BT", nodesep="0.5", ranksep="0.32")
+def _single_stack(g: Any, st: Style, tr: Any, cfg: dict, T: int) -> str:
+    """Input, embeddings, the repeated layer, and the final LayerNorm of a pre-LN model; returns the last node."""
     if tr.family == "vit":
         C, Hpx, Wpx = np.asarray(tr.image).shape
         inp = f"image {C} x {Hpx} x {Wpx} -> {tr.grid[0]} x {tr.grid[1]} = {T - 1} patches + [class] = {T} tokens"
@@ -161,6 +197,20 @@ def build(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digr
         _node(g, st, "final_ln", ln_rows, "candidate")
         g.edge(last, "final_ln", color=st.edge)
         last = "final_ln"
+    return last
+
+
+def build(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digraph:
+    st, tr = style, computed.trace
+    if not M.is_model(tr):
+        raise_kind(tr)
+    cfg = dict(tr.config)
+    T = len(tr.tokens)
+    g = D.digraph("transformer_model", st, rankdir="BT", nodesep="0.5", ranksep="0.32")
+    if tr.family == "encoder-decoder":
+        last = _encoder_decoder(g, st, tr, cfg)
+    else:
+        last = _single_stack(g, st, tr, cfg, T)
     _node(g, st, "head", _head_rows(st, tr, cfg), "y")
     g.edge(last, "head", color=st.edge)
     g.attr("graph", label=D.html_label(_title(st, tr, cfg, computed)), labelloc="t", labeljust="c")
@@ -173,7 +223,9 @@ def _title(st: Style, tr: Any, cfg: dict, computed: Any) -> str:
     head = f"{fam}, {tr.norm}: {cfg['layers']} layers, d_model = {d}, {H} heads (d_k = {d // H}), d_ff = {cfg['d_ff']}"
     total = cfg.get("parameters")
     sizes = f"{cfg['positions']} positions, {cfg.get('activation', '')}"
-    if tr.family != "vit":
+    if tr.family == "encoder-decoder" and cfg.get("source_vocab"):
+        sizes = f"vocabulary {cfg['source_vocab']} (source), {cfg['vocab']} (target), " + sizes
+    elif tr.family != "vit":
         sizes = f"vocabulary {cfg['vocab']}, " + sizes
     if total is not None:
         sizes += f"; {_count(total)} parameters"

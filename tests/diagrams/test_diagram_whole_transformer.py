@@ -224,3 +224,21 @@ def test_encoder_decoder_model_view(tmp_path):
     assert n == len(tips)
     texts = " ".join(svg_texts(root))
     assert "columns the source tokens " + " ".join(src) in texts
+
+
+def test_encoder_decoder_architecture():
+    ed = registry.compute("transformer", Source(preset="transformer-translate"))
+    dot = api.build("transformer-model", source=Source(preset="transformer-translate"))[0].source
+    edges = _edges(dot)
+    cfg = ed.trace.config
+    assert ("enc_final_ln", "dec_cross") in edges                       # the encoder output is the memory
+    assert ("dec_add1", "dec_ln1") in edges and ("dec_ln1", "dec_cross") in edges and ("dec_lnc", "dec_ffn") in edges
+    assert "enc_cross" not in dot and "masked multi-head self-attention" in dot
+    assert f"\u00d7 {cfg['encoder_layers']}" in dot and f"{cfg['parameter_parts']['decoder layers']:,} parameters" in dot
+    assert " ".join(ed.trace.source_tokens) in dot
+
+
+def test_self_attention_decoder_layer_is_causal():
+    dot = api.build("self-attention", source=Source(preset="transformer-translate"), options={"layer": 1})[0].source
+    T = len(registry.compute("transformer", Source(preset="transformer-translate")).trace.tokens)
+    assert dot.count("\u00d7 causal") == 2 * T * (T - 1) // 2 + 1          # both heads' upper triangles, the legend
