@@ -135,6 +135,10 @@ class ViTScene(TraceScene):
     preset = "tiny-vit"
 
     def construct(self) -> None:
+        if self.trace.family != "vit":
+            from gatelab.engines.errors import InputError
+            raise InputError(f"scene vit draws a ViT model (an image cut into patches); this trace is a "
+                             f"{self.trace.family} model (try --preset tiny-vit)")
         self.show_image()
         self.to_sequence()
         for h in range(np.asarray(self.trace.layers[-1].attention).shape[0]):

@@ -60,3 +60,10 @@ def test_vit_scene_numbers(tmp_path):
         assert ("rollout", None, (0, k)) in shown
         assert (f"layers.{L - 1}.attention", None, (0, 0, k)) in shown
     assert pixel_std(str(next(Path(tmp_path).rglob("*.png")))) > 10
+
+
+def test_vit_scene_refuses_a_text_model(run_cli, tmp_path):
+    from cli_helpers import one_line_error
+    out = tmp_path / "v.png"
+    one_line_error(run_cli("scene", "vit", "--preset", "tiny-gpt2", "--format", "png", "-o", out), "ViT", "gpt2")
+    assert not out.exists()
