@@ -242,3 +242,16 @@ def test_self_attention_decoder_layer_is_causal():
     dot = api.build("self-attention", source=Source(preset="transformer-translate"), options={"layer": 1})[0].source
     T = len(registry.compute("transformer", Source(preset="transformer-translate")).trace.tokens)
     assert dot.count("\u00d7 causal") == 2 * T * (T - 1) // 2 + 1          # both heads' upper triangles, the legend
+
+
+def test_hostile_tokens_stay_text(tmp_path, gpt2):
+    """Token strings come from a user's tokenizer: markup, quotes and DOT syntax must come out as text."""
+    from gatelab.diagrams import export, transformer_model
+    hostile = ['<script>x</script>', '"]; a [label=', "</TD></TR></TABLE>>", "a & b", "\\N"]
+    toks = tuple(hostile[i % len(hostile)] + str(i) for i in range(len(gpt2.trace.tokens)))
+    c = dataclasses.replace(gpt2, trace=dataclasses.replace(gpt2.trace, tokens=toks))
+    for k, mod in enumerate((attention_heads, transformer_model)):
+        p = tmp_path / f"h{k}.svg"
+        export.export(mod.build(c, style=Style(), opts={}), str(p), "svg")
+        text = " ".join(svg_texts(parse_svg(p)))
+        assert "<script>x</script>0" in text and "\\N4" in text
