@@ -31,8 +31,8 @@ def detect(path: str) -> str:
     if not os.path.exists(path):
         raise InputError(f"weights file {path!r} does not exist")
     if os.path.isdir(path):
-        raise InputError(f"weights file {path!r} is a directory without config.json; a model folder (Hugging Face) "
-                         "holds config.json and model.safetensors; otherwise give one file (.pt, .safetensors, .keras, "
+        raise InputError(f"weights file {path!r} is a directory without config.json: model folders (Hugging Face) "
+                         "hold config.json and model.safetensors; otherwise give one file (.pt, .safetensors, .keras, "
                          ".weights.h5, .npz or .json)")
     try:
         size = os.path.getsize(path)
