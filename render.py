@@ -104,9 +104,10 @@ def source_options(f):
     """--preset/--weights/--inputs/--seed and the sizes of random weights."""
     decs = [
         click.option("--preset", "-p", default=None, help="A shipped worked example (see `gatelab list`)."),
-        click.option("--weights", "-w", type=click.Path(dir_okay=False), default=None,
+        click.option("--weights", "-w", type=click.Path(dir_okay=True), default=None,
                      help="Weights file: PyTorch .pt/.pth/.bin state_dict, .safetensors, Keras .keras/.weights.h5, "
-                          "or our .json/.npz (`gatelab inspect FILE` shows what is inside)."),
+                          "or our .json/.npz (`gatelab inspect FILE` shows what is inside); or a Hugging Face model "
+                          "folder (config.json + model.safetensors) of a BERT, GPT-2 or ViT."),
         click.option("--module", default=None, help="Which module of a checkpoint to draw (e.g. rnn), when several fit."),
         click.option("--head-module", "head_module", default=None,
                      help="A linear/dense layer of the checkpoint to use as the output layer (none: no head)."),

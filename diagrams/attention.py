@@ -17,6 +17,7 @@ from gatelab.style import fmt_vec
 
 from . import _draw as D
 from ._draw import Style, esc, font, sym
+from . import _model
 from .lstm import _title
 
 MASKED = "\u00d7 masked"          # a pair masked by an explicit boolean mask (neither causal nor padding)
@@ -52,6 +53,22 @@ def _box(rows: list[str]) -> str:
     return f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{body}</TABLE>'
 
 
+def _query_position(tr: Any, query: Any) -> int:
+    """``--query``: a 1-based position, or a query token of the trace (its only occurrence)."""
+    if query is None:
+        return 1
+    q = str(query)
+    hits = [i + 1 for i, t in enumerate(tr.tokens) if t == q]
+    if len(hits) == 1:
+        return hits[0]
+    if q.lstrip("-").isdigit():
+        return int(q)
+    if hits:
+        raise InputError(f"--query {q!r} occurs at positions {', '.join(map(str, hits))}; give the position")
+    raise InputError(f"--query {q!r} is neither a position nor a query token of the trace "
+                     f"({', '.join(repr(t) for t in tr.tokens) or 'no tokens'})")
+
+
 @dataclass(frozen=True)
 class _Walk:
     """What the walkthrough's parts share: the graph, the style, the trace and the query drawn."""
@@ -74,7 +91,7 @@ def build_walkthrough(computed: Any, *, style: Style, opts: dict[str, Any]) -> g
     st = style
     tr = computed.trace
     Tq, Tk = tr.weights.shape
-    i = int(opts.get("query") or 1)
+    i = _query_position(tr, opts.get("query"))
     if not 1 <= i <= Tq:
         raise InputError(f"--query {i} is out of range: the trace has queries 1..{Tq}")
     g = D.digraph("attention_walkthrough", st, rankdir="LR", nodesep="0.3", ranksep="0.5")
@@ -220,6 +237,10 @@ def build_self(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
     and the weight matrix with the mask drawn explicitly (masked cells marked, never blank)."""
     st = style
     tr = computed.trace
+    if _model.is_model(tr):           # a whole Transformer: the heads of layer --layer L (default 1)
+        tr = _model.layer_view(tr, _model.layer_index(tr, 1 if opts.get("layer") is None else opts["layer"]))
+    elif opts.get("layer") is not None:
+        raise InputError("--layer chooses a layer of a whole Transformer model; this trace is one attention layer")
     multi = getattr(tr, "kind", "") == "multihead"
     chosen = _chosen_heads(tr, opts)
     mask = tr.mask
@@ -244,6 +265,7 @@ def build_self(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
     src = _title(computed, "").strip(" \u00b7")
     want, n_heads = opts.get("head"), len(tr.heads) if multi else 1
     title = ("Multi-head self-attention" if multi else "Self-attention") + (
+        f", layer {tr.layer}" if isinstance(tr, _model.LayerView) else "") + (
         (f" (head {want} of {n_heads})" if want is not None else f" ({n_heads} heads)") if multi else "")
     notes = ["line width = attention weight"]
     if top_k is not None:

@@ -20,11 +20,12 @@ OPTIONS: dict[str, OptionSpec] = {
     "step": OptionSpec(int, "Which time step t (1-based) a cell diagram shows the values of (default: the last)."),
     "layout": OptionSpec(("many-to-many", "many-to-one", "one-to-many"), "RNN diagram layout: which outputs (and inputs) are drawn."),
     "rolled": OptionSpec(bool, "Also draw the rolled (folded) form beside the unfolded one."),
-    "query": OptionSpec(int, "attention-walkthrough: which query position i (1-based) to follow (default 1)."),
+    "query": OptionSpec(str, "attention-walkthrough: which query position i (1-based), or query token, to follow (default 1)."),
     "compare": OptionSpec(bool, "bptt: draw an Elman RNN and an LSTM side by side (vanishing vs kept gradient)."),
     "side_by_side": OptionSpec(bool, "seq2seq diagrams: the same weights without and with attention in one figure; char-rnn: teacher forcing above free running."),
     "top_k": OptionSpec(int, "self-attention: draw only the K strongest keys per query."),
     "head": OptionSpec(int, "self-attention: draw head H (1-based) of a multi-head trace (default: every head)."),
+    "layer": OptionSpec(int, "self-attention on a whole model: the layer L (1-based) whose heads are drawn (default 1)."),
     "example": OptionSpec(int, "highway: which example vector b (1-based) to draw the values of (default 1)."),
     "max_steps": OptionSpec(int, "Unfolded diagrams: draw at most this many steps, eliding the middle (default 8)."),
     "word": OptionSpec(str, "embedding-lookup: the word whose one-hot vector selects a row of V (default: the first grouped word)."),
@@ -50,7 +51,11 @@ def _bidirectional(source, eo: dict, vo: dict) -> dict[str, Need]:
 
 
 def _self_attention(source, eo: dict, vo: dict) -> dict[str, Need]:
-    """A multi-head trace by default; a single-head one when the source is for ``attention``."""
+    """A multi-head trace by default; a single-head one when the source is for ``attention``; one layer of a
+    whole Transformer with ``--layer L`` or a model folder."""
+    import os
+    if vo.get("layer") is not None or (source.weights is not None and os.path.isdir(str(source.weights))):
+        return {"": Need(MODEL, preset=MODEL_PRESET)}
     return {"": Need(("multihead", "attention"))}
 
 
@@ -134,7 +139,7 @@ DIAGRAMS.add(
                 "gatelab.diagrams.gan", ("step",), model="gan", builder="build_snapshot"),
     _d("self-attention", "Token-to-token attention as a bipartite graph per head (line width = weight), "
                 "--top-k per query, --head h or all heads, and the weight matrix with the mask drawn explicitly.",
-                "gatelab.diagrams.attention", ("top_k", "head"), model="multihead", builder="build_self", needs=_self_attention),
+                "gatelab.diagrams.attention", ("top_k", "head", "layer"), model="multihead", builder="build_self", needs=_self_attention),
     _d("seq2seq", "Encoder-decoder with a fixed context vector C (the last encoder states); "
                 "--side-by-side adds the attention model under it, as in the exam question.",
                 "gatelab.diagrams.seq2seq", ("side_by_side",), model="seq2seq", needs=_seq2seq_fixed),
@@ -156,6 +161,35 @@ DIAGRAMS.add(
     _d("embedding-lookup", "word2vec: the one-hot vector of --word WORD times the learned matrix V selects one row, "
                 "the dense vector v_w; the one-hot cosine (0) against the learned one of its nearest neighbour.",
                 "gatelab.diagrams.word2vec", ("word",), model="word2vec"),
+)
+
+
+# --------------------------------------------------------------------------- whole Transformer models
+
+MODEL = "transformer"               # the engine of whole models (a Hugging Face folder or a whole-model preset)
+MODEL_PRESET = "tiny-gpt2"          # the example drawn when no source is named
+VIT_PRESET = "tiny-vit"
+
+
+def _model(source, eo: dict, vo: dict) -> dict[str, Need]:
+    return {"": Need(MODEL, preset=MODEL_PRESET)}
+
+
+def _vit(source, eo: dict, vo: dict) -> dict[str, Need]:
+    return {"": Need(MODEL, preset=VIT_PRESET)}
+
+
+DIAGRAMS.add(
+    _d("attention-heads", "Model view of a whole Transformer: every layer x every head as a heatmap of its attention "
+                "matrix on one stated colour scale; --query TOKEN reduces each head to that token's row (which head "
+                "resolves it; a token, or a position from 0); named heads labelled.",
+                "gatelab.diagrams.attention_heads", (), model=MODEL, needs=_model),
+    _d("transformer-model", "The loaded model's architecture: embeddings, the N layers as one repeated block (x N) "
+                "with LayerNorm where it really is (pre-LN or post-LN), heads, sizes and parameter counts.",
+                "gatelab.diagrams.transformer_model", (), model=MODEL, needs=_model),
+    _d("vit-patches", "Vision Transformer: the image and its patch grid, the patch sequence with [class] and position "
+                "embeddings, and the [class] token's attention (each head of the last layer, and the rollout) on the image.",
+                "gatelab.diagrams.vit_patches", (), model=MODEL, needs=_vit),
 )
 
 

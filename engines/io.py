@@ -121,6 +121,13 @@ class WeightsDoc:
 def file_sha256(path: str | os.PathLike) -> str:
     import hashlib  # lazy: only diagrams' metadata needs it, and start-up time matters
 
+    if os.path.isdir(path):       # a model folder: its files' names and contents, in name order
+        h = hashlib.sha256()
+        for name in sorted(os.listdir(path)):
+            full = os.path.join(path, name)
+            if os.path.isfile(full):
+                h.update(name.encode("utf-8") + b"\0" + file_sha256(full).encode("ascii"))
+        return h.hexdigest()
     with open(path, "rb") as fh:
         return hashlib.sha256(fh.read()).hexdigest()
 

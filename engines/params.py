@@ -43,7 +43,8 @@ from .errors import InputError
 from .io import ModelKeys, check_inputs, check_weights
 from .trace import Record
 
-MODEL_KEYS = {"model-summary": ModelKeys(inputs=("input_shape", "layers"), options=("framework",))}
+MODEL_KEYS = {"model-summary": ModelKeys(inputs=("input_shape", "layers", "config", "tensors", "transformer"),
+                                         options=("framework",))}
 
 FRAMEWORKS = ("keras", "torch")
 _ALIASES = {"lstm": "LSTM", "gru": "GRU", "simplernn": "SimpleRNN", "rnn": "SimpleRNN",
@@ -163,12 +164,18 @@ def summarize(input_shape: Any, layers: Any, framework: str = "keras") -> Summar
                         total=total, total_formula=" + ".join(str(layer.params) for layer in out) + f" = {total}")
 
 
-def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, framework: str | None = None) -> SummaryTrace:
-    """``inputs`` holds the architecture; ``weights`` is unused (give {})."""
+def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, framework: str | None = None):
+    """``inputs`` holds the architecture; ``weights`` is unused (give {}). A whole Transformer is
+    ``{"config": config.json}`` or ``{"transformer": {...}}`` (see engines.transformer_params)."""
     check_inputs(inputs, MODEL_KEYS["model-summary"])
     check_weights(weights, MODEL_KEYS["model-summary"], "model-summary")
     if not isinstance(inputs, Mapping):
         raise InputError('inputs must be an object like {"input_shape": [T, D], "layers": [...]}')
+    if "config" in inputs or "transformer" in inputs:      # a whole Transformer (engines.transformer_params)
+        if framework is not None:
+            raise InputError("--framework sets the recurrent bias convention; a Transformer's count has one convention")
+        from .transformer_params import summarize as summarize_transformer
+        return summarize_transformer(inputs)
     for key in ("input_shape", "layers"):
         if key not in inputs:
             raise InputError(f'inputs have no "{key}"; expected {{"input_shape": [T, D], "layers": [{{"type": "LSTM", "units": 30}}, ...]}}')

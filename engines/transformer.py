@@ -370,9 +370,17 @@ def run_block(w: Mapping[str, Any], x_in: np.ndarray, *, block: str = "encoder",
 
 
 def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, block: str | None = None,
-          heads: int | None = None, eps: float | None = None) -> BlockTrace:
+          heads: int | None = None, eps: float | None = None, **whole: Any):
     """Inputs: ``"x"`` [T, d], optional ``"positional_encoding": true``, ``"key_padding"`` [T], ``"tokens"``;
-    decoder: ``"memory"`` [S, d], ``"memory_key_padding"`` [S], ``"memory_tokens"``."""
+    decoder: ``"memory"`` [S, d], ``"memory_key_padding"`` [S], ``"memory_tokens"``.
+
+    A whole model (a Hugging Face folder given with ``--weights DIR``, or a whole-model preset) arrives as
+    ``inputs = {"model_folder": DIR}`` and runs in :mod:`engines.transformer_model` with the options
+    ``WHOLE_MODEL_OPTIONS`` (``--text``, ``--layer`` ...); it returns a ``transformer-model`` trace."""
+    from .transformer_whole import whole_model
+    trace = whole_model(weights, inputs, block=block, heads=heads, eps=eps, **whole)
+    if trace is not None:
+        return trace
     check_inputs(inputs, MODEL_KEYS["transformer"])
     check_weights(weights, MODEL_KEYS["transformer"], "transformer")
     if "x" not in inputs:
@@ -393,8 +401,12 @@ def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, block: str |
 
 
 def random(rng: np.random.Generator, *, hidden: int, input_size: int, steps: int, block: str | None = None,
-           heads: int | None = None, eps: float | None = None):
+           heads: int | None = None, eps: float | None = None, **whole: Any):
     """``hidden`` = d_model (made divisible by the heads), d_ff = 2 d_model, ``steps`` tokens."""
+    given = [k for k, v in whole.items() if v is not None]
+    if given:
+        raise InputError(f"--{given[0].replace('_', '-')} applies to a whole model, not to random weights of one block "
+                         "(--seed); give --weights DIR or a whole-model preset")
     H = heads or 2
     d = max(hidden, H)
     d = d + (-d) % H

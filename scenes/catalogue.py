@@ -135,3 +135,16 @@ for _spec in (
               "gatelab.scenes.char_rnn", "CharRNNScene", ("pace",), model="char-rnn", preset="char-rnn-hello"),
 ):
     SCENES.add(_spec)
+
+
+for _spec in (
+    _s("attention-layers", "A sentence flowing up through a whole Transformer's layers: each layer's heads light up for "
+              "the query token (--query TOKEN; default the last token, BERT's [MASK]), strongest keys named, ending on "
+              "the attention rollout (default preset tiny-gpt2).",
+              "gatelab.scenes.transformer_model", "AttentionLayersScene", ("pace",), model="transformer",
+              preset="tiny-gpt2"),
+    _s("vit", "Vision Transformer: the image cut into patches, the patch sequence behind [class], then the [class] "
+              "token's attention to every patch (each last-layer head, then the rollout) on the image (default tiny-vit).",
+              "gatelab.scenes.transformer_model", "ViTScene", ("pace",), model="transformer", preset="tiny-vit"),
+):
+    SCENES.add(_spec)

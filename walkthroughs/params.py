@@ -17,6 +17,8 @@ def _batched(s) -> str:
 
 def table(trace) -> str:
     tr = trace
+    if tr.kind == "transformer-summary":
+        return _transformer_table(tr)
     rows = [[str(layer.index), f"{layer.name}({layer.units})", _batched(layer.output_shape), f"{layer.params:,}",
              layer.formula] for layer in tr.layers]
     return "\n".join([f"Model summary ({tr.framework}): input shape {_batched(tr.input_shape)} (batch first)",
@@ -44,6 +46,8 @@ def _math(formula: str) -> str:
 def explain(trace, fmt_: str = "md") -> str:
     tr = trace
     d = Doc()
+    if tr.kind == "transformer-summary":
+        return _transformer_explain(d, tr).render(fmt_)
     d.heading(f"Model summary: parameter count ({tr.framework})")
     d.para(f"Convention: {d.lit(tr.convention)}. Input shape ${_shape(tr.input_shape)}$ (batch axis left out; "
            "None = any length).")
@@ -57,3 +61,23 @@ def explain(trace, fmt_: str = "md") -> str:
                  f"${_math(layer.formula)}$"])
     d.para(f"**Total: {tr.total_formula}**")
     return d.render(fmt_)
+
+
+def _transformer_table(tr) -> str:
+    dims = ", ".join(f"{k} {v}" for k, v in tr.dims.items() if not isinstance(v, (list, tuple)))
+    rows = [[p.name, f"{p.params:,}", p.formula] for p in tr.parts]
+    out = [f"{tr.name} ({tr.family}): {dims}", grid(["Part", "Param #", "Formula"], rows, align="lrl"),
+           f"Total params: {tr.total:,}"]
+    if tr.stored is not None:
+        out.append(f"Stored in the folder's tensors (heads included): {tr.stored:,}")
+    return "\n".join(out + [f"Assumption: {a}" for a in tr.assumptions])
+
+
+def _transformer_explain(d: Doc, tr) -> Doc:
+    d.heading(f"Parameter count: {d.lit(tr.name)} ({tr.family})")
+    d.para("Per layer: attention $4(d^2 + d)$ (q, k, v and output projections with biases), feed-forward "
+           "$d\\,d_{ff} + d_{ff} + d_{ff}\\,d + d$, LayerNorm $2d$ each.")
+    d.table(["part", "parameters", "formula"], [[d.lit(p.name), d.num(p.params, 12), d.lit(p.formula)] for p in tr.parts])
+    d.para(f"Total: {d.num(tr.total, 12)}.")
+    d.items([d.lit(a) for a in tr.assumptions])
+    return d

@@ -10,6 +10,9 @@ DIGITS = 4
 
 
 def table(tr) -> str:
+    if tr.kind == "transformer-model":
+        from . import transformer_model
+        return transformer_model.table(tr)
     if tr.kind == "positional-encoding":
         return _pe_table(tr)
     if tr.kind == "norm":
@@ -18,6 +21,9 @@ def table(tr) -> str:
 
 
 def explain(tr, fmt_: str = "md") -> str:
+    if tr.kind == "transformer-model":
+        from . import transformer_model
+        return transformer_model.explain(tr, fmt_)
     d = Doc(DIGITS)
     {"positional-encoding": _pe_explain, "norm": _norm_explain}.get(tr.kind, _block_explain)(d, tr)
     return d.render(fmt_)

@@ -31,8 +31,9 @@ def detect(path: str) -> str:
     if not os.path.exists(path):
         raise InputError(f"weights file {path!r} does not exist")
     if os.path.isdir(path):
-        raise InputError(f"weights file {path!r} is a directory; model folders (Hugging Face) are not read yet: "
-                         "give one file (.pt, .safetensors, .keras, .weights.h5, .npz or .json)")
+        raise InputError(f"weights file {path!r} is a directory without config.json: model folders (Hugging Face) "
+                         "hold config.json and model.safetensors; otherwise give one file (.pt, .safetensors, .keras, "
+                         ".weights.h5, .npz or .json)")
     try:
         size = os.path.getsize(path)
         with open(path, "rb") as fh:
@@ -135,11 +136,10 @@ def float_loader(path: str, raw: Callable[[str], np.ndarray], dtypes: dict[str, 
         a = raw(name)
         if a.dtype.kind != "f":
             return a
-        a = a.astype(np.float64)
-        if not np.all(np.isfinite(a)):
+        if not np.isfinite(a).all():         # checked before widening (exact, so finiteness is the same): half the memory
             bad = "NaN" if np.any(np.isnan(a)) else "inf"
             raise InputError(f"tensor {name!r} in {path!r} contains {bad} (stored as {dtypes[name]}); expected finite numbers")
-        return a
+        return a.astype(np.float64)
     return load
 
 
@@ -212,6 +212,11 @@ def load_for_model(path: str | os.PathLike, model: str | None, *, module: str | 
     """
     from .. import io
     p = os.fspath(path)
+    from . import hf_folder
+    if hf_folder.is_folder(p):
+        if module is not None or head is not None:
+            raise InputError("--module/--head-module choose inside a checkpoint file; a model folder is one model")
+        return hf_folder.weights_doc(p, model), ""
     kind = detect(p)
     if kind in ("json", "npz"):
         doc = read_gatelab(p, kind)

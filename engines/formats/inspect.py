@@ -41,6 +41,9 @@ def _stored(ckpt: Checkpoint, m: Module) -> list[TensorInfo]:
 
 def summary(path: str, *, preset: str | None = None) -> dict[str, Any]:
     """A JSON-ready description of ``path`` (``preset``: the shipped preset it is, for the commands)."""
+    from . import hf_folder
+    if hf_folder.is_folder(path):
+        return _folder_summary(path, preset)
     from ._read import read
     ckpt = read(path, data=False)
     shown = f"preset {preset}" if preset else path
@@ -178,8 +181,35 @@ def _title(m: dict[str, Any]) -> str:
     return f"module {name}: {m['kind']} ({', '.join(bits)}) -> {drives}" if bits else f"module {name}: {m['kind']} -> {drives}"
 
 
+def _folder_summary(path: str, preset: str | None) -> dict[str, Any]:
+    """A Hugging Face model folder: its tensors as stored, the base model's count from config.json."""
+    from . import hf_folder, safetensors_
+    from ..transformer_hf import count, dims
+    folder = hf_folder.open_folder(path)
+    infos = [t for f in folder.files for t in safetensors_.scan(f).infos]
+    k = dims(folder.config)
+    pooler = any(t.name.endswith("pooler.dense.weight") for t in infos)
+    c = count(folder.config, pooler=pooler and folder.family != "gpt2")
+    source = f"--preset {preset}" if preset else f"--weights {_quote(path)}"
+    inp = "" if preset else " " + {"vit": "--image FILE"}.get(folder.family, '--text "..."')
+    arch = (folder.config.get("architectures") or [folder.family])[0]
+    mod = {"name": "", "kind": f"{arch} ({folder.family}, {'post-LN' if folder.family == 'bert' else 'pre-LN'})",
+           "framework": "huggingface",
+           "parameters": [{"name": t.name, "shape": list(t.shape), "dtype": t.dtype} for t in infos],
+           "count": c["total"], "convention": "the base model's sum(p.numel()), from config.json; heads not counted",
+           "config": {key: k[key] for key in ("layers", "d_model", "d_ff", "heads") if key in k},
+           "models": ["transformer", "model-summary"],
+           "commands": [f"gatelab compute transformer {source}{inp}", f"gatelab compute model-summary {source}"]}
+    return {"file": f"preset {preset}" if preset else path, "format": "hf-folder",
+            "format_name": f"Hugging Face model folder ({len(folder.files)} safetensors file{'s' if len(folder.files) > 1 else ''})",
+            "tensors": len(infos), "total_parameters": sum(_numel(t.shape) for t in infos), "modules": [mod],
+            "other_tensors": [], "model": "transformer"}
+
+
 def preset_path(name: str) -> str:
-    """The shipped preset file ``name`` (``gatelab inspect --preset NAME``)."""
+    """The shipped preset file ``name`` (``gatelab inspect --preset NAME``); a whole-model preset's folder."""
     from .. import presets
     presets.load(name)                  # a one-line error naming the known presets
+    if presets.folder(name) is not None:
+        return str(presets.folder(name))
     return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "presets", f"{name}.json")

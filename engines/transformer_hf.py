@@ -1,0 +1,275 @@
+"""Hugging Face names for whole Transformer models: config.json keys and checkpoint tensor names,
+mapped to :class:`engines.transformer_model.ModelParams` (row convention: ``nn.Linear`` weights are
+transposed, GPT-2's ``Conv1D`` weights are already ``[in, out]``), and parameter counts from a config.
+
+Supported ``model_type``: bert (BertModel / BertForMaskedLM / BertForPreTraining layouts, with or
+without the ``bert.`` prefix; old ``LayerNorm.gamma``/``beta`` names too), gpt2 (GPT2Model /
+GPT2LMHeadModel, ``transformer.`` prefix optional, LM head tied to ``wte`` unless ``lm_head.weight``
+is stored) and vit (ViTModel / ViTForImageClassification, ``vit.`` prefix optional).
+
+Parameter counts (equal to the frameworks' ``sum(p.numel())``; checked against transformers for
+BERT-base 109,482,240, GPT-2 small 124,439,808, ViT-base/16 86,389,248)::
+
+    attention  4 (d^2 + d)   (q, k, v, output projections with biases)
+    FFN        d d_ff + d_ff + d_ff d + d
+    LayerNorm  2 d
+    BERT  V d + P d + types d + 2d  +  L (attention + FFN + 2 LN)  [+ pooler d^2 + d]
+    GPT-2 V d + P d  +  L (attention + FFN + 2 LN)  +  2d (ln_f)     (LM head tied: no extra)
+    ViT   C p^2 d + d (patch) + d ([class]) + (N + 1) d  +  L (attention + FFN + 2 LN) + 2d [+ pooler]
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from . import transformer_stack as ts
+from .errors import InputError
+
+SUPPORTED = ("bert", "gpt2", "vit")
+_ACT = {"gelu": "gelu", "gelu_new": "gelu_tanh", "gelu_pytorch_tanh": "gelu_tanh", "gelu_fast": "gelu_tanh",
+        "relu": "relu"}
+
+# keys any Hugging Face config.json may carry (PretrainedConfig, generation and task settings): recognised, unused
+GENERIC_KEYS = frozenset("""
+_name_or_path architectures auto_map dtype torch_dtype transformers_version model_type id2label label2id num_labels
+problem_type finetuning_task is_encoder_decoder is_decoder add_cross_attention tie_word_embeddings tie_encoder_decoder
+output_attentions output_hidden_states return_dict use_cache use_return_dict chunk_size_feed_forward pruned_heads
+torchscript tokenizer_class prefix bos_token_id eos_token_id pad_token_id sep_token_id cls_token_id mask_token_id
+decoder_start_token_id task_specific_params cross_attention_hidden_size gradient_checkpointing initializer_range
+max_length min_length do_sample early_stopping num_beams num_beam_groups diversity_penalty temperature top_k top_p
+typical_p repetition_penalty length_penalty no_repeat_ngram_size encoder_no_repeat_ngram_size bad_words_ids
+num_return_sequences output_scores return_dict_in_generate forced_bos_token_id forced_eos_token_id
+remove_invalid_values exponential_decay_length_penalty suppress_tokens begin_suppress_tokens tf_legacy_loss
+use_bfloat16 xla_device _attn_implementation_autoset classifier_dropout layerdrop
+""".split())
+FAMILY_KEYS = {
+    "bert": frozenset("""vocab_size hidden_size num_hidden_layers num_attention_heads intermediate_size hidden_act
+        hidden_dropout_prob attention_probs_dropout_prob max_position_embeddings type_vocab_size layer_norm_eps
+        position_embedding_type""".split()),
+    "gpt2": frozenset("""vocab_size n_embd n_layer n_head n_inner n_positions n_ctx activation_function resid_pdrop
+        embd_pdrop attn_pdrop layer_norm_epsilon summary_type summary_use_proj summary_activation summary_proj_to_labels
+        summary_first_dropout scale_attn_weights scale_attn_by_inverse_layer_idx reorder_and_upcast_attn""".split()),
+    "vit": frozenset("""hidden_size num_hidden_layers num_attention_heads intermediate_size hidden_act hidden_dropout_prob
+        attention_probs_dropout_prob layer_norm_eps image_size patch_size num_channels qkv_bias encoder_stride
+        pooler_output_size pooler_act""".split()),
+}
+
+
+def check_config(cfg: Any, where: str) -> str:
+    """The family of a config.json; unknown model_type or keys and unsupported settings are one-line errors."""
+    if not isinstance(cfg, dict):
+        raise InputError(f"{where}/config.json is not a JSON object")
+    mt = cfg.get("model_type")
+    if mt not in SUPPORTED:
+        raise InputError(f"{where}/config.json has model_type {mt!r}; supported: {', '.join(SUPPORTED)}")
+    known = GENERIC_KEYS | FAMILY_KEYS[mt]
+    for k in cfg:
+        if k not in known:
+            hint = difflib.get_close_matches(k, sorted(known), n=1, cutoff=0.7)
+            raise InputError(f"{where}/config.json has unknown key {k!r} for model_type {mt}"
+                             + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+    act = cfg.get("hidden_act", cfg.get("activation_function", "gelu_new" if mt == "gpt2" else "gelu"))
+    if act not in _ACT:
+        raise InputError(f"{where}/config.json: activation {act!r} is not supported; expected one of {', '.join(_ACT)}")
+    if cfg.get("position_embedding_type", "absolute") != "absolute":
+        raise InputError(f"{where}/config.json: position_embedding_type {cfg['position_embedding_type']!r} is not "
+                         "supported; expected absolute")
+    if cfg.get("add_cross_attention") or (mt == "bert" and cfg.get("is_decoder")):
+        raise InputError(f"{where}/config.json describes a decoder with cross-attention; expected an encoder-only BERT")
+    if mt == "gpt2" and cfg.get("scale_attn_weights") is False:
+        raise InputError(f"{where}/config.json: scale_attn_weights false is not supported")
+    return mt
+
+
+def _int(cfg: Mapping[str, Any], key: str, default: Any = None) -> int:
+    v = cfg.get(key, default)
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        raise InputError(f"config.json: {key} is {v!r}, expected a positive integer")
+    return v
+
+
+def dims(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """layers, d_model, heads, d_ff, vocab, positions, activation, eps of a config (HF defaults filled in)."""
+    mt = cfg["model_type"]
+    if mt == "gpt2":
+        d = _int(cfg, "n_embd", 768)
+        out = {"layers": _int(cfg, "n_layer", 12), "d_model": d, "heads": _int(cfg, "n_head", 12),
+               "d_ff": cfg.get("n_inner") or 4 * d, "vocab": _int(cfg, "vocab_size", 50257),
+               "positions": _int(cfg, "n_positions", 1024), "eps": float(cfg.get("layer_norm_epsilon", 1e-5)),
+               "activation": _ACT[cfg.get("activation_function", "gelu_new")]}
+    else:
+        out = {"layers": _int(cfg, "num_hidden_layers", 12), "d_model": _int(cfg, "hidden_size", 768),
+               "heads": _int(cfg, "num_attention_heads", 12), "d_ff": _int(cfg, "intermediate_size", 3072),
+               "eps": float(cfg.get("layer_norm_eps", 1e-12)), "activation": _ACT[cfg.get("hidden_act", "gelu")]}
+        if mt == "bert":
+            out.update(vocab=_int(cfg, "vocab_size", 30522), positions=_int(cfg, "max_position_embeddings", 512),
+                       types=_int(cfg, "type_vocab_size", 2))
+        else:
+            img, p = cfg.get("image_size", 224), _int(cfg, "patch_size", 16)
+            hw = tuple(img) if isinstance(img, (list, tuple)) else (img, img)
+            out.update(image_size=hw, patch_size=p, channels=_int(cfg, "num_channels", 3), vocab=0,
+                       positions=(hw[0] // p) * (hw[1] // p) + 1)
+    if out["d_model"] % out["heads"]:
+        raise InputError(f"config.json: {out['heads']} heads do not divide the width {out['d_model']}")
+    out["model_type"] = mt
+    return out
+
+
+def count(cfg: Mapping[str, Any], *, pooler: bool = True) -> dict[str, int]:
+    """Parameter counts per part (and ``total``), as the framework's sum(p.numel()) of the base model."""
+    k = dims(cfg)
+    d, f, L = k["d_model"], k["d_ff"], k["layers"]
+    layer = 4 * (d * d + d) + (d * f + f + f * d + d) + 2 * 2 * d
+    mt = k["model_type"]
+    if mt == "bert":
+        parts = {"embeddings": (k["vocab"] + k["positions"] + k["types"]) * d + 2 * d, "layers": L * layer}
+        if pooler:
+            parts["pooler"] = d * d + d
+    elif mt == "gpt2":
+        parts = {"embeddings": (k["vocab"] + k["positions"]) * d, "layers": L * layer, "final LayerNorm": 2 * d}
+    else:
+        p, C = k["patch_size"], k["channels"]
+        qkv_bias = cfg.get("qkv_bias", True)
+        layer -= 0 if qkv_bias else 3 * d
+        parts = {"embeddings": C * p * p * d + d + d + k["positions"] * d, "layers": L * layer, "final LayerNorm": 2 * d}
+        if pooler:
+            parts["pooler"] = d * d + d
+    parts["total"] = sum(parts.values())
+    return parts
+
+
+# --------------------------------------------------------------------------- tensors -> params
+
+class Tensors:
+    """The checkpoint's tensors by name, with a model prefix stripped; tracks which ones were used."""
+
+    def __init__(self, names: list[str], load: Callable[[str], np.ndarray], prefix: str, where: str) -> None:
+        self.load, self.where = load, where
+        self.full = {n[len(prefix):] if n.startswith(prefix) else n: n for n in names}
+        self.used: set[str] = set()
+
+    def has(self, name: str) -> bool:
+        return name in self.full
+
+    def get(self, name: str, shape: tuple[int, ...], alt: str | None = None) -> np.ndarray:
+        key = name if name in self.full or alt is None or alt not in self.full else alt
+        if key not in self.full:
+            raise InputError(f"{self.where}: tensor {name!r} is missing (the config describes it)")
+        a = self.load(self.full[key])
+        if tuple(a.shape) != tuple(shape):
+            raise InputError(f"{self.where}: tensor {self.full[key]!r} has shape {tuple(a.shape)}, expected "
+                             f"{tuple(shape)} from config.json")
+        self.used.add(key)
+        return np.asarray(a, dtype=np.float64)
+
+    def linear(self, name: str, d_in: int, d_out: int) -> tuple[np.ndarray, np.ndarray]:
+        """nn.Linear weight [out, in] -> [in, out], bias [out]."""
+        return self.get(name + ".weight", (d_out, d_in)).T, self.get(name + ".bias", (d_out,))
+
+    def norm(self, name: str, d: int) -> ts.Norm:
+        return ts.Norm(self.get(name + ".weight", (d,), name + ".gamma"), self.get(name + ".bias", (d,), name + ".beta"))
+
+    def leftover(self, ignorable: tuple[str, ...] = ()) -> None:
+        rest = [n for n in self.full if n not in self.used and not any(n.endswith(s) or n.startswith(s) for s in ignorable)]
+        if rest:
+            raise InputError(f"{self.where}: tensor {self.full[rest[0]]!r} does not belong to the model config.json "
+                             f"describes ({len(rest)} such tensor{'s' if len(rest) > 1 else ''})")
+
+
+def _prefix(names: list[str], prefix: str) -> str:
+    return prefix if any(n.startswith(prefix) for n in names) else ""
+
+
+def _qkv(t: Tensors, base: str, d: int, bias: bool = True) -> ts.AttnParams:
+    ws, bs = [], []
+    for n in ("query", "key", "value"):
+        ws.append(t.get(f"{base}.{n}.weight", (d, d)).T)
+        bs.append(t.get(f"{base}.{n}.bias", (d,)) if bias else np.zeros(d))
+    return ws, bs
+
+
+def _bert_like_layer(t: Tensors, i: int, d: int, f: int, vit: bool, qkv_bias: bool = True) -> ts.LayerParams:
+    pre = f"encoder.layer.{i}."
+    ws, bs = _qkv(t, pre + ("attention.attention" if vit else "attention.self"), d, qkv_bias)
+    W_o, b_o = t.linear(pre + "attention.output.dense", d, d)
+    attn = ts.AttnParams(np.concatenate(ws, axis=1), np.concatenate(bs), W_o, b_o)
+    W_1, b_1 = t.linear(pre + "intermediate.dense", d, f)
+    W_2, b_2 = t.linear(pre + "output.dense", f, d)
+    if vit:
+        ln_1, ln_2 = t.norm(pre + "layernorm_before", d), t.norm(pre + "layernorm_after", d)
+    else:
+        ln_1, ln_2 = t.norm(pre + "attention.output.LayerNorm", d), t.norm(pre + "output.LayerNorm", d)
+    return ts.LayerParams(attn, ln_1, W_1, b_1, W_2, b_2, ln_2)
+
+
+def bert(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[str, Any]:
+    k = dims(cfg)
+    d, f, V = k["d_model"], k["d_ff"], k["vocab"]
+    t = Tensors(names, load, _prefix(names, "bert."), where)
+    e = "embeddings."
+    out: dict[str, Any] = dict(
+        word=t.get(e + "word_embeddings.weight", (V, d)), pos=t.get(e + "position_embeddings.weight", (k["positions"], d)),
+        types=t.get(e + "token_type_embeddings.weight", (k["types"], d)), emb_ln=t.norm(e + "LayerNorm", d),
+        layers=tuple(_bert_like_layer(t, i, d, f, False) for i in range(k["layers"])))
+    if t.has("pooler.dense.weight"):
+        out["pooler"] = t.linear("pooler.dense", d, d)
+    if t.has("cls.predictions.transform.dense.weight"):
+        W_t, b_t = t.linear("cls.predictions.transform.dense", d, d)
+        ln = t.norm("cls.predictions.transform.LayerNorm", d)
+        bias = t.get("cls.predictions.bias", (V,), "cls.predictions.decoder.bias")
+        if t.has("cls.predictions.decoder.weight"):
+            dec = t.get("cls.predictions.decoder.weight", (V, d))
+            if not np.array_equal(dec, out["word"]):
+                raise InputError(f"{where}: cls.predictions.decoder.weight is not tied to the word embeddings; "
+                                 "GateLab reads BERT's masked-LM head tied, as Hugging Face saves it")
+            t.used.add("cls.predictions.decoder.bias")
+        out["mlm"] = (W_t, b_t, ln, bias)
+    t.leftover(("embeddings.position_ids", "cls.seq_relationship."))
+    return out
+
+
+def gpt2(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[str, Any]:
+    k = dims(cfg)
+    d, f, V = k["d_model"], k["d_ff"], k["vocab"]
+    t = Tensors(names, load, _prefix(names, "transformer."), where)
+    layers = []
+    for i in range(k["layers"]):
+        h = f"h.{i}."
+        attn = ts.AttnParams(t.get(h + "attn.c_attn.weight", (d, 3 * d)), t.get(h + "attn.c_attn.bias", (3 * d,)),
+                             t.get(h + "attn.c_proj.weight", (d, d)), t.get(h + "attn.c_proj.bias", (d,)))
+        layers.append(ts.LayerParams(attn, t.norm(h + "ln_1", d), t.get(h + "mlp.c_fc.weight", (d, f)),
+                                     t.get(h + "mlp.c_fc.bias", (f,)), t.get(h + "mlp.c_proj.weight", (f, d)),
+                                     t.get(h + "mlp.c_proj.bias", (d,)), t.norm(h + "ln_2", d)))
+    word = t.get("wte.weight", (V, d))
+    lm = t.get("lm_head.weight", (V, d)) if t.has("lm_head.weight") else word
+    out = dict(word=word, pos=t.get("wpe.weight", (k["positions"], d)), layers=tuple(layers),
+               final_ln=t.norm("ln_f", d), lm_head=lm)
+    t.leftover((".attn.bias", ".attn.masked_bias"))        # the causal-mask buffers older checkpoints kept
+    return out
+
+
+def vit(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[str, Any]:
+    k = dims(cfg)
+    d, f, p, C = k["d_model"], k["d_ff"], k["patch_size"], k["channels"]
+    t = Tensors(names, load, _prefix(names, "vit."), where)
+    e = "embeddings."
+    conv = t.get(e + "patch_embeddings.projection.weight", (d, C, p, p))
+    out: dict[str, Any] = dict(
+        patch_W=conv.reshape(d, C * p * p).T, patch_b=t.get(e + "patch_embeddings.projection.bias", (d,)),
+        cls=t.get(e + "cls_token", (1, 1, d))[0, 0], pos=t.get(e + "position_embeddings", (1, k["positions"], d))[0],
+        layers=tuple(_bert_like_layer(t, i, d, f, True, cfg.get("qkv_bias", True)) for i in range(k["layers"])),
+        final_ln=t.norm("layernorm", d))
+    if t.has("pooler.dense.weight"):
+        out["pooler"] = t.linear("pooler.dense", d, d)
+    if t.has("classifier.weight"):
+        n = t.full and t.load(t.full["classifier.weight"]).shape[0]
+        out["classifier"] = t.linear("classifier", d, n)
+    t.leftover(("embeddings.mask_token",))
+    return out
+
+
+def labels(cfg: Mapping[str, Any], n: int) -> tuple[str, ...]:
+    m = cfg.get("id2label") or {}
+    return tuple(str(m.get(str(i), m.get(i, f"class {i}"))) for i in range(n))

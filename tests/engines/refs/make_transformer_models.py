@@ -1,0 +1,227 @@
+"""Make the tiny Hugging Face model folders and the framework's numbers the whole-model tests compare with.
+
+Run from the repository root (needs torch and transformers; the test suite does not):
+
+    .venv/bin/python tests/engines/refs/make_transformer_models.py
+
+Writes ``tests/engines/refs/hf/<name>/`` for bert-tiny (BertForPreTraining: pooler, masked-LM and
+next-sentence heads; post-LN), gpt2-tiny (GPT2LMHeadModel; pre-LN, causal, tied LM head) and
+vit-tiny (ViTForImageClassification; pre-LN, patches, [class] token), each saved with
+``save_pretrained`` (config.json + model.safetensors) plus a WordLevel ``tokenizer.json`` made
+with the ``tokenizers`` library (ViT: ``preprocessor_config.json`` and a small PNG). The framework
+is then run in float64 on the stored (float32) weights and its attentions, hidden states and
+logits are saved beside them as ``ref.npz``. ``param_counts.json`` holds ``sum(p.numel())`` of
+BERT-base, GPT-2 small, ViT-base and torch's nn.Transformer base/big, built on the meta device.
+``encdec`` writes the ``transformer-translate`` preset (a torch nn.Transformer with embeddings and a
+generator) and its float64 numbers (``torch_encdec.npz``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "hf")
+WORDS = "the a cat dog sat ran on in mat park it was tired because . , and".split()
+
+
+def _word_level(specials: list[str], lowercase: bool, template: bool) -> Tokenizer:
+    vocab = {t: i for i, t in enumerate(specials + WORDS)}
+    tok = Tokenizer(models.WordLevel(vocab, unk_token=specials[1] if len(specials) > 1 else specials[0]))
+    if lowercase:
+        tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok.add_special_tokens(specials)
+    if template:
+        tok.post_processor = processors.TemplateProcessing(
+            single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+            special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])])
+    return tok
+
+
+def _eager(cfg):
+    cfg._attn_implementation = "eager"      # the plain softmax path, which returns the attention weights
+    return cfg
+
+
+def _np(t) -> np.ndarray:
+    return t.detach().to(torch.float64).numpy()
+
+
+def _save_run(folder: str, out, extra: dict) -> None:
+    arrays = {"hidden_states": np.stack([_np(h[0]) for h in out.hidden_states]),
+              "attentions": np.stack([_np(a[0]) for a in out.attentions]), **extra}
+    np.savez_compressed(os.path.join(folder, "ref.npz"), **arrays)
+
+
+def bert() -> None:
+    from transformers import BertConfig, BertForPreTraining
+    folder = os.path.join(OUT, "bert-tiny")
+    tok = _word_level(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"], lowercase=True, template=True)
+    cfg = BertConfig(vocab_size=tok.get_vocab_size(), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=32, max_position_embeddings=16, type_vocab_size=2, hidden_act="gelu",
+                     pad_token_id=0)
+    torch.manual_seed(0)
+    model = BertForPreTraining(_eager(cfg)).eval()
+    model.save_pretrained(folder)
+    tok.save(os.path.join(folder, "tokenizer.json"))
+    text = "The cat sat on the [MASK] because it was tired ."
+    enc = tok.encode(text)
+    ids = list(enc.ids) + [0, 0]                         # two [PAD]s: the padding mask
+    model = model.double()
+    x = torch.tensor([ids])
+    am = (x != 0).long()
+    with torch.no_grad():
+        out = model(input_ids=x, attention_mask=am, output_attentions=True, output_hidden_states=True)
+        pooled = model.bert(input_ids=x, attention_mask=am).pooler_output
+    _save_run(folder, out, {"input_ids": np.array(ids), "mlm_logits": _np(out.prediction_logits[0]),
+                            "nsp_logits": _np(out.seq_relationship_logits[0]), "pooled": _np(pooled[0])})
+    with open(os.path.join(folder, "ref.json"), "w") as f:
+        json.dump({"text": text, "tokens": enc.tokens, "ids": enc.ids}, f, indent=1)
+
+
+def gpt2() -> None:
+    from transformers import GPT2Config, GPT2LMHeadModel
+    folder = os.path.join(OUT, "gpt2-tiny")
+    tok = _word_level(["<|endoftext|>"], lowercase=False, template=False)
+    cfg = GPT2Config(vocab_size=tok.get_vocab_size(), n_embd=16, n_layer=2, n_head=2, n_positions=16,
+                     bos_token_id=0, eos_token_id=0)
+    torch.manual_seed(1)
+    model = GPT2LMHeadModel(_eager(cfg)).eval()
+    model.save_pretrained(folder)
+    tok.save(os.path.join(folder, "tokenizer.json"))
+    text = "the dog ran in the park and the cat sat on the mat"
+    enc = tok.encode(text)
+    model = model.double()
+    x = torch.tensor([enc.ids])
+    with torch.no_grad():
+        out = model(input_ids=x, output_attentions=True, output_hidden_states=True)
+        gen = model.generate(x, max_new_tokens=3, do_sample=False, pad_token_id=0)
+    _save_run(folder, out, {"input_ids": np.array(enc.ids), "logits": _np(out.logits[0]),
+                            "generated": gen[0, len(enc.ids):].numpy()})
+    with open(os.path.join(folder, "ref.json"), "w") as f:
+        json.dump({"text": text, "tokens": enc.tokens, "ids": enc.ids}, f, indent=1)
+
+
+def vit() -> None:
+    from PIL import Image
+    from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessor
+    folder = os.path.join(OUT, "vit-tiny")
+    cfg = ViTConfig(image_size=8, patch_size=4, num_channels=3, hidden_size=16, num_hidden_layers=2,
+                    num_attention_heads=2, intermediate_size=32, num_labels=3,
+                    id2label={0: "cat", 1: "dog", 2: "mat"}, label2id={"cat": 0, "dog": 1, "mat": 2})
+    torch.manual_seed(2)
+    model = ViTForImageClassification(_eager(cfg)).eval()
+    model.save_pretrained(folder)
+    proc = ViTImageProcessor(size={"height": 8, "width": 8}, image_mean=[0.5, 0.4, 0.3], image_std=[0.2, 0.25, 0.3])
+    proc.save_pretrained(folder)
+    rng = np.random.default_rng(3)
+    img = Image.fromarray(rng.integers(0, 256, size=(10, 12, 3), dtype=np.uint8), "RGB")
+    img.save(os.path.join(folder, "image.png"))
+    pix = proc(images=Image.open(os.path.join(folder, "image.png")), return_tensors="pt")["pixel_values"]
+    model = model.double()
+    # ViT's eager attention computes its softmax in float32 (dtype=torch.float32) even for a float64
+    # model; for a float64 reference the softmax keeps the input's dtype while this model runs
+    orig = torch.nn.functional.softmax
+    torch.nn.functional.softmax = lambda x, dim=None, dtype=None, **kw: orig(
+        x, dim=dim, dtype=None if x.dtype == torch.float64 else dtype, **kw)
+    try:
+        with torch.no_grad():
+            out = model(pixel_values=pix.double(), output_attentions=True, output_hidden_states=True)
+    finally:
+        torch.nn.functional.softmax = orig
+    _save_run(folder, out, {"pixel_values": _np(pix[0]), "logits": _np(out.logits[0])})
+
+
+def encdec() -> None:
+    """torch nn.Transformer (2 + 2 post-LN layers, d 8, 2 heads, d_ff 16, final norms) plus embeddings and a
+    generator, written as the ``transformer-translate`` preset (nn.Transformer state_dict names), and its
+    per-layer outputs, per-head self- and cross-attention weights and logits in float64 (torch_encdec.npz)."""
+    import math
+    torch.manual_seed(4)
+    src_vocab = ["<pad>", "ich", "bin", "müde", "du", "bist", "die", "katze", "schläft"]
+    tgt_vocab = ["<pad>", "<s>", "</s>", "i", "am", "tired", "you", "are", "the", "cat", "sleeps"]
+    source, target = ["ich", "bin", "müde"], ["<s>", "i", "am", "tired"]
+    d, H = 8, 2
+    net = torch.nn.Transformer(d_model=d, nhead=H, num_encoder_layers=2, num_decoder_layers=2, dim_feedforward=16,
+                               dropout=0.0, batch_first=True).eval()
+    src_e, tgt_e = torch.nn.Embedding(len(src_vocab), d), torch.nn.Embedding(len(tgt_vocab), d)
+    gen = torch.nn.Linear(d, len(tgt_vocab))
+    weights = {k: v.tolist() for k, v in net.state_dict().items()}
+    weights.update({"src_embed.weight": src_e.weight.tolist(), "tgt_embed.weight": tgt_e.weight.tolist(),
+                    "generator.weight": gen.weight.tolist(), "generator.bias": gen.bias.tolist()})
+    preset = {"model": "transformer",
+              "description": "An encoder-decoder Transformer (2 + 2 post-LN layers, d 8, 2 heads; torch-initialised, "
+                             "untrained) on one translation pair: ich bin müde -> i am tired; the encoder output is "
+                             "the decoder's memory.",
+              "notes": "Made by tests/engines/refs/make_transformer_models.py (torch nn.Transformer state_dict names, "
+                       "final LayerNorms included); the numbers are checked against torch in float64.",
+              "weights": weights,
+              "inputs": {"source_vocab": src_vocab, "target_vocab": tgt_vocab, "source": source, "target": target,
+                         "heads": H}}
+    with open(os.path.join(HERE, "..", "..", "..", "engines", "presets", "transformer-translate.json"), "w") as f:
+        json.dump(preset, f, ensure_ascii=False)
+        f.write("\n")
+    net, src_e, tgt_e, gen = net.double(), src_e.double(), tgt_e.double(), gen.double()
+
+    def pe(T):
+        t = torch.arange(T, dtype=torch.float64)[:, None]
+        w = 1.0 / torch.pow(10000.0, torch.arange(0, d, 2, dtype=torch.float64) / d)
+        out = torch.zeros(T, d, dtype=torch.float64)
+        out[:, 0::2], out[:, 1::2] = torch.sin(t * w), torch.cos(t * w)
+        return out
+    xs = src_e(torch.tensor([src_vocab.index(t) for t in source])) * math.sqrt(d) + pe(len(source))
+    xt = tgt_e(torch.tensor([tgt_vocab.index(t) for t in target])) * math.sqrt(d) + pe(len(target))
+    causal = net.generate_square_subsequent_mask(len(target), dtype=torch.float64)
+    with torch.no_grad():
+        enc_h, enc_a, x = [xs[None]], [], xs[None]
+        for lay in net.encoder.layers:
+            enc_a.append(lay.self_attn(x, x, x, need_weights=True, average_attn_weights=False)[1][0])
+            x = lay(x)
+            enc_h.append(x)
+        memory = net.encoder.norm(x)
+        dec_h, dec_a, dec_c, y = [xt[None]], [], [], xt[None]
+        for lay in net.decoder.layers:
+            dec_a.append(lay.self_attn(y, y, y, attn_mask=causal, need_weights=True, average_attn_weights=False)[1][0])
+            h = lay.norm1(y + lay.self_attn(y, y, y, attn_mask=causal, need_weights=False)[0])
+            dec_c.append(lay.multihead_attn(h, memory, memory, need_weights=True, average_attn_weights=False)[1][0])
+            y = lay(y, memory, tgt_mask=causal)
+            dec_h.append(y)
+        logits = gen(net.decoder.norm(y))[0]
+        full = net(xs[None], xt[None], tgt_mask=causal)          # the module's own forward agrees
+        assert torch.allclose(gen(full)[0], logits, atol=1e-12)
+    np.savez_compressed(os.path.join(HERE, "torch_encdec.npz"),
+                        encoder_hidden_states=np.stack([_np(h[0]) for h in enc_h]), encoder_attentions=np.stack([_np(a) for a in enc_a]),
+                        memory=_np(memory[0]), decoder_hidden_states=np.stack([_np(h[0]) for h in dec_h]),
+                        decoder_attentions=np.stack([_np(a) for a in dec_a]), cross_attentions=np.stack([_np(a) for a in dec_c]),
+                        logits=_np(logits))
+
+
+def counts() -> None:
+    from transformers import BertConfig, BertModel, GPT2Config, GPT2Model, ViTConfig, ViTModel
+    n = lambda m: sum(p.numel() for p in m.parameters())
+    with torch.device("meta"):
+        res = {
+            "bert-base (BertModel, with pooler)": n(BertModel(BertConfig())),
+            "gpt2-small (GPT2Model)": n(GPT2Model(GPT2Config())),
+            "vit-base-patch16-224 (ViTModel, with pooler)": n(ViTModel(ViTConfig())),
+            "nn.Transformer base (d 512, 8 heads, 6+6 layers, d_ff 2048)": n(torch.nn.Transformer()),
+            "nn.Transformer big (d 1024, 16 heads, 6+6 layers, d_ff 4096)": n(
+                torch.nn.Transformer(d_model=1024, nhead=16, dim_feedforward=4096)),
+        }
+    with open(os.path.join(HERE, "hf", "param_counts.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    print(json.dumps(res, indent=1))
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(1)
+    os.makedirs(OUT, exist_ok=True)
+    for fn in (bert, gpt2, vit, encdec, counts):
+        if len(sys.argv) == 1 or fn.__name__ in sys.argv[1:]:
+            fn()

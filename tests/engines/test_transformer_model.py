@@ -1,0 +1,245 @@
+"""Whole Transformer models (BERT, GPT-2, ViT) against transformers+torch run in float64 on the same
+weights (tests/engines/refs/make_transformer_models.py made the folders and the numbers), plus
+hand-checkable properties of the shared blocks and the whole-model presets."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from gatelab.engines import presets
+from gatelab.engines import transformer as blk
+from gatelab.engines import transformer_hf as hf
+from gatelab.engines import transformer_model as tm
+from gatelab.engines import transformer_stack as ts
+from gatelab.engines import transformer_whole as tw
+from gatelab.engines.errors import InputError
+from gatelab.engines.formats import hf_folder
+
+REFS = os.path.join(os.path.dirname(__file__), "refs", "hf")
+TOL = 1e-9
+
+
+def _ref(name):
+    return hf_folder.open_folder(os.path.join(REFS, name)), np.load(os.path.join(REFS, name, "ref.npz"))
+
+
+def _attn(tr):
+    return np.stack([lay.attention for lay in tr.layers])
+
+
+# --------------------------------------------------------------------------- against the framework
+
+def test_bert_post_ln_matches_transformers_every_layer_and_head_with_padding():
+    folder, ref = _ref("bert-tiny")
+    p = folder.params()
+    assert p.norm == "post-LN" and p.act == "gelu"
+    ids = ref["input_ids"]
+    assert ids[-1] == 0 and ids[-2] == 0                       # two [PAD]s: masked as keys
+    fw = tm.forward(p, ids=ids, padding=ids == 0)
+    np.testing.assert_allclose(fw.hidden_states, ref["hidden_states"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(np.stack([o.self_attn.alpha for o in fw.outs]), ref["attentions"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(fw.logits, ref["mlm_logits"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(fw.pooled, ref["pooled"], atol=TOL, rtol=0)
+    tr = tw.build_folder(folder.path, token_ids=",".join(map(str, ids)))
+    assert [pr.position for pr in tr.predictions] == [int(np.flatnonzero(ids == 4)[0])]    # the one [MASK]
+    top = np.argsort(-ref["mlm_logits"][tr.predictions[0].position])[:5]
+    assert list(tr.predictions[0].top_ids) == list(top)
+    assert np.all(_attn(tr)[..., -2:] == 0)                    # no query attends to padding
+
+
+def test_gpt2_pre_ln_causal_matches_transformers():
+    folder, ref = _ref("gpt2-tiny")
+    p = folder.params()
+    assert p.norm == "pre-LN" and p.act == "gelu_tanh" and p.lm_head is p.word      # tied LM head
+    fw = tm.forward(p, ids=ref["input_ids"])
+    hs = fw.hidden_states.copy()
+    hs[-1] = ts.layer_norm(hs[-1], p.final_ln.gamma, p.final_ln.beta, p.eps)   # transformers reports the last after ln_f
+    np.testing.assert_allclose(hs, ref["hidden_states"], atol=TOL, rtol=0)
+    alpha = np.stack([o.self_attn.alpha for o in fw.outs])
+    np.testing.assert_allclose(alpha, ref["attentions"], atol=TOL, rtol=0)
+    assert np.all(np.triu(alpha, k=1) == 0)
+    np.testing.assert_allclose(fw.logits, ref["logits"], atol=TOL, rtol=0)
+    assert list(tm.generate(p, ref["input_ids"], 3, None)) == list(ref["generated"])   # greedy, as model.generate
+
+
+def test_vit_pre_ln_matches_transformers_and_the_image_processor():
+    folder, ref = _ref("vit-tiny")
+    p = folder.params()
+    fw = tm.forward(p, image=ref["pixel_values"])
+    np.testing.assert_allclose(fw.hidden_states, ref["hidden_states"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(np.stack([o.self_attn.alpha for o in fw.outs]), ref["attentions"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(fw.logits, ref["logits"], atol=TOL, rtol=0)
+    # the processor works in float32: our float64 preprocessing agrees to float32 precision
+    np.testing.assert_allclose(folder.image(os.path.join(folder.path, "image.png")), ref["pixel_values"], atol=1e-6)
+    tr = tw.build_folder(folder.path, image=os.path.join(folder.path, "image.png"))
+    assert tr.tokens == ("[CLS]", "p(1,1)", "p(1,2)", "p(2,1)", "p(2,2)") and tr.grid == (2, 2) and tr.patch_size == 4
+    assert tr.predictions[0].top[0] == ("cat", "dog", "mat")[int(np.argmax(ref["logits"]))]
+
+
+def test_text_is_tokenised_as_the_tokenizers_library_does():
+    from tokenizers import Tokenizer
+    for name in ("bert-tiny", "gpt2-tiny"):
+        folder = hf_folder.open_folder(os.path.join(REFS, name))
+        meta = json.load(open(os.path.join(REFS, name, "ref.json")))
+        ids, toks = folder.encode(meta["text"])
+        enc = Tokenizer.from_file(os.path.join(REFS, name, "tokenizer.json")).encode(meta["text"])
+        assert list(ids) == enc.ids == meta["ids"] and list(toks) == enc.tokens
+    tr = tw.build_folder(os.path.join(REFS, "bert-tiny"), text="the cat sat on the [MASK]")
+    assert tr.tokens[0] == "[CLS]" and tr.tokens[-1] == "[SEP]" and "[MASK]" in tr.tokens
+    assert list(tr.special) == [t in ("[CLS]", "[SEP]", "[MASK]") for t in tr.tokens]
+
+
+def test_sharded_folder_reads_like_the_single_file(tmp_path):
+    from safetensors.numpy import save_file
+    src = os.path.join(REFS, "gpt2-tiny")
+    dst = tmp_path / "sharded"
+    dst.mkdir()
+    for f in ("config.json", "tokenizer.json"):
+        shutil.copy(os.path.join(src, f), dst / f)
+    folder = hf_folder.open_folder(src)
+    names = sorted(folder.names)
+    half = len(names) // 2
+    wm = {}
+    for k, part in enumerate((names[:half], names[half:])):
+        fname = f"model-0000{k + 1}-of-00002.safetensors"
+        save_file({n: folder.load(n).astype(np.float32) for n in part}, str(dst / fname))
+        wm.update({n: fname for n in part})
+    (dst / "model.safetensors.index.json").write_text(json.dumps({"metadata": {}, "weight_map": wm}))
+    a = tw.build_folder(src, text="the cat sat")
+    b = tw.build_folder(str(dst), text="the cat sat")
+    assert np.array_equal(a.hidden_states, b.hidden_states)
+
+
+# --------------------------------------------------------------------------- the blocks
+
+def test_post_ln_relu_layer_equals_the_one_block_engine():
+    """A post-LN ReLU layer of the stack is the torch-checked encoder block of engines.transformer."""
+    rng = np.random.default_rng(0)
+    w, inputs = blk.random(rng, hidden=8, input_size=1, steps=5, heads=2)
+    x = np.asarray(inputs["x"])
+    ref = blk.run_block(w, x, heads=2)
+    inw, inb = np.asarray(w["self_attn.in_proj_weight"]), np.asarray(w["self_attn.in_proj_bias"])
+    p = ts.LayerParams(ts.AttnParams(inw.T, inb, np.asarray(w["self_attn.out_proj.weight"]).T,
+                                     np.asarray(w["self_attn.out_proj.bias"])),
+                       ts.Norm(np.ones(8), np.zeros(8)), np.asarray(w["linear1.weight"]).T, np.asarray(w["linear1.bias"]),
+                       np.asarray(w["linear2.weight"]).T, np.asarray(w["linear2.bias"]), ts.Norm(np.ones(8), np.zeros(8)))
+    out = ts.layer(x, p, 2, norm="post-LN", act="relu", eps=1e-5)
+    np.testing.assert_allclose(out.out, ref.output, atol=1e-12)
+    np.testing.assert_allclose(out.self_attn.alpha[1], ref.self_attn.heads[1].weights, atol=1e-12)
+
+
+def test_blocks_take_a_leading_batch_dimension():
+    folder, _ = _ref("gpt2-tiny")
+    p = folder.params()
+    x = np.stack([tm.embed_tokens(p, np.array(ids)) for ids in ([1, 4, 6, 8], [3, 5, 7, 9])])     # [2, 4, d]
+    hs, outs = ts.stack(x, p.layers, p.heads, norm=p.norm, act=p.act, eps=p.eps, mask=ts.causal_mask(4))
+    for b, ids in enumerate(([1, 4, 6, 8], [3, 5, 7, 9])):
+        one = tm.forward(p, ids=np.array(ids))
+        np.testing.assert_allclose(hs[:, b], one.hidden_states, atol=1e-12)
+        np.testing.assert_allclose(outs[1].self_attn.alpha[b], one.outs[1].self_attn.alpha, atol=1e-12)
+
+
+def test_gelu_forms_and_the_derived_numbers_by_hand():
+    x = np.array([-1.0, 0.0, 2.0])
+    np.testing.assert_allclose(ts.gelu_exact(x), x * 0.5 * (1 + np.array([math.erf(v / math.sqrt(2)) for v in x])))
+    assert abs(ts.gelu_tanh(np.array([1.0]))[0] - 0.8411919906082768) < 1e-15      # 0.5(1 + tanh(sqrt(2/pi)*1.044715))
+    uniform = np.full((1, 4, 4), 0.25)
+    assert np.allclose(ts.entropy_bits(uniform), 2.0)                               # log2 4
+    one_hot = np.eye(3)[None]
+    assert np.allclose(ts.entropy_bits(one_hot), 0.0)
+    a = np.array([[[1.0, 0.0], [0.5, 0.5]]])
+    np.testing.assert_allclose(ts.rollout([a]), [[1.0, 0.0], [0.25, 0.75]])         # 0.5 I + 0.5 A
+    np.testing.assert_allclose(ts.rollout([a, a]), np.array([[1, 0], [0.25, 0.75]]) @ np.array([[1, 0], [0.25, 0.75]]))
+    np.testing.assert_allclose(ts.patches(np.arange(2 * 4 * 4.0).reshape(2, 4, 4), 2)[1],
+                               [2, 3, 6, 7, 18, 19, 22, 23])                       # patch (1,2): channel first
+
+
+# --------------------------------------------------------------------------- presets and the trace
+
+@pytest.mark.parametrize("name", ["tiny-bert", "tiny-gpt2", "tiny-vit"])
+def test_whole_model_presets_run_and_round_trip(name):
+    doc = presets.load(name)
+    assert doc.model == "transformer" and name in presets.names()
+    tr = blk.build({}, doc.inputs, **doc.options)
+    L, H = tr.config["layers"], tr.config["heads"]
+    T = len(tr.tokens)
+    assert tr.hidden_states.shape[:2] == (L + 1, T) and tr.entropy.shape == (L, H)
+    assert tr.strongest_key.shape == (L, H, T) and tr.rollout.shape == (T, T)
+    np.testing.assert_allclose(tr.rollout.sum(axis=1), 1.0)
+    np.testing.assert_allclose(_attn(tr).sum(axis=-1), 1.0)
+    back = type(tr).from_dict(json.loads(tr.to_json()))
+    assert back.digest() == tr.digest() and back.scores is None and back.head_labels is None
+    assert len(tr.to_json()) < 200_000
+
+
+def test_tiny_gpt2_layer1_head1_attends_to_the_previous_token():
+    doc = presets.load("tiny-gpt2")
+    tr = blk.build({}, doc.inputs, **doc.options)
+    T = len(tr.tokens)
+    assert list(tr.strongest_key[0, 0, 1:]) == list(range(T - 1))
+    assert tr.entropy[0, 0] < 0.01 and tr.generated is not None and len(tr.generated) == 3
+
+
+def test_param_counts_equal_the_frameworks():
+    fw = json.load(open(os.path.join(REFS, "param_counts.json")))
+    assert hf.count({"model_type": "bert"})["total"] == fw["bert-base (BertModel, with pooler)"] == 109_482_240
+    assert hf.count({"model_type": "gpt2"})["total"] == fw["gpt2-small (GPT2Model)"] == 124_439_808
+    assert hf.count({"model_type": "vit"})["total"] == fw["vit-base-patch16-224 (ViTModel, with pooler)"]
+    for name in ("bert-tiny", "gpt2-tiny", "vit-tiny"):          # the tiny folders: every stored base-model tensor
+        folder = hf_folder.open_folder(os.path.join(REFS, name))
+        base = [n for n in folder.names if not n.startswith(("cls.", "classifier.", "lm_head."))]
+        stored = sum(folder.load(n).size for n in base)
+        assert folder.params().config["parameters"] == stored
+
+
+def test_focus_is_checked():
+    folder = os.path.join(REFS, "gpt2-tiny")
+    tr = tw.build_folder(folder, text="the cat sat on the mat", layer=2, head=1, query="sat")
+    assert tr.focus == {"layer": 2, "head": 1, "query": 2}
+    with pytest.raises(InputError, match="--layer is 3, expected 1 .. 2"):
+        tw.build_folder(folder, text="the cat", layer=3)
+    with pytest.raises(InputError, match="--query 'dog' is not one of the tokens"):
+        tw.build_folder(folder, text="the cat", query="dog")
+
+
+def test_encoder_decoder_counts_equal_torch_nn_transformer_and_the_presets_state_them():
+    from gatelab.engines import params, transformer_params as tp
+    fw = json.load(open(os.path.join(REFS, "param_counts.json")))
+    base = {"family": "encoder-decoder", "layers": 6, "d_model": 512, "d_ff": 2048, "heads": 8, "final_norms": True}
+    big = {**base, "d_model": 1024, "d_ff": 4096, "heads": 16}
+    assert tp.summarize({"transformer": base}).total == fw["nn.Transformer base (d 512, 8 heads, 6+6 layers, d_ff 2048)"]
+    assert tp.summarize({"transformer": big}).total == fw["nn.Transformer big (d 1024, 16 heads, 6+6 layers, d_ff 4096)"]
+    for name, total in (("transformer-base-params", 44_140_544 - 2 * 2 * 512 + 37000 * 512),
+                        ("bert-base-params", 109_482_240), ("gpt2-small-params", 124_439_808)):
+        doc = presets.load(name)
+        tr = params.build(doc.weights, doc.inputs)
+        assert tr.total == total and tr.assumptions
+    with pytest.raises(InputError, match="unknown key in transformer description: 'layer'"):
+        tp.summarize({"transformer": {"family": "bert", "layer": 2}})
+
+
+def test_encoder_decoder_matches_torch_nn_transformer_and_the_memory_is_the_encoder_output():
+    doc = presets.load("transformer-translate")
+    tr = blk.build(doc.weights, doc.inputs)
+    ref = np.load(os.path.join(os.path.dirname(__file__), "refs", "torch_encdec.npz"))
+    assert tr.family == "encoder-decoder" and tr.source_tokens == ("ich", "bin", "müde")
+    np.testing.assert_allclose(tr.encoder_hidden_states, ref["encoder_hidden_states"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(np.stack([lay.attention for lay in tr.encoder_layers]), ref["encoder_attentions"], atol=TOL)
+    np.testing.assert_allclose(tr.memory, ref["memory"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(tr.hidden_states, ref["decoder_hidden_states"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(_attn(tr), ref["decoder_attentions"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(np.stack([lay.cross_attention for lay in tr.layers]), ref["cross_attentions"], atol=TOL)
+    probs = np.exp(ref["logits"]) / np.exp(ref["logits"]).sum(-1, keepdims=True)
+    for pr in tr.predictions:
+        np.testing.assert_allclose(pr.probs, np.sort(probs[pr.position])[::-1][:5], atol=TOL)
+    # the memory is really the encoder's output: another source sentence changes every cross-attention
+    other = blk.build(doc.weights, {**doc.inputs, "source": ["du", "bist", "müde"]})
+    assert not np.allclose(other.layers[0].cross_attention, tr.layers[0].cross_attention)
+    assert np.array_equal(other.layers[0].attention, tr.layers[0].attention)       # layer 1 self-attention: target only
+    back = type(tr).from_dict(json.loads(tr.to_json()))
+    assert back.digest() == tr.digest()
