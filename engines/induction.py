@@ -214,12 +214,13 @@ def backward(p: Mapping[str, np.ndarray], dlogits: np.ndarray, caches: list[dict
 
 
 def loss_and_grads(p: Mapping[str, np.ndarray], x: np.ndarray, s: Shape, weight: np.ndarray | None = None):
-    """Mean cross-entropy of next-token prediction over positions 0 .. T-2 (``weight`` [T-1] picks and
-    weights the scored positions; default all), and its gradient for every parameter."""
+    """Weighted mean cross-entropy of next-token prediction over positions 0 .. T-2 (``weight`` [T-1] or
+    [B, T-1] picks and weights the scored predictions; default: all equally), and its gradient for every
+    parameter."""
     logits, caches, top = forward(p, x, s)
     B, T = x.shape
-    wt = np.ones(T - 1) if weight is None else np.asarray(weight, dtype=np.float64)
-    wt = wt / (B * wt.sum())
+    wt = np.broadcast_to(np.ones(T - 1) if weight is None else np.asarray(weight, dtype=np.float64), (B, T - 1))
+    wt = wt / wt.sum()
     P = softmax(logits[:, :-1])                                        # [B, T-1, V]
     tgt = x[:, 1:]
     pt = np.take_along_axis(P, tgt[..., None], -1)[..., 0]             # [B, T-1]
@@ -227,18 +228,32 @@ def loss_and_grads(p: Mapping[str, np.ndarray], x: np.ndarray, s: Shape, weight:
     dlog = np.zeros_like(logits)
     dlog[:, :-1] = P
     np.put_along_axis(dlog[:, :-1], tgt[..., None], np.take_along_axis(P, tgt[..., None], -1) - 1.0, -1)
-    dlog[:, :-1] *= wt[None, :, None]
+    dlog[:, :-1] *= wt[:, :, None]
     return loss, backward(p, dlog, caches, top, s)
 
 
 # --------------------------------------------------------------------------- task and scores
 
 def repeated_batch(rng: np.random.Generator, n: int, half: int, vocab: int, length: int | None = None) -> np.ndarray:
-    """[n, length]: ``length - 2 half`` random prefix tokens, ``half`` more, then those ``half`` again
-    (every token distinct until the repeat starts; ``length`` defaults to 2 half: no prefix)."""
+    """[n, length]: distinct random tokens in which a segment of ``half`` tokens starting at ``a`` is
+    repeated at ``b`` (a and b drawn per row, b >= a + half); ``length`` defaults to 2 half (a = 0,
+    b = half: ``A B C D | A B C D``). Every token is distinct outside the repeat."""
+    return repeated_with_starts(rng, n, half, vocab, length)[0]
+
+
+def repeated_with_starts(rng: np.random.Generator, n: int, half: int, vocab: int, length: int | None = None):
+    """(:func:`repeated_batch`'s tokens, a [n], b [n])."""
     length = 2 * half if length is None else length
-    first = np.argsort(rng.random((n, vocab)), axis=1)[:, : length - half]    # distinct until the repeat
-    return np.concatenate([first, first[:, length - 2 * half:]], axis=1)
+    pool = np.argsort(rng.random((n, vocab)), axis=1)[:, : length - half]   # [n, length - half] distinct
+    a = rng.integers(0, length - 2 * half + 1, size=n)                        # first copy starts at a
+    b = a + half + (rng.random(n) * (length - 2 * half - a + 1)).astype(np.int64)   # second at b in [a + half, length - half]
+    x = np.empty((n, length), dtype=np.int64)
+    for r in range(n):
+        src = list(pool[r])
+        seg = src[a[r]: a[r] + half]
+        rest = src[: a[r]] + src[a[r] + half:]
+        x[r] = rest[: a[r]] + seg + rest[a[r]: b[r] - half] + seg + rest[b[r] - half:]
+    return x, a, b
 
 
 def heldout(task: Mapping[str, Any]) -> np.ndarray:

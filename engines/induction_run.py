@@ -66,6 +66,15 @@ class InductionStep(Record):
 
 
 @dataclass(frozen=True)
+class NamedHead(Record):
+    job: str                   # "previous token" | "induction"
+    layer: int                 # counted from 1
+    head: int                  # counted from 1
+    score: float               # held-out score (see engines.induction)
+    control: float             # the same score of the untrained model
+
+
+@dataclass(frozen=True)
 class InductionTrace(Record):
     kind: ClassVar[str] = "induction-heads"
     tokens: tuple[str, ...]
@@ -80,6 +89,7 @@ class InductionTrace(Record):
     step: InductionStep | None
     scores: dict
     head_labels: dict
+    named_heads: tuple[NamedHead, ...]         # previous-token head, then induction head
 
 
 def _model(weights: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], dict, dict]:
@@ -157,7 +167,10 @@ def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], **options: Any)
     sizes = {k: config[k] for k in ("n_layer", "n_head", "n_embd", "n_positions", "vocab_size")}
     return InductionTrace(tuple(vocab[i] for i in ids), ids, tuple(vocab), sizes,
                           tuple(InductionLayer(i + 1, a) for i, a in enumerate(A)), logits, probs, tuple(preds),
-                          earlier, _step(ids, vocab, A, logits, probs, earlier, scores), scores, I.head_labels(scores))
+                          earlier, _step(ids, vocab, A, logits, probs, earlier, scores), scores, I.head_labels(scores),
+                          tuple(NamedHead(job, scores[n]["layer"], scores[n]["head"], scores[n]["score"],
+                                          scores["control"][n]["score"])
+                                for n, job in (("previous_token", "previous token"), ("induction", "induction"))))
 
 
 def random(rng: np.random.Generator, *, hidden: int, input_size: int, steps: int, **options: Any):

@@ -6,12 +6,14 @@ own configuration and compares the weights with the shipped ones; ``--steps N`` 
 (the tests do), ``--out DIR`` writes elsewhere; ``--d-model``, ``--heads``, ``--positions``,
 ``--half`` change the sizes.
 
-Task: a batch of sequences of ``length`` tokens: a random prefix of ``length - 2 N`` tokens, then
-``N`` tokens, then the same ``N`` again (tokens distinct until the repeat, ``N`` cycling over
-``train_halves``), so the second copy can only be predicted by finding the earlier occurrence of
-the current token and copying its successor; the varying prefix puts the repeat at a different
-absolute position in every batch. Loss: mean next-token cross-entropy over every position
-(:func:`engines.induction.loss_and_grads`). Optimiser: Adam (:class:`engines.optim.Adam`, beta1
+Task: a batch of sequences of ``length`` distinct random tokens in which a segment of ``N`` tokens
+(``N`` cycling over ``train_halves``) starting at a random ``a`` appears again at a random
+``b >= a + N``, so the second copy can only be predicted by finding the earlier occurrence of the
+current token and copying its successor. Random starts and gaps mean no fixed positional offset
+leads to the copy (a model that learns "look N-1 positions back" fails), which is what makes the
+heads learn the content-based mechanism. Loss: mean next-token cross-entropy over the predictions of the
+copyable tokens (:func:`loss_weight`; the random tokens are unpredictable and only add noise), by
+:func:`engines.induction.loss_and_grads`. Optimiser: Adam (:class:`engines.optim.Adam`, beta1
 0.9, beta2 0.999, eps 1e-8), no clipping. Initial weights: GPT-2's (N(0, 0.02^2), c_proj scaled by
 1/sqrt(2 L)) from ``seed``; the batches come from the generator seeded ``[seed, 1]``; batches
 that contain a held-out sequence drop it. Scores: :func:`engines.induction.evaluate`.
@@ -99,6 +101,15 @@ def task_doc(cfg: Config) -> dict[str, Any]:
             "training": {**asdict(cfg), "train_halves": list(cfg.train_halves)}}
 
 
+def loss_weight(length: int, starts: np.ndarray, half: int) -> np.ndarray:
+    """[B, length - 1]: 1 for the predictions of the copyable tokens (positions t = b .. b + half - 2 of a
+    repeat starting at b predict x[t+1], whose previous token occurred before), 0 elsewhere (random
+    tokens cannot be predicted)."""
+    t = np.arange(length - 1)[None, :]
+    b = np.asarray(starts)[:, None]
+    return ((t >= b) & (t <= b + half - 2)).astype(np.float64)
+
+
 def train(cfg: Config) -> Result:
     """Seeded Adam on the repeated-sequence task; deterministic bit for bit on one BLAS kernel."""
     s = cfg.shape
@@ -110,10 +121,12 @@ def train(cfg: Config) -> Result:
     losses = np.zeros(cfg.steps)
     t0, c0 = time.perf_counter(), time.process_time()
     for t in range(cfg.steps):
-        x = I.repeated_batch(rng, cfg.batch, cfg.train_halves[t % len(cfg.train_halves)], cfg.vocab, cfg.positions)
-        if 2 * cfg.half == cfg.positions:
-            x = x[[tuple(r) not in held for r in x]]
-        losses[t], g = I.loss_and_grads(p, x, s)
+        half = cfg.train_halves[t % len(cfg.train_halves)]
+        x, _, b = I.repeated_with_starts(rng, cfg.batch, half, cfg.vocab, cfg.positions)
+        if half == cfg.half and 2 * half == cfg.positions:
+            keep = [tuple(r) not in held for r in x]
+            x, b = x[keep], b[keep]
+        losses[t], g = I.loss_and_grads(p, x, s, loss_weight(cfg.positions, b, half))
         opt.step([p[k] for k in keys], [g[k] for k in keys])
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     config = F.gpt2_config(vocab=cfg.vocab, d=cfg.d_model, heads=cfg.heads, layers=cfg.layers, positions=cfg.positions)

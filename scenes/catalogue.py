@@ -135,3 +135,13 @@ for _spec in (
               "gatelab.scenes.char_rnn", "CharRNNScene", ("pace",), model="char-rnn", preset="char-rnn-hello"),
 ):
     SCENES.add(_spec)
+
+
+for _spec in (
+    _s("induction-head", "A trained 2-layer GPT-2 on a repeated sequence: layer 1's previous-token head writes what came "
+              "before each token, layer 2's induction head finds the earlier occurrence and copies its successor; "
+              "predictions with probabilities.",
+              "gatelab.scenes.induction", "InductionHeadScene", ("pace",), model="induction-heads",
+              preset="induction-heads-example"),
+):
+    SCENES.add(_spec)
