@@ -14,7 +14,7 @@ leads to the copy (a model that learns "look N-1 positions back" fails), which i
 heads learn the content-based mechanism. Loss: mean next-token cross-entropy over the predictions of the
 copyable tokens (:func:`loss_weight`; the random tokens are unpredictable and only add noise), by
 :func:`engines.induction.loss_and_grads`. Optimiser: Adam (:class:`engines.optim.Adam`, beta1
-0.9, beta2 0.999, eps 1e-8), no clipping. Initial weights: GPT-2's (N(0, 0.02^2), c_proj scaled by
+0.9, beta2 0.999, eps 1e-8), no clipping. Initial weights: GPT-2's scheme with std ``init_std`` (N(0, 0.2^2), c_proj scaled by
 1/sqrt(2 L)) from ``seed``; the batches come from the generator seeded ``[seed, 1]``; batches
 that contain a held-out sequence drop it. Scores: :func:`engines.induction.evaluate`.
 """
@@ -37,18 +37,18 @@ LETTERS = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 @dataclass(frozen=True)
 class Config:
-    vocab: int = 16               # V: tokens are the first V capital letters
+    vocab: int = 24               # V: tokens are the first V capital letters
     d_model: int = 32
-    heads: int = 2
+    heads: int = 4
     layers: int = 2
-    positions: int = 16           # n_positions; training sequences use all of them
+    positions: int = 24           # n_positions; training sequences use all of them
     train_halves: tuple[int, ...] = (4, 5, 6, 7, 8)
     half: int = 8                 # N of the held-out sequences (and of the example)
     batch: int = 32
     steps: int = 3000
     lr: float = 0.003
     seed: int = 0
-    init_std: float = 0.02
+    init_std: float = 0.2
     heldout_seed: int = 12345
     heldout_count: int = 256
 

@@ -12,7 +12,7 @@ probabilities. Default preset induction-heads-example.
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, ArcBetweenPoints, Create, FadeIn, FadeOut, Indicate, SurroundingRectangle, VGroup
+from manim import DOWN, ArcBetweenPoints, Create, FadeIn, FadeOut, SurroundingRectangle, VGroup
 
 from gatelab.scenes.base import TraceScene
 
@@ -66,8 +66,12 @@ class InductionHeadScene(TraceScene):
         self.play(FadeIn(head), Create(arcs, lag_ratio=0.05), run_time=1.5)
         self.prev = VGroup(*[self.text(f"after {tr.tokens[t - 1]}", size=13, color=self.role("forget"))
                              .move_to([self.xs[t], PREV_Y, 0]) for t in range(1, self.T)])
-        self.play(FadeIn(self.prev, shift=0.1 * DOWN, lag_ratio=0.04), run_time=1.0)
-        self.caption("Layer 1: each position attends the one before it and writes “what came before me”.", hold=1.2)
+        if nh.score >= 0.5:
+            self.play(FadeIn(self.prev, shift=0.1 * DOWN, lag_ratio=0.04), run_time=1.0)
+            self.caption("Layer 1: each position attends the one before it and writes “what came before me”.", hold=1.2)
+        else:
+            self.caption("Layer 1: this model's heads give the previous position only a small share (arcs: real weights).",
+                         hold=1.2)
         self.play(FadeOut(arcs), run_time=0.4)
         self.head1 = head
 
@@ -95,14 +99,15 @@ class InductionHeadScene(TraceScene):
         w = self.text(f"weight {self.num(st.attention_weight)}", size=18, color=self.role("input"),
                       source=[("step.attention_weight", None, None)])
         w.next_to(arc, DOWN, buff=0.05)
-        self.play(Create(kbox), Indicate(self.prev[k - 1]), Create(arc), FadeIn(w), run_time=1.2)
+        self.play(Create(kbox), Create(arc), FadeIn(w), run_time=1.2)
         copy = self.text(f"copies “{st.copied_token}”: p = {self.num(st.probability)}", size=20, color=self.role("input"),
                          source=[("step.probability", None, None)])
         copy.move_to([self.xs[q], PRED_Y, 0])
         if copy.get_right()[0] > 6.9:
             copy.shift((6.9 - copy.get_right()[0]) * np.array([1, 0, 0]))
         self.play(FadeIn(copy, shift=0.1 * DOWN), run_time=0.6)
-        self.caption(f"It attends the token after the earlier “{st.query_token}” and copies it as the prediction.",
+        self.caption(f"It attends the token after the earlier “{st.query_token}” and copies it as the prediction."
+                     if nh.score >= 0.5 else "This head's weight on that key is small: the model copies by other routes.",
                      hold=1.5)
         self.play(FadeOut(VGroup(qbox, jbox, kbox, arc, w, copy)), run_time=0.4)
 

@@ -65,14 +65,15 @@ def explain(tr, fmt_: str = "md") -> str:
     d.items([
         f"Query: position {t} holds {d.lit(st.query_token)}, which occurred before at position {j}.",
         f"Layer 1, head {pt['head']} (previous token): position {st.key} ({d.lit(st.copied_token)}) attends its "
-        f"previous position {j} with weight {d.num(st.previous_weight)}, so its residual stream now also says "
-        f"'{d.lit(tr.tokens[j])} came before me'.",
+        f"previous position {j} with weight {d.num(st.previous_weight)}: that share of '{d.lit(tr.tokens[j])} came "
+        "before me' is written into its residual stream.",
         f"Layer 2, head {ind['head']} (induction): the query {d.lit(st.query_token)} at position {t} looks for a key "
         f"preceded by {d.lit(st.query_token)}: it attends position {st.key} with weight {d.num(st.attention_weight)} "
         f"(its strongest key: position {st.top_key}).",
-        f"The head copies that position's token {d.lit(st.copied_token)} into the prediction: logit "
+        f"Copying that position's token {d.lit(st.copied_token)} is the right prediction: logit "
         f"z({d.lit(st.copied_token)}) = {d.num(st.logit)} vs the best other token {d.lit(st.top_rival)} "
-        f"{d.num(st.rival_logit)}, probability p({d.lit(st.copied_token)}) = {d.num(st.probability)}.",
+        f"{d.num(st.rival_logit)}, probability p({d.lit(st.copied_token)}) = {d.num(st.probability)} "
+        f"({'the model predicts it' if st.logit > st.rival_logit else 'the model does not predict it'}).",
     ], numbered=True)
     d.math("A^{(2)}[t, s] = \\mathrm{softmax}_s\\left(\\frac{q_t \\cdot k_s}{\\sqrt{d_h}}\\right),\\quad "
            "k_s \\text{ carries } x_{s-1} \\text{ (from layer 1)},\\ q_t \\text{ carries } x_t")
