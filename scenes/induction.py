@@ -55,8 +55,7 @@ class InductionHeadScene(TraceScene):
         A = tr.layers[nh.layer - 1].attention[nh.head - 1]
         head = self.text(f"L{nh.layer}H{nh.head}: previous-token head, held-out score {self.num(nh.score)} "
                          f"(untrained {self.num(nh.control)})", size=20, color=self.role("forget"),
-                         source=[("named_heads.0.layer", None, None), ("named_heads.0.head", None, None),
-                                 ("named_heads.0.score", None, None), ("named_heads.0.control", None, None)])
+                         source=[("named_heads.0.score", None, None), ("named_heads.0.control", None, None)])
         head.move_to([0, 2.15, 0])
         arcs = VGroup()
         for t in range(1, self.T):
@@ -84,8 +83,7 @@ class InductionHeadScene(TraceScene):
         nh = tr.named_heads[1]
         head = self.text(f"L{nh.layer}H{nh.head}: induction head, held-out score {self.num(nh.score)} "
                          f"(untrained {self.num(nh.control)})", size=20, color=self.role("input"),
-                         source=[("named_heads.1.layer", None, None), ("named_heads.1.head", None, None),
-                                 ("named_heads.1.score", None, None), ("named_heads.1.control", None, None)])
+                         source=[("named_heads.1.score", None, None), ("named_heads.1.control", None, None)])
         head.move_to([0, 2.15, 0])
         self.play(FadeOut(self.head1), FadeIn(head), run_time=0.6)
         q, j, k = st.query, st.earlier, st.key
