@@ -146,6 +146,9 @@ MODELS.add(
     _model("gan-loss", "GAN losses at given D(x), D(G(z)): L_D, minimax and non-saturating L_G, their derivatives "
               "(nats and bits) and the minimax saturation.",
               "gatelab.engines.gan_loss", "gatelab.walkthroughs.gan_loss", "gan-loss", ("d_real", "d_fake")),
+    _model("induction-heads", "A 2-layer GPT-2 trained in numpy on repeated random tokens: a previous-token head, an "
+              "induction head, held-out scores vs the untrained model.",
+              "gatelab.engines.induction_run", "gatelab.walkthroughs.induction", "induction-heads-example"),
 )
 
 

@@ -146,5 +146,10 @@ for _spec in (
     _s("vit", "Vision Transformer: the image cut into patches, the patch sequence behind [class], then the [class] "
               "token's attention to every patch (each last-layer head, then the rollout) on the image (default tiny-vit).",
               "gatelab.scenes.transformer_model", "ViTScene", ("pace",), model="transformer", preset="tiny-vit"),
+    _s("induction-head", "A trained 2-layer GPT-2 on a repeated sequence: layer 1's previous-token head writes what came "
+              "before each token, layer 2's induction head finds the earlier occurrence and copies its successor; "
+              "predictions with probabilities.",
+              "gatelab.scenes.induction", "InductionHeadScene", ("pace",), model="induction-heads",
+              preset="induction-heads-example"),
 ):
     SCENES.add(_spec)
