@@ -230,7 +230,7 @@ class Builder:
     def _task(self, job: Job, todo: list[str], previous: dict[str, str]) -> Task:
         media = None
         if job.kind == "scene" and self.executor_kind != "dask":
-            media = os.path.join(self.out, cache.CACHE_DIR, "manim", f"{job.name}-{job.quality}")
+            media = os.path.join(self.out, cache.CACHE_DIR, "manim")   # one locked folder per scene and quality
         return Task(job, tuple(todo), previous, cache.view_hash(job), self.env,
                     scratch=self.scratch if self.executor_kind != "dask" else None, media_dir=media)
 

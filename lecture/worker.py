@@ -35,7 +35,7 @@ class Task:
     code: str                              # cache.view_hash(job), computed by the builder
     env: dict[str, str]                    # cache.environment(...), computed by the builder
     scratch: str | None = None             # a directory on the output's file system (local pool), else None
-    media_dir: str | None = None           # a persistent manim media directory for this scene and quality
+    media_dir: str | None = None           # where Manim's per-animation movies are kept (None: the user's cache)
 
 
 @dataclass
@@ -108,13 +108,10 @@ def _render(job: Job, fmt: str, target: str, media_dir: str | None) -> str:
                     digits=job.digits, formats=(fmt,), output=target)
         return target
     if job.kind == "scene":
-        import inspect
-
         from gatelab.scenes import api as sapi
 
-        extra = {"media_dir": media_dir} if media_dir and "media_dir" in inspect.signature(sapi.render).parameters else {}
         return sapi.render(job.view, source=job.source, options=dict(job.options), quality=job.quality or "l", fmt=fmt,
-                           output=target, theme=job.theme, tex=job.tex, progress=False, **extra)
+                           output=target, theme=job.theme, tex=job.tex, progress=False, cache_dir=media_dir)
     import importlib
 
     from .spec import catalogue

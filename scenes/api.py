@@ -21,6 +21,7 @@ import fcntl
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -187,6 +188,18 @@ def locked(directory: Path):
         os.close(fd)          # closing releases the lock
 
 
+def drop_partial_movies(media: Path, *, since: float) -> None:
+    """Delete the per-animation movies a render begun at ``since`` wrote: after an error or a signal
+    the last one may be cut short, and a later render would reuse it by its hash."""
+    for p in media.rglob("*"):
+        if "partial_movie_files" in p.parts and p.is_file():
+            try:
+                if p.stat().st_mtime >= since - 1.0:
+                    p.unlink()
+            except OSError:
+                pass
+
+
 def manim_config(name: str, quality: str, fmt: str, media: Path, *, theme: str = "dark", progress: bool = True,
                  cache: bool = True, first: int = 0, last: int = -1) -> dict[str, Any]:
     """The config a render runs under (inside :func:`manim.tempconfig`); ``first``/``last``: the
@@ -263,9 +276,14 @@ def render(name: str, *, source: registry.Source = registry.Source(), options: d
     media = media_dir(name, quality, cache_dir) if cache else Path(tempfile.mkdtemp(prefix="gatelab-render-"))
     try:
         with locked(media):
-            with tempconfig(manim_config(name, quality, fmt, media, theme=theme, progress=progress, cache=cache)):
-                scene = cls(skip_animations=(fmt == "png"))   # png: only the last frame is drawn
-                scene.render()
+            started = time.time()
+            try:
+                with tempconfig(manim_config(name, quality, fmt, media, theme=theme, progress=progress, cache=cache)):
+                    scene = cls(skip_animations=(fmt == "png"))   # png: only the last frame is drawn
+                    scene.render()
+            except BaseException:
+                drop_partial_movies(media, since=started)
+                raise
             produced = getattr(scene.renderer.file_writer, "final_file_path", None)
             if produced is None or not Path(produced).exists():
                 found = sorted(p for p in media.rglob(f"*.{fmt}") if "partial_movie_files" not in p.parts

@@ -23,6 +23,7 @@ PROB_Y = -1.4
 
 
 class InductionHeadScene(TraceScene):
+    beats = ('show_sequence', 'previous_token_head', 'induction_head', 'predictions')   # construct()'s paragraphs: one slide each
     model = "induction-heads"
     preset = "induction-heads-example"
     EQ_Y = -2.3

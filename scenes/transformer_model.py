@@ -39,6 +39,7 @@ def default_query(trace) -> int:
 
 
 class AttentionLayersScene(TraceScene):
+    beats = ('setup_rows', 'light_layer', 'show_rollout')   # construct()'s paragraphs: one slide each
     model = "transformer"
     preset = "tiny-gpt2"
 
@@ -131,6 +132,7 @@ class AttentionLayersScene(TraceScene):
 
 
 class ViTScene(TraceScene):
+    beats = ('show_image', 'to_sequence', 'tint')   # construct()'s paragraphs: one slide each
     model = "transformer"
     preset = "tiny-vit"
 

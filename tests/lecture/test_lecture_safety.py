@@ -55,7 +55,7 @@ def test_sigterm_stops_the_workers_and_leaves_nothing_partial(tmp_path):
     out = tmp_path / "out"
     proc = _gatelab("build", lec, "--out", out, "-j", "2")
     deadline = time.monotonic() + 180
-    while not any(out.rglob(".gatelab-render-*")):              # a scene render has started inside a worker
+    while not any(out.rglob("partial_movie_files/**/*.mp4")):   # a scene render has written its first animations
         assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
         time.sleep(0.2)
     time.sleep(1.0)
@@ -66,7 +66,8 @@ def test_sigterm_stops_the_workers_and_leaves_nothing_partial(tmp_path):
     assert proc.returncode == 128 + signal.SIGTERM, (stdout, stderr)
     assert "Stopped by SIGTERM" in stderr and "Traceback" not in stderr
     assert not _leftovers(out), _leftovers(out)
-    assert not list(out.rglob("*.mp4"))                          # no video was finished: none is at its path
+    assert not list(out.rglob("*.mp4"))                          # no video was finished: none is at its path,
+                                                                 # and no per-animation movie that may be cut short
 
 
 def test_a_dask_cluster_builds_the_lecture(tmp_path):
