@@ -9,7 +9,9 @@ Notation
 - ``mu, var``         per-row (layer norm) or per-column (batch norm) mean and biased variance
 - ``gamma, beta`` [d] affine parameters of a norm; ``eps`` the variance epsilon (default 1e-5, as torch)
 - FFN: ``W_1`` [d, d_ff], ``b_1`` [d_ff], ``W_2`` [d_ff, d], ``b_2`` [d] (row convention x W)
-- ``memory`` [S, d]   the encoder output a decoder block attends to
+- ``memory`` [S, d]   the encoder output a decoder block attends to; with ``"target"`` inputs (a
+                      translation pair) it is computed: the encoder block's output on ``x``, and
+                      the decoder block runs on the target sentence
 
 Equations
 ---------
@@ -49,7 +51,7 @@ _NORM_KEYS = ModelKeys(inputs=("x",), options=("eps",), weights=("gamma", "beta"
 MODEL_KEYS = {
     "transformer": ModelKeys(
         inputs=("x", "block", "heads", "memory", "tokens", "memory_tokens", "key_padding", "memory_key_padding",
-                "positional_encoding"),
+                "positional_encoding", "target"),
         options=("block", "heads", "eps"),
         weights=tuple(p + n for p in ("self_attn.", "multihead_attn.") for n in att.MHA_WEIGHTS)
         + ("linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias", "W_1", "b_1", "W_2", "b_2")
@@ -390,6 +392,8 @@ def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, block: str |
     H = heads if heads is not None else inputs.get("heads", 1)
     if not isinstance(H, int) or isinstance(H, bool):
         raise InputError(f"heads must be a positive integer, got {H!r}")
+    if inputs.get("target") is not None:
+        return _translation(weights, inputs, x, block=block, heads=H, eps=1e-5 if eps is None else eps)
     memory = as_array("memory", inputs["memory"], 2) if inputs.get("memory") is not None else None
     tokens = att._tokens("tokens", inputs.get("tokens"), x.shape[0])
     mtok = att._tokens("memory_tokens", inputs.get("memory_tokens"), memory.shape[0]) if memory is not None else ()
@@ -398,6 +402,33 @@ def build(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, block: str |
     return run_block(weights, x, block=block, heads=H, eps=1e-5 if eps is None else eps,
                      add_pe=bool(inputs.get("positional_encoding", False)), memory=memory if block == "decoder" else None,
                      key_padding=kp, memory_key_padding=mkp, tokens=tokens, memory_tokens=mtok if block == "decoder" else ())
+
+
+_TARGET_KEYS = ("x", "tokens", "key_padding")
+
+
+def _translation(weights: Mapping[str, Any], inputs: Mapping[str, Any], x: np.ndarray, *, block: str, heads: int,
+                 eps: float) -> BlockTrace:
+    """A translation pair: ``x`` (with ``tokens``, ``key_padding``) is the source sentence the encoder
+    block reads; ``"target": {"x", "tokens", "key_padding"}`` is the sentence the decoder block reads,
+    and its memory is the encoder block's output on the source (padding carried over)."""
+    target = inputs["target"]
+    if inputs.get("memory") is not None or inputs.get("memory_tokens") is not None:
+        raise InputError('give "target" or "memory", not both: with "target" the memory is the encoder output on "x"')
+    if not isinstance(target, Mapping) or "x" not in target:
+        raise InputError('"target" must be {"x": [[...], ...], "tokens": [...], "key_padding": [...]} (the decoder\'s sentence)')
+    check_inputs(target, ModelKeys(inputs=_TARGET_KEYS))
+    add_pe = bool(inputs.get("positional_encoding", False))
+    tokens = att._tokens("tokens", inputs.get("tokens"), x.shape[0])
+    enc = run_block(weights, x, block="encoder", heads=heads, eps=eps, add_pe=add_pe,
+                    key_padding=inputs.get("key_padding"), tokens=tokens)
+    if block == "encoder":
+        return enc
+    tx = as_array("target.x", target["x"], 2)
+    ttok = att._tokens("target.tokens", target.get("tokens"), tx.shape[0])
+    return run_block(weights, tx, block="decoder", heads=heads, eps=eps, add_pe=add_pe, memory=enc.output,
+                     key_padding=target.get("key_padding"), memory_key_padding=inputs.get("key_padding"),
+                     tokens=ttok, memory_tokens=tokens)
 
 
 def random(rng: np.random.Generator, *, hidden: int, input_size: int, steps: int, block: str | None = None,

@@ -923,31 +923,40 @@ def torch_mha(x, kv, W, pre, heads, mask):
     return mha_ref(x, kv, Wq, Wk, Wv, W[pre + "out_proj.weight"].T, bq, bk, bv, W[pre + "out_proj.bias"], heads, mask)
 
 
+def _post_ln_block_ref(W, x_in, pad, heads, eps, mem=None, mpad=None):
+    """One post-LN block written out from the equations with torch_mha: (x + PE, head weights,
+    self-attention, cross-attention or None, output). A memory makes it a (causal) decoder block."""
+    T, E = x_in.shape
+    x = x_in + pe_ref(T, E)
+    m = pad[None, :].repeat(T, 0)
+    if mem is not None:
+        m = m | np.triu(np.ones((T, T), bool), 1)
+    hw, _, sa = torch_mha(x, x, W, "self_attn.", heads, m)
+    x1 = layer_norm(x + sa, W["norm1.weight"], W["norm1.bias"], eps)
+    ca, last = None, "norm2"
+    if mem is not None:
+        _, _, ca = torch_mha(x1, mem, W, "multihead_attn.", heads, mpad[None, :].repeat(T, 0))
+        x1 = layer_norm(x1 + ca, W["norm2.weight"], W["norm2.bias"], eps)
+        last = "norm3"
+    ff = np.maximum(0, x1 @ W["linear1.weight"].T + W["linear1.bias"]) @ W["linear2.weight"].T + W["linear2.bias"]
+    return x, hw, sa, ca, layer_norm(x1 + ff, W[last + ".weight"], W[last + ".bias"], eps)
+
+
 @pytest.mark.parametrize("block", ["encoder", "decoder"])
 def test_transformer_block_post_ln(block):
+    """The shipped translation pair: the encoder block on the source; the decoder block on the target
+    with the encoder block's output (source padding masked) as its memory."""
     p = preset("transformer-block")
     W = {k: np.array(v, float) for k, v in p["weights"].items()}
     inp = p["inputs"]
-    x_in = np.array(inp["x"], float)
-    T, E = x_in.shape
-    x = x_in + pe_ref(T, E)
     heads, eps = p["options"]["heads"], 1e-5
-    pad = np.array(inp["key_padding"], bool)[None, :].repeat(T, 0)
+    src = np.array(inp["x"], float)
+    spad = np.array(inp["key_padding"], bool)
+    x, hw, sa, ca, out = _post_ln_block_ref(W, src, spad, heads, eps)
     if block == "decoder":
-        pad = pad | np.triu(np.ones((T, T), bool), 1)
-    hw, _, sa = torch_mha(x, x, W, "self_attn.", heads, pad)
-    x1 = layer_norm(x + sa, W["norm1.weight"], W["norm1.bias"], eps)
-    ca = None
-    if block == "decoder":
-        mem = np.array(inp["memory"], float)
-        mpad = np.array(inp["memory_key_padding"], bool)[None, :].repeat(T, 0)
-        _, _, ca = torch_mha(x1, mem, W, "multihead_attn.", heads, mpad)
-        x1 = layer_norm(x1 + ca, W["norm2.weight"], W["norm2.bias"], eps)
-        last = "norm3"
-    else:
-        last = "norm2"
-    ff = np.maximum(0, x1 @ W["linear1.weight"].T + W["linear1.bias"]) @ W["linear2.weight"].T + W["linear2.bias"]
-    out = layer_norm(x1 + ff, W[last + ".weight"], W[last + ".bias"], eps)
+        tgt = np.array(inp["target"]["x"], float)
+        x, hw, sa, ca, out = _post_ln_block_ref(W, tgt, np.zeros(len(tgt), bool), heads, eps, mem=out, mpad=spad)
+    T, E = x.shape
     tr = cli_json("transformer", "--preset", "transformer-block", "--block", block)
     close(tr["pe"], pe_ref(T, E), what="pe")
     close(tr["x"], x, what="x + PE")
@@ -1416,21 +1425,11 @@ def test_transformer_heads_and_eps(heads, eps):
     p = preset("transformer-block")
     W = {k: np.array(v, float) for k, v in p["weights"].items()}
     inp = p["inputs"]
-    x = np.array(inp["x"], float) + pe_ref(5, 4)
-    for block in ("encoder", "decoder"):
-        pad = np.array(inp["key_padding"], bool)[None, :].repeat(5, 0)
-        if block == "decoder":
-            pad = pad | np.triu(np.ones((5, 5), bool), 1)
-        _, _, sa = torch_mha(x, x, W, "self_attn.", heads, pad)
-        x1 = layer_norm(x + sa, W["norm1.weight"], W["norm1.bias"], eps)
-        last = "norm2"
-        if block == "decoder":
-            mp = np.array(inp["memory_key_padding"], bool)[None, :].repeat(5, 0)
-            _, _, ca = torch_mha(x1, np.array(inp["memory"], float), W, "multihead_attn.", heads, mp)
-            x1 = layer_norm(x1 + ca, W["norm2.weight"], W["norm2.bias"], eps)
-            last = "norm3"
-        ff = np.maximum(0, x1 @ W["linear1.weight"].T + W["linear1.bias"]) @ W["linear2.weight"].T + W["linear2.bias"]
-        out = layer_norm(x1 + ff, W[last + ".weight"], W[last + ".bias"], eps)
+    spad = np.array(inp["key_padding"], bool)
+    *_, enc = _post_ln_block_ref(W, np.array(inp["x"], float), spad, heads, eps)
+    tgt = np.array(inp["target"]["x"], float)
+    *_, dec = _post_ln_block_ref(W, tgt, np.zeros(len(tgt), bool), heads, eps, mem=enc, mpad=spad)
+    for block, out in (("encoder", enc), ("decoder", dec)):
         tr = cli_json("transformer", "-p", "transformer-block", "--block", block, "--heads", str(heads), "--eps", str(eps))
         close(tr["output"], out, 1e-12, f"{block} heads={heads} eps={eps}")
 

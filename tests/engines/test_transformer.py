@@ -159,12 +159,21 @@ def test_bad_inputs(run_cli, write_json):
     bad["inputs"]["key_padding"] = [False, True]
     _one_line_error(run_cli("compute", "transformer", "--weights", write_json(bad)), "key_padding has length 2, expected 5")
     bad = json.loads(json.dumps(raw))
+    del bad["inputs"]["target"]
+    bad["inputs"]["memory"] = [[0.5, -0.5, 0.25, 0.0]] * 4
     bad["inputs"]["memory_key_padding"] = [False] * 7
     _one_line_error(run_cli("compute", "transformer", "--block", "decoder", "--weights", write_json(bad)),
                     "key_padding has length 7, expected 4")
     bad = json.loads(json.dumps(raw))
-    del bad["inputs"]["memory"]
+    del bad["inputs"]["target"]
     _one_line_error(run_cli("compute", "transformer", "--block", "decoder", "--weights", write_json(bad)), "memory")
+    bad = json.loads(json.dumps(raw))
+    bad["inputs"]["memory"] = [[0.5, -0.5, 0.25, 0.0]] * 4
+    _one_line_error(run_cli("compute", "transformer", "--block", "decoder", "--weights", write_json(bad)), "not both")
+    bad = json.loads(json.dumps(raw))
+    bad["inputs"]["target"]["token"] = bad["inputs"]["target"].pop("tokens")
+    _one_line_error(run_cli("compute", "transformer", "--block", "decoder", "--weights", write_json(bad)),
+                    "did you mean 'tokens'")
     bad = json.loads(json.dumps(raw))
     bad["weights"]["linear1.weight"] = [[0.0] * 3] * 8
     _one_line_error(run_cli("compute", "transformer", "--weights", write_json(bad)), "linear1.weight")
@@ -175,3 +184,17 @@ def test_bad_inputs(run_cli, write_json):
     _one_line_error(run_cli("compute", "layernorm", "--weights", w), "gamma has shape (2,), expected (3,)")
     w = write_json({"weights": {}, "inputs": {"x": [[1, 2, 3]]}})
     _one_line_error(run_cli("compute", "batchnorm", "--weights", w), "batch of at least 2")
+
+
+def test_the_translation_pair_decoder_reads_the_encoder_output():
+    """The shipped block example is one translation pair: the decoder's memory is the encoder block's
+    output on the source sentence (not a second, unrelated input), its padding carried over."""
+    from gatelab.engines import registry
+
+    enc = registry.compute("transformer", registry.Source(preset="transformer-block"), {"block": "encoder"}).trace
+    dec = registry.compute("transformer", registry.Source(preset="transformer-block"), {"block": "decoder"}).trace
+    np.testing.assert_array_equal(dec.memory, enc.output)
+    assert dec.memory_tokens == enc.tokens == ("I", "am", "a", "student", "<pad>")
+    assert dec.tokens == ("<s>", "je", "suis", "etudiant")
+    cross = np.asarray(dec.cross_attn.heads[0].weights)          # [T_target, S]
+    assert np.all(cross[:, -1] == 0.0) and np.allclose(cross.sum(axis=1), 1.0)   # the source <pad> is masked
