@@ -97,7 +97,8 @@ def read(folder: str | os.PathLike | None = None) -> tuple[dict[str, np.ndarray]
 
 TASK_KEYS = ("task", "half", "vocab", "heldout_seed", "heldout_count", "training", "example", "results")
 TRAINING_KEYS = ("vocab", "d_model", "heads", "layers", "positions", "train_halves", "half", "batch", "steps", "lr",
-                 "seed", "init_std", "heldout_seed", "heldout_count", "task")
+                 "seed", "init_std", "heldout_seed", "heldout_count", "task", "chunk_fraction", "chunk_lengths",
+                 "chunk_first")
 
 
 def check_task(task: Any, where: str, config: Mapping[str, Any]) -> dict:
