@@ -11,7 +11,9 @@ Task: a batch of sequences of ``length`` distinct random tokens in which a segme
 ``b >= a + N``, so the second copy can only be predicted by finding the earlier occurrence of the
 current token and copying its successor. Random starts and gaps mean no fixed positional offset
 leads to the copy (a model that learns "look N-1 positions back" fails), which is what makes the
-heads learn the content-based mechanism. Loss: mean next-token cross-entropy over the predictions of the
+heads learn the content-based mechanism. Half the batches (``chunk_fraction``) are copied 2-letter
+chunks instead (:func:`chunk_batch`), where only the current token locates the copy: that makes a
+layer-1 head attend the previous token. Loss: mean next-token cross-entropy over the predictions of the
 copyable tokens (:func:`loss_weight`; the random tokens are unpredictable and only add noise), by
 :func:`engines.induction.loss_and_grads`. Optimiser: Adam (:class:`engines.optim.Adam`, beta1
 0.9, beta2 0.999, eps 1e-8), no clipping. Initial weights: GPT-2's scheme with std ``init_std`` (N(0, 0.2^2), c_proj scaled by
