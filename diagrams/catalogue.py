@@ -175,6 +175,13 @@ def _model(source, eo: dict, vo: dict) -> dict[str, Need]:
     return {"": Need(MODEL, preset=MODEL_PRESET)}
 
 
+HEADS_PRESET = "induction-heads"    # the model view's example: a trained model whose heads have jobs
+
+
+def _heads(source, eo: dict, vo: dict) -> dict[str, Need]:
+    return {"": Need(MODEL, preset=HEADS_PRESET)}
+
+
 def _vit(source, eo: dict, vo: dict) -> dict[str, Need]:
     return {"": Need(MODEL, preset=VIT_PRESET)}
 
@@ -182,8 +189,9 @@ def _vit(source, eo: dict, vo: dict) -> dict[str, Need]:
 DIAGRAMS.add(
     _d("attention-heads", "Model view of a whole Transformer: every layer x every head as a heatmap of its attention "
                 "matrix on one stated colour scale; --query TOKEN reduces each head to that token's row (which head "
-                "resolves it; a token, or a position from 0); named heads labelled.",
-                "gatelab.diagrams.attention_heads", (), model=MODEL, needs=_model),
+                "resolves it; a token, or a position from 0); named heads labelled (default induction-heads, the trained "
+                "tiny GPT-2 on a repeated sequence).",
+                "gatelab.diagrams.attention_heads", (), model=MODEL, needs=_heads),
     _d("transformer-model", "The loaded model's architecture: embeddings, the N layers as one repeated block (x N) "
                 "with LayerNorm where it really is (pre-LN or post-LN), heads, sizes and parameter counts.",
                 "gatelab.diagrams.transformer_model", (), model=MODEL, needs=_model),

@@ -303,10 +303,16 @@ def evaluate(weights: Mapping[str, np.ndarray], config: Mapping[str, Any], task:
     return out
 
 
+# A head is named for its job only when its held-out score clears these bars.
+THRESHOLDS = {"previous_token": 0.8, "induction": 0.6}
+
+
 def head_labels(scores: Mapping[str, Any]) -> dict[str, str]:
-    """``{"L1H2": "previous token", "L2H1": "induction"}`` from the scores of :func:`evaluate`."""
+    """``{"L1H2": "previous token", "L2H1": "induction"}`` from the scores of :func:`evaluate`: only the
+    heads whose score reaches :data:`THRESHOLDS` (an empty dict when none does)."""
     return {f"L{scores[n]['layer']}H{scores[n]['head']}": label
-            for n, label in (("previous_token", "previous token"), ("induction", "induction"))}
+            for n, label in (("previous_token", "previous token"), ("induction", "induction"))
+            if scores[n]["score"] >= THRESHOLDS[n]}
 
 
 def init_params(s: Shape, rng: np.random.Generator, std: float = 0.02) -> dict[str, np.ndarray]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -93,3 +93,58 @@ def read(folder: str | os.PathLike | None = None) -> tuple[dict[str, np.ndarray]
     except Exception as e:   # the library raises its own error types for a damaged file
         raise InputError(f"{str(folder / 'model.safetensors')!r} is not a readable safetensors file ({e})") from None
     return weights, config, task
+
+
+TASK_KEYS = ("task", "half", "vocab", "heldout_seed", "heldout_count", "training", "example", "results")
+TRAINING_KEYS = ("vocab", "d_model", "heads", "layers", "positions", "train_halves", "half", "batch", "steps", "lr",
+                 "seed", "init_std", "heldout_seed", "heldout_count", "task", "chunk_fraction", "chunk_lengths",
+                 "chunk_first")
+
+
+def check_task(task: Any, where: str, config: Mapping[str, Any]) -> dict:
+    """A ``gatelab-task.json`` document checked key by key (strict: an unknown key is an error)."""
+    from .io import check_keys
+
+    if not isinstance(task, dict):
+        raise InputError(f"{where} must be a JSON object with keys {', '.join(TASK_KEYS[:5])} ...")
+    check_keys(task, TASK_KEYS, "key", where)
+    missing = [k for k in TASK_KEYS[:6] if k not in task]
+    if missing:
+        raise InputError(f"{where} has no {missing[0]!r}; expected keys {', '.join(TASK_KEYS[:6])}")
+    if task["task"] != "repeat":
+        raise InputError(f"{where}: task is {task['task']!r}, expected 'repeat'")
+    vocab, V = task["vocab"], int(config.get("vocab_size", -1))
+    if not isinstance(vocab, list) or len(vocab) != V or not all(isinstance(t, str) for t in vocab):
+        raise InputError(f"{where}: vocab must list the model's {V} tokens as strings")
+    pos = int(config.get("n_positions", 0))
+    for k, lo, hi in (("half", 2, pos // 2), ("heldout_count", 1, 100_000), ("heldout_seed", 0, 2 ** 63 - 1)):
+        v = task[k]
+        if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
+            raise InputError(f"{where}: {k} is {v!r}, expected an integer in {lo} .. {hi}")
+    if task["half"] > V:
+        raise InputError(f"{where}: half {task['half']} needs {task['half']} distinct tokens; the vocabulary has {V}")
+    tr = task["training"]
+    if not isinstance(tr, dict):
+        raise InputError(f"{where}: training must be an object (the training configuration)")
+    check_keys(tr, TRAINING_KEYS, "training key", where)
+    seed = tr.get("seed")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise InputError(f"{where}: training.seed is {seed!r}, expected a non-negative integer")
+    std = tr.get("init_std", 0.02)
+    if not isinstance(std, (int, float)) or isinstance(std, bool) or not (np.isfinite(std) and std > 0):
+        raise InputError(f"{where}: training.init_std is {std!r}, expected a positive number")
+    return task
+
+
+def folder_scores(path: str, names: list[str], load: Callable[[str], np.ndarray],
+                  config: Mapping[str, Any]) -> tuple[dict, dict] | None:
+    """(scores, head_labels) of a GPT-2 folder that carries a ``gatelab-task.json`` (None without one):
+    :func:`engines.induction.evaluate` on the task's held-out sequences, the labels by its thresholds."""
+    from . import induction as I
+
+    f = Path(path) / TASK_FILE
+    if not f.is_file():
+        return None
+    task = check_task(_json(f), repr(str(f)), config)
+    scores = I.evaluate({n: load(n) for n in names}, config, task)
+    return scores, I.head_labels(scores)

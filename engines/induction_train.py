@@ -11,7 +11,9 @@ Task: a batch of sequences of ``length`` distinct random tokens in which a segme
 ``b >= a + N``, so the second copy can only be predicted by finding the earlier occurrence of the
 current token and copying its successor. Random starts and gaps mean no fixed positional offset
 leads to the copy (a model that learns "look N-1 positions back" fails), which is what makes the
-heads learn the content-based mechanism. Loss: mean next-token cross-entropy over the predictions of the
+heads learn the content-based mechanism. Half the batches (``chunk_fraction``) are copied 2-letter
+chunks instead (:func:`chunk_batch`), where only the current token locates the copy: that makes a
+layer-1 head attend the previous token. Loss: mean next-token cross-entropy over the predictions of the
 copyable tokens (:func:`loss_weight`; the random tokens are unpredictable and only add noise), by
 :func:`engines.induction.loss_and_grads`. Optimiser: Adam (:class:`engines.optim.Adam`, beta1
 0.9, beta2 0.999, eps 1e-8), no clipping. Initial weights: GPT-2's scheme with std ``init_std`` (N(0, 0.2^2), c_proj scaled by
@@ -51,6 +53,9 @@ class Config:
     init_std: float = 0.2
     heldout_seed: int = 12345
     heldout_count: int = 256
+    chunk_fraction: float = 0.5   # share of the batches of copied short chunks (:func:`chunk_batch`)
+    chunk_lengths: tuple[int, ...] = (2,)
+    chunk_first: int = 12         # distinct tokens the chunks are copied from
 
     def __post_init__(self) -> None:
         for n in ("vocab", "d_model", "heads", "positions", "half", "batch", "steps", "heldout_count"):
@@ -72,6 +77,13 @@ class Config:
         if self.positions - min(halves) > self.vocab:
             raise InputError(f"--vocab {self.vocab} is too small: a sequence of {self.positions} tokens with a repeat of "
                              f"{min(halves)} needs {self.positions - min(halves)} distinct tokens")
+        if not (0.0 <= self.chunk_fraction <= 1.0):
+            raise InputError(f"chunk_fraction is {self.chunk_fraction!r}, expected a number in 0 .. 1")
+        if not (2 <= self.chunk_first <= min(self.vocab, self.positions - 1)):
+            raise InputError(f"chunk_first is {self.chunk_first!r}, expected 2 .. {min(self.vocab, self.positions - 1)}")
+        if not self.chunk_lengths or any(not isinstance(c, (int, np.integer)) or not 2 <= c <= self.chunk_first
+                                         for c in self.chunk_lengths):
+            raise InputError(f"chunk_lengths are {self.chunk_lengths!r}, expected integers in 2 .. {self.chunk_first}")
         if not (np.isfinite(self.lr) and self.lr > 0 and np.isfinite(self.init_std) and self.init_std > 0):
             raise InputError(f"lr and init_std must be positive finite numbers, got {self.lr!r}, {self.init_std!r}")
 
@@ -98,7 +110,7 @@ def task_doc(cfg: Config) -> dict[str, Any]:
     """The task part of ``gatelab-task.json`` (what :func:`engines.induction.evaluate` reads)."""
     return {"task": "repeat", "half": cfg.half, "vocab": cfg.tokens, "heldout_seed": cfg.heldout_seed,
             "heldout_count": cfg.heldout_count,
-            "training": {**asdict(cfg), "train_halves": list(cfg.train_halves)}}
+            "training": {**asdict(cfg), "train_halves": list(cfg.train_halves), "chunk_lengths": list(cfg.chunk_lengths)}}
 
 
 def loss_weight(length: int, starts: np.ndarray, half: int) -> np.ndarray:
@@ -108,6 +120,29 @@ def loss_weight(length: int, starts: np.ndarray, half: int) -> np.ndarray:
     t = np.arange(length - 1)[None, :]
     b = np.asarray(starts)[:, None]
     return ((t >= b) & (t <= b + half - 2)).astype(np.float64)
+
+
+def chunk_batch(rng: np.random.Generator, n: int, cfg: Config) -> tuple[np.ndarray, np.ndarray]:
+    """(x [n, positions], loss weight [n, positions - 1]): ``chunk_first`` distinct random tokens, then
+    chunks of ``chunk_lengths`` tokens copied from random places of that prefix, one after another.
+    Inside a chunk the next token is the successor of the current token's earlier occurrence, while the
+    token before the chunk is unrelated to the one before the copied place: only the current token
+    locates the copy, so a layer-1 head must bring each key its previous token. The weight is 1 for
+    the predictions inside a chunk, 0 elsewhere."""
+    T, first = cfg.positions, cfg.chunk_first
+    x = np.empty((n, T), dtype=np.int64)
+    w = np.zeros((n, T - 1))
+    for r in range(n):
+        pool = rng.permutation(cfg.vocab)[:first]
+        seq = list(pool)
+        while len(seq) < T:
+            c = int(rng.choice(cfg.chunk_lengths))
+            j = int(rng.integers(0, first - c + 1))
+            start = len(seq)
+            seq += list(pool[j:j + c])
+            w[r, start: min(start + c - 1, T - 1)] = 1.0
+        x[r] = seq[:T]
+    return x, w
 
 
 def train(cfg: Config) -> Result:
@@ -121,12 +156,16 @@ def train(cfg: Config) -> Result:
     losses = np.zeros(cfg.steps)
     t0, c0 = time.perf_counter(), time.process_time()
     for t in range(cfg.steps):
-        half = cfg.train_halves[t % len(cfg.train_halves)]
-        x, _, b = I.repeated_with_starts(rng, cfg.batch, half, cfg.vocab, cfg.positions)
-        if half == cfg.half and 2 * half == cfg.positions:
-            keep = [tuple(r) not in held for r in x]
-            x, b = x[keep], b[keep]
-        losses[t], g = I.loss_and_grads(p, x, s, loss_weight(cfg.positions, b, half))
+        if rng.random() < cfg.chunk_fraction:
+            x, w = chunk_batch(rng, cfg.batch, cfg)
+        else:
+            half = cfg.train_halves[t % len(cfg.train_halves)]
+            x, _, b = I.repeated_with_starts(rng, cfg.batch, half, cfg.vocab, cfg.positions)
+            if half == cfg.half and 2 * half == cfg.positions:
+                keep = [tuple(r) not in held for r in x]
+                x, b = x[keep], b[keep]
+            w = loss_weight(cfg.positions, b, half)
+        losses[t], g = I.loss_and_grads(p, x, s, w)
         opt.step([p[k] for k in keys], [g[k] for k in keys])
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     config = F.gpt2_config(vocab=cfg.vocab, d=cfg.d_model, heads=cfg.heads, layers=cfg.layers, positions=cfg.positions)
@@ -218,7 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         if a.check:
             weights, _, task = F.read(out)
             tr = dict(task["training"])
-            res = train(Config(**{**tr, "train_halves": tuple(tr["train_halves"])}))
+            res = train(Config(**{**tr, "train_halves": tuple(tr["train_halves"]),
+                                  "chunk_lengths": tuple(tr.get("chunk_lengths", Config.chunk_lengths))}))
             stored = {k.removeprefix("transformer."): v for k, v in weights.items()}
             verdict, ok = compare(stored, res.params)
             print(f"{verdict}: retrained weights vs {out} ({res.seconds:.1f}s, CPU {res.cpu_seconds:.1f}s); "

@@ -5,6 +5,7 @@ the run. The maths is in :mod:`engines.transformer_model` and :mod:`engines.tran
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Mapping
 
 import numpy as np
@@ -115,6 +116,11 @@ def build_folder(path: str, *, text: str | None = None, tokens: str | None = Non
     special = np.array([int(i) in specials for i in ids])
     pad_id = folder.config.get("pad_token_id")
     pad = folder.token_id("[PAD]") if pad_id is None else pad_id
-    return run(p, ids=ids, tokens=toks, special=special, pad_id=pad, mask_id=folder.token_id("[MASK]"),
-               vocab_names=folder.names_of(), generate_n=generate or 0, temperature=temperature, focus=focus,
-               source=source or path)
+    tr = run(p, ids=ids, tokens=toks, special=special, pad_id=pad, mask_id=folder.token_id("[MASK]"),
+             vocab_names=folder.names_of(), generate_n=generate or 0, temperature=temperature, focus=focus,
+             source=source or path)
+    if p.family != "gpt2":
+        return tr
+    from .induction_folder import folder_scores      # a folder trained on a task carries its held-out evaluation
+    evaluated = folder_scores(path, folder.names, folder.load, folder.config)
+    return tr if evaluated is None else dataclasses.replace(tr, scores=evaluated[0], head_labels=evaluated[1])

@@ -24,7 +24,18 @@ def _scores_lines(sc: dict) -> list[str]:
         f"  induction head L{ind['layer']}H{ind['head']}           {fmt(ind['score'], DIGITS)}  "
         f"[{fmt(c['induction']['score'], DIGITS)}]  (mean A[t, t-N+1]; every layer-2 head: "
         + ", ".join(fmt(v, DIGITS) for v in ind["per_head"]) + ")",
+        labels_line(sc),
     ]
+
+
+def labels_line(sc: dict) -> str:
+    """The heads named for their job: only those whose score reaches the bar of engines.induction.THRESHOLDS."""
+    from gatelab.engines.induction import THRESHOLDS, head_labels
+
+    named = head_labels(sc)
+    bars = f"previous token >= {fmt(THRESHOLDS['previous_token'], 2)}, induction >= {fmt(THRESHOLDS['induction'], 2)}"
+    return (f"  named heads ({bars}): "
+            + (", ".join(f"{k}: {v}" for k, v in named.items()) if named else "none reaches its bar"))
 
 
 def table(tr) -> str:
@@ -37,11 +48,9 @@ def table(tr) -> str:
              p.predicted, fmt(p.probability, DIGITS), p.target or "",
              "" if p.p_target is None else fmt(p.p_target, DIGITS)] for p in tr.predictions]
     out.append(grid(["t", "x_t", "seen at", "predicted x_{t+1}", "p", "actual x_{t+1}", "p(actual)"], rows))
-    labels = {v: k for k, v in tr.head_labels.items()}
-    for name in ("previous token", "induction"):
-        key = labels[name]
-        layer, head = int(key[1]), int(key[3:])
-        out += ["", f"{key} ({name}) attention on the input (rows: queries, columns: keys):",
+    for n, name in (("previous_token", "previous-token"), ("induction", "induction")):
+        layer, head = tr.scores[n]["layer"], tr.scores[n]["head"]
+        out += ["", f"L{layer}H{head} (best {name} score) attention on the input (rows: queries, columns: keys):",
                 matrix_rows(tr.layers[layer - 1].attention[head - 1], list(tr.tokens), list(tr.tokens))]
     return "\n".join(out) + "\n"
 

@@ -47,6 +47,9 @@ def table(tr) -> str:
         g = tr.generation or {}
         lines += ["", f"generated ({g.get('mode')}, T = {fmt(g.get('temperature', 0), 3)}, seed {g.get('seed')}): "
                   + " ".join(tr.generated)]
+    if tr.scores is not None:                           # a model folder trained on a task: its held-out scores
+        from .induction import _scores_lines
+        lines += [""] + _scores_lines(tr.scores)
     if tr.grid is not None:
         lines += ["", f"image {tr.image.shape[1]}x{tr.image.shape[2]}, {tr.image.shape[0]} channels; patches "
                   f"{tr.patch_size}x{tr.patch_size}, grid {tr.grid[0]} x {tr.grid[1]}"]

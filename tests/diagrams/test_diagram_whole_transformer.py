@@ -30,18 +30,21 @@ def _cells(root) -> dict[str, str]:
     return out
 
 
+TINY = Source(preset="tiny-gpt2")
+
+
 @pytest.fixture(scope="module")
 def gpt2():
     return registry.compute("transformer", Source(preset="tiny-gpt2"))
 
 
 def test_attention_heads_golden():
-    check_golden("attention-heads", api.build("attention-heads")[0].source)
+    check_golden("attention-heads", api.build("attention-heads", source=TINY)[0].source)
 
 
 def test_attention_heads_cells_are_the_trace(tmp_path, gpt2):
     p = tmp_path / "h.svg"
-    api.render("attention-heads", output=str(p))
+    api.render("attention-heads", source=TINY, output=str(p))
     root = parse_svg(p)
     A = np.stack([lay.attention for lay in gpt2.trace.layers])            # [L, H, T, T]
     L, H, T, _ = A.shape
@@ -63,14 +66,14 @@ def test_attention_heads_cells_are_the_trace(tmp_path, gpt2):
 
 def test_attention_heads_deterministic(tmp_path):
     a, b = tmp_path / "a.svg", tmp_path / "b.svg"
-    api.render("attention-heads", output=str(a), options={"query": "it"})
-    api.render("attention-heads", output=str(b), options={"query": "it"})
+    api.render("attention-heads", source=TINY, output=str(a), options={"query": "it"})
+    api.render("attention-heads", source=TINY, output=str(b), options={"query": "it"})
     assert a.read_bytes() == b.read_bytes()
 
 
 def test_query_strips_and_strongest_key(tmp_path, gpt2):
     p = tmp_path / "q.svg"
-    api.render("attention-heads", output=str(p), options={"query": "it"})
+    api.render("attention-heads", source=TINY, output=str(p), options={"query": "it"})
     root = parse_svg(p)
     i = gpt2.trace.tokens.index("it")
     cells = _cells(root)
@@ -94,7 +97,7 @@ def test_named_heads_are_labelled(gpt2):
 
 
 def test_chosen_head_is_framed():
-    dot = api.build("attention-heads", options={"layer": 2, "head": 1})[0].source
+    dot = api.build("attention-heads", source=TINY, options={"layer": 2, "head": 1})[0].source
     assert dot.count("(chosen)") == 1
     grid = dot.split("layer 2", 1)[1]                # the chosen head is in layer 2's row, its first head
     assert grid.index("(chosen)") < grid.index(">H2<")
