@@ -255,11 +255,13 @@ def build_self(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
     g.attr("graph", layout="neato", splines="line", overlap="true", outputorder="edgesfirst")
     padded_keys = [bool(tr.padding_mask[:, j].all()) for j in range(Tk)]   # every query ignores key j
     panel_w = 7.4 if any(padded_keys) else 6.2     # room for the padding-key note right of the keys
+    named = _model.head_labels(computed.trace) if isinstance(tr, _model.LayerView) else {}   # trained heads' jobs
     for p_idx, (h, head) in enumerate(chosen):
         x0 = p_idx * panel_w
         pre = f"h{h + 1}_" if multi else ""
-        _head_lines(g, st, head.weights, mask, pre, f"head {h + 1}" if multi else "attention", x0, qtok, ktok,
-                    padded_keys, top_k)
+        job = named.get((tr.layer - 1, h)) if named else None
+        name = (f"head {h + 1}" + (f": {job}" if job else "")) if multi else "attention"
+        _head_lines(g, st, head.weights, mask, pre, name, x0, qtok, ktok, padded_keys, top_k)
         g.node(f"{pre}matrix", D.html_label(_weight_matrix(st, head.weights, mask, kinds, qtok, ktok)), shape="plain",
                pos=f"{x0 + 1.5:.2f},{-(T - 1) * _DY - 0.55 - 0.2 * (T + 2):.2f}!")
     src = _title(computed, "").strip(" \u00b7")

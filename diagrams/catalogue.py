@@ -55,7 +55,7 @@ def _self_attention(source, eo: dict, vo: dict) -> dict[str, Need]:
     whole Transformer with ``--layer L`` or a model folder."""
     import os
     if vo.get("layer") is not None or (source.weights is not None and os.path.isdir(str(source.weights))):
-        return {"": Need(MODEL, preset=MODEL_PRESET)}
+        return {"": Need(MODEL, preset=HEADS_PRESET)}
     return {"": Need(("multihead", "attention"))}
 
 

@@ -149,7 +149,7 @@ def test_vit_patches_numbers(tmp_path):
 
 def test_self_attention_one_layer_of_a_model(tmp_path, gpt2):
     p = tmp_path / "s.svg"
-    api.render("self-attention", output=str(p), options={"layer": 2, "head": 2})
+    api.render("self-attention", source=Source(preset="tiny-gpt2"), output=str(p), options={"layer": 2, "head": 2})
     texts = svg_texts(parse_svg(p))
     assert any("layer 2 (head 2 of 2)" in t for t in texts)
     w = gpt2.trace.layers[1].attention[1]
@@ -258,3 +258,20 @@ def test_hostile_tokens_stay_text(tmp_path, gpt2):
         export.export(mod.build(c, style=Style(), opts={}), str(p), "svg")
         text = " ".join(svg_texts(parse_svg(p)))
         assert "<script>x</script>0" in text and "\\N4" in text
+
+
+def test_the_head_view_of_a_whole_model_defaults_to_the_trained_heads_and_names_them(tmp_path):
+    """With --layer and no source, the head view draws the induction-heads model; a head whose held-out
+    score clears its bar carries its job in its panel title, from the trace's head_labels."""
+    from gatelab.engines import registry
+
+    labels = registry.compute("transformer", Source(preset="induction-heads"), {}).trace.head_labels
+    assert labels, "the shipped induction-heads model names its heads"
+    for key, job in labels.items():
+        layer, head = (int(n) for n in key[1:].split("H"))
+        p = tmp_path / f"{key}.svg"
+        api.render("self-attention", output=str(p), options={"layer": layer})
+        texts = svg_texts(parse_svg(p))
+        assert "preset induction-heads" in " ".join(texts)
+        assert f"head {head}: {job}" in texts
+        assert sum(": " in t and t.startswith("head ") for t in texts) == 1    # only the named head
