@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, ArcBetweenPoints, Create, FadeIn, FadeOut, SurroundingRectangle, VGroup
 
-from gatelab.engines.induction import THRESHOLDS
 from gatelab.scenes.base import TraceScene
 
 ROW_Y = 1.1            # token row
@@ -34,6 +33,10 @@ class InductionHeadScene(TraceScene):
         self.previous_token_head()
         self.induction_head()
         self.predictions()
+
+    def named(self, nh) -> bool:
+        """Whether the engine named this head for its job (its held-out score reached the bar)."""
+        return self.trace.head_labels.get(f"L{nh.layer}H{nh.head}") == nh.job
 
     # ------------------------------------------------------------------ beats
     def show_sequence(self) -> None:
@@ -67,7 +70,7 @@ class InductionHeadScene(TraceScene):
         self.play(FadeIn(head), Create(arcs, lag_ratio=0.05), run_time=1.5)
         self.prev = VGroup(*[self.text(f"after {tr.tokens[t - 1]}", size=13, color=self.role("forget"))
                              .move_to([self.xs[t], PREV_Y, 0]) for t in range(1, self.T)])
-        if nh.score >= THRESHOLDS["previous_token"]:
+        if self.named(nh):
             self.play(FadeIn(self.prev, shift=0.1 * DOWN, lag_ratio=0.04), run_time=1.0)
             self.caption("Layer 1: each position attends the one before it and writes “what came before me”.", hold=1.2)
         else:
@@ -107,7 +110,7 @@ class InductionHeadScene(TraceScene):
             copy.shift((6.9 - copy.get_right()[0]) * np.array([1, 0, 0]))
         self.play(FadeIn(copy, shift=0.1 * DOWN), run_time=0.6)
         self.caption(f"It attends the token after the earlier “{st.query_token}” and copies it as the prediction."
-                     if nh.score >= THRESHOLDS["induction"] else "This head's weight on that key is small: the model copies by other routes.",
+                     if self.named(nh) else "This head's weight on that key is small: the model copies by other routes.",
                      hold=1.5)
         self.play(FadeOut(VGroup(qbox, jbox, kbox, arc, w, copy)), run_time=0.4)
 
