@@ -14,14 +14,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Scene, Text, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeOut, Scene, VGroup, VMobject
 from manim.utils.color import ManimColor
 
 from gatelab import style
 from gatelab.engines import registry
 
-from . import api, layers
-from .mobjects import Equation, flat_text, label_text, tag
+from . import api, layers, paths, playkey
+from .mobjects import Equation, GlyphText, flat_text, label_text, tag
+
+playkey.install()            # GateLab scenes' partial-movie keys: see scenes/playkey.py
 
 
 class TraceScene(Scene):
@@ -59,8 +61,9 @@ class TraceScene(Scene):
         self.camera.background_color = ManimColor(self.th.background)
         self.camera.init_background()
         self._title: VGroup | None = None
-        self._caption: Text | None = None
+        self._caption: VMobject | None = None
         self._skip_drawing_skipped()
+        paths.install(self.renderer.camera)
 
     def _skip_drawing_skipped(self) -> None:
         """While construct() runs, a play Manim skips (before a --from range, cached, or a dry run) draws
@@ -107,7 +110,7 @@ class TraceScene(Scene):
             for s in m.get_family():
                 if isinstance(s, Equation):
                     log.append(("eq", s.tex, getattr(s, "gatelab_source", None)))
-                elif isinstance(s, Text):
+                elif isinstance(s, GlyphText):
                     log.append(("text", s.original_text, getattr(s, "gatelab_source", None)))
         return super().add(*mobjects)
 
@@ -133,8 +136,8 @@ class TraceScene(Scene):
             c = self.th.muted              # grey #999 on white is too faint for small text
         return ManimColor(c)
 
-    def text(self, s: str, size: float = 24, color=None, source=None, **kw) -> Text:
-        """A Text; ``source``: the trace values its numbers show (see :func:`scenes.mobjects.tag`)."""
+    def text(self, s: str, size: float = 24, color=None, source=None, **kw) -> GlyphText:
+        """A line of text; ``source``: the trace values its numbers show (see :func:`scenes.mobjects.tag`)."""
         return tag(label_text(s, size=size, color=color if color is not None else self.fg, **kw), source)
 
     def line(self, s: str, size: float = 24, color=None, **kw):
@@ -207,7 +210,7 @@ class TraceScene(Scene):
         if hold:
             self.pause(hold)
 
-    def provenance(self) -> Text:
+    def provenance(self) -> GlyphText:
         """Small corner note naming where the numbers come from."""
         p = self.result.provenance
         src = (f"preset {p['preset']}" if "preset" in p else f"weights {p['weights']}" if "weights" in p

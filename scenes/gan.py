@@ -250,11 +250,11 @@ class GANTrainingScene(_GANScene):
         pad = 0.1 * (hi - lo) if hi > lo else 0.5
         self.loss_curve = _Curve(self, steps, [[sn.loss_d for sn in snaps], [sn.loss_g for sn in snaps]],
                                  [self.role("gradient"), self.role("input")], ["L_D", "L_G"],
-                                 [lo - pad, hi + pad, (hi - lo + 2 * pad)], np.array([4.3, -0.2, 0]), 4.3, 1.1,
+                                 [lo - pad, hi + pad, (hi - lo + 2 * pad)], np.array([4.3, -0.1, 0]), 4.3, 1.0,
                                  "losses on the evaluation set (nats)")
         self.js_curve = _Curve(self, steps, [[sn.js for sn in snaps]], [self.role("output")],
                                [f"JS (bits); two real samples: {self.num(tr.js_floor)}"], [0, 1, 1],
-                               np.array([4.3, -2.4, 0]), 4.3, 1.0, "JS(real, generated) (bits)",
+                               np.array([4.3, -2.05, 0]), 4.3, 0.9, "JS(real, generated) (bits)",
                                label_sources=[self.at("js_floor")])
         self.play(FadeIn(self.loss_curve.static), FadeIn(self.js_curve.static), run_time=0.6)
         if tr.dim == 2:

@@ -1,8 +1,9 @@
 """Reusable mobjects for the scenes. They take numbers and draw them; they compute nothing.
 
-- :func:`label_text`: ``Text`` with the font set explicitly (unset, it came out serif).
-- :class:`Equation`: math without TeX by default (matplotlib mathtext -> SVG -> ``SVGMobject``,
-  cached per process); ``use_tex=True`` gives manim's ``MathTex``. ``.tex`` keeps the source.
+- :func:`label_text`: a line of text with the font set explicitly (unset, it came out serif), as
+  one path with the outlines Manim's ``Text`` draws (:mod:`gatelab.scenes.glyphs`, much faster).
+- :class:`Equation`: math without TeX by default (matplotlib mathtext layout, one path);
+  ``use_tex=True`` gives manim's ``MathTex``. ``.tex`` keeps the source.
 - :class:`ValueColumn`: a vector as a column of cells coloured by value, numbers printed.
 - :class:`GateBox`: a gate as a box whose fill level is the gate's value in (0, 1).
 - :class:`Heatmap`: a matrix of cells coloured by value, numbers printed, masked cells greyed.
@@ -18,21 +19,18 @@ it; the tests resolve each against the trace.
 """
 from __future__ import annotations
 
-import atexit
-import hashlib
 import math
-import os
-import shutil
-import tempfile
 from typing import Sequence
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Line, Rectangle, SVGMobject, Text, VGroup, VMobject, WHITE)
+from manim import (DOWN, LEFT, RIGHT, UP, Line, Rectangle, Text, VGroup, VMobject, WHITE)
 from manim.utils.color import ManimColor
 
 from gatelab.style import FONT, MONO_FONT, OKABE_ITO, fmt
 
-__all__ = ["tag", "units", "sub", "label_text", "drop_svg_paths", "flat_text", "Flat", "Equation", "ValueColumn", "GateBox", "Heatmap", "LabelledBar",
+from . import glyphs
+
+__all__ = ["tag", "units", "sub", "label_text", "drop_svg_paths", "flat_text", "Flat", "GlyphText", "Equation", "ValueColumn", "GateBox", "Heatmap", "LabelledBar",
            "value_color", "POS", "NEG"]
 
 POS = ManimColor(OKABE_ITO["orange"])     # positive values
@@ -51,17 +49,25 @@ def units(field: str, t, n: int, start: int = 0) -> list[tuple]:
     return [(field, t, k) for k in range(start, start + n)]
 
 
-def label_text(s: str, size: float = 24, color=WHITE, weight: str = "NORMAL", mono: bool = False) -> Text:
-    """A ``Text`` in DejaVu Sans (or DejaVu Sans Mono), never the platform's default serif."""
-    return drop_svg_paths(Text(s, font=MONO_FONT if mono else FONT, font_size=size, color=color, weight=weight))
+def label_text(s: str, size: float = 24, color=WHITE, weight: str = "NORMAL", mono: bool = False) -> "GlyphText":
+    """A line of text in DejaVu Sans (or DejaVu Sans Mono), never the platform's default serif: the
+    outlines Manim's ``Text`` would draw, as one path (see :mod:`gatelab.scenes.glyphs`)."""
+    return GlyphText(_text_points(s, size, weight, mono), text=s, color=color)
+
+
+def _text_points(s: str, size: float, weight: str, mono: bool) -> np.ndarray:
+    font = MONO_FONT if mono else FONT
+    try:
+        return glyphs.text_points(s, font=font, size=size, weight=weight)
+    except glyphs.Unsupported:          # e.g. several lines: Manim's Text, flattened
+        return _outline(Text(s, font=font, font_size=size, weight=weight))
 
 
 def drop_svg_paths(mobject):
     """Forget the parsed SVG path objects the glyphs were built from (``path_obj``).
 
     Manim keeps them after the points are made; every animation deep-copies them and every cached
-    play serialises them for its hash, which made copying a line of text 5x and hashing it 2x slower.
-    The points, and so the drawing, are unchanged.
+    play serialises them for its hash. The points, and so the drawing, are unchanged.
     """
     for m in mobject.get_family():
         if getattr(m, "path_obj", None) is not None:
@@ -77,26 +83,39 @@ def sub(x) -> str:
     return str(x).translate(_SUB)
 
 
-class Flat(VMobject):
-    """All glyph outlines of ``source`` merged into ONE path (same look, one mobject).
+def _outline(source: VMobject) -> np.ndarray:
+    parts = source.family_members_with_points()
+    return np.concatenate([m.points for m in parts]) if parts else np.zeros((0, 3))
 
-    Long Text lines and equations have one submobject per glyph; every animation deep-copies
-    them all. A flat copy animates and copies 10-50x faster. ``text`` keeps the source string.
+
+class Flat(VMobject):
+    """Glyph outlines as ONE path, filled (same look as one submobject per glyph, one mobject).
+
+    Manim's Text and equations have one submobject per glyph; every animation deep-copies them all
+    and every cached play hashes them all. A flat path animates, copies and hashes 10-50x faster.
+    ``text`` keeps the source string.
     """
 
-    def __init__(self, source: VMobject, text: str = "", **kw):
+    def __init__(self, points: np.ndarray, text: str = "", color=WHITE, **kw):
         super().__init__(**kw)
-        parts = source.family_members_with_points()
-        if parts:
-            self.set_points(np.concatenate([m.points for m in parts]))
-            self.set_fill(parts[0].get_fill_color(), opacity=parts[0].get_fill_opacity())
-            self.set_stroke(width=0)
+        if len(points):
+            self.set_points(points)
+        self.set_fill(color, opacity=1.0)
+        self.set_stroke(color, width=0)
         self.text = text
 
 
+class GlyphText(Flat):
+    """A label: one line of text as one path; ``text`` / ``original_text`` keep the string."""
+
+    @property
+    def original_text(self) -> str:
+        return self.text
+
+
 def flat_text(s: str, size: float = 24, color=WHITE, weight: str = "NORMAL", mono: bool = False) -> Flat:
-    """A one-path line of text (titles, captions): see :class:`Flat`."""
-    return Flat(label_text(s, size=size, color=color, weight=weight, mono=mono), text=s)
+    """A one-path line of text (titles, captions): drawn like :func:`label_text`, not logged as a label."""
+    return Flat(_text_points(s, size, weight, mono), text=s, color=color)
 
 
 def value_color(v: float, vmax: float, pos=POS, neg=NEG, base=None) -> tuple[ManimColor, float]:
@@ -109,50 +128,15 @@ def value_color(v: float, vmax: float, pos=POS, neg=NEG, base=None) -> tuple[Man
 
 # --------------------------------------------------------------------------- equations
 
-_SVG_CACHE: dict[str, str] = {}
-_CACHE_DIR: str | None = None
-_MATHTEXT_PT = 20.0          # size the SVG is drawn at
-_MATHTEXT_SCALE = 0.000697   # manim units per font point per SVG unit (calibrated: digits as tall as Text)
-
-
-def _cache_dir() -> str:
-    global _CACHE_DIR
-    if _CACHE_DIR is None:
-        _CACHE_DIR = tempfile.mkdtemp(prefix="gatelab-mathtext-")
-        atexit.register(shutil.rmtree, _CACHE_DIR, True)
-    return _CACHE_DIR
-
-
-def mathtext_svg(tex: str) -> str:
-    """Path of an SVG of ``$tex$`` drawn by matplotlib mathtext (DejaVu Sans), cached per process."""
-    if tex in _SVG_CACHE and os.path.exists(_SVG_CACHE[tex]):
-        return _SVG_CACHE[tex]
-    from matplotlib import mathtext, rc_context
-    from matplotlib.backends.backend_svg import FigureCanvasSVG
-    from matplotlib.figure import Figure
-    from matplotlib.font_manager import FontProperties
-
-    path = os.path.join(_cache_dir(), hashlib.sha256(tex.encode()).hexdigest()[:20] + ".svg")
-    s = f"${tex}$"
-    with rc_context({"mathtext.fontset": "dejavusans", "svg.fonttype": "path", "svg.hashsalt": "gatelab"}):
-        prop = FontProperties(family=FONT, size=_MATHTEXT_PT)
-        try:
-            width, height, depth, _, _ = mathtext.MathTextParser("path").parse(s, dpi=72, prop=prop)
-        except ValueError as e:
-            raise ValueError(f"equation {tex!r} is not valid mathtext: {str(e).splitlines()[0]}") from None
-        fig = Figure(figsize=(max(width, 1) / 72, max(height, 1) / 72))
-        fig.patch.set_visible(False)
-        fig.text(0, depth / height if height else 0, s, fontproperties=prop, color="black")
-        FigureCanvasSVG(fig)
-        tmp = path + ".part"
-        fig.savefig(tmp, dpi=72, format="svg", metadata={"Date": None})
-        os.replace(tmp, path)
-    _SVG_CACHE[tex] = path
-    return path
+MATHTEXT_PT = 20.0          # size mathtext lays the equation out at
+MATHTEXT_SCALE = 0.000697   # manim units per font point per layout point (calibrated: digits as tall as Text)
 
 
 class Equation(VGroup):
-    """An equation. ``tex`` is plain math (no ``$``), in the subset mathtext and LaTeX share."""
+    """An equation. ``tex`` is plain math (no ``$``), in the subset mathtext and LaTeX share.
+
+    By default matplotlib's mathtext lays it out (no TeX installation needed; one flat path, see
+    :func:`gatelab.scenes.glyphs.math_points`); ``use_tex=True`` gives manim's ``MathTex``."""
 
     def __init__(self, tex: str, font_size: float = 30, color=WHITE, use_tex: bool = False, **kw):
         super().__init__(**kw)
@@ -161,9 +145,8 @@ class Equation(VGroup):
             from manim import MathTex
             body = drop_svg_paths(MathTex(tex, font_size=font_size, color=color))
         else:
-            svg = SVGMobject(mathtext_svg(tex), height=None, stroke_width=0)
-            svg.scale(font_size * _MATHTEXT_SCALE)
-            body = Flat(svg, text=tex).set_fill(color, opacity=1.0)
+            points = glyphs.math_points(tex, font=FONT, size=MATHTEXT_PT) * (font_size * MATHTEXT_SCALE)
+            body = Flat(points, text=tex, color=color)
         self.add(body)
 
 
@@ -240,7 +223,8 @@ class GateBox(VGroup):
         self.fill.move_to(self.frame.get_bottom(), aligned_edge=DOWN)
         return self
 
-    def value_label(self, value: float, digits: int = 3, font_size: float = 22, source: tuple | None = None) -> Text:
+    def value_label(self, value: float, digits: int = 3, font_size: float = 22,
+                    source: tuple | None = None) -> "GlyphText":
         t = tag(label_text(fmt(value, digits), size=font_size, color=self.fg), None if source is None else [source])
         return t.next_to(self.frame, DOWN, buff=0.1)
 
