@@ -19,7 +19,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-MIN_POINTS = 64          # 16 curves: below this Manim's own loop is as cheap as the lookup
+MIN_POINTS = 8           # 2 curves: a rectangle (4 curves) is already cheaper to look up than to rebuild
 DIGITS = 7               # frame units (8 wide): 1e-7 is far below a pixel at any quality
 KEEP = 4096              # shapes kept (least recently used dropped)
 
