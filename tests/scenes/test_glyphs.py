@@ -58,11 +58,12 @@ def test_math_points_are_the_svg_manim_would_read(tmp_path):
             assert np.abs(ours - ref).max() < 1e-3, tex        # the SVG rounds coordinates; 1e-3 pt
 
 
-def test_label_text_is_one_path_and_keeps_its_string():
+def test_label_text_is_one_path_and_keeps_its_string(tmp_path):
     t = mobjects.label_text("h₂ = 0.5", size=20)
     assert isinstance(t, mobjects.GlyphText) and t.text == t.original_text == "h₂ = 0.5"
     assert t.submobjects == [] and len(t.points) > 0
-    two = mobjects.label_text("two\nlines", size=20)            # outside the fast subset: Manim's Text, flattened
+    with tempconfig({"media_dir": str(tmp_path)}):                # Manim's Text writes its SVG there
+        two = mobjects.label_text("two\nlines", size=20)        # outside the fast subset: Manim's Text, flattened
     assert two.text == "two\nlines" and two.height > t.height * 1.5
 
 

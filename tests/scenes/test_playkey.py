@@ -63,14 +63,16 @@ def test_key_is_the_same_in_another_process():
     assert runs == {here}
 
 
-def test_only_gatelab_scenes_use_it():
-    from manim import Scene
+def test_only_gatelab_scenes_use_it(tmp_path):
+    from manim import Scene, tempconfig
     from manim.renderer import cairo_renderer
 
     import gatelab.scenes.base  # noqa: F401  (installs the key)
 
     hook = cairo_renderer.get_hash_from_play_call
     assert getattr(hook, "gatelab", False)
-    plain = hook(Scene(), Scene().renderer.camera, [FadeIn(Square())], [], backend="cairo",
-                 encoder_fingerprint="x", renderer_state=())
+    with tempconfig({"media_dir": str(tmp_path)}):
+        scene = Scene()
+        plain = hook(scene, scene.renderer.camera, [FadeIn(Square())], [], backend="cairo",
+                     encoder_fingerprint="x", renderer_state=())
     assert not plain.startswith("g")                     # Manim's own digest for a plain Manim scene
