@@ -15,10 +15,8 @@ Manim: the caller falls back to ``Text`` / ``SVGMobject``.
 """
 from __future__ import annotations
 
-import atexit
 import os
 import re
-import shutil
 import tempfile
 import xml.etree.ElementTree as ET
 
@@ -32,19 +30,10 @@ XLINK = "{http://www.w3.org/1999/xlink}href"
 SVG = "{http://www.w3.org/2000/svg}"
 
 _GLYPHS: dict[str, np.ndarray] = {}
-_TMP: str | None = None
 
 
 class Unsupported(Exception):
     """The input is outside the subset read here; use Manim's own classes."""
-
-
-def _tmp() -> str:
-    global _TMP
-    if _TMP is None:
-        _TMP = tempfile.mkdtemp(prefix="gatelab-glyphs-")
-        atexit.register(shutil.rmtree, _TMP, True)
-    return _TMP
 
 
 _TOKEN = re.compile(r"[MLCZ]|-?\d*\.?\d+(?:[eE][-+]?\d+)?")
@@ -120,10 +109,14 @@ def _pango_svg(text: str, font: str, size: float, weight: str, slant: str) -> st
 
     line_spacing = size + size * DEFAULT_LINE_SPACING_SCALE
     setting = manimpango.TextSetting(0, len(text), font=font, slant=slant, weight=weight, color="#FFFFFF", line_num=0)
-    fd, path = tempfile.mkstemp(suffix=".svg", dir=_tmp())
+    fd, path = tempfile.mkstemp(prefix="gatelab-glyphs-", suffix=".svg")    # read and deleted at once
     os.close(fd)
-    manimpango.text2svg([setting], size / TEXT2SVG_ADJUSTMENT_FACTOR, line_spacing / TEXT2SVG_ADJUSTMENT_FACTOR,
-                        False, path, START_X, START_Y, 1920, 1080, text)
+    try:
+        manimpango.text2svg([setting], size / TEXT2SVG_ADJUSTMENT_FACTOR, line_spacing / TEXT2SVG_ADJUSTMENT_FACTOR,
+                            False, path, START_X, START_Y, 1920, 1080, text)
+    except BaseException:
+        os.unlink(path)
+        raise
     return path
 
 
@@ -147,7 +140,10 @@ def text_points(text: str, *, font: str, size: float, weight: str = "NORMAL", sl
     for use in root.iter(SVG + "use"):
         if use.get("transform"):
             raise Unsupported("transformed glyph")
-        g = _glyph(symbols[use.get(XLINK, "#")[1:]])
+        d = symbols.get(use.get(XLINK, "#")[1:])
+        if d is None:
+            raise Unsupported("glyph used but not defined")
+        g = _glyph(d)
         if len(g):
             parts.append(g + np.array([float(use.get("x", 0)), float(use.get("y", 0)), 0.0]))
     return _place(parts, TEXT_MOB_SCALE_FACTOR)
