@@ -45,39 +45,24 @@ def _line(s: np.ndarray, e: np.ndarray) -> list[np.ndarray]:
 
 def path_points(d: str) -> np.ndarray:
     """``[4k, 3]`` cubic Bézier points of an SVG path of absolute M/L/C/Z commands, as Manim's
-    ``VMobjectFromSVGPath`` makes them (a line is a cubic with handles at thirds; ``Z`` adds the
-    closing line unless the pen is back at the start), in the path's own coordinates."""
+    ``VMobjectFromSVGPath`` makes them (see :func:`codes_points`), in the path's own coordinates."""
     tokens = _TOKEN.findall(d)
-    pts: list[np.ndarray] = []
-    pen = start = None
-    k, n = 0, len(tokens)
-
-    def num(j: int) -> np.ndarray:
-        return np.array([float(tokens[j]), float(tokens[j + 1]), 0.0])
-
-    while k < n:
-        c = tokens[k]
-        if c == "M":
-            pen = start = num(k + 1)
-            k += 3
-        elif c == "L":
-            e = num(k + 1)
-            pts += _line(pen, e)
-            pen = e
-            k += 3
-        elif c == "C":
-            c1, c2, e = num(k + 1), num(k + 3), num(k + 5)
-            pts += [pen, c1, c2, e]
-            pen = e
-            k += 7
-        elif c == "Z":
-            if np.linalg.norm(pen - start) > 0.0001:
-                pts += _line(pen, start)
-            pen = start
-            k += 1
-        else:
-            raise Unsupported(f"path command {c!r}")
-    return np.array(pts, dtype=float).reshape(-1, 3)
+    verts: list[tuple[float, float]] = []
+    codes: list[int] = []
+    arity = {"M": (1, MOVETO), "L": (1, LINETO), "C": (3, CURVE4), "Z": (0, CLOSEPOLY)}
+    k = 0
+    while k < len(tokens):
+        if tokens[k] not in arity:
+            raise Unsupported(f"path command {tokens[k]!r}")
+        n, code = arity[tokens[k]]
+        if n == 0:
+            verts.append((0.0, 0.0))
+            codes.append(code)
+        for j in range(n):
+            verts.append((float(tokens[k + 1 + 2 * j]), float(tokens[k + 2 + 2 * j])))
+            codes.append(code)
+        k += 1 + 2 * n
+    return codes_points(np.array(verts, dtype=float).reshape(-1, 2), np.array(codes))
 
 
 def close_glyph(points: np.ndarray) -> np.ndarray:
