@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import sys
 import time
 import uuid
 from dataclasses import dataclass, replace
@@ -375,17 +376,25 @@ def _raise(signum, frame) -> None:
     raise Interrupted(signum)
 
 
-def _catch_signals() -> dict[int, Any] | None:
+def _catch_signals() -> dict[Any, Any] | None:
     import threading
+
+    from .worker import redeliver_stops
 
     if threading.current_thread() is not threading.main_thread():
         return None
-    return {s: signal.signal(s, _raise) for s in (signal.SIGTERM, signal.SIGINT)}
+    old: dict[Any, Any] = {s: signal.signal(s, _raise) for s in (signal.SIGTERM, signal.SIGINT)}
+    old["unraisablehook"] = sys.unraisablehook
+    redeliver_stops(Interrupted, signal.SIGTERM)
+    return old
 
 
-def _restore_signals(old: dict[int, Any] | None) -> None:
+def _restore_signals(old: dict[Any, Any] | None) -> None:
     for s, h in (old or {}).items():
-        signal.signal(s, h)
+        if s == "unraisablehook":
+            sys.unraisablehook = h
+        else:
+            signal.signal(s, h)
 
 
 def build(lecture: Lecture, out_dir: str, *, workers: int | None = None, quality: str | None = None,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -212,6 +213,27 @@ def _on_term(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def redeliver_stops(stop: type[BaseException], signum: int) -> None:
+    """Make a stop raised by a signal handler survive landing in a callback that cannot raise.
+
+    A handler's exception that hits a weakref callback or a ``__del__`` (a garbage-collected thread's
+    ``WeakSet`` entry, say) is printed as "Exception ignored" and lost, and the process would go on.
+    This hook keeps it quiet and sends the signal again a moment later, from a timer thread (sent from
+    inside the hook, the handler would run, and raise, inside the hook again).
+    """
+    previous = sys.unraisablehook
+
+    def hook(unraisable) -> None:
+        if isinstance(unraisable.exc_value, stop):
+            again = threading.Timer(0.02, os.kill, (os.getpid(), getattr(unraisable.exc_value, "signum", signum)))
+            again.daemon = True
+            again.start()
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
+
+
 def init_process() -> None:
     """Initializer of local worker processes: SIGTERM unwinds the current render (its ``finally`` blocks remove
     its temporary files) and makes the remaining tasks return at once."""
@@ -219,3 +241,4 @@ def init_process() -> None:
     _in_pool = True
     signal.signal(signal.SIGTERM, _on_term)
     signal.signal(signal.SIGINT, _on_term)
+    redeliver_stops(KeyboardInterrupt, signal.SIGTERM)

@@ -48,6 +48,39 @@ def test_two_builds_into_one_directory_at_once(tmp_path):
     assert not _leftovers(out)
 
 
+_SWALLOWED = """
+import os, signal, sys, time
+from gatelab.lecture.worker import redeliver_stops
+
+def on_term(signum, frame):
+    raise KeyboardInterrupt
+
+signal.signal(signal.SIGUSR1, on_term)
+if sys.argv[1] == "hook":
+    redeliver_stops(KeyboardInterrupt, signal.SIGUSR1)
+
+class Finaliser:
+    def __del__(self):
+        raise KeyboardInterrupt          # a handler's stop that landed where Python cannot raise
+
+try:
+    Finaliser()
+    time.sleep(3)
+    print("went on")
+except KeyboardInterrupt:
+    print("stopped")
+"""
+
+
+@pytest.mark.parametrize("hook, said, err", [("hook", "stopped", ""), ("none", "went on", "Exception ignored")])
+def test_a_stop_that_lands_in_a_finaliser_is_delivered_again(hook, said, err):
+    """Python prints and drops an exception raised inside a finaliser or weakref callback; with the hook the
+    stop is sent again and raised at the next bytecode, silently (without it, the process goes on)."""
+    r = subprocess.run([sys.executable, "-c", _SWALLOWED, hook], capture_output=True, text=True, timeout=60)
+    assert r.stdout.strip() == said
+    assert (err in r.stderr) if err else r.stderr == "", r.stderr
+
+
 @pytest.mark.slow
 def test_sigterm_stops_the_workers_and_leaves_nothing_partial(tmp_path):
     lec = tmp_path / "lec.toml"
