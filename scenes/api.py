@@ -44,10 +44,16 @@ MAX_CACHED = 5000   # per-animation movies kept per media directory (Manim's def
 # same crf, with files no larger on these mostly flat frames. Higher qualities keep more of the search.
 # Small frames: one x264 thread per encoder (several animations' encoders already run at once; each
 # encoder's own thread pool only added overhead: -10% CPU at -q l, files slightly smaller).
-ENCODER = {"l": {"max_inflight_encoders": 4, "encoder_queue_size": 48, "preset": "veryfast", "threads": "1"},
+# x264's macroblock-tree rate control reads memory it never wrote when the half-size lookahead frame is
+# not a whole number of macroblocks wide (854 / 2 = 427 pixels at -q l; 1280, 1920 and 3840 are fine):
+# the same frames then encode to slightly different videos from run to run. Drafts switch it off, so
+# every render of a scene is the same file (the files are about a third larger).
+ENCODER = {"l": {"max_inflight_encoders": 4, "encoder_queue_size": 48, "preset": "veryfast", "threads": "1",
+                 "x264-params": "mbtree=0"},
            "m": {"max_inflight_encoders": 4, "encoder_queue_size": 24, "preset": "faster", "threads": "1"},
            "h": {"max_inflight_encoders": 3, "encoder_queue_size": 12, "preset": "medium", "threads": "0"},
            "k": {"max_inflight_encoders": 2, "encoder_queue_size": 6, "preset": "medium", "threads": "0"}}
+X264 = ("preset", "threads", "x264-params")
 
 
 def split_options(name: str, options: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -226,7 +232,7 @@ def manim_config(name: str, quality: str, fmt: str, media: Path, *, theme: str =
         "preview": False,
         "max_inflight_encoders": ENCODER[quality]["max_inflight_encoders"],
         "encoder_queue_size": ENCODER[quality]["encoder_queue_size"],
-        "video_encoder_options": ({"crf": "23", "preset": ENCODER[quality]["preset"], "threads": ENCODER[quality]["threads"]}
+        "video_encoder_options": ({"crf": "23", **{k: v for k, v in ENCODER[quality].items() if k in X264}}
                                   if fmt in ("mp4", "gif") else {}),
     }
 

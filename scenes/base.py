@@ -20,7 +20,7 @@ from manim.utils.color import ManimColor
 from gatelab import style
 from gatelab.engines import registry
 
-from . import api, layers, paths, playkey
+from . import api, encoder, layers, paths, playkey
 from .mobjects import Equation, GlyphText, flat_text, label_text, tag
 
 playkey.install()            # GateLab scenes' partial-movie keys: see scenes/playkey.py
@@ -64,6 +64,7 @@ class TraceScene(Scene):
         self._caption: VMobject | None = None
         self._skip_drawing_skipped()
         paths.install(self.renderer.camera)
+        encoder.install(getattr(self.renderer, "file_writer", None))
 
     def _skip_drawing_skipped(self) -> None:
         """While construct() runs, a play Manim skips (before a --from range, cached, or a dry run) draws
