@@ -62,9 +62,9 @@ class TraceScene(Scene):
         self.camera.init_background()
         self._title: VGroup | None = None
         self._caption: VMobject | None = None
+        encoder.install(self.renderer)          # before: a skipped play neither draws nor swaps frames
         self._skip_drawing_skipped()
         paths.install(self.renderer.camera)
-        encoder.install(getattr(self.renderer, "file_writer", None))
 
     def _skip_drawing_skipped(self) -> None:
         """While construct() runs, a play Manim skips (before a --from range, cached, or a dry run) draws

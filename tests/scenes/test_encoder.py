@@ -10,10 +10,11 @@ from fractions import Fraction
 import av
 import numpy as np
 import pytest
+from manim import BLUE, LEFT, RED, RIGHT, UP, Circle, FadeIn, Scene, Square, tempconfig
 from manim._config.video_encoder import VideoEncoderSpec
 from manim.scene.video_segment_encoder import VideoSegmentEncoder
 
-from gatelab.scenes import api
+from gatelab.scenes import api, encoder
 from gatelab.scenes.encoder import SegmentEncoder
 
 W, H = 854, 480          # -q l
@@ -114,3 +115,46 @@ def test_a_draft_is_the_same_file_whatever_the_heap_held():
             container.mux(stream.encode())
         digests.add(hashlib.sha256(out.getvalue()).hexdigest())
     assert len(digests) == 1
+
+
+class _Plain(Scene):
+    """A static layer, a moving circle, a held frame, a fade: with or without GateLab's encoder."""
+    ours = True
+
+    def setup(self):
+        if self.ours:
+            encoder.install(self.renderer)
+
+    def construct(self):
+        self.add(Square(side_length=2, color=BLUE, fill_opacity=0.6))
+        dot = Circle(radius=0.4, color=RED, fill_opacity=0.8).shift(3 * LEFT)
+        self.play(dot.animate.shift(6 * RIGHT), run_time=1.0)
+        self.wait(0.5)
+        self.play(FadeIn(Circle(radius=0.3).shift(2 * UP)), run_time=0.5)
+
+
+def _sent(ours: bool, tmp_path, monkeypatch) -> list[tuple[str, int]]:
+    """What the encoder received, read when it encodes it (a frame drawn over after it was sent shows here)."""
+    got: list[tuple[str, int]] = []
+    for cls in (SegmentEncoder, VideoSegmentEncoder):
+        write = cls.__dict__["write_frame"]
+
+        def record(self, pixels, *, repeat=1, _write=write):
+            got.append((hashlib.sha256(pixels.tobytes()).hexdigest(), repeat))
+            return _write(self, pixels, repeat=repeat)
+
+        monkeypatch.setattr(cls, "write_frame", record)
+    scene = type("P", (_Plain,), {"ours": ours})
+    with tempconfig({"pixel_width": 320, "pixel_height": 180, "frame_rate": 15, "progress_bar": "none",
+                     "verbosity": "WARNING", "disable_caching": True, "preview": False, "format": "mp4",
+                     "media_dir": str(tmp_path / f"m{ours}")}):
+        scene().render()
+    monkeypatch.undo()
+    return got
+
+
+def test_frames_sent_without_copying_are_the_frames_manim_sends(tmp_path, monkeypatch):
+    ours, manims = _sent(True, tmp_path, monkeypatch), _sent(False, tmp_path, monkeypatch)
+    assert len(ours) == len(manims) > 20
+    assert any(repeat > 1 for _, repeat in ours)          # the held frame went through too
+    assert ours == manims
