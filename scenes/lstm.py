@@ -83,7 +83,9 @@ class LSTMGatesScene(TraceScene):
     def show_inputs(self, s, first: bool) -> None:
         t = s.t
         self.set_title(f"Step t = {t} of {self.T}: read x{sub(t)}")
-        self.play(self.seq_box.animate.move_to(self.seq_items[t - 1]), run_time=0.6)
+        box = SurroundingRectangle(self.seq_items[t - 1], color=self.role("x"), buff=0.08)   # fits this item's width
+        self.play(ReplacementTransform(self.seq_box, box), run_time=0.6)
+        self.seq_box = box
         hx = np.concatenate([s.h_prev, s.x])
         hx_src = self.src("h_prev", t, s.h_prev) + self.src("x", t, s.x)
         self.hx_col = self.column(hx, f"[h{sub(t - 1)}, x{sub(t)}]", "x", max_h=1.45,
