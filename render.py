@@ -29,14 +29,39 @@ from gatelab.diagrams import catalogue as dcat
 from gatelab.scenes import catalogue as scat
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM reached the CLI: unwind like Ctrl-C, so every render removes its temporary files."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum, frame) -> None:
+    from gatelab.lecture.worker import redeliver_stops
+
+    if not getattr(_terminate, "hooked", False):
+        redeliver_stops(Terminated, signum)     # a stop that lands in a finaliser is sent again, not lost
+        _terminate.hooked = True
+    raise Terminated(signum)
+
+
 class _OneLineGroup(click.Group):
     """Report usage errors and GateLab errors as a single line, exit code 2."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _terminate)
         try:
             rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
                               standalone_mode=False, **extra)
-        except click.exceptions.Abort:
+        except click.exceptions.Abort as e:
+            if isinstance(e.__cause__, Terminated):
+                click.echo("Stopped by SIGTERM: no partial output left.", err=True)
+                sys.exit(128 + e.__cause__.signum)
             click.echo("Aborted.", err=True)
             sys.exit(1)
         except click.ClickException as e:

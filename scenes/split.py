@@ -79,6 +79,21 @@ def join(files: list[str], target: Path) -> None:
             dst.mux(packet)
 
 
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers (a stop signal or a failed worker): each unwinds its render (Manim removes the movie
+    it was writing) and is waited for, so the temporary directories can go."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(10)
+        if p.is_alive():
+            p.kill()
+            p.join(5)
+
+
 def render(cls, name: str, final: Path, *, quality: str, fmt: str, theme: str, progress: bool, cache: bool,
            cache_dir: str | None, parts: int) -> None:
     """Draw scene class ``cls`` (from :func:`api.scene_class`) in ``parts`` processes and write ``final`` atomically."""
@@ -98,7 +113,11 @@ def render(cls, name: str, final: Path, *, quality: str, fmt: str, theme: str, p
     try:
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
         with ProcessPoolExecutor(max_workers=parts, mp_context=ctx) as pool:
-            files = interleave(list(pool.map(_draw_share, jobs)))
+            try:
+                files = interleave(list(pool.map(_draw_share, jobs)))
+            except BaseException:
+                _stop(pool)
+                raise
         if not files:
             raise OutputError(f"manim wrote no .{fmt} file for scene {name!r}")
         join(files, Path(tmp))

@@ -141,3 +141,39 @@ def test_split_render_equals_single_process_frame_for_frame(tmp_path, monkeypatc
     assert len(a) == len(b) > 20
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["one.mp4", "two.mp4"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_sigterm_stops_a_scene_render_and_leaves_nothing(tmp_path, jobs):
+    """`gatelab scene` stopped by SIGTERM mid-render: exit 143 with one line, no partial output, no temporary
+    directory (its throw-away media directory, the split workers' ones), no worker process left running."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    tmp, out = tmp_path / "tmp", tmp_path / "out"
+    tmp.mkdir()
+    out.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "gatelab.render", "scene", "lstm-gates", "-q", "l", "-j", str(jobs),
+                             "--no-cache", "-o", str(out / "v.mp4")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "TMPDIR": str(tmp)})
+    deadline = time.monotonic() + 180
+    while not any(tmp.rglob("*.mp4")):          # the render has written its first animations
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.2)
+    children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, stderr
+    assert stderr.strip() == "Stopped by SIGTERM: no partial output left.", stderr
+    assert list(out.iterdir()) == [] and list(tmp.iterdir()) == []
+    for pid in map(int, children):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        with open(f"/proc/{pid}/stat") as fh:
+            assert fh.read().split()[2] == "Z", f"worker {pid} still running"
