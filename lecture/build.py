@@ -325,17 +325,9 @@ class Builder:
             pool.shutdown(wait=False, cancel_futures=True)
         except Exception:  # noqa: BLE001 - the stop goes on
             pass
-        for p in procs:
-            try:
-                os.kill(p.pid, signal.SIGTERM)
-            except OSError:
-                pass
-        deadline = time.monotonic() + 15
-        for p in procs:
-            p.join(max(0.0, deadline - time.monotonic()))
-            if p.is_alive():
-                p.kill()
-                p.join(5)
+        from gatelab.scenes.split import stop_processes
+
+        stop_processes(procs, grace=15)
         for i, job, _ in running.values():
             if i not in self.outcomes:
                 self._done(i, Outcome(job, "stopped", [], why="interrupted"))

@@ -111,21 +111,21 @@ def hand_over(renderer, pool: FramePool) -> None:
     """
     camera = renderer.camera
     draw = renderer.update_frame
-    given: list = []
+    given = [False]              # the camera's current array has been given away since it was last drawn on
 
     def get_frame():
         frame = camera.pixel_array
-        if not given or given[-1] is not frame:
-            given.append(frame)
+        if not given[0]:
+            given[0] = True
             with pool.lock:
                 pool.handed[id(frame)] = frame
         return frame
 
     def update_frame(scene, *args, **kwargs):
-        if given and given[-1] is camera.pixel_array:
+        if given[0]:
             camera.pixel_array_to_cairo_context.pop(id(camera.pixel_array), None)   # its context dies with it
             camera.pixel_array = pool.take(camera.pixel_array)
-        given.clear()
+            given[0] = False
         return draw(scene, *args, **kwargs)
 
     renderer.get_frame = get_frame

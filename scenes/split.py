@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import time
 from concurrent.futures import ProcessPoolExecutor
 from io import BytesIO
 from pathlib import Path
@@ -79,19 +80,25 @@ def join(files: list[str], target: Path) -> None:
             dst.mux(packet)
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
-    """Stop the workers (a stop signal or a failed worker): each unwinds its render (Manim removes the movie
-    it was writing) and is waited for, so the temporary directories can go."""
-    procs = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
+def stop_processes(procs, grace: float) -> None:
+    """SIGTERM each live process (a GateLab worker unwinds its render: Manim removes the movie it was writing),
+    wait up to ``grace`` seconds in all, then SIGKILL what is left."""
     for p in procs:
         if p.is_alive():
             p.terminate()
+    deadline = time.monotonic() + grace
     for p in procs:
-        p.join(10)
+        p.join(max(0.0, deadline - time.monotonic()))
         if p.is_alive():
             p.kill()
             p.join(5)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers (a stop signal or a failed worker) and wait for them, so the temporary directories can go."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    stop_processes(procs, grace=10)
 
 
 def render(cls, name: str, final: Path, *, quality: str, fmt: str, theme: str, progress: bool, cache: bool,
