@@ -48,22 +48,34 @@ def _slots(t: type) -> tuple[str, ...]:
     return _SLOTS[t]
 
 
-_OPAQUE_TYPES: dict[type, bool] = {}
+_NATIVE, _TYPE, _FUNCTION, _METHOD, _MODULE, _OPAQUE, _CAMERA, _INSTANCE = range(8)
+_KINDS: dict[type, int] = {}
+_QUALNAMES: dict[type, str] = {}
+_DTYPES: dict[np.dtype, str] = {}
 
 
-def _opaque_type(t: type) -> bool:
-    if t not in _OPAQUE_TYPES:
-        _OPAQUE_TYPES[t] = any(k.__name__ in OPAQUE for k in t.__mro__)
-    return _OPAQUE_TYPES[t]
+def _kind(t: type) -> int:
+    """How :class:`_Pickler` reduces an object of type ``t`` (worked out once per type)."""
+    if issubclass(t, np.ndarray) or issubclass(t, np.generic):
+        return _NATIVE                                   # numpy's own reduction
+    if issubclass(t, type):
+        return _TYPE
+    if issubclass(t, types.FunctionType):
+        return _FUNCTION
+    if issubclass(t, types.MethodType):
+        return _METHOD
+    if issubclass(t, types.ModuleType):
+        return _MODULE
+    names = [k.__name__ for k in t.__mro__]
+    if any(n in OPAQUE for n in names):
+        return _OPAQUE
+    return _CAMERA if "Camera" in names else _INSTANCE
 
 
-_CAMERA_TYPES: dict[type, bool] = {}
-
-
-def _camera_type(t: type) -> bool:
-    if t not in _CAMERA_TYPES:
-        _CAMERA_TYPES[t] = any(k.__name__ == "Camera" for k in t.__mro__)
-    return _CAMERA_TYPES[t]
+def _qualname(t: type) -> str:
+    if t not in _QUALNAMES:
+        _QUALNAMES[t] = f"{t.__module__}.{t.__qualname__}"
+    return _QUALNAMES[t]
 
 
 def _code(co: types.CodeType) -> tuple:
@@ -93,27 +105,39 @@ class _Pickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any):
         t = type(obj)
-        if t is np.ndarray and not obj.dtype.hasobject:
-            return _array, (obj.dtype.str, obj.shape, obj.tobytes())     # cheaper than numpy's own reduction
-        if t is np.ndarray or isinstance(obj, np.generic):
+        if t is np.ndarray:
+            name = _DTYPES.get(obj.dtype)
+            if name is None:
+                name = _DTYPES[obj.dtype] = "O" if obj.dtype.hasobject else obj.dtype.str
+            if name != "O":
+                return _array, (name, obj.shape, obj.tobytes())           # cheaper than numpy's own reduction
+        kind = _KINDS.get(t)
+        if kind is None:
+            kind = _KINDS[t] = _kind(t)
+        if kind is _INSTANCE or kind is _CAMERA:
+            state = getattr(obj, "__dict__", None)
+            if not isinstance(state, dict):
+                return NotImplemented
+            for k in CAMERA_SKIP if kind is _CAMERA else SKIP_KEYS:
+                if k in state:                                # a copy, in order, without the run-dependent keys
+                    state = dict(state)
+                    for k in CAMERA_SKIP if kind is _CAMERA else SKIP_KEYS:
+                        state.pop(k, None)
+                    break
+            names = _slots(t)
+            slots = {s: getattr(obj, s) for s in names if hasattr(obj, s)} if names else {}
+            return _instance, (_qualname(t), state, slots)
+        if kind is _NATIVE:
             return NotImplemented
-        if isinstance(obj, type):
+        if kind is _TYPE:
             return _cls, (obj.__module__, obj.__qualname__)
-        if isinstance(obj, types.FunctionType):
+        if kind is _FUNCTION:
             return NotImplemented if obj in _MARKERS else self._function(obj)
-        if isinstance(obj, types.MethodType):
+        if kind is _METHOD:
             return _method, (obj.__func__, obj.__self__)
-        if isinstance(obj, types.ModuleType):
+        if kind is _MODULE:
             return _opaque, (obj.__name__,)
-        if _opaque_type(t):
-            return _opaque, (t.__qualname__,)
-        state = getattr(obj, "__dict__", None)
-        if isinstance(state, dict):
-            slots = {s: getattr(obj, s) for s in _slots(t) if hasattr(obj, s)}
-            skip = CAMERA_SKIP if _camera_type(t) else SKIP_KEYS
-            return _instance, (f"{t.__module__}.{t.__qualname__}",
-                               {k: v for k, v in state.items() if k not in skip}, slots)
-        return NotImplemented
+        return _opaque, (t.__qualname__,)
 
     def _function(self, fn: types.FunctionType):
         if id(fn) in self.open_functions:               # a function reaching itself through its globals
@@ -144,7 +168,7 @@ class _Pickler(pickle.Pickler):
 def digest(obj: Any) -> str:
     buf = io.BytesIO()
     _Pickler(buf).dump(obj)
-    return hashlib.blake2b(buf.getvalue(), digest_size=20).hexdigest()
+    return hashlib.blake2b(buf.getbuffer(), digest_size=20).hexdigest()
 
 
 def play_key(scene, camera, animations, mobjects, *, backend: str, encoder_fingerprint: str,

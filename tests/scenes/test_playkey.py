@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 from manim import BLUE, RED, RIGHT, Circle, FadeIn, Square, linear, smooth
 
 from gatelab.scenes import playkey
@@ -31,6 +32,33 @@ def test_drawn_state_changes_the_key():
     assert _key([Square(), Circle()]) != _key([Circle(), Square()])            # drawing order
     assert _key(FadeIn(a, run_time=1)) != _key(FadeIn(a, run_time=2))
     assert _key(FadeIn(a, rate_func=smooth)) != _key(FadeIn(a, rate_func=linear))
+
+
+class _Marked(np.ndarray):
+    """An array subclass (numpy reduces it with its data)."""
+
+
+class _Holder:
+    def __init__(self, **state) -> None:
+        self.__dict__.update(state)
+
+
+def test_every_kind_of_array_is_keyed_by_its_values():
+    plain = np.arange(6.0).reshape(2, 3)
+    assert _key(plain) != _key(plain.reshape(3, 2))                                    # shape
+    assert _key(plain) != _key(plain.astype(np.float32))                               # dtype
+    assert _key(plain.view(_Marked)) != _key((plain + 1).view(_Marked))                 # a subclass's data
+    objects = np.array([Square(), "x"], dtype=object)
+    changed = np.array([Square().set_color(RED), "x"], dtype=object)
+    assert _key(objects) == _key(np.array([Square(), "x"], dtype=object))
+    assert _key(objects) != _key(changed)                                              # an object array's items
+
+
+def test_run_dependent_attributes_are_left_out_without_touching_the_object():
+    a, b = _Holder(points=np.zeros(3), original_id="140234"), _Holder(points=np.zeros(3), original_id="99")
+    assert _key(a) == _key(b) == _key(_Holder(points=np.zeros(3)))
+    assert a.original_id == "140234" and list(vars(a)) == ["points", "original_id"]
+    assert _key(_Holder(points=np.zeros(3), x=1)) != _key(_Holder(points=np.zeros(3), x=2))
 
 
 def _updater(k):
