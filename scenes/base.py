@@ -103,6 +103,15 @@ class TraceScene(Scene):
         self._constructing = False
         super().tear_down()
 
+    def render(self, *args, **kwargs):
+        try:
+            done = super().render(*args, **kwargs)
+        except BaseException:
+            encoder.render_ended(failed=True)
+            raise
+        encoder.render_ended(failed=False)
+        return done
+
     def add(self, *mobjects):
         """Scene.add, also remembering every Text and Equation ever shown with the trace values its numbers
         show (``gatelab_source``, see :func:`scenes.mobjects.tag`): ``self.shown`` holds (kind, text, source)."""
