@@ -99,6 +99,18 @@ class Segment:
             os.unlink(self.target)
 
 
+class Release:
+    """Tells the render that a frame slot may be drawn into again (once)."""
+
+    def __init__(self, replies, slot: int) -> None:
+        self.replies, self.slot, self.done = replies, slot, False
+
+    def __call__(self) -> None:
+        if not self.done:
+            self.done = True
+            write_message(self.replies, ("free", self.slot))
+
+
 def serve(requests, replies, memory, slot_bytes: int) -> None:
     import numpy as np
 
@@ -116,12 +128,7 @@ def serve(requests, replies, memory, slot_bytes: int) -> None:
             kind, segment = message[0], message[1]
             if kind == "frame":
                 slot, repeat = message[2], message[3]
-                released = []
-
-                def release(slot=slot) -> None:
-                    released.append(True)
-                    write_message(replies, ("free", slot))
-
+                release = Release(replies, slot)
                 seg = segments.get(segment)
                 try:
                     if seg is not None:
@@ -130,8 +137,7 @@ def serve(requests, replies, memory, slot_bytes: int) -> None:
                 except Exception as error:
                     fail(segment, error)
                 finally:
-                    if not released:
-                        release()
+                    release()
             elif kind == "open":
                 try:
                     segments[segment] = Segment(*message[2:])

@@ -102,7 +102,7 @@ def test_segments_of_one_process_interleave(tmp_path, process):
     spec = _spec("l")
     frames = _frames(10)
     encoders = [_in_process(process)(target=tmp_path / f"p{k}.mp4", spec=spec) for k in range(3)]
-    for i, a in enumerate(frames):
+    for i in range(len(frames)):
         for k, enc in enumerate(encoders):
             enc.write_frame(frames[(i + 3 * k) % len(frames)], repeat=5 if i % 6 == 0 else 1)   # as _encode
     for enc in encoders:
