@@ -11,7 +11,7 @@ Ratios: now/base (goal <= 1/3), -j 2 / -j 1 (goal <= 0.6). The pictures are comp
 the base video against the -j 1 and -j 2 videos, decoded with PyAV, one frame at a time. Expect small
 differences at glyph edges: a line of text is now one filled path (the glyphs' antialiased edges are
 no longer composited one glyph at a time where they touch), equations skip an SVG round trip, and
-drafts are encoded with x264's "veryfast" preset and without its macroblock tree; the numbers and the
+drafts are encoded with x264's "superfast" preset, without B-frames or macroblock tree; the numbers and the
 layout are the same.
 
     .venv/bin/python bench/bench_scene_speed.py                  # base = 03b3737 (the commit before this work)

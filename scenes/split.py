@@ -25,7 +25,7 @@ from pathlib import Path
 
 from gatelab.engines.errors import OutputError
 
-from . import api
+from . import api, encoder
 
 
 def _draw_share(job: dict) -> list[str | None]:
@@ -41,7 +41,10 @@ def _draw_share(job: dict) -> list[str | None]:
                                cache=job["cache"])
         with tempconfig(cfg):
             scene = cls()
-            scene.render()
+            try:
+                scene.render()
+            finally:
+                encoder.close_shared()     # a pool worker ends without atexit: its encoder process goes now
         files = list(scene.renderer.file_writer.partial_movie_files)
         missing = [f for f in files if f is not None and not os.path.exists(f)]
         if missing:
