@@ -105,12 +105,10 @@ class TraceScene(Scene):
 
     def render(self, *args, **kwargs):
         try:
-            done = super().render(*args, **kwargs)
+            return super().render(*args, **kwargs)
         except BaseException:
-            encoder.render_ended(failed=True)
+            encoder.close_shared()        # after a failure or a stop nothing of the render outlives it
             raise
-        encoder.render_ended(failed=False)
-        return done
 
     def add(self, *mobjects):
         """Scene.add, also remembering every Text and Equation ever shown with the trace values its numbers

@@ -37,7 +37,6 @@ from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 from manim.scene.video_segment_encoder import VideoSegmentEncoder
 
@@ -74,27 +73,17 @@ class SegmentEncoder(VideoSegmentEncoder):
 
     pool: FramePool | None = None
 
+    def _release(self, pixels):
+        """After the copy: the camera may draw in ``pixels`` again."""
+        return None if self.pool is None else (lambda: self.pool.give(pixels))
+
     def write_frame(self, pixels, *, repeat: int = 1) -> None:
         self._validate_frame(pixels, repeat)
         time_base = Fraction(self.spec.frame_rate.denominator, self.spec.frame_rate.numerator)
-        stream = self._stream
         try:
             height, width = pixels.shape[:2]
-            frame = av.VideoFrame(width, height, "rgba")
-            plane = frame.planes[0]
-            rows = np.frombuffer(plane, np.uint8).reshape(height, plane.line_size)
-            np.copyto(rows[:, :4 * width], pixels.reshape(height, 4 * width))
-            if self.pool is not None:
-                self.pool.give(pixels)           # copied: the camera may draw in it again
-            if frame.format.name != stream.codec_context.pix_fmt:
-                frame = frame.reformat(stream.codec_context.width, stream.codec_context.height,
-                                       stream.codec_context.pix_fmt, threads=stream.codec_context.thread_count)
-            for _ in range(repeat):
-                frame.pts = self._next_pts
-                frame.time_base = time_base
-                self._next_pts += 1
-                for packet in stream.encode(frame):
-                    self._container.mux(packet)
+            self._next_pts = encoder_process.encode(self._stream, self._container, pixels, width, height, repeat,
+                                                    self._next_pts, time_base, release=self._release(pixels))
         except BaseException as error:
             raise self._operation_error("encode", error) from error
 
@@ -344,13 +333,6 @@ def install(renderer) -> None:
 
     file_writer.open_partial_movie_stream = open_partial_movie_stream
     hand_over(renderer, pool)
-
-
-def render_ended(failed: bool) -> None:
-    """A render is over: every movie it opened is finished or aborted. After a failure or a stop the
-    encoder process is ended too (and waited for), so nothing of the render outlives it."""
-    if failed:
-        close_shared()
 
 
 def hand_over(renderer, pool: FramePool) -> None:

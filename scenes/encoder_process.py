@@ -44,6 +44,31 @@ def read_message(stream):
     return pickle.loads(data)
 
 
+def encode(stream, container, pixels, width: int, height: int, repeat: int, pts: int, time_base, release=None) -> int:
+    """Encode one RGBA frame ``repeat`` times from timestamp ``pts`` (returns the next one): copied once into
+    a PyAV frame (``release()`` then, if given), converted once with the reformatter call of PyAV's own
+    ``encode``, so the packets are Manim's."""
+    import av
+    import numpy as np
+
+    frame = av.VideoFrame(width, height, "rgba")
+    plane = frame.planes[0]
+    rows = np.frombuffer(plane, np.uint8).reshape(height, plane.line_size)
+    np.copyto(rows[:, :4 * width], pixels.reshape(height, 4 * width))
+    if release is not None:
+        release()
+    context = stream.codec_context
+    if frame.format.name != context.pix_fmt:
+        frame = frame.reformat(context.width, context.height, context.pix_fmt, threads=context.thread_count)
+    for _ in range(repeat):
+        frame.pts = pts
+        frame.time_base = time_base
+        pts += 1
+        for packet in stream.encode(frame):
+            container.mux(packet)
+    return pts
+
+
 class Segment:
     def __init__(self, target, container_format, codec, pixel_format, width, height, rate, options) -> None:
         import av
@@ -64,23 +89,8 @@ class Segment:
             raise
 
     def frame(self, pixels, repeat: int, release) -> None:
-        import av
-        import numpy as np
-
-        frame = av.VideoFrame(self.width, self.height, "rgba")
-        plane = frame.planes[0]
-        rows = np.frombuffer(plane, np.uint8).reshape(self.height, plane.line_size)
-        np.copyto(rows[:, :4 * self.width], pixels.reshape(self.height, 4 * self.width))
-        release()
-        context = self.stream.codec_context
-        if frame.format.name != context.pix_fmt:
-            frame = frame.reformat(context.width, context.height, context.pix_fmt, threads=context.thread_count)
-        for _ in range(repeat):
-            frame.pts = self.next_pts
-            frame.time_base = self.time_base
-            self.next_pts += 1
-            for packet in self.stream.encode(frame):
-                self.container.mux(packet)
+        self.next_pts = encode(self.stream, self.container, pixels, self.width, self.height, repeat,
+                               self.next_pts, self.time_base, release)
 
     def finish(self) -> None:
         self.closed = True

@@ -118,12 +118,9 @@ class _Pickler(pickle.Pickler):
             state = getattr(obj, "__dict__", None)
             if not isinstance(state, dict):
                 return NotImplemented
-            for k in CAMERA_SKIP if kind is _CAMERA else SKIP_KEYS:
-                if k in state:                                # a copy, in order, without the run-dependent keys
-                    state = dict(state)
-                    for k in CAMERA_SKIP if kind is _CAMERA else SKIP_KEYS:
-                        state.pop(k, None)
-                    break
+            skip = CAMERA_SKIP if kind is _CAMERA else SKIP_KEYS
+            if any(k in state for k in skip):                 # a copy, in order, without the run-dependent keys
+                state = {k: v for k, v in state.items() if k not in skip}
             names = _slots(t)
             slots = {s: getattr(obj, s) for s in names if hasattr(obj, s)} if names else {}
             return _instance, (_qualname(t), state, slots)

@@ -269,11 +269,10 @@ def test_one_encoder_process_serves_render_after_render():
     first = encoder.shared_process(W * H * 4)
     try:
         assert encoder.shared_process(W * H * 4) is first
-        encoder.render_ended(failed=False)
         assert encoder.shared_process(320 * 180 * 4) is first            # smaller frames fit its slots
         bigger = encoder.shared_process(1920 * 1080 * 4)
         assert bigger is not first and first.proc.returncode == 0
-        encoder.render_ended(failed=True)
+        encoder.close_shared()
         assert bigger.proc.returncode == 0 and encoder.shared_process(W * H * 4) is not bigger
     finally:
         encoder.close_shared()
