@@ -161,6 +161,11 @@ def _head_rows(st: Style, tr: Any, cfg: dict) -> list[str]:
             rows.append(font(esc(f"pooler: tanh(x^L[CLS] W + b)  [{d}]"), bold=True, size=12))
         if kind == "masked token":
             rows.append(font(esc(f"masked-LM head: LN(gelu(x^L W_t + b_t)) E^T + b  [T, {V}]"), bold=True, size=12))
+        elif kind == "class":
+            rows.append(font(esc("sequence classifier: softmax(pooled W_c + b_c) over the labels"), bold=True, size=12))
+        elif kind == "token class":
+            rows.append(font(esc("token classifier: softmax(x^L W_c + b_c) over the labels, at every token"), bold=True,
+                             size=12))
     elif fam == "vit":
         rows.append(font(esc("classifier on the [class] token: LN_f(x^L)[0] W_c + b_c"), bold=True, size=12))
     elif fam == "encoder-decoder":
@@ -170,7 +175,9 @@ def _head_rows(st: Style, tr: Any, cfg: dict) -> list[str]:
             rows.append(_line(f"{part}: {_params(cfg, part)}", st))
     for p in tr.predictions[:3] if kind != "none" else ():
         top = ", ".join(f"{token(t)} {st.num(float(pr))}" for t, pr in zip(p.top[:3], np.asarray(p.probs)[:3]))
-        what = {"next token": f"next token after {p.position} {p.token!r}", "class": "class (from [class])",
+        what = {"next token": f"next token after {p.position} {p.token!r}",
+                "class": "class (from [class])" if fam == "vit" else "class (from [CLS])",
+                "token class": f"class of {p.position} {p.token!r}",
                 "masked token": f"masked token at {p.position}"}.get(kind, kind)
         rows.append(font(esc(what + ": "), size=10, color=st.muted) + font(top, size=10))
     return rows or [font(esc("no output head in this checkpoint"), size=11, color=st.muted)]

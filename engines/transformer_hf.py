@@ -2,8 +2,9 @@
 mapped to :class:`engines.transformer_model.ModelParams` (row convention: ``nn.Linear`` weights are
 transposed, GPT-2's ``Conv1D`` weights are already ``[in, out]``), and parameter counts from a config.
 
-Supported ``model_type``: bert (BertModel / BertForMaskedLM / BertForPreTraining layouts, with or
-without the ``bert.`` prefix; old ``LayerNorm.gamma``/``beta`` names too), gpt2 (GPT2Model /
+Supported ``model_type``: bert (BertModel / BertForMaskedLM / BertForPreTraining /
+BertForSequenceClassification / BertForTokenClassification layouts, with or without the ``bert.``
+prefix; old ``LayerNorm.gamma``/``beta`` names too), gpt2 (GPT2Model /
 GPT2LMHeadModel, ``transformer.`` prefix optional, LM head tied to ``wte`` unless ``lm_head.weight``
 is stored) and vit (ViTModel / ViTForImageClassification, ``vit.`` prefix optional).
 
@@ -43,11 +44,13 @@ typical_p repetition_penalty length_penalty no_repeat_ngram_size encoder_no_repe
 num_return_sequences output_scores return_dict_in_generate forced_bos_token_id forced_eos_token_id
 remove_invalid_values exponential_decay_length_penalty suppress_tokens begin_suppress_tokens tf_legacy_loss
 use_bfloat16 xla_device _attn_implementation_autoset classifier_dropout layerdrop
+_num_labels output_past _commit_hash _attn_implementation
 """.split())
 FAMILY_KEYS = {
     "bert": frozenset("""vocab_size hidden_size num_hidden_layers num_attention_heads intermediate_size hidden_act
         hidden_dropout_prob attention_probs_dropout_prob max_position_embeddings type_vocab_size layer_norm_eps
-        position_embedding_type""".split()),
+        position_embedding_type directionality pooler_fc_size pooler_num_attention_heads pooler_num_fc_layers
+        pooler_size_per_head pooler_type""".split()),
     "gpt2": frozenset("""vocab_size n_embd n_layer n_head n_inner n_positions n_ctx activation_function resid_pdrop
         embd_pdrop attn_pdrop layer_norm_epsilon summary_type summary_use_proj summary_activation summary_proj_to_labels
         summary_first_dropout scale_attn_weights scale_attn_by_inverse_layer_idx reorder_and_upcast_attn""".split()),
@@ -57,11 +60,33 @@ FAMILY_KEYS = {
 }
 
 
-def check_config(cfg: Any, where: str) -> str:
-    """The family of a config.json; unknown model_type or keys and unsupported settings are one-line errors."""
+# what a config.json without model_type (written before transformers stored it) is, as transformers infers it
+_ARCHITECTURE_PREFIXES = {"Bert": "bert", "GPT2": "gpt2", "ViT": "vit"}
+_TENSOR_MARKS = {"bert": ("embeddings.word_embeddings.weight", "embeddings.token_type_embeddings.weight"),
+                 "gpt2": ("wte.weight", "h.0.attn.c_attn.weight"),
+                 "vit": ("embeddings.patch_embeddings.projection.weight",)}
+
+
+def infer_family(cfg: dict, names: list[str], where: str) -> str:
+    """The model_type of a config.json that has none: from ``architectures`` (``BertForMaskedLM`` ...), else
+    from the tensor names the weights file stores (as a config from before transformers 3 needs)."""
+    for arch in cfg.get("architectures") or ():
+        for prefix, family in _ARCHITECTURE_PREFIXES.items():
+            if isinstance(arch, str) and arch.startswith(prefix) and arch[len(prefix):len(prefix) + 1].isupper():
+                return family
+    for family, marks in _TENSOR_MARKS.items():
+        if all(any(n == m or n.endswith("." + m) for n in names) for m in marks):
+            return family
+    raise InputError(f"{where}/config.json has no model_type, and neither its architectures nor the tensor names "
+                     f"show a BERT, GPT-2 or ViT; add \"model_type\": one of {', '.join(SUPPORTED)}")
+
+
+def check_config(cfg: Any, where: str, names: list[str] = ()) -> str:
+    """The family of a config.json; unknown model_type or keys and unsupported settings are one-line errors.
+    Without model_type the family is inferred (:func:`infer_family`)."""
     if not isinstance(cfg, dict):
         raise InputError(f"{where}/config.json is not a JSON object")
-    mt = cfg.get("model_type")
+    mt = cfg.get("model_type") if "model_type" in cfg else infer_family(cfg, list(names), where)
     if mt not in SUPPORTED:
         raise InputError(f"{where}/config.json has model_type {mt!r}; supported: {', '.join(SUPPORTED)}")
     known = GENERIC_KEYS | FAMILY_KEYS[mt]
@@ -226,8 +251,28 @@ def bert(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[str
                                  "GateLab reads BERT's masked-LM head tied, as Hugging Face saves it")
             t.used.add("cls.predictions.decoder.bias")
         out["mlm"] = (W_t, b_t, ln, bias)
+    if t.has("classifier.weight"):
+        n = t.load(t.full["classifier.weight"]).shape[0]
+        out["classifier"] = t.linear("classifier", d, n)
+        out["classify"] = _bert_classify(cfg, "pooler" in out, where)
     t.leftover(("embeddings.position_ids", "cls.seq_relationship."))
     return out
+
+
+def _bert_classify(cfg: Mapping[str, Any], pooler: bool, where: str) -> str:
+    """What BERT's ``classifier`` classifies: the sentence (BertForSequenceClassification: the pooled [CLS]) or
+    each token (BertForTokenClassification: the last layer's vectors; saved without a pooler)."""
+    archs = [a for a in cfg.get("architectures") or () if isinstance(a, str)]
+    if "BertForTokenClassification" in archs:
+        return "token"
+    if "BertForSequenceClassification" in archs or (pooler and not archs):
+        if not pooler:
+            raise InputError(f"{where}: a sequence classifier needs the pooler (bert.pooler.dense), which is missing")
+        return "sequence"
+    if not archs:
+        return "token"
+    raise InputError(f"{where}: tensor 'classifier.weight' belongs to {archs[0]}; GateLab reads BERT's classifier "
+                     "as BertForSequenceClassification or BertForTokenClassification")
 
 
 def gpt2(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[str, Any]:

@@ -84,6 +84,7 @@ class ModelParams:
     channels: int = 0
     classifier: tuple[np.ndarray, np.ndarray] | None = None       # [d, classes], [classes]
     labels: tuple[str, ...] = ()
+    classify: str = "sequence"           # BERT's classifier: "sequence" (the pooled [CLS]) or "token" (every token)
     inverse_layer_scale: bool = False    # GPT-2 scale_attn_by_inverse_layer_idx
 
 
@@ -126,7 +127,7 @@ class ModelTrace(Record):
     strongest_key: IntArray    # [L, H, T]
     predictions: tuple[Prediction, ...]
     padding: BoolArray         # [T] keys masked as padding
-    prediction_kind: str       # "next token" | "masked token" | "class" | "none"
+    prediction_kind: str       # "next token" | "masked token" | "class" | "token class" | "none"
     generated: tuple[str, ...] | None = None
     generated_ids: IntArray | None = None
     generation: dict | None = None
@@ -151,7 +152,8 @@ class Forward:
     x0: np.ndarray
     hidden_states: np.ndarray
     outs: list
-    logits: np.ndarray | None    # [T, V] (BERT: MLM, GPT-2: next token) or [classes] (ViT)
+    logits: np.ndarray | None    # [T, V] (BERT: MLM, GPT-2: next token), [classes] (ViT, BERT sequence
+                                 # classifier) or [T, classes] (BERT token classifier)
     pooled: np.ndarray | None
 
 
@@ -193,6 +195,9 @@ def forward(p: ModelParams, *, ids: np.ndarray | None = None, image: np.ndarray 
             W_t, b_t, ln, bias = p.mlm
             h = ts.layer_norm(ts.ACTIVATIONS[p.act](top @ W_t + b_t), ln.gamma, ln.beta, p.eps)
             logits = h @ p.word.T + bias                                                         # [T, V]
+        if p.classifier is not None:
+            x = top if p.classify == "token" else pooled                                         # [T, d] or [d]
+            logits = x @ p.classifier[0] + p.classifier[1]                                       # [T, classes] or [classes]
     elif p.family == "vit":
         z = ts.layer_norm(top, p.final_ln.gamma, p.final_ln.beta, p.eps)
         if p.classifier is not None:
@@ -210,11 +215,19 @@ def predictions(p: ModelParams, fw: Forward, tokens: tuple[str, ...], ids: np.nd
                 vocab_names) -> tuple[str, tuple[Prediction, ...]]:
     if fw.logits is None:
         return "none", ()
-    if p.family == "vit":
+    def label(i: int) -> str:
+        return p.labels[i] if i < len(p.labels) else f"class {i}"
+    if p.classifier is not None and fw.logits.ndim == 1:          # ViT's [class] token, BERT's pooled [CLS]
         pr = softmax(fw.logits)
         top = _top(pr, min(TOP_K, pr.size))
-        labels = tuple(p.labels[i] if i < len(p.labels) else f"class {i}" for i in top)
-        return "class", (Prediction(0, tokens[0], labels, top, pr[top]),)
+        return "class", (Prediction(0, tokens[0], tuple(label(int(i)) for i in top), top, pr[top]),)
+    if p.classifier is not None:                                  # BERT's token classifier: every position
+        pr = softmax(fw.logits, axis=-1)
+        out = []
+        for i in range(len(ids)):
+            top = _top(pr[i], min(TOP_K, pr.shape[1]))
+            out.append(Prediction(i, tokens[i], tuple(label(int(j)) for j in top), top, pr[i, top]))
+        return "token class", tuple(out)
     pr = softmax(fw.logits, axis=-1)                                # [T, V]
     nxt = p.family in ("gpt2", "encoder-decoder")
     rows = range(len(ids)) if nxt else [i for i, t in enumerate(ids) if t == mask_id]

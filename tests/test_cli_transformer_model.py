@@ -135,3 +135,34 @@ def test_inspect_a_model_folder_reads_headers_and_counts(run_cli):
     assert s["modules"][0]["count"] == 7136          # GPT2Model: every stored tensor (the LM head is tied, not stored)
     r = run_cli("inspect", "--preset", "tiny-bert")
     assert r.exit_code == 0 and "gatelab compute transformer --preset tiny-bert" in r.stdout
+
+
+SST, NER, BPE = (os.path.join(REFS, n) for n in ("bert-sst", "bert-ner", "gpt2-bpe"))
+
+
+def test_older_and_fine_tuned_folders_run_from_the_cli(run_cli, tmp_path):
+    r = run_cli("compute", "transformer", "--weights", SST, "--text", "The cats sat on the mat .", "--json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["prediction_kind"] == "class" and set(d["predictions"][0]["top"]) == {"negative", "positive"}
+    r = run_cli("compute", "transformer", "--weights", NER, "--text", "the dog ran")
+    assert r.exit_code == 0 and "top predictions (token class)" in r.stdout and "2:dog" in r.stdout
+    out = tmp_path / "ner.svg"
+    r = run_cli("diagram", "transformer-model", "--weights", NER, "--text", "the dog ran", "-o", out)
+    assert r.exit_code == 0 and "token classifier" in out.read_text()
+    for folder, kind in ((SST, "1 torch.save file"), (BPE, "2 torch.save files")):
+        r = run_cli("inspect", folder)
+        assert r.exit_code == 0 and kind in r.stdout, r.output
+    r = run_cli("compute", "transformer", "--weights", BPE, "--text", "the cat ran", "--generate", "2")
+    assert r.exit_code == 0 and "generated (greedy" in r.stdout
+
+
+def test_a_folder_without_weights_names_what_it_looks_for(run_cli, tmp_path):
+    m = _copy(tmp_path, SST)
+    (m / "pytorch_model.bin").unlink()
+    (m / "tf_model.h5").write_bytes(b"\x89HDF\r\n\x1a\n")
+    one_line_error(run_cli("compute", "transformer", "--weights", m, "--text", "the cat"),
+                   "no model.safetensors, pytorch_model.bin", "tf_model.h5", "not read")
+    m2 = _copy(tmp_path, SST, "m2")
+    (m2 / "pytorch_model.bin").write_bytes(b"PK\x03\x04 not really a zip")
+    one_line_error(run_cli("compute", "transformer", "--weights", m2, "--text", "the cat"), "pytorch_model.bin")

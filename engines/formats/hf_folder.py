@@ -1,5 +1,6 @@
-"""A Hugging Face model folder, read as data: ``config.json`` + ``model.safetensors`` (or shards listed
-in ``model.safetensors.index.json``), ``tokenizer.json`` (through the ``tokenizers`` library; nothing
+"""A Hugging Face model folder, read as data: ``config.json`` + ``model.safetensors`` or ``pytorch_model.bin``
+(a torch.save file, unpickled without torch and without running anything; or the shards their
+``.index.json`` lists), ``tokenizer.json`` (through the ``tokenizers`` library; nothing
 is executed) and, for images, ``preprocessor_config.json``. Nothing is downloaded.
 
     folder = open_folder("path/to/model")          # config checked, tensor headers read
@@ -32,37 +33,54 @@ def _json(path: str, what: str) -> Any:
         raise InputError(f"cannot read {what} {path!r}: {e.strerror}") from None
 
 
+# weights files of a folder, in the order Hugging Face's from_pretrained looks for them
+WEIGHTS = (("model.safetensors", "model.safetensors.index.json"), ("pytorch_model.bin", "pytorch_model.bin.index.json"))
+
+
+def scan_file(file: str) -> tuple[list, Callable[[str], np.ndarray]]:
+    """One weights file's tensor infos and raw loader: safetensors, or a torch.save file (read as data)."""
+    if file.endswith(".safetensors"):
+        from . import safetensors_
+        h = safetensors_.scan(file)
+        return h.infos, lambda n: safetensors_.load(h, n)
+    from . import torch_zip
+    a = torch_zip.scan(file)
+    return a.infos, lambda n: torch_zip.load(a, n)
+
+
+def _weights_files(path: str) -> tuple[dict[str | None, str], dict[str, str]]:
+    """The folder's weights files (shard name -> path) and, for shards, the index's tensor -> shard map."""
+    for single, index in WEIGHTS:
+        if os.path.isfile(os.path.join(path, single)):
+            return {None: os.path.join(path, single)}, {}
+        index = os.path.join(path, index)
+        if os.path.isfile(index):
+            idx = _json(index, "shard index")
+            wm = idx.get("weight_map") if isinstance(idx, dict) else None
+            if not isinstance(wm, dict) or not wm:
+                raise InputError(f"shard index {index!r} has no weight_map")
+            for f in set(wm.values()):
+                if not isinstance(f, str) or os.path.basename(f) != f or not os.path.isfile(os.path.join(path, f)):
+                    raise InputError(f"shard {f!r} listed in {index!r} is not a file in the folder")
+            return {f: os.path.join(path, f) for f in sorted(set(wm.values()))}, dict(wm)
+    found = [f for f in sorted(os.listdir(path)) if f.endswith((".h5", ".msgpack", ".ckpt"))]
+    extra = f" (found {found[0]}: TensorFlow/Flax weights are not read; save the PyTorch weights)" if found else ""
+    raise InputError(f"model folder {path!r} has no model.safetensors, pytorch_model.bin or their shard "
+                     f"index{extra}")
+
+
 def _tensor_files(path: str) -> tuple[list[str], Callable[[str], np.ndarray], list[str]]:
     """Tensor names, a float64 loader and the files read (single file or the shards of the index)."""
-    from . import safetensors_
     from ._read import float_loader
-    single = os.path.join(path, "model.safetensors")
-    index = os.path.join(path, "model.safetensors.index.json")
-    if os.path.isfile(single):
-        files = {None: single}
-        where: dict[str, str] = {}
-    elif os.path.isfile(index):
-        idx = _json(index, "shard index")
-        wm = idx.get("weight_map") if isinstance(idx, dict) else None
-        if not isinstance(wm, dict) or not wm:
-            raise InputError(f"shard index {index!r} has no weight_map")
-        for f in set(wm.values()):
-            if not isinstance(f, str) or os.path.basename(f) != f or not os.path.isfile(os.path.join(path, f)):
-                raise InputError(f"shard {f!r} listed in {index!r} is not a file in the folder")
-        files = {f: os.path.join(path, f) for f in set(wm.values())}
-        where = dict(wm)
-    else:
-        found = [f for f in os.listdir(path) if f.endswith((".bin", ".pt", ".h5", ".msgpack"))]
-        extra = f" (found {found[0]}: save with safe_serialization)" if found else ""
-        raise InputError(f"model folder {path!r} has no model.safetensors or model.safetensors.index.json{extra}")
-    headers = {k: safetensors_.scan(f) for k, f in files.items()}
-    infos = {t.name: (k, t) for k, h in headers.items() for t in h.infos}
+    files, where = _weights_files(path)
+    scanned = {k: scan_file(f) for k, f in files.items()}
+    infos = {t.name: (k, t) for k, (h, _) in scanned.items() for t in h}
     for name, shard in where.items():
         if name not in infos or infos[name][0] != shard:
             raise InputError(f"tensor {name!r} is listed in the shard index under {shard!r} but is not stored there")
 
     def raw(name: str) -> np.ndarray:
-        return safetensors_.load(headers[infos[name][0]], name)
+        return scanned[infos[name][0]][1](name)
     loader = float_loader(path, raw, {n: t.dtype for n, (_, t) in infos.items()})
     return list(infos), loader, list(files.values())
 
@@ -100,16 +118,38 @@ class Folder:
 
     # ----------------------------------------------------------------- text
     def tokenizer(self):
+        """``tokenizer.json``; without it, BERT's ``vocab.txt`` (WordPiece) or GPT-2's ``vocab.json`` + ``merges.txt``
+        (byte-level BPE) as the slow tokenizers of older folders read them; None when there is neither."""
         if self._tok is None:
             p = os.path.join(self.path, "tokenizer.json")
-            if not os.path.isfile(p):
-                return None
-            from tokenizers import Tokenizer
             try:
-                self._tok = Tokenizer.from_file(p)
+                if os.path.isfile(p):
+                    from tokenizers import Tokenizer
+                    self._tok = Tokenizer.from_file(p)
+                else:
+                    p, self._tok = self._vocab_tokenizer()
+            except InputError:
+                raise
             except Exception as e:  # the library's own parse error
                 raise InputError(f"tokenizer {p!r} does not load ({str(e).splitlines()[0][:120]})") from None
         return self._tok
+
+    def _vocab_tokenizer(self):
+        vt, vj, merges = (os.path.join(self.path, f) for f in ("vocab.txt", "vocab.json", "merges.txt"))
+        if self.family == "bert" and os.path.isfile(vt):
+            from tokenizers.implementations import BertWordPieceTokenizer
+            tc = os.path.join(self.path, "tokenizer_config.json")
+            lower = _json(tc, "tokenizer config").get("do_lower_case", True) if os.path.isfile(tc) else True
+            if not isinstance(lower, bool):
+                raise InputError(f"tokenizer config {tc!r}: do_lower_case is {lower!r}, expected true or false")
+            return vt, BertWordPieceTokenizer(vt, lowercase=lower)
+        if self.family == "gpt2" and os.path.isfile(vj) and os.path.isfile(merges):
+            from tokenizers.implementations import ByteLevelBPETokenizer
+            tok = ByteLevelBPETokenizer(vj, merges)
+            if tok.token_to_id("<|endoftext|>") is not None:
+                tok.add_special_tokens(["<|endoftext|>"])
+            return vj, tok
+        return None, None
 
     def vocab(self) -> dict[str, int] | None:
         tok = self.tokenizer()
@@ -141,8 +181,9 @@ class Folder:
     def encode(self, text: str) -> tuple[np.ndarray, tuple[str, ...]]:
         tok = self.tokenizer()
         if tok is None:
-            raise InputError(f"--text needs {os.path.join(self.path, 'tokenizer.json')!r}, which is missing; "
-                             "give --token-ids 3,17,5 (or --tokens a,b,c with a vocab.json/vocab.txt)")
+            raise InputError(f"--text needs {os.path.join(self.path, 'tokenizer.json')!r} (or BERT's vocab.txt, GPT-2's "
+                             "vocab.json + merges.txt), which is missing; give --token-ids 3,17,5 (or --tokens a,b,c "
+                             "with a vocab.json/vocab.txt)")
         enc = tok.encode(text)
         return np.array(enc.ids, dtype=np.int64), tuple(enc.tokens)
 
@@ -207,14 +248,18 @@ def weights_doc(path: str, model: str | None):
 
 
 def _stored_count(folder: Folder) -> int:
-    from . import safetensors_
-    return int(sum(int(np.prod(t.shape)) for f in folder.files for t in safetensors_.scan(f).infos))
+    return int(sum(int(np.prod(t.shape)) for f in folder.files for t in scan_file(f)[0]))
 
 
 def open_folder(path: str | os.PathLike) -> Folder:
     from ..transformer_hf import check_config
     p = os.fspath(path)
     cfg = _json(os.path.join(p, "config.json"), "model config")
-    family = check_config(cfg, p)
-    names, load, files = _tensor_files(p)
+    if isinstance(cfg, dict) and "model_type" not in cfg:          # an older config: the tensors tell the family
+        names, load, files = _tensor_files(p)
+        family = check_config(cfg, p, names)
+        cfg = {**cfg, "model_type": family}
+    else:
+        family = check_config(cfg, p)
+        names, load, files = _tensor_files(p)
     return Folder(p, cfg, family, names, load, files)

@@ -183,14 +183,15 @@ def _title(m: dict[str, Any]) -> str:
 
 def _folder_summary(path: str, preset: str | None) -> dict[str, Any]:
     """A Hugging Face model folder: its tensors as stored, the base model's count from config.json."""
-    from . import hf_folder, safetensors_
+    from . import hf_folder
     from ..transformer_hf import count, dims
     folder = hf_folder.open_folder(path)
-    infos = [t for f in folder.files for t in safetensors_.scan(f).infos]
+    infos = [t for f in folder.files for t in hf_folder.scan_file(f)[0]]
     k = dims(folder.config)
     pooler = any(t.name.endswith("pooler.dense.weight") for t in infos)
     c = count(folder.config, pooler=pooler and folder.family != "gpt2")
     source = f"--preset {preset}" if preset else f"--weights {_quote(path)}"
+    kind = "safetensors" if folder.files[0].endswith(".safetensors") else "torch.save"
     inp = "" if preset else " " + {"vit": "--image FILE"}.get(folder.family, '--text "..."')
     arch = (folder.config.get("architectures") or [folder.family])[0]
     mod = {"name": "", "kind": f"{arch} ({folder.family}, {'post-LN' if folder.family == 'bert' else 'pre-LN'})",
@@ -201,7 +202,7 @@ def _folder_summary(path: str, preset: str | None) -> dict[str, Any]:
            "models": ["transformer", "model-summary"],
            "commands": [f"gatelab compute transformer {source}{inp}", f"gatelab compute model-summary {source}"]}
     return {"file": f"preset {preset}" if preset else path, "format": "hf-folder",
-            "format_name": f"Hugging Face model folder ({len(folder.files)} safetensors file{'s' if len(folder.files) > 1 else ''})",
+            "format_name": f"Hugging Face model folder ({len(folder.files)} {kind} file{'s' if len(folder.files) > 1 else ''})",
             "tensors": len(infos), "total_parameters": sum(_numel(t.shape) for t in infos), "modules": [mod],
             "other_tensors": [], "model": "transformer"}
 

@@ -115,6 +115,87 @@ def test_sharded_folder_reads_like_the_single_file(tmp_path):
     assert np.array_equal(a.hidden_states, b.hidden_states)
 
 
+def test_bert_sequence_classifier_from_an_older_folder_matches_transformers():
+    """pytorch_model.bin (torch.save, read without torch), no model_type in config.json, WordPiece from vocab.txt."""
+    folder, ref = _ref("bert-sst")
+    meta = json.load(open(os.path.join(REFS, "bert-sst", "ref.json")))
+    assert folder.family == "bert" and "model_type" not in json.load(open(os.path.join(folder.path, "config.json")))
+    assert folder.files == [os.path.join(folder.path, "pytorch_model.bin")]
+    ids, toks = folder.encode(meta["text"])                     # as transformers' BertTokenizer on vocab.txt
+    assert list(ids) == meta["ids"] == list(ref["input_ids"]) and list(toks) == meta["tokens"]
+    p = folder.params()
+    assert p.classify == "sequence" and p.labels == ("negative", "positive")
+    fw = tm.forward(p, ids=ids)
+    np.testing.assert_allclose(fw.hidden_states, ref["hidden_states"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(np.stack([o.self_attn.alpha for o in fw.outs]), ref["attentions"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(fw.pooled, ref["pooled"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(fw.logits, ref["logits"], atol=TOL, rtol=0)
+    tr = tw.build_folder(folder.path, text=meta["text"])
+    assert tr.prediction_kind == "class" and len(tr.predictions) == 1
+    probs = np.exp(ref["logits"] - ref["logits"].max())
+    probs /= probs.sum()
+    assert tr.predictions[0].top == tuple(("negative", "positive")[i] for i in np.argsort(-probs))
+    np.testing.assert_allclose(tr.predictions[0].probs, np.sort(probs)[::-1], atol=TOL, rtol=0)
+    assert list(tr.special) == [t in ("[CLS]", "[SEP]", "[UNK]") for t in tr.tokens]      # "walked" is [UNK]
+
+
+def test_bert_token_classifier_matches_transformers_at_every_token():
+    folder, ref = _ref("bert-ner")
+    p = folder.params()
+    assert p.classify == "token" and p.pooler is None
+    fw = tm.forward(p, ids=ref["input_ids"])
+    np.testing.assert_allclose(fw.hidden_states, ref["hidden_states"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(fw.logits, ref["logits"], atol=TOL, rtol=0)
+    meta = json.load(open(os.path.join(REFS, "bert-ner", "ref.json")))
+    tr = tw.build_folder(folder.path, text=meta["text"])
+    labels = ("O", "B-ANIMAL", "I-ANIMAL", "B-PLACE")
+    assert tr.prediction_kind == "token class" and [pr.position for pr in tr.predictions] == list(range(len(tr.tokens)))
+    assert [pr.top[0] for pr in tr.predictions] == [labels[i] for i in np.argmax(ref["logits"], axis=-1)]
+
+
+def test_gpt2_from_bin_shards_and_a_bpe_vocabulary_matches_transformers():
+    folder, ref = _ref("gpt2-bpe")
+    meta = json.load(open(os.path.join(REFS, "gpt2-bpe", "ref.json")))
+    assert len(folder.files) == 2 and all(f.endswith(".bin") for f in folder.files)
+    ids, toks = folder.encode(meta["text"])                     # as transformers' GPT2Tokenizer on vocab.json + merges.txt
+    assert list(ids) == meta["ids"] and list(toks) == meta["tokens"]
+    p = folder.params()
+    assert p.lm_head is p.word                                  # tied: lm_head.weight is not stored
+    fw = tm.forward(p, ids=ids)
+    np.testing.assert_allclose(fw.logits, ref["logits"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(np.stack([o.self_attn.alpha for o in fw.outs]), ref["attentions"], atol=TOL, rtol=0)
+
+
+def test_the_family_of_a_config_without_model_type_comes_from_the_tensor_names(tmp_path):
+    for name, family in (("bert-sst", "bert"), ("gpt2-bpe", "gpt2"), ("vit-tiny", "vit")):
+        dst = tmp_path / name
+        shutil.copytree(os.path.join(REFS, name), dst)
+        cfg = json.loads((dst / "config.json").read_text())
+        for key in ("model_type", "architectures"):
+            cfg.pop(key, None)
+        (dst / "config.json").write_text(json.dumps(cfg))
+        folder = hf_folder.open_folder(dst)
+        assert folder.family == family and folder.config["model_type"] == family
+    (dst / "config.json").write_text(json.dumps({"hidden_size": 16}))
+    for f in dst.iterdir():
+        if f.name.endswith(".safetensors"):
+            f.unlink()
+    from safetensors.numpy import save_file
+    save_file({"w": np.zeros(2, np.float32)}, str(dst / "model.safetensors"))
+    with pytest.raises(InputError, match="no model_type, and neither its architectures nor the tensor names"):
+        hf_folder.open_folder(dst)
+
+
+def test_a_classifier_of_another_head_type_is_a_clear_error(tmp_path):
+    dst = tmp_path / "qa"
+    shutil.copytree(os.path.join(REFS, "bert-sst"), dst)
+    cfg = json.loads((dst / "config.json").read_text())
+    cfg["architectures"] = ["BertForMultipleChoice"]
+    (dst / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(InputError, match="belongs to BertForMultipleChoice"):
+        hf_folder.open_folder(dst).params()
+
+
 # --------------------------------------------------------------------------- the blocks
 
 def test_post_ln_relu_layer_equals_the_one_block_engine():

@@ -12,7 +12,10 @@ with the ``tokenizers`` library (ViT: ``preprocessor_config.json`` and a small P
 is then run in float64 on the stored (float32) weights and its attentions, hidden states and
 logits are saved beside them as ``ref.npz``. ``param_counts.json`` holds ``sum(p.numel())`` of
 BERT-base, GPT-2 small, ViT-base and torch's nn.Transformer base/big, built on the meta device.
-``encdec`` writes the ``transformer-translate`` preset (a torch nn.Transformer with embeddings and a
+``bert_sst`` (BertForSequenceClassification saved with ``torch.save`` as ``pytorch_model.bin``, a
+config.json without ``model_type``, WordPiece ``vocab.txt``), ``bert_ner`` (BertForTokenClassification)
+and ``gpt2_bpe`` (``vocab.json`` + ``merges.txt``, ``pytorch_model.bin`` shards with their index) are
+the folders older and fine-tuned checkpoints come as. ``encdec`` writes the ``transformer-translate`` preset (a torch nn.Transformer with embeddings and a
 generator) and its float64 numbers (``torch_encdec.npz``).
 """
 from __future__ import annotations
@@ -138,6 +141,113 @@ def vit() -> None:
     _save_run(folder, out, {"pixel_values": _np(pix[0]), "logits": _np(out.logits[0])})
 
 
+def _vocab_txt(folder: str, specials: list[str], pieces: list[str]) -> list[str]:
+    vocab = specials + WORDS + pieces
+    with open(os.path.join(folder, "vocab.txt"), "w", encoding="utf-8") as f:
+        f.write("".join(t + "\n" for t in vocab))
+    return vocab
+
+
+def bert_sst() -> None:
+    """An older-style folder: BertForSequenceClassification saved with torch.save (pytorch_model.bin), a
+    config.json without model_type, and only vocab.txt + tokenizer_config.json (WordPiece) for the text."""
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
+    folder = os.path.join(OUT, "bert-sst")
+    os.makedirs(folder, exist_ok=True)
+    vocab = _vocab_txt(folder, ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"], ["##s", "##ed", "##ing"])
+    with open(os.path.join(folder, "tokenizer_config.json"), "w") as f:
+        json.dump({"do_lower_case": True, "model_max_length": 16, "tokenizer_class": "BertTokenizer"}, f, indent=1)
+    cfg = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=32, max_position_embeddings=16, type_vocab_size=2, pad_token_id=0,
+                     num_labels=2, id2label={0: "negative", 1: "positive"}, label2id={"negative": 0, "positive": 1},
+                     architectures=["BertForSequenceClassification"])
+    torch.manual_seed(5)
+    model = BertForSequenceClassification(_eager(cfg)).eval()
+    torch.save(model.state_dict(), os.path.join(folder, "pytorch_model.bin"))
+    cfg_dict = cfg.to_dict()
+    cfg_dict.pop("model_type")                       # as configs written before transformers stored it
+    cfg_dict.pop("_attn_implementation", None)
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump(cfg_dict, f, indent=1)
+    tok = BertTokenizer(os.path.join(folder, "vocab.txt"), do_lower_case=True)
+    text = "The cats sat on the mat and the dog walked ."
+    enc = tok(text)
+    model = model.double()
+    x = torch.tensor([enc["input_ids"]])
+    with torch.no_grad():
+        out = model(input_ids=x, output_attentions=True, output_hidden_states=True)
+        pooled = model.bert(input_ids=x).pooler_output
+    _save_run(folder, out, {"input_ids": np.array(enc["input_ids"]), "logits": _np(out.logits[0]),
+                            "pooled": _np(pooled[0])})
+    with open(os.path.join(folder, "ref.json"), "w") as f:
+        json.dump({"text": text, "tokens": tok.convert_ids_to_tokens(enc["input_ids"]), "ids": enc["input_ids"]},
+                  f, indent=1)
+
+
+def bert_ner() -> None:
+    """BertForTokenClassification (saved without a pooler, as transformers does), model.safetensors."""
+    from transformers import BertConfig, BertForTokenClassification
+    folder = os.path.join(OUT, "bert-ner")
+    tok = _word_level(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"], lowercase=True, template=True)
+    labels = ["O", "B-ANIMAL", "I-ANIMAL", "B-PLACE"]
+    cfg = BertConfig(vocab_size=tok.get_vocab_size(), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=32, max_position_embeddings=16, type_vocab_size=2, pad_token_id=0,
+                     num_labels=len(labels), id2label=dict(enumerate(labels)),
+                     label2id={l: i for i, l in enumerate(labels)})
+    torch.manual_seed(6)
+    model = BertForTokenClassification(_eager(cfg)).eval()
+    model.save_pretrained(folder)
+    tok.save(os.path.join(folder, "tokenizer.json"))
+    text = "The dog ran in the park"
+    enc = tok.encode(text)
+    model = model.double()
+    x = torch.tensor([enc.ids])
+    with torch.no_grad():
+        out = model(input_ids=x, output_attentions=True, output_hidden_states=True)
+    _save_run(folder, out, {"input_ids": np.array(enc.ids), "logits": _np(out.logits[0])})
+    with open(os.path.join(folder, "ref.json"), "w") as f:
+        json.dump({"text": text, "tokens": enc.tokens, "ids": enc.ids}, f, indent=1)
+
+
+def gpt2_bpe() -> None:
+    """GPT-2 as older folders hold it: a byte-level BPE as vocab.json + merges.txt (no tokenizer.json) and the
+    weights as pytorch_model.bin shards listed in pytorch_model.bin.index.json."""
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import GPT2Config, GPT2LMHeadModel, GPT2Tokenizer
+    folder = os.path.join(OUT, "gpt2-bpe")
+    os.makedirs(folder, exist_ok=True)
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(["the dog ran in the park and the cat sat on the mat because it was tired"] * 4,
+                            vocab_size=300, min_frequency=1, special_tokens=["<|endoftext|>"])
+    bpe.save_model(folder)                           # vocab.json, merges.txt
+    V = bpe.get_vocab_size()
+    cfg = GPT2Config(vocab_size=V, n_embd=16, n_layer=2, n_head=2, n_positions=32, bos_token_id=0, eos_token_id=0)
+    torch.manual_seed(7)
+    model = GPT2LMHeadModel(_eager(cfg)).eval()
+    state = {k: v for k, v in model.state_dict().items() if k != "lm_head.weight"}       # tied to wte, not stored
+    shards = {"pytorch_model-00001-of-00002.bin": [k for k in state if not k.startswith("transformer.h.1.")],
+              "pytorch_model-00002-of-00002.bin": [k for k in state if k.startswith("transformer.h.1.")]}
+    for name, keys in shards.items():
+        torch.save({k: state[k] for k in keys}, os.path.join(folder, name))
+    with open(os.path.join(folder, "pytorch_model.bin.index.json"), "w") as f:
+        json.dump({"metadata": {"total_size": sum(v.numel() * v.element_size() for v in state.values())},
+                   "weight_map": {k: n for n, keys in shards.items() for k in keys}}, f, indent=1)
+    cfg_dict = cfg.to_dict()
+    cfg_dict.pop("_attn_implementation", None)
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump(cfg_dict, f, indent=1)
+    tok = GPT2Tokenizer(os.path.join(folder, "vocab.json"), os.path.join(folder, "merges.txt"))
+    text = "the cat ran in the park because it was tired"
+    ids = tok(text)["input_ids"]
+    model = model.double()
+    x = torch.tensor([ids])
+    with torch.no_grad():
+        out = model(input_ids=x, output_attentions=True, output_hidden_states=True)
+    _save_run(folder, out, {"input_ids": np.array(ids), "logits": _np(out.logits[0])})
+    with open(os.path.join(folder, "ref.json"), "w") as f:
+        json.dump({"text": text, "tokens": tok.convert_ids_to_tokens(ids), "ids": ids}, f, indent=1)
+
+
 def encdec() -> None:
     """torch nn.Transformer (2 + 2 post-LN layers, d 8, 2 heads, d_ff 16, final norms) plus embeddings and a
     generator, written as the ``transformer-translate`` preset (nn.Transformer state_dict names), and its
@@ -222,6 +332,6 @@ def counts() -> None:
 if __name__ == "__main__":
     torch.set_num_threads(1)
     os.makedirs(OUT, exist_ok=True)
-    for fn in (bert, gpt2, vit, encdec, counts):
+    for fn in (bert, gpt2, vit, bert_sst, bert_ner, gpt2_bpe, encdec, counts):
         if len(sys.argv) == 1 or fn.__name__ in sys.argv[1:]:
             fn()
