@@ -19,7 +19,8 @@ from . import _model as M
 from ._draw import Style, esc, font, token
 from .attention_heads import raise_kind
 
-_FAMILY = {"bert": "encoder-only (BERT)", "gpt2": "decoder-only (GPT-2)", "vit": "Vision Transformer (ViT)"}
+_FAMILY = {"bert": "encoder-only (BERT)", "gpt2": "decoder-only (GPT-2)", "vit": "Vision Transformer (ViT)",
+           "roberta": "encoder-only (RoBERTa)", "distilbert": "encoder-only (DistilBERT)"}
 
 
 def _count(n: Any) -> str:
@@ -55,8 +56,10 @@ def _embeddings(g: Any, st: Style, tr: Any, cfg: dict, T: int) -> None:
                 _line(f"patches flattened ({tr.patch_size} x {tr.patch_size} px) x W_p, [class] token x_class [{d}] "
                       f"prepended, learned positions [{cfg['positions']}, {d}] added", st)]
     else:
-        parts = [f"word E [{cfg['vocab']}, {d}]", f"position P [{cfg['positions']}, {d}] (learned)"]
-        if tr.family == "bert":
+        mt = cfg.get("model_type")
+        learned = "learned, counted from padding_idx + 1" if mt == "roberta" else "learned"
+        parts = [f"word E [{cfg['vocab']}, {d}]", f"position P [{cfg['positions']}, {d}] ({learned})"]
+        if tr.family == "bert" and mt != "distilbert":
             parts.append(f"token type S [{cfg['types']}, {d}]" if cfg.get("types") else "token type S")
         rows = [font(esc("embeddings: " + " + ".join(p.split(" [")[0] for p in parts)), bold=True, size=13),
                 _line(", ".join(parts), st)]
@@ -158,7 +161,9 @@ def _head_rows(st: Style, tr: Any, cfg: dict) -> list[str]:
         rows.append(font(esc(f"LM head tied to E: logits = LN_f(x^L) E^T  [T, {V}]"), bold=True, size=12))
     elif fam == "bert":
         if getattr(tr, "pooled", None) is not None:
-            rows.append(font(esc(f"pooler: tanh(x^L[CLS] W + b)  [{d}]"), bold=True, size=12))
+            pool = cfg.get("pooler") or {"tensor": "pooler", "activation": "tanh"}
+            first = "<s>" if cfg.get("model_type") == "roberta" else "[CLS]"
+            rows.append(font(esc(f"{pool['tensor']}: {pool['activation']}(x^L[{first}] W + b)  [{d}]"), bold=True, size=12))
         if kind == "masked token":
             rows.append(font(esc(f"masked-LM head: LN(gelu(x^L W_t + b_t)) E^T + b  [T, {V}]"), bold=True, size=12))
         elif kind == "class":
@@ -225,7 +230,8 @@ def build(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digr
 
 
 def _title(st: Style, tr: Any, cfg: dict, computed: Any) -> str:
-    fam = _FAMILY.get(tr.family, tr.family)
+    mt = (tr.config or {}).get("model_type", tr.family)
+    fam = _FAMILY.get(mt, _FAMILY.get(tr.family, tr.family))
     H, d = cfg["heads"], cfg["d_model"]
     head = f"{fam}, {tr.norm}: {cfg['layers']} layers, d_model = {d}, {H} heads (d_k = {d // H}), d_ff = {cfg['d_ff']}"
     total = cfg.get("parameters")

@@ -43,7 +43,7 @@ from .errors import InputError
 from .io import ModelKeys, check_inputs, check_weights
 from .trace import Record
 
-MODEL_KEYS = {"model-summary": ModelKeys(inputs=("input_shape", "layers", "config", "tensors", "transformer"),
+MODEL_KEYS = {"model-summary": ModelKeys(inputs=("input_shape", "layers", "config", "tensors", "pooler", "transformer"),
                                          options=("framework",))}
 
 FRAMEWORKS = ("keras", "torch")

@@ -6,7 +6,8 @@ Supported ``model_type``: bert (BertModel / BertForMaskedLM / BertForPreTraining
 BertForSequenceClassification / BertForTokenClassification layouts, with or without the ``bert.``
 prefix; old ``LayerNorm.gamma``/``beta`` names too), gpt2 (GPT2Model /
 GPT2LMHeadModel, ``transformer.`` prefix optional, LM head tied to ``wte`` unless ``lm_head.weight``
-is stored) and vit (ViTModel / ViTForImageClassification, ``vit.`` prefix optional).
+is stored) and vit (ViTModel / ViTForImageClassification, ``vit.`` prefix optional); roberta and distilbert
+(:mod:`engines.transformer_hf_encoders`) run as BERT-style encoders.
 
 Parameter counts (equal to the frameworks' ``sum(p.numel())``; checked against transformers for
 BERT-base 109,482,240, GPT-2 small 124,439,808, ViT-base/16 86,389,248)::
@@ -14,7 +15,8 @@ BERT-base 109,482,240, GPT-2 small 124,439,808, ViT-base/16 86,389,248)::
     attention  4 (d^2 + d)   (q, k, v, output projections with biases)
     FFN        d d_ff + d_ff + d_ff d + d
     LayerNorm  2 d
-    BERT  V d + P d + types d + 2d  +  L (attention + FFN + 2 LN)  [+ pooler d^2 + d]
+    BERT  V d + P d + types d + 2d  +  L (attention + FFN + 2 LN)  [+ pooler d^2 + d]   (RoBERTa the same;
+          DistilBERT: no token types, no pooler)
     GPT-2 V d + P d  +  L (attention + FFN + 2 LN)  +  2d (ln_f)     (LM head tied: no extra)
     ViT   C p^2 d + d (patch) + d ([class]) + (N + 1) d  +  L (attention + FFN + 2 LN) + 2d [+ pooler]
 """
@@ -28,7 +30,8 @@ import numpy as np
 from . import transformer_stack as ts
 from .errors import InputError
 
-SUPPORTED = ("bert", "gpt2", "vit")
+SUPPORTED = ("bert", "gpt2", "vit", "roberta", "distilbert")
+BERT_STYLE = ("bert", "roberta", "distilbert")       # post-LN encoders the engine runs as family "bert"
 _ACT = {"gelu": "gelu", "gelu_new": "gelu_tanh", "gelu_pytorch_tanh": "gelu_tanh", "gelu_fast": "gelu_tanh",
         "relu": "relu"}
 
@@ -46,11 +49,15 @@ remove_invalid_values exponential_decay_length_penalty suppress_tokens begin_sup
 use_bfloat16 xla_device _attn_implementation_autoset classifier_dropout layerdrop
 _num_labels output_past _commit_hash _attn_implementation
 """.split())
+_BERT_KEYS = frozenset("""vocab_size hidden_size num_hidden_layers num_attention_heads intermediate_size hidden_act
+    hidden_dropout_prob attention_probs_dropout_prob max_position_embeddings type_vocab_size layer_norm_eps
+    position_embedding_type directionality pooler_fc_size pooler_num_attention_heads pooler_num_fc_layers
+    pooler_size_per_head pooler_type""".split())
 FAMILY_KEYS = {
-    "bert": frozenset("""vocab_size hidden_size num_hidden_layers num_attention_heads intermediate_size hidden_act
-        hidden_dropout_prob attention_probs_dropout_prob max_position_embeddings type_vocab_size layer_norm_eps
-        position_embedding_type directionality pooler_fc_size pooler_num_attention_heads pooler_num_fc_layers
-        pooler_size_per_head pooler_type""".split()),
+    "bert": _BERT_KEYS,
+    "roberta": _BERT_KEYS,
+    "distilbert": frozenset("""vocab_size dim n_layers n_heads hidden_dim activation dropout attention_dropout
+        max_position_embeddings sinusoidal_pos_embds qa_dropout seq_classif_dropout tie_weights_""".split()),
     "gpt2": frozenset("""vocab_size n_embd n_layer n_head n_inner n_positions n_ctx activation_function resid_pdrop
         embd_pdrop attn_pdrop layer_norm_epsilon summary_type summary_use_proj summary_activation summary_proj_to_labels
         summary_first_dropout scale_attn_weights scale_attn_by_inverse_layer_idx reorder_and_upcast_attn""".split()),
@@ -61,8 +68,10 @@ FAMILY_KEYS = {
 
 
 # what a config.json without model_type (written before transformers stored it) is, as transformers infers it
-_ARCHITECTURE_PREFIXES = {"Bert": "bert", "GPT2": "gpt2", "ViT": "vit"}
-_TENSOR_MARKS = {"bert": ("embeddings.word_embeddings.weight", "embeddings.token_type_embeddings.weight"),
+_ARCHITECTURE_PREFIXES = {"Bert": "bert", "GPT2": "gpt2", "ViT": "vit", "Roberta": "roberta", "DistilBert": "distilbert"}
+_TENSOR_MARKS = {"distilbert": ("transformer.layer.0.attention.q_lin.weight",),
+                 "roberta": ("roberta.embeddings.word_embeddings.weight",),
+                 "bert": ("embeddings.word_embeddings.weight", "embeddings.token_type_embeddings.weight"),
                  "gpt2": ("wte.weight", "h.0.attn.c_attn.weight"),
                  "vit": ("embeddings.patch_embeddings.projection.weight",)}
 
@@ -78,7 +87,7 @@ def infer_family(cfg: dict, names: list[str], where: str) -> str:
         if all(any(n == m or n.endswith("." + m) for n in names) for m in marks):
             return family
     raise InputError(f"{where}/config.json has no model_type, and neither its architectures nor the tensor names "
-                     f"show a BERT, GPT-2 or ViT; add \"model_type\": one of {', '.join(SUPPORTED)}")
+                     f"show a BERT, RoBERTa, DistilBERT, GPT-2 or ViT; add \"model_type\": one of {', '.join(SUPPORTED)}")
 
 
 def check_config(cfg: Any, where: str, names: list[str] = ()) -> str:
@@ -95,17 +104,33 @@ def check_config(cfg: Any, where: str, names: list[str] = ()) -> str:
             hint = difflib.get_close_matches(k, sorted(known), n=1, cutoff=0.7)
             raise InputError(f"{where}/config.json has unknown key {k!r} for model_type {mt}"
                              + (f" (did you mean {hint[0]!r}?)" if hint else ""))
-    act = cfg.get("hidden_act", cfg.get("activation_function", "gelu_new" if mt == "gpt2" else "gelu"))
+    act = _activation(cfg)
     if act not in _ACT:
         raise InputError(f"{where}/config.json: activation {act!r} is not supported; expected one of {', '.join(_ACT)}")
     if cfg.get("position_embedding_type", "absolute") != "absolute":
         raise InputError(f"{where}/config.json: position_embedding_type {cfg['position_embedding_type']!r} is not "
                          "supported; expected absolute")
-    if cfg.get("add_cross_attention") or (mt == "bert" and cfg.get("is_decoder")):
-        raise InputError(f"{where}/config.json describes a decoder with cross-attention; expected an encoder-only BERT")
+    if cfg.get("add_cross_attention") or (mt in BERT_STYLE and cfg.get("is_decoder")):
+        raise InputError(f"{where}/config.json describes a decoder with cross-attention; expected an encoder-only {mt}")
     if mt == "gpt2" and cfg.get("scale_attn_weights") is False:
         raise InputError(f"{where}/config.json: scale_attn_weights false is not supported")
     return mt
+
+
+def _activation(cfg: Mapping[str, Any]) -> str:
+    mt = cfg.get("model_type")
+    key = {"gpt2": "activation_function", "distilbert": "activation"}.get(mt, "hidden_act")
+    return cfg.get(key, "gelu_new" if mt == "gpt2" else "gelu")
+
+
+def engine_family(model_type: str) -> str:
+    """The family the engine runs: RoBERTa and DistilBERT are BERT-style post-LN encoders."""
+    return "bert" if model_type in BERT_STYLE else model_type
+
+
+def position_offset(cfg: Mapping[str, Any]) -> int:
+    """RoBERTa counts positions from padding_idx + 1 (pad tokens sit at padding_idx); the others from 0."""
+    return int(cfg.get("pad_token_id", 1)) + 1 if cfg["model_type"] == "roberta" else 0
 
 
 def _int(cfg: Mapping[str, Any], key: str, default: Any = None) -> int:
@@ -123,12 +148,16 @@ def dims(cfg: Mapping[str, Any]) -> dict[str, Any]:
         out = {"layers": _int(cfg, "n_layer", 12), "d_model": d, "heads": _int(cfg, "n_head", 12),
                "d_ff": cfg.get("n_inner") or 4 * d, "vocab": _int(cfg, "vocab_size", 50257),
                "positions": _int(cfg, "n_positions", 1024), "eps": float(cfg.get("layer_norm_epsilon", 1e-5)),
-               "activation": _ACT[cfg.get("activation_function", "gelu_new")]}
+               "activation": _ACT[_activation(cfg)]}
+    elif mt == "distilbert":
+        out = {"layers": _int(cfg, "n_layers", 6), "d_model": _int(cfg, "dim", 768), "heads": _int(cfg, "n_heads", 12),
+               "d_ff": _int(cfg, "hidden_dim", 3072), "eps": 1e-12, "activation": _ACT[_activation(cfg)],
+               "vocab": _int(cfg, "vocab_size", 30522), "positions": _int(cfg, "max_position_embeddings", 512)}
     else:
         out = {"layers": _int(cfg, "num_hidden_layers", 12), "d_model": _int(cfg, "hidden_size", 768),
                "heads": _int(cfg, "num_attention_heads", 12), "d_ff": _int(cfg, "intermediate_size", 3072),
-               "eps": float(cfg.get("layer_norm_eps", 1e-12)), "activation": _ACT[cfg.get("hidden_act", "gelu")]}
-        if mt == "bert":
+               "eps": float(cfg.get("layer_norm_eps", 1e-12)), "activation": _ACT[_activation(cfg)]}
+        if mt in ("bert", "roberta"):
             out.update(vocab=_int(cfg, "vocab_size", 30522), positions=_int(cfg, "max_position_embeddings", 512),
                        types=_int(cfg, "type_vocab_size", 2))
         else:
@@ -148,9 +177,9 @@ def count(cfg: Mapping[str, Any], *, pooler: bool = True) -> dict[str, int]:
     d, f, L = k["d_model"], k["d_ff"], k["layers"]
     layer = 4 * (d * d + d) + (d * f + f + f * d + d) + 2 * 2 * d
     mt = k["model_type"]
-    if mt == "bert":
-        parts = {"embeddings": (k["vocab"] + k["positions"] + k["types"]) * d + 2 * d, "layers": L * layer}
-        if pooler:
+    if mt in BERT_STYLE:
+        parts = {"embeddings": (k["vocab"] + k["positions"] + k.get("types", 0)) * d + 2 * d, "layers": L * layer}
+        if pooler and mt != "distilbert":
             parts["pooler"] = d * d + d
     elif mt == "gpt2":
         parts = {"embeddings": (k["vocab"] + k["positions"]) * d, "layers": L * layer, "final LayerNorm": 2 * d}
@@ -229,27 +258,38 @@ def _bert_like_layer(t: Tensors, i: int, d: int, f: int, vit: bool, qkv_bias: bo
     return ts.LayerParams(attn, ln_1, W_1, b_1, W_2, b_2, ln_2)
 
 
+def bert_embeddings(t: Tensors, k: Mapping[str, Any]) -> dict[str, Any]:
+    """Word, position (and token-type) embeddings and their LayerNorm, as BERT, RoBERTa and DistilBERT store them."""
+    d, e = k["d_model"], "embeddings."
+    out = dict(word=t.get(e + "word_embeddings.weight", (k["vocab"], d)),
+               pos=t.get(e + "position_embeddings.weight", (k["positions"], d)), emb_ln=t.norm(e + "LayerNorm", d))
+    if "types" in k:
+        out["types"] = t.get(e + "token_type_embeddings.weight", (k["types"], d))
+    return out
+
+
+def tied_decoder(t: Tensors, name: str, word: np.ndarray, where: str) -> None:
+    """A masked-LM decoder weight, when stored, must be the word embeddings (the head is read tied)."""
+    if t.has(name):
+        if not np.array_equal(t.get(name, word.shape), word):
+            raise InputError(f"{where}: {name} is not tied to the word embeddings; GateLab reads the masked-LM head "
+                             "tied, as Hugging Face saves it")
+
+
 def bert(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[str, Any]:
     k = dims(cfg)
     d, f, V = k["d_model"], k["d_ff"], k["vocab"]
     t = Tensors(names, load, _prefix(names, "bert."), where)
-    e = "embeddings."
-    out: dict[str, Any] = dict(
-        word=t.get(e + "word_embeddings.weight", (V, d)), pos=t.get(e + "position_embeddings.weight", (k["positions"], d)),
-        types=t.get(e + "token_type_embeddings.weight", (k["types"], d)), emb_ln=t.norm(e + "LayerNorm", d),
-        layers=tuple(_bert_like_layer(t, i, d, f, False) for i in range(k["layers"])))
+    out: dict[str, Any] = dict(bert_embeddings(t, k),
+                               layers=tuple(_bert_like_layer(t, i, d, f, False) for i in range(k["layers"])))
     if t.has("pooler.dense.weight"):
         out["pooler"] = t.linear("pooler.dense", d, d)
     if t.has("cls.predictions.transform.dense.weight"):
         W_t, b_t = t.linear("cls.predictions.transform.dense", d, d)
         ln = t.norm("cls.predictions.transform.LayerNorm", d)
         bias = t.get("cls.predictions.bias", (V,), "cls.predictions.decoder.bias")
-        if t.has("cls.predictions.decoder.weight"):
-            dec = t.get("cls.predictions.decoder.weight", (V, d))
-            if not np.array_equal(dec, out["word"]):
-                raise InputError(f"{where}: cls.predictions.decoder.weight is not tied to the word embeddings; "
-                                 "GateLab reads BERT's masked-LM head tied, as Hugging Face saves it")
-            t.used.add("cls.predictions.decoder.bias")
+        tied_decoder(t, "cls.predictions.decoder.weight", out["word"], where)
+        t.used.add("cls.predictions.decoder.bias")
         out["mlm"] = (W_t, b_t, ln, bias)
     if t.has("classifier.weight"):
         n = t.load(t.full["classifier.weight"]).shape[0]
@@ -313,6 +353,14 @@ def vit(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[str,
         out["classifier"] = t.linear("classifier", d, n)
     t.leftover(("embeddings.mask_token",))
     return out
+
+
+def loader(model_type: str) -> Callable[..., dict[str, Any]]:
+    """The function that maps a checkpoint's tensors of ``model_type`` to ModelParams fields."""
+    if model_type in ("roberta", "distilbert"):
+        from . import transformer_hf_encoders
+        return getattr(transformer_hf_encoders, model_type)
+    return {"bert": bert, "gpt2": gpt2, "vit": vit}[model_type]
 
 
 def labels(cfg: Mapping[str, Any], n: int) -> tuple[str, ...]:

@@ -85,6 +85,8 @@ class ModelParams:
     classifier: tuple[np.ndarray, np.ndarray] | None = None       # [d, classes], [classes]
     labels: tuple[str, ...] = ()
     classify: str = "sequence"           # BERT's classifier: "sequence" (the pooled [CLS]) or "token" (every token)
+    pool_act: str = "tanh"               # the pooler's activation (DistilBERT's pre_classifier: relu)
+    position_offset: int = 0             # RoBERTa: positions counted from padding_idx + 1, pad tokens at padding_idx
     inverse_layer_scale: bool = False    # GPT-2 scale_attn_by_inverse_layer_idx
 
 
@@ -159,7 +161,11 @@ class Forward:
 
 def embed_tokens(p: ModelParams, ids: np.ndarray, type_ids: np.ndarray | None = None) -> np.ndarray:
     T = ids.shape[-1]
-    x = p.word[ids] + p.pos[:T]                                      # [T] -> [T, d]
+    if p.position_offset:                                            # RoBERTa: pads at padding_idx, the rest counted on
+        keep = ids != p.position_offset - 1
+        x = p.word[ids] + p.pos[np.cumsum(keep, axis=-1) * keep + p.position_offset - 1]
+    else:
+        x = p.word[ids] + p.pos[:T]                                  # [T] -> [T, d]
     if p.types is not None:
         x = x + p.types[np.zeros_like(ids) if type_ids is None else type_ids]
     if p.emb_ln is not None:
@@ -190,7 +196,8 @@ def forward(p: ModelParams, *, ids: np.ndarray | None = None, image: np.ndarray 
         logits = ts.layer_norm(top, p.final_ln.gamma, p.final_ln.beta, p.eps) @ p.lm_head.T     # [T, d] -> [T, V]
     elif p.family == "bert":
         if p.pooler is not None:
-            pooled = np.tanh(top[0] @ p.pooler[0] + p.pooler[1])                                # [d]
+            z = top[0] @ p.pooler[0] + p.pooler[1]
+            pooled = np.tanh(z) if p.pool_act == "tanh" else np.maximum(z, 0.0)                 # [d]
         if p.mlm is not None:
             W_t, b_t, ln, bias = p.mlm
             h = ts.layer_norm(ts.ACTIVATIONS[p.act](top @ W_t + b_t), ln.gamma, ln.beta, p.eps)

@@ -86,18 +86,25 @@ def _config_of(desc: Mapping[str, Any]) -> dict:
 def from_config(cfg: Mapping[str, Any], *, name: str = "", pooler: bool = True, stored: int | None = None) -> TransformerSummary:
     fam = cfg["model_type"]
     k = hf.dims(cfg)
-    c = hf.count(cfg, pooler=pooler and fam != "gpt2")
+    c = hf.count(cfg, pooler=pooler and fam not in ("gpt2", "distilbert"))
     d, f, L = k["d_model"], k["d_ff"], k["layers"]
     formulas = {
         "embeddings": {"bert": f"({k.get('vocab')} + {k['positions']} + {k.get('types')}) {d} + 2*{d}",
+                       "roberta": f"({k.get('vocab')} + {k['positions']} + {k.get('types')}) {d} + 2*{d}",
+                       "distilbert": f"({k.get('vocab')} + {k['positions']}) {d} + 2*{d}",
                        "gpt2": f"({k['vocab']} + {k['positions']}) {d}",
                        "vit": f"{k.get('channels')}*{k.get('patch_size')}^2*{d} + {d} + {d} + {k['positions']}*{d}"}[fam],
         "layers": f"{L} (4({d}^2+{d}) + 2*{d}*{f} + {f} + {d} + 4*{d})",
         "pooler": f"{d}^2 + {d}", "final LayerNorm": f"2*{d}"}
     parts = tuple(Part(n, v, formulas[n]) for n, v in c.items() if n != "total")
     what = {"bert": "BertModel (embeddings, encoder, pooler); the masked-LM / NSP heads are not counted",
+            "roberta": "RobertaModel (embeddings, encoder, pooler); the masked-LM and classifier heads are not counted",
+            "distilbert": "DistilBertModel (embeddings, encoder; no pooler); the masked-LM and classifier heads are "
+                          "not counted",
             "gpt2": "GPT2Model; the LM head is tied to the token embeddings and adds nothing",
             "vit": "ViTModel (patch embedding, [class], positions, encoder, final LayerNorm, pooler); a classifier is not counted"}[fam]
+    if "pooler" not in c:
+        what = what.replace(", pooler)", "; no pooler stored)")
     return TransformerSummary(name=name or fam, family=fam, dims={k_: v for k_, v in k.items() if k_ != "model_type"},
                               parts=parts, total=c["total"], stored=stored,
                               assumptions=(what, "equal to the framework's sum(p.numel()) of that class"))
@@ -136,7 +143,8 @@ def summarize(inputs: Mapping[str, Any]) -> TransformerSummary:
     if "config" in inputs:
         cfg = inputs["config"]
         hf.check_config(cfg, "model folder")
-        return from_config(cfg, name=(cfg.get("architectures") or [cfg["model_type"]])[0], stored=inputs.get("tensors"))
+        return from_config(cfg, name=(cfg.get("architectures") or [cfg["model_type"]])[0], stored=inputs.get("tensors"),
+                           pooler=bool(inputs.get("pooler", True)))
     desc = inputs["transformer"]
     if not isinstance(desc, Mapping):
         raise InputError('inputs "transformer" must be an object like {"family": "bert", "layers": 12, ...}')

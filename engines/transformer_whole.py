@@ -83,10 +83,15 @@ def _ids(folder, p: ModelParams, *, text, tokens, token_ids) -> tuple[np.ndarray
         toks = tuple(names(int(i)) for i in ids)
     if len(ids) == 0:
         raise InputError("the input has no tokens")
-    if len(ids) > p.positions:
-        raise InputError(f"the input has {len(ids)} tokens; this model reads at most {p.positions} "
+    if len(ids) > p.positions - p.position_offset:
+        raise InputError(f"the input has {len(ids)} tokens; this model reads at most {p.positions - p.position_offset} "
                          "(its position embeddings)")
     return ids, toks
+
+
+def _first_id(folder, *tokens: str) -> int | None:
+    """The id of the first of ``tokens`` in the folder's vocabulary ([MASK] in BERT's, <mask> in RoBERTa's)."""
+    return next((i for i in map(folder.token_id, tokens) if i is not None), None)
 
 
 def build_folder(path: str, *, text: str | None = None, tokens: str | None = None, token_ids: str | None = None,
@@ -115,8 +120,8 @@ def build_folder(path: str, *, text: str | None = None, tokens: str | None = Non
     specials = folder.specials()
     special = np.array([int(i) in specials for i in ids])
     pad_id = folder.config.get("pad_token_id")
-    pad = folder.token_id("[PAD]") if pad_id is None else pad_id
-    tr = run(p, ids=ids, tokens=toks, special=special, pad_id=pad, mask_id=folder.token_id("[MASK]"),
+    pad = _first_id(folder, "[PAD]", "<pad>") if pad_id is None else pad_id
+    tr = run(p, ids=ids, tokens=toks, special=special, pad_id=pad, mask_id=_first_id(folder, "[MASK]", "<mask>"),
              vocab_names=folder.names_of(), generate_n=generate or 0, temperature=temperature, focus=focus,
              source=source or path)
     if p.family != "gpt2":

@@ -166,3 +166,21 @@ def test_a_folder_without_weights_names_what_it_looks_for(run_cli, tmp_path):
     m2 = _copy(tmp_path, SST, "m2")
     (m2 / "pytorch_model.bin").write_bytes(b"PK\x03\x04 not really a zip")
     one_line_error(run_cli("compute", "transformer", "--weights", m2, "--text", "the cat"), "pytorch_model.bin")
+
+
+def test_roberta_and_distilbert_from_the_cli(run_cli, tmp_path):
+    rob, dis = os.path.join(REFS, "roberta-tiny"), os.path.join(REFS, "distilbert-sst")
+    r = run_cli("compute", "transformer", "--weights", rob, "--text", "the cat sat on the <mask>")
+    assert r.exit_code == 0 and "top predictions (masked token)" in r.stdout and "<s>*" in r.stdout, r.output
+    r = run_cli("compute", "model-summary", "--weights", os.path.join(REFS, "roberta-sst"))
+    assert r.exit_code == 0 and "no pooler stored" in r.stdout and "pooler  " not in r.stdout, r.output
+    out = tmp_path / "d.svg"
+    r = run_cli("diagram", "transformer-model", "--weights", dis, "--text", "the cat sat", "-o", out)
+    svg = out.read_text().replace("&#45;", "-")
+    assert r.exit_code == 0 and "encoder-only (DistilBERT)" in svg and "pre_classifier: relu" in svg
+    assert "token type" not in svg                               # DistilBERT has no token types
+    r = run_cli("explain", "transformer", "--weights", dis, "--text", "the cat sat", "--layer", "1", "--head", "2")
+    assert r.exit_code == 0 and "A DistilBERT model (post-LN" in r.stdout
+    m = _copy(tmp_path, dis)
+    _edit_config(m, n_layers=3)
+    one_line_error(run_cli("compute", "transformer", "--weights", m, "--text", "the cat"), "transformer.layer.2", "missing")

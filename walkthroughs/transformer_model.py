@@ -68,7 +68,8 @@ def explain(tr, fmt_: str = "md") -> str:
     d = Doc(DIGITS)
     tok = [tr.tokens[j] for j in range(T)]
     d.heading(f"{tr.config.get('architecture') or tr.family}: layer {l}, head {h}, query {d.lit(tok[i])} (position {i})")
-    fam = {"bert": "A BERT", "gpt2": "A GPT-2", "vit": "A ViT", "encoder-decoder": "An encoder-decoder"}[tr.family]
+    fam = {"bert": "A BERT", "gpt2": "A GPT-2", "vit": "A ViT", "encoder-decoder": "An encoder-decoder",
+           "roberta": "A RoBERTa", "distilbert": "A DistilBERT"}[tr.config.get("model_type", tr.family)]
     side = "decoder " if tr.family == "encoder-decoder" else ""
     d.para(f"{fam} model ({tr.norm}, {tr.config['layers']} {side}layers, {tr.config['heads']} heads of width "
            f"$d_k = {dk}$). The input to this head is "

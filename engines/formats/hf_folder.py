@@ -100,8 +100,9 @@ class Folder:
         from .. import transformer_hf as hf
         from ..transformer_model import ModelParams
         k = hf.dims(self.config)
-        parts = getattr(hf, self.family)(self.config, self.names, self.load, self.path)
-        counts = hf.count(self.config, pooler="pooler" in parts)
+        parts = hf.loader(self.family)(self.config, self.names, self.load, self.path)
+        pooler_name = parts.pop("pooler_name", None)         # a classifier's first layer, read as the pooler
+        counts = hf.count(self.config, pooler=any(n.endswith("pooler.dense.weight") for n in self.names))
         extra = {"vit": dict(patch_size=k.get("patch_size", 0), image_size=k.get("image_size", (0, 0)),
                              channels=k.get("channels", 0))}.get(self.family, {})
         if "classifier" in parts:
@@ -110,7 +111,10 @@ class Folder:
                "d_ff": k["d_ff"], "vocab": k["vocab"], "positions": k["positions"], "activation": k["activation"],
                "eps": k["eps"], "parameters": counts["total"], "parameter_parts": counts,
                "architecture": (self.config.get("architectures") or [""])[0]}
-        return ModelParams(family=self.family, norm="post-LN" if self.family == "bert" else "pre-LN", act=k["activation"],
+        if pooler_name:
+            cfg["pooler"] = {"tensor": pooler_name, "activation": parts["pool_act"]}
+        family = hf.engine_family(self.family)
+        return ModelParams(family=family, norm="post-LN" if family == "bert" else "pre-LN", act=k["activation"],
                            eps=k["eps"], heads=k["heads"], d_model=k["d_model"], d_ff=k["d_ff"], vocab=k["vocab"],
                            positions=k["positions"], config=cfg,
                            inverse_layer_scale=bool(self.config.get("scale_attn_by_inverse_layer_idx")),
@@ -136,18 +140,23 @@ class Folder:
 
     def _vocab_tokenizer(self):
         vt, vj, merges = (os.path.join(self.path, f) for f in ("vocab.txt", "vocab.json", "merges.txt"))
-        if self.family == "bert" and os.path.isfile(vt):
+        if self.family in ("bert", "distilbert") and os.path.isfile(vt):
             from tokenizers.implementations import BertWordPieceTokenizer
             tc = os.path.join(self.path, "tokenizer_config.json")
             lower = _json(tc, "tokenizer config").get("do_lower_case", True) if os.path.isfile(tc) else True
             if not isinstance(lower, bool):
                 raise InputError(f"tokenizer config {tc!r}: do_lower_case is {lower!r}, expected true or false")
             return vt, BertWordPieceTokenizer(vt, lowercase=lower)
-        if self.family == "gpt2" and os.path.isfile(vj) and os.path.isfile(merges):
+        if self.family in ("gpt2", "roberta") and os.path.isfile(vj) and os.path.isfile(merges):
+            from tokenizers import AddedToken, processors
             from tokenizers.implementations import ByteLevelBPETokenizer
             tok = ByteLevelBPETokenizer(vj, merges)
-            if tok.token_to_id("<|endoftext|>") is not None:
-                tok.add_special_tokens(["<|endoftext|>"])
+            specials = ["<|endoftext|>"] if self.family == "gpt2" else ["<s>", "<pad>", "</s>", "<unk>"]
+            tok.add_special_tokens([t for t in specials if tok.token_to_id(t) is not None])
+            if self.family == "roberta":                 # as RobertaTokenizer: <s> ... </s>; <mask> takes the space before it
+                tok.add_special_tokens([AddedToken("<mask>", lstrip=True, special=True)])
+                tok.post_processor = processors.RobertaProcessing(("</s>", tok.token_to_id("</s>")),
+                                                                  ("<s>", tok.token_to_id("<s>")))
             return vj, tok
         return None, None
 
@@ -169,7 +178,8 @@ class Folder:
         if tok is not None:
             return {i for i, t in tok.get_added_tokens_decoder().items() if t.special}
         v = self.vocab() or {}
-        return {i for s, i in v.items() if s in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "<|endoftext|>")}
+        return {i for s, i in v.items() if s in ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "<|endoftext|>", "<s>",
+                                                  "</s>", "<pad>", "<unk>", "<mask>")}
 
     def names_of(self) -> Callable[[int], str]:
         inv = {i: s for s, i in (self.vocab() or {}).items()}
@@ -241,7 +251,8 @@ def weights_doc(path: str, model: str | None):
     folder = open_folder(path)
     name = os.path.basename(os.path.normpath(path))
     if model == "model-summary":
-        return WeightsDoc({}, {"config": folder.config, "tensors": _stored_count(folder)}, {}, "model-summary",
+        pooler = any(n.endswith("pooler.dense.weight") for n in folder.names)
+        return WeightsDoc({}, {"config": folder.config, "tensors": _stored_count(folder), "pooler": pooler}, {}, "model-summary",
                           f"{name}: config.json ({folder.family})", {"models": ["model-summary", "transformer"]})
     return WeightsDoc({}, {"model_folder": path}, {}, "transformer", f"{name}: a {folder.family} model folder",
                       {"models": ["transformer", "model-summary"]})

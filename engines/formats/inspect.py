@@ -194,7 +194,7 @@ def _folder_summary(path: str, preset: str | None) -> dict[str, Any]:
     kind = "safetensors" if folder.files[0].endswith(".safetensors") else "torch.save"
     inp = "" if preset else " " + {"vit": "--image FILE"}.get(folder.family, '--text "..."')
     arch = (folder.config.get("architectures") or [folder.family])[0]
-    mod = {"name": "", "kind": f"{arch} ({folder.family}, {'post-LN' if folder.family == 'bert' else 'pre-LN'})",
+    mod = {"name": "", "kind": f"{arch} ({folder.family}, {'pre-LN' if folder.family in ('gpt2', 'vit') else 'post-LN'})",
            "framework": "huggingface",
            "parameters": [{"name": t.name, "shape": list(t.shape), "dtype": t.dtype} for t in infos],
            "count": c["total"], "convention": "the base model's sum(p.numel()), from config.json; heads not counted",

@@ -196,6 +196,62 @@ def test_a_classifier_of_another_head_type_is_a_clear_error(tmp_path):
         hf_folder.open_folder(dst).params()
 
 
+@pytest.mark.parametrize("name", ["roberta-tiny", "roberta-sst", "distilbert-tiny", "distilbert-sst"])
+def test_roberta_and_distilbert_match_transformers_with_padding(name):
+    """RoBERTa: positions from padding_idx + 1 and one token type; DistilBERT: its own names, no token types;
+    masked-LM heads tied, sequence classifiers (tanh / ReLU before the last layer); two pads at the end."""
+    folder, ref = _ref(name)
+    p = folder.params()
+    assert p.family == "bert" and p.norm == "post-LN" and folder.family == name.split("-")[0]
+    ids, pad = ref["input_ids"], folder.config["pad_token_id"]
+    assert ids[-1] == ids[-2] == pad
+    fw = tm.forward(p, ids=ids, padding=ids == pad)
+    np.testing.assert_allclose(fw.hidden_states, ref["hidden_states"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(np.stack([o.self_attn.alpha for o in fw.outs]), ref["attentions"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(fw.logits, ref["logits"], atol=TOL, rtol=0)
+    meta = json.load(open(os.path.join(REFS, name, "ref.json")))
+    tr = tw.build_folder(folder.path, token_ids=",".join(map(str, ids)))
+    assert list(folder.encode(meta["text"])[0]) == meta["ids"]
+    if name.endswith("-sst"):
+        assert p.classify == "sequence" and p.pool_act == ("tanh" if name.startswith("roberta") else "relu")
+        assert tr.prediction_kind == "class" and tr.predictions[0].top[0] == p.labels[int(np.argmax(ref["logits"]))]
+    else:
+        mask = folder.token_id("<mask>" if name.startswith("roberta") else "[MASK]")
+        assert tr.prediction_kind == "masked token" and [pr.position for pr in tr.predictions] == [int(np.flatnonzero(ids == mask)[0])]
+        assert list(tr.predictions[0].top_ids) == list(np.argsort(-ref["logits"][tr.predictions[0].position])[:5])
+    assert np.all(_attn(tr)[..., -2:] == 0)                    # no query attends to padding
+
+
+def test_roberta_counts_positions_from_the_padding_index():
+    folder, _ = _ref("roberta-tiny")
+    p = folder.params()
+    assert p.position_offset == 2 and p.types.shape[0] == 1
+    ids = np.array([0, 5, 6, 1, 7])                               # a pad in the middle sits at padding_idx
+    x = tm.embed_tokens(p, ids)
+    expect = p.word[ids] + p.pos[[2, 3, 4, 1, 5]] + p.types[0]
+    np.testing.assert_allclose(x, ts.layer_norm(expect, p.emb_ln.gamma, p.emb_ln.beta, p.eps), atol=1e-15)
+
+
+def test_roberta_and_distilbert_folders_without_tokenizer_json_tokenise_the_same(tmp_path):
+    """vocab.json + merges.txt (RoBERTa's byte-level BPE, <s> ... </s>, <mask> taking the space before it) and
+    vocab.txt (DistilBERT's WordPiece), written from the fixtures' tokenizer.json."""
+    for name in ("roberta-tiny", "distilbert-tiny"):
+        dst = tmp_path / name
+        shutil.copytree(os.path.join(REFS, name), dst)
+        model = json.loads((dst / "tokenizer.json").read_text())["model"]
+        (dst / "tokenizer.json").unlink()
+        vocab = sorted(model["vocab"], key=model["vocab"].get)
+        if name.startswith("roberta"):
+            (dst / "vocab.json").write_text(json.dumps(model["vocab"]))
+            merges = [m if isinstance(m, str) else " ".join(m) for m in model["merges"]]
+            (dst / "merges.txt").write_text("#version: 0.2\n" + "\n".join(merges) + "\n")
+        else:
+            (dst / "vocab.txt").write_text("".join(t + "\n" for t in vocab))
+        meta = json.load(open(os.path.join(REFS, name, "ref.json")))
+        ids, toks = hf_folder.open_folder(dst).encode(meta["text"])
+        assert list(ids) == meta["ids"], name
+
+
 # --------------------------------------------------------------------------- the blocks
 
 def test_post_ln_relu_layer_equals_the_one_block_engine():
@@ -271,9 +327,13 @@ def test_param_counts_equal_the_frameworks():
     assert hf.count({"model_type": "bert"})["total"] == fw["bert-base (BertModel, with pooler)"] == 109_482_240
     assert hf.count({"model_type": "gpt2"})["total"] == fw["gpt2-small (GPT2Model)"] == 124_439_808
     assert hf.count({"model_type": "vit"})["total"] == fw["vit-base-patch16-224 (ViTModel, with pooler)"]
-    for name in ("bert-tiny", "gpt2-tiny", "vit-tiny"):          # the tiny folders: every stored base-model tensor
+    assert hf.count({"model_type": "roberta", "vocab_size": 50265, "max_position_embeddings": 514,
+                     "type_vocab_size": 1})["total"] == fw["roberta-base (RobertaModel, with pooler)"] == 124_645_632
+    assert hf.count({"model_type": "distilbert"})["total"] == fw["distilbert-base-uncased (DistilBertModel)"] == 66_362_880
+    for name in ("bert-tiny", "gpt2-tiny", "vit-tiny", "bert-sst", "bert-ner", "roberta-tiny", "roberta-sst",
+                 "distilbert-tiny", "distilbert-sst"):           # the tiny folders: every stored base-model tensor
         folder = hf_folder.open_folder(os.path.join(REFS, name))
-        base = [n for n in folder.names if not n.startswith(("cls.", "classifier.", "lm_head."))]
+        base = [n for n in folder.names if not n.startswith(("cls.", "classifier.", "lm_head.", "vocab_", "pre_classifier."))]
         stored = sum(folder.load(n).size for n in base)
         assert folder.params().config["parameters"] == stored
 

@@ -15,7 +15,8 @@ BERT-base, GPT-2 small, ViT-base and torch's nn.Transformer base/big, built on t
 ``bert_sst`` (BertForSequenceClassification saved with ``torch.save`` as ``pytorch_model.bin``, a
 config.json without ``model_type``, WordPiece ``vocab.txt``), ``bert_ner`` (BertForTokenClassification)
 and ``gpt2_bpe`` (``vocab.json`` + ``merges.txt``, ``pytorch_model.bin`` shards with their index) are
-the folders older and fine-tuned checkpoints come as. ``encdec`` writes the ``transformer-translate`` preset (a torch nn.Transformer with embeddings and a
+the folders older and fine-tuned checkpoints come as. ``roberta`` and ``distilbert`` write a
+masked-LM and a sequence-classifier folder of each BERT-style family. ``encdec`` writes the ``transformer-translate`` preset (a torch nn.Transformer with embeddings and a
 generator) and its float64 numbers (``torch_encdec.npz``).
 """
 from __future__ import annotations
@@ -248,6 +249,78 @@ def gpt2_bpe() -> None:
         json.dump({"text": text, "tokens": tok.convert_ids_to_tokens(ids), "ids": ids}, f, indent=1)
 
 
+def _byte_level_roberta(folder: str):
+    """A byte-level BPE with RoBERTa's specials and post-processor (<s> ... </s>; <mask> absorbs the space before it)."""
+    from tokenizers import AddedToken, ByteLevelBPETokenizer
+    specials = ["<s>", "<pad>", "</s>", "<unk>"]
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(["the dog ran in the park and the cat sat on the mat because it was tired"] * 4,
+                            vocab_size=300, min_frequency=1, special_tokens=specials)
+    bpe.add_special_tokens([AddedToken("<mask>", lstrip=True, special=True)])
+    bpe.post_processor = processors.RobertaProcessing(("</s>", bpe.token_to_id("</s>")), ("<s>", bpe.token_to_id("<s>")))
+    bpe.save(os.path.join(folder, "tokenizer.json"))
+    return Tokenizer.from_file(os.path.join(folder, "tokenizer.json"))
+
+
+def roberta() -> None:
+    """RobertaForMaskedLM (positions counted from padding_idx + 1, one token type, lm_head tied) with padding,
+    and RobertaForSequenceClassification (classifier.dense + tanh + classifier.out_proj, no pooler)."""
+    from transformers import RobertaConfig, RobertaForMaskedLM, RobertaForSequenceClassification
+    for name, cls, seed, extra in (("roberta-tiny", RobertaForMaskedLM, 8, {}),
+                                   ("roberta-sst", RobertaForSequenceClassification, 9,
+                                    dict(num_labels=3, id2label={0: "negative", 1: "neutral", 2: "positive"},
+                                         label2id={"negative": 0, "neutral": 1, "positive": 2}))):
+        folder = os.path.join(OUT, name)
+        os.makedirs(folder, exist_ok=True)
+        tok = _byte_level_roberta(folder)
+        cfg = RobertaConfig(vocab_size=tok.get_vocab_size(), hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                            intermediate_size=32, max_position_embeddings=20, type_vocab_size=1, pad_token_id=1,
+                            bos_token_id=0, eos_token_id=2, **extra)
+        torch.manual_seed(seed)
+        model = cls(_eager(cfg)).eval()
+        model.save_pretrained(folder)
+        text = "the cat sat on the <mask> because it was tired"
+        enc = tok.encode(text)
+        ids = list(enc.ids) + [1, 1]                        # two <pad>s: masked keys, and position ids that skip them
+        model = model.double()
+        x = torch.tensor([ids])
+        am = (x != 1).long()
+        with torch.no_grad():
+            out = model(input_ids=x, attention_mask=am, output_attentions=True, output_hidden_states=True)
+        _save_run(folder, out, {"input_ids": np.array(ids), "logits": _np(out.logits[0])})
+        with open(os.path.join(folder, "ref.json"), "w") as f:
+            json.dump({"text": text, "tokens": enc.tokens, "ids": enc.ids}, f, indent=1)
+
+
+def distilbert() -> None:
+    """DistilBertForMaskedLM (no token types; vocab_transform, vocab_layer_norm, tied vocab_projector) and
+    DistilBertForSequenceClassification (pre_classifier + ReLU + classifier)."""
+    from transformers import DistilBertConfig, DistilBertForMaskedLM, DistilBertForSequenceClassification
+    for name, cls, seed, extra in (("distilbert-tiny", DistilBertForMaskedLM, 10, {}),
+                                   ("distilbert-sst", DistilBertForSequenceClassification, 11,
+                                    dict(num_labels=2, id2label={0: "NEGATIVE", 1: "POSITIVE"},
+                                         label2id={"NEGATIVE": 0, "POSITIVE": 1}))):
+        folder = os.path.join(OUT, name)
+        tok = _word_level(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"], lowercase=True, template=True)
+        cfg = DistilBertConfig(vocab_size=tok.get_vocab_size(), dim=16, n_layers=2, n_heads=2, hidden_dim=32,
+                               max_position_embeddings=16, pad_token_id=0, **extra)
+        torch.manual_seed(seed)
+        model = cls(_eager(cfg)).eval()
+        model.save_pretrained(folder)
+        tok.save(os.path.join(folder, "tokenizer.json"))
+        text = "The cat sat on the [MASK] because it was tired ."
+        enc = tok.encode(text)
+        ids = list(enc.ids) + [0, 0]
+        model = model.double()
+        x = torch.tensor([ids])
+        am = (x != 0).long()
+        with torch.no_grad():
+            out = model(input_ids=x, attention_mask=am, output_attentions=True, output_hidden_states=True)
+        _save_run(folder, out, {"input_ids": np.array(ids), "logits": _np(out.logits[0])})
+        with open(os.path.join(folder, "ref.json"), "w") as f:
+            json.dump({"text": text, "tokens": enc.tokens, "ids": enc.ids}, f, indent=1)
+
+
 def encdec() -> None:
     """torch nn.Transformer (2 + 2 post-LN layers, d 8, 2 heads, d_ff 16, final norms) plus embeddings and a
     generator, written as the ``transformer-translate`` preset (nn.Transformer state_dict names), and its
@@ -313,11 +386,15 @@ def encdec() -> None:
 
 
 def counts() -> None:
-    from transformers import BertConfig, BertModel, GPT2Config, GPT2Model, ViTConfig, ViTModel
+    from transformers import (BertConfig, BertModel, DistilBertConfig, DistilBertModel, GPT2Config, GPT2Model,
+                              RobertaConfig, RobertaModel, ViTConfig, ViTModel)
     n = lambda m: sum(p.numel() for p in m.parameters())
     with torch.device("meta"):
         res = {
             "bert-base (BertModel, with pooler)": n(BertModel(BertConfig())),
+            "roberta-base (RobertaModel, with pooler)": n(RobertaModel(RobertaConfig(
+                vocab_size=50265, max_position_embeddings=514, type_vocab_size=1))),
+            "distilbert-base-uncased (DistilBertModel)": n(DistilBertModel(DistilBertConfig())),
             "gpt2-small (GPT2Model)": n(GPT2Model(GPT2Config())),
             "vit-base-patch16-224 (ViTModel, with pooler)": n(ViTModel(ViTConfig())),
             "nn.Transformer base (d 512, 8 heads, 6+6 layers, d_ff 2048)": n(torch.nn.Transformer()),
@@ -332,6 +409,6 @@ def counts() -> None:
 if __name__ == "__main__":
     torch.set_num_threads(1)
     os.makedirs(OUT, exist_ok=True)
-    for fn in (bert, gpt2, vit, bert_sst, bert_ner, gpt2_bpe, encdec, counts):
+    for fn in (bert, gpt2, vit, bert_sst, bert_ner, gpt2_bpe, roberta, distilbert, encdec, counts):
         if len(sys.argv) == 1 or fn.__name__ in sys.argv[1:]:
             fn()
