@@ -68,6 +68,8 @@ class LSTMGatesScene(TraceScene):
         self.play(FadeIn(self.c_prev_col))
         self.caption("The cell state c runs along the top: the highway that carries memory.", hold=1.5)
         self.caption("Three gates (σ, between 0 and 1) decide what to forget, write and show.", hold=1.5)
+        if tr.variant in ("peephole", "peephole-full"):
+            self.play(Indicate(self.peepholes, color=self.role("cell")), run_time=1.0)
         if tr.variant == "peephole-full":
             self.caption("Full peepholes: f and i also read all of Cₜ₋₁, o reads the new Cₜ (W·[C, h, x]).", hold=1.5)
         elif tr.variant == "peephole":
@@ -291,12 +293,26 @@ class LSTMGatesScene(TraceScene):
             top = gbot if x != X_G else self.g_slot.get_bottom()[1] - 0.03
             self.bus_taps[role] = Arrow([x, BUS_Y, 0], [x, top, 0], buff=0.0, color=fg, stroke_width=w,
                                         tip_length=0.16, max_tip_length_to_length_ratio=0.5)
+        self.peepholes = self.peephole_wires(gtop)
         self.play(Create(self.highway), FadeIn(self.mul_f, self.add_node, self.mul_ig, self.tanh_node, self.mul_h),
                   run_time=1.2)
-        self.play(*[FadeIn(g) for g in self.gates.values()], FadeIn(links), FadeIn(self.bus),
+        self.play(*[FadeIn(g) for g in self.gates.values()], FadeIn(links), FadeIn(self.bus), FadeIn(self.peepholes),
                   *[FadeIn(a) for a in self.bus_taps.values()],
                   FadeIn(self.g_slot), run_time=1.2)
         self.gate_values = VGroup()
+
+    def peephole_wires(self, gtop: float) -> VGroup:
+        """Dashed wires from the highway into the gates that read the cell state (peephole variants): f and i tap
+        it before the forget ×, where it still carries c_{t-1}; o taps it after the +, where it carries c_t."""
+        if self.trace.variant not in ("peephole", "peephole-full"):
+            return VGroup()
+        col, w = self.role("cell"), 2.2
+        f_left = self.gates["f"].boxes.get_left()[0]
+        i_left = self.gates["i"].boxes.get_left()[0]
+        wires = [(X_PREV + 0.85, f_left + 0.12), (X_PREV + 1.3, i_left + 0.12), (X_O, X_O)]   # (tap x, gate x)
+        return VGroup(*[DashedVMobject(Arrow([a, HIGHWAY_Y, 0], [b, gtop, 0], buff=0.02, color=col, stroke_width=w,
+                                             tip_length=0.14, max_tip_length_to_length_ratio=0.2), num_dashes=12)
+                        for a, b in wires])
 
     def gate_pair(self, name: str, role: str, x: float) -> VGroup:
         boxes = VGroup(*[GateBox("", color=self.role(role), width=self.unit_w, height=1.1, fg=self.fg)

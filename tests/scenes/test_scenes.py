@@ -64,6 +64,27 @@ def test_lstm_numbers_are_the_records_they_show(scene_run):
     assert f"= {fmt(tr.y[0])}" in eqs
 
 
+@group("lstm-gates")
+def test_peephole_wires_tap_the_highway_where_it_carries_the_state_each_gate_reads(scene_run):
+    from gatelab.scenes.lstm import HIGHWAY_Y, X_ADD, X_F
+    assert len(scene_run("lstm-gates")[0].peepholes) == 0                # the standard LSTM has none
+    scene, _ = scene_run("lstm-gates", preset="lstm-peephole-full")
+    f, i, o = scene.peepholes
+    def ends(wire):                                                      # (top end on the highway, tip)
+        pts = wire.get_all_points()
+        return pts[pts[:, 1].argmax()], pts[pts[:, 1].argmin()]
+    taps = [ends(w)[0] for w in (f, i, o)]
+    assert all(abs(t[1] - HIGHWAY_Y) < 0.05 for t in taps)
+    assert taps[0][0] < X_F and taps[1][0] < X_F                        # f, i: c_{t-1}, before the forget x
+    assert taps[2][0] > X_ADD                                            # o: c_t, after the +
+    for wire, gate in ((f, "f"), (i, "i"), (o, "o")):                    # each ends on its gate's boxes
+        boxes = scene.gates[gate].boxes
+        end = ends(wire)[1]
+        assert boxes.get_left()[0] <= end[0] <= boxes.get_right()[0] and abs(end[1] - boxes.get_top()[1]) < 0.1
+    shown = {id(m) for top in scene.mobjects for m in top.get_family()}
+    assert all(id(w) in shown for w in (f, i, o))                         # still on screen at the end
+
+
 @group("attention-walkthrough")
 def test_attention_numbers_are_the_records_they_show(scene_run):
     scene, _ = scene_run("attention-walkthrough")
