@@ -179,7 +179,7 @@ def _head_rows(st: Style, tr: Any, cfg: dict) -> list[str]:
         if part not in ("embeddings", "layers", "total", "final LayerNorm", "encoder layers", "decoder layers"):
             rows.append(_line(f"{part}: {_params(cfg, part)}", st))
     for p in tr.predictions[:3] if kind != "none" else ():
-        top = ", ".join(f"{token(t)} {st.num(float(pr))}" for t, pr in zip(p.top[:3], np.asarray(p.probs)[:3]))
+        top = ", ".join(f"\u201c{token(t)}\u201d {st.num(float(pr))}" for t, pr in zip(p.top[:3], np.asarray(p.probs)[:3]))
         what = {"next token": f"next token after {p.position} {p.token!r}",
                 "class": "class (from [class])" if fam == "vit" else "class (from [CLS])",
                 "token class": f"class of {p.position} {p.token!r}",

@@ -40,6 +40,7 @@ def gpt2():
 
 def test_attention_heads_golden():
     check_golden("attention-heads", api.build("attention-heads", source=TINY)[0].source)
+    check_golden("transformer-model-bert", api.build("transformer-model", source=Source(preset="tiny-bert"))[0].source)
 
 
 def test_attention_heads_cells_are_the_trace(tmp_path, gpt2):
@@ -114,7 +115,7 @@ def test_transformer_model_numbers(tmp_path, gpt2):
     for part in ("embeddings", "layers", "final LayerNorm"):
         assert f"{cfg['parameter_parts'][part]:,} parameters" in text
     pr = gpt2.trace.predictions[0]
-    assert f"{pr.top[0]} {fmt(float(pr.probs[0]))}" in text
+    assert f"\u201c{pr.top[0]}\u201d {fmt(float(pr.probs[0]))}" in text
     assert "causal mask" in text
 
 
