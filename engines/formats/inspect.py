@@ -64,6 +64,7 @@ def summary(path: str, *, preset: str | None = None) -> dict[str, Any]:
         "modules": mods, "other_tensors": other,
         **({"model": ckpt.meta["model"]} if ckpt.meta.get("model") else {}),
         **({"metadata": ckpt.meta["metadata"]} if ckpt.meta.get("metadata") else {}),
+        **({"values": ckpt.meta["values"]} if ckpt.meta.get("values") else {}),
     }
 
 
@@ -158,6 +159,12 @@ def text(s: dict[str, Any]) -> str:
             lines.append(f"    {t['name'].ljust(w)}  {str(tuple(t['shape'])).ljust(12)}  {t['dtype']}")
         if len(s["other_tensors"]) > 20:
             lines.append(f"    ... {len(s['other_tensors']) - 20} more")
+    if s.get("values"):                  # a training checkpoint's epoch, step, hyper-parameters ... (read, never run)
+        top = [(k, v) for k, v in s["values"].items() if "." not in k]
+        shown = [f"{k} = {v}" for k, v in top[:12]]
+        nested = len(s["values"]) - len(shown)
+        more = f" (and {nested} nested: --json lists them)" if nested else ""
+        lines += ["", "other entries: " + (", ".join(shown) or "none at the top level") + more]
     return "\n".join(lines)
 
 

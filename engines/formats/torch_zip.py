@@ -8,7 +8,10 @@ The pickle is read by a *restricted* unpickler: ``find_class`` hands out only ou
 for the few names a state_dict needs (``torch._utils._rebuild_tensor_v2``, ``_rebuild_parameter``,
 ``collections.OrderedDict``, the ``torch.*Storage`` types and dtypes). Any other import
 (``os.system``, ``builtins.eval``, ``subprocess.Popen``, a model class) stops the read before it
-runs, with one line; a whole pickled model (``torch.save(model)``) is told to save
+runs, with one line, except the metadata classes training checkpoints keep beside the weights
+(``argparse.Namespace``, numpy scalars, paths, Lightning's and OmegaConf's objects in a ``.ckpt``):
+those are never imported either, but read as inert placeholders (a numpy scalar's number is
+decoded as data), so a training checkpoint's ``state_dict`` is usable as it is; a whole pickled model (``torch.save(model)``) is told to save
 ``model.state_dict()`` instead. Storages are never read while scanning: a tensor is
 ``(storage, offset, shape, stride)`` until :func:`load` reads its bytes, so views (a transposed
 or sliced tensor) come out exactly as torch would give them.
@@ -108,7 +111,15 @@ def _rebuild_parameter(data, requires_grad=False, hooks=None, state=None):
     return data
 
 
+def _latin1_bytes(text, encoding="latin1"):
+    """Protocol 2 writes bytes as ``_codecs.encode(text, "latin1")``: only that is done here."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise TypeError("_codecs.encode is read only as protocol 2's bytes (text, 'latin1')")
+    return text.encode("latin1")
+
+
 _ALLOWED = {
+    ("_codecs", "encode"): _latin1_bytes,
     ("torch._utils", "_rebuild_tensor_v2"): _rebuild_tensor_v2,
     ("torch._utils", "_rebuild_tensor"): _rebuild_tensor,
     ("torch._utils", "_rebuild_tensor_v3"): _rebuild_tensor_v3,
@@ -116,6 +127,78 @@ _ALLOWED = {
     ("torch._utils", "_rebuild_parameter_with_state"): _rebuild_parameter,
     ("collections", "OrderedDict"): _Dict,
 }
+
+
+# What training checkpoints keep beside the weights (hyper-parameters, counters, numpy scalars, paths, the
+# Lightning and OmegaConf objects a ``.ckpt`` holds): named by the pickle, never imported; read as
+# :class:`_Opaque` placeholders that only record what the pickle hands them.
+_METADATA = {("argparse", "Namespace"), ("numpy", "dtype"), ("numpy", "ndarray"),
+             ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+             ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+             ("pathlib", "PosixPath"), ("pathlib", "WindowsPath"), ("pathlib", "PurePosixPath"),
+             ("pathlib", "PureWindowsPath"), ("torch.torch_version", "TorchVersion"), ("torch", "Size"),
+             ("datetime", "datetime"), ("datetime", "date"), ("datetime", "timedelta")}
+_METADATA_PACKAGES = ("lightning.", "pytorch_lightning.", "lightning_fabric.", "omegaconf.")
+
+
+class _Opaque:
+    """An object of a metadata class the pickle names (:data:`_METADATA`): nothing of that class is imported
+    or run; the placeholder keeps the arguments, state and items the pickle gives it."""
+    qualname = ""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> _Opaque:
+        obj = object.__new__(cls)
+        obj.args, obj.state, obj.items = args, None, []
+        return obj
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def __setstate__(self, state: Any) -> None:
+        self.state = state
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.items.append((key, value))
+
+    def append(self, value: Any) -> None:
+        self.items.append(value)
+
+    def extend(self, values: Any) -> None:
+        self.items.extend(values)
+
+    def fields(self) -> dict | None:
+        """A dict-like object's items (Lightning's AttributeDict) or an object's attributes (``Namespace``)."""
+        if self.items and all(isinstance(i, tuple) and len(i) == 2 and isinstance(i[0], str) for i in self.items):
+            return dict(self.items)
+        if isinstance(self.state, dict) and all(isinstance(k, str) for k in self.state):
+            return self.state
+        return None
+
+    def value(self) -> Any:
+        """A numpy scalar's number (dtype code and raw bytes, decoded as data); otherwise ``<class name>``."""
+        if self.qualname.endswith("multiarray.scalar") and len(self.args) == 2 and isinstance(self.args[1], bytes):
+            dt = self.args[0]
+            if isinstance(dt, _Opaque) and dt.args and isinstance(dt.args[0], str) and dt.args[0][:1] in "fiub":
+                order = dt.state[1] if isinstance(dt.state, tuple) and len(dt.state) > 1 and dt.state[1] in "<>" else "<"
+                try:
+                    return np.frombuffer(self.args[1], np.dtype(order + dt.args[0]))[0].item()
+                except (TypeError, ValueError):
+                    pass
+        if self.qualname.startswith("pathlib.") and self.args and all(isinstance(a, str) for a in self.args):
+            import pathlib
+            kind = pathlib.PureWindowsPath if "Windows" in self.qualname else pathlib.PurePosixPath
+            return str(kind(*self.args))
+        return f"<{self.qualname}>"
+
+
+_OPAQUE: dict[str, type] = {}
+
+
+def _opaque(module: str, name: str) -> type:
+    qualname = f"{module}.{name}"
+    if qualname not in _OPAQUE:
+        _OPAQUE[qualname] = type(name, (_Opaque,), {"qualname": qualname, "__module__": __name__})
+    return _OPAQUE[qualname]
 
 
 class _Unpickler(pickle.Unpickler):
@@ -130,6 +213,8 @@ class _Unpickler(pickle.Unpickler):
             return _Kind(_STORAGES[name])
         if module == "torch" and name in _DTYPE_NAMES:
             return _Kind(_DTYPE_NAMES[name])
+        if (module, name) in _METADATA or module.startswith(_METADATA_PACKAGES):
+            return _opaque(module, name)
         what = f"{module}.{name}"
         if module == "__main__" or module.startswith("torch.nn") or (module.startswith("torch") and name[:1].isupper()):
             raise Refused(f"weights file {self.path!r} holds a whole pickled model ({what}), which GateLab will not "
@@ -269,7 +354,8 @@ def _flatten(obj: Any, path: str) -> tuple[dict[str, _Tensor], dict[str, Any]]:
     if isinstance(obj, _Tensor):
         return {"tensor": obj}, {}
     if not isinstance(obj, dict):
-        raise InputError(f"weights file {path!r} holds a {type(obj).__name__}, not a state_dict "
+        what = obj.qualname if isinstance(obj, _Opaque) else type(obj).__name__
+        raise InputError(f"weights file {path!r} holds a {what}, not a state_dict "
                          "(a dict of tensors); save model.state_dict()")
     tensors: dict[str, _Tensor] = {}
     values: dict[str, Any] = {}
@@ -284,6 +370,12 @@ def _flatten(obj: Any, path: str) -> tuple[dict[str, _Tensor], dict[str, Any]]:
                 walk(v, name + ".")
             elif isinstance(v, (int, float, str, bool)) or v is None:
                 values[name] = v
+            elif isinstance(v, _Opaque):         # hyper-parameters and other metadata: shown, never run
+                fields = v.fields()
+                if fields:
+                    walk(fields, name + ".")
+                else:
+                    values[name] = v.value()
     walk(obj, "")
     return tensors, {"values": values} if values else {}
 

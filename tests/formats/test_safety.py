@@ -162,3 +162,18 @@ def test_torch_zip_never_imports_torch():
     subprocess.run([sys.executable, "-c", code], check=True)
     assert torch_zip.is_torch_zip(["archive/data.pkl"]) and not torch_zip.is_torch_zip(["data.pkl"])
     assert io  # noqa
+
+
+def test_metadata_classes_are_placeholders_that_never_run(tmp_path):
+    """argparse.Namespace and numpy's scalar are read as inert placeholders: their constructors are never
+    looked up, and a scalar's number is decoded as data (protocol 2 bytes through _codecs.encode)."""
+    import argparse
+    ns = pickle.dumps({"w": 1.5, "hp": argparse.Namespace(seed=3), "best": np.float64(0.5)}, protocol=2)
+    assert b"argparse" in ns and b"_codecs" in ns
+    ckpt = formats.read(_zip_with(ns, tmp_path / "m.pt"), data=False)
+    assert ckpt.meta["values"] == {"w": 1.5, "hp.seed": 3, "best": 0.5}
+    assert torch_zip._opaque("argparse", "Namespace").__module__ == torch_zip.__name__    # never argparse's class
+    with pytest.raises(InputError, match="asks to import _codecs.decode"):
+        formats.read(_zip_with(b"\x80\x02c_codecs\ndecode\n)R.", tmp_path / "d.pt"))
+    with pytest.raises(InputError, match="holds a argparse.Namespace, not a state_dict"):
+        formats.read(_zip_with(pickle.dumps(argparse.Namespace(a=1), protocol=2), tmp_path / "n.pt"))

@@ -137,3 +137,25 @@ def test_reader_matches_safetensors_torch(fname):
     assert sorted(t.name for t in ck.tensors) == sorted(ref)
     for name, t in ref.items():
         assert np.array_equal(ck.loader(name), t.double().numpy()), name
+
+
+def test_a_training_checkpoint_is_read_beside_its_metadata(run_cli, write_json):
+    """A Lightning-style .ckpt: state_dict beside optimizer state, an AttributeDict of hyper-parameters with an
+    argparse.Namespace, a path and numpy scalars (placeholders, never imported); the LSTM reproduces torch."""
+    ref = json.loads((REFS / "train_ckpt.json").read_text())
+    ckpt = formats.read(REFS / "train.ckpt", data=False)
+    values = ckpt.meta["values"]
+    assert values["epoch"] == 2 and values["best_val_loss"] == ref["best_val_loss"]
+    assert values["hyper_parameters.best"] == 0.25 and values["hyper_parameters.args.data"] == "/data/x"
+    assert values["hyper_parameters.args.seed"] == 11
+    doc, note = formats.load_for_model(REFS / "train.ckpt", "lstm", module="state_dict.rnn", head="state_dict.head")
+    assert "state_dict.head" in note
+    tr = lstm.build(doc.weights, {"x": ref["x"]}, **doc.options)
+    np.testing.assert_allclose(tr.outputs, ref["outputs"], rtol=0, atol=1e-6)       # float32 weights
+    np.testing.assert_allclose(np.ravel(tr.c_n), ref["c_T"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(np.ravel(tr.ys), np.ravel(ref["y"]), rtol=0, atol=1e-6)
+    r = run_cli("inspect", REFS / "train.ckpt")
+    assert r.exit_code == 0 and "other entries: epoch = 2" in r.stdout and "best_val_loss = 0.3125" in r.stdout
+    r = run_cli("compute", "lstm", "--weights", REFS / "train.ckpt", "--module", "state_dict.rnn",
+                "--inputs", write_json({"x": ref["x"]}))
+    assert r.exit_code == 0, r.output
