@@ -18,6 +18,7 @@ imported or run: a class or function the file names is only a string here.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -230,6 +231,24 @@ def dense(entry: LayerEntry) -> Module:
     return _module(entry, params, opts, (), "", assumed)
 
 
+def time_distributed(entry: LayerEntry) -> Module:
+    """TimeDistributed(Dense): the same Dense at every step, so an output layer like any Dense (many-to-many)."""
+    inner = _name(entry.cfg, "layer", None)
+    node = entry.node.groups.get("layer") if entry.node is not None else None
+    if isinstance(inner, dict):
+        inner_cls = inner.get("class_name")
+    else:                                     # no config.json: the wrapped layer's saved name ("dense_5")
+        vars_node = node.groups.get("vars") if node else None
+        saved = re.sub(r"_\d+$", "", str(vars_node.attrs.get("name", ""))) if vars_node else ""
+        inner_cls = "Dense" if saved == "dense" else None
+    if inner_cls != "Dense" or node is None:
+        return unsupported(entry, f"TimeDistributed around {inner_cls or 'an unknown layer'} is not supported")
+    m = dense(dataclasses.replace(entry, class_name="Dense", node=node,
+                                  cfg=inner.get("config") if isinstance(inner, dict) else None))
+    m.config["wrapped_in"] = "TimeDistributed"
+    return m
+
+
 def multihead(entry: LayerEntry) -> Module:
     node, cfg = entry.node, entry.cfg
     params: dict[str, np.ndarray] = {}
@@ -304,6 +323,8 @@ def interpret(entry: LayerEntry) -> Module:
         return bidirectional(entry)
     if entry.class_name == "Dense":
         return dense(entry)
+    if entry.class_name == "TimeDistributed":
+        return time_distributed(entry)
     if entry.class_name == "MultiHeadAttention":
         return multihead(entry)
     if entry.class_name in TRANSPARENT:

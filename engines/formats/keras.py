@@ -39,7 +39,8 @@ _TRANSPARENT = KL.TRANSPARENT       # identity at inference: a Dense after them 
 _SNAKE_CLASS = {"simple_rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU", "bidirectional": "Bidirectional",
                 "dense": "Dense", "multi_head_attention": "MultiHeadAttention", "input_layer": "InputLayer",
                 "conv1d": "Conv1D", "conv2d": "Conv2D", "embedding": "Embedding", "dropout": "Dropout",
-                "layer_normalization": "LayerNormalization", "batch_normalization": "BatchNormalization"}
+                "layer_normalization": "LayerNormalization", "batch_normalization": "BatchNormalization",
+                "time_distributed": "TimeDistributed"}
 
 
 def sniff(path: str | os.PathLike) -> str | None:

@@ -21,7 +21,7 @@ READERS = {".keras": read_keras, ".weights.h5": read_weights_h5}
 CASES = [("lstm_seq", "lstm", None), ("gru_after", "gru", None), ("gru_before", "gru", None),
          ("rnn_fn", "rnn", None), ("bilstm", "lstm", None), ("stacked", "lstm", "lstm"),
          ("stacked", "lstm", "lstm_1"), ("mixed_fn", "lstm", None), ("mixed_fn", "gru", None),
-         ("lstm_f64", "lstm", None)]
+         ("lstm_f64", "lstm", None), ("rnn_td", "rnn", None)]
 
 
 def _hidden(trace, model: str) -> np.ndarray:
@@ -116,3 +116,10 @@ def test_model_summary_from_a_keras_file_counts_like_keras(name):
     if name == "summary":
         assert trace.total_formula == "3840 + 7320 + 31 = 11191"
         assert [layer.name for layer in trace.layers] == ["LSTM", "LSTM", "Dense"]
+
+
+@pytest.mark.parametrize("ext", list(READERS))
+def test_time_distributed_dense_is_the_output_layer(ext):
+    sel, ref, layer, trace = _run("rnn_td", ext, "rnn", None)
+    assert sel.head == "td"
+    np.testing.assert_allclose(_outputs(trace, "rnn"), ref["output"], rtol=0, atol=1e-6)

@@ -3,7 +3,7 @@
 Run with Keras 3 installed (the float32 files here were made with the numpy backend; the float64
 model is made in a subprocess under the torch backend, the one that computes in float64):
 
-    KERAS_BACKEND=numpy python tests/formats/refs/make_keras_fixtures.py
+    KERAS_BACKEND=numpy python tests/formats/refs/make_keras_fixtures.py [NAME ...]   # NAME: only those models
 
 For each model NAME it writes, into tests/formats/refs/keras/:
 
@@ -104,7 +104,12 @@ def randomise(model, seed: int) -> None:
     model.set_weights([rng.uniform(-0.8, 0.8, w.shape).astype(w.dtype) for w in model.get_weights()])
 
 
+ONLY = [a for a in sys.argv[1:] if not a.startswith("-")]     # NAME ...: write only these models
+
+
 def save(name: str, model, x, extra: dict | None = None) -> None:
+    if ONLY and name not in ONLY:
+        return
     model.save(OUT / f"{name}.keras")
     model.save_weights(OUT / f"{name}.weights.h5")
     ref: dict = {"generator": "tests/formats/refs/make_keras_fixtures.py", "keras_version": keras.__version__,
@@ -167,6 +172,12 @@ def models() -> None:
     randomise(m, 6)
     save("stacked", m, inputs(6, 4, 2))
 
+    # SimpleRNN -> TimeDistributed(Dense): the per-step output layer written with the wrapper.
+    m = keras.Sequential([keras.Input((4, 2)), layers.SimpleRNN(3, return_sequences=True, name="rnn"),
+                          layers.TimeDistributed(layers.Dense(2, name="dense"), name="td")], name="rnn_td")
+    randomise(m, 9)
+    save("rnn_td", m, inputs(9, 4, 2))
+
     # Functional model with an unsupported layer (Conv1D) before an LSTM, a Bidirectional GRU, a Dense.
     x = keras.Input((5, 2), name="x")
     a = layers.Conv1D(3, 2, padding="same", name="conv")(x)
@@ -192,6 +203,8 @@ def models() -> None:
     # The lecture's summary example: LSTM(30) on 1 input, LSTM(30), Dense(1) = 11191 parameters.
     m = keras.Sequential([keras.Input((None, 1)), layers.LSTM(30, return_sequences=True, name="lstm"),
                           layers.LSTM(30, name="lstm_1"), layers.Dense(1, name="dense")], name="summary")
+    if ONLY and "summary" not in ONLY:
+        return
     m.save(OUT / "summary.keras")
     (OUT / "summary.json").write_text(json.dumps({"count_params": int(m.count_params()), "layers": [
         {"name": lay.name, "count_params": int(lay.count_params())} for lay in m.layers]}, indent=1) + "\n")
@@ -266,6 +279,8 @@ def main() -> int:
         float64_model()
         return 0
     models()
+    if ONLY:
+        return 0
     damaged()
     import subprocess
     env = dict(os.environ, KERAS_BACKEND="torch")
