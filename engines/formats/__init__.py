@@ -50,7 +50,7 @@ class Module:
 @dataclass(frozen=True)
 class Checkpoint:
     path: str
-    format: str                     # "safetensors" | "torch" | "keras" | "keras-weights-h5" | "npz" | "json"
+    format: str                     # "safetensors" | "torch" | "keras" | "keras-weights-h5" | "keras-h5" | "npz" | "json"
     tensors: tuple[TensorInfo, ...]
     modules: tuple[Module, ...]
     meta: dict[str, Any] = field(default_factory=dict)
@@ -77,7 +77,7 @@ def read(path, *, data: bool = True) -> Checkpoint:
 
 def select(ckpt: Checkpoint, model: str | None, *, module: str | None = None, head: str | None = None) -> Selection:
     """The module of ``ckpt`` that drives ``model`` (and its output head), in engine names."""
-    if ckpt.format in ("keras", "keras-weights-h5") and model is not None:
+    if ckpt.format in ("keras", "keras-weights-h5", "keras-h5") and model is not None:
         from .keras_select import select_keras   # Keras layers: Dense heads, Bidirectional, reset_after
         return select_keras(ckpt, model, module=module, head=head)
     from ._choose import select as _select

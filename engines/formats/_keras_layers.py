@@ -235,6 +235,8 @@ def time_distributed(entry: LayerEntry) -> Module:
     """TimeDistributed(Dense): the same Dense at every step, so an output layer like any Dense (many-to-many)."""
     inner = _name(entry.cfg, "layer", None)
     node = entry.node.groups.get("layer") if entry.node is not None else None
+    if node is None and entry.node is not None and "vars" in entry.node.groups:
+        node = entry.node                     # Keras 2 names the wrapped Dense's weights after the wrapper
     if isinstance(inner, dict):
         inner_cls = inner.get("class_name")
     else:                                     # no config.json: the wrapped layer's saved name ("dense_5")

@@ -15,7 +15,8 @@ from . import Checkpoint, Module, TensorInfo
 from .modules import HEAD_KINDS, RECURRENT, output_width
 
 FORMATS = {"torch": "PyTorch state_dict (torch.save)", "safetensors": "safetensors", "keras": "Keras .keras archive",
-           "keras-weights-h5": "Keras .weights.h5", "npz": "NumPy .npz", "json": "GateLab JSON"}
+           "keras-weights-h5": "Keras .weights.h5", "keras-h5": "Keras 2 HDF5 model (.h5, legacy)",
+           "npz": "NumPy .npz", "json": "GateLab JSON"}
 DIAGRAM = {"rnn": "rnn-unfolded", "lstm": "lstm-unfolded", "gru": "gru-unfolded", "multihead": "self-attention",
            "attention": "attention-walkthrough", "transformer": "transformer-block"}
 

@@ -241,6 +241,15 @@ def read_weights_h5(path: str | os.PathLike) -> Checkpoint:
     if os.path.isdir(p):
         raise InputError(f"{where} is a directory, expected a .weights.h5 file")
     tree = read_tree(p, where)
+    from . import keras_legacy
+    if keras_legacy.is_legacy(tree):              # Keras 2's model.save("m.h5") / save_weights("w.h5")
+        config = keras_legacy.model_config(tree, where)
+        legacy = keras_legacy.as_keras3(tree, where)
+        meta = {"keras_version": tree.attrs.get("keras_version"), "format": "Keras 2 HDF5 (legacy)"}
+        if config is not None:
+            entries, info = _from_config(config, legacy, where)
+            return _checkpoint(p, "keras-h5", entries, {**meta, **info, "source": "the file's model_config"})
+        tree = legacy
     entries = _from_weights(tree, where)
     info = {"model": {"name": _layer_name(tree) if "vars" in tree.groups else None},
             "source": "weights file (no config.json)",
@@ -251,9 +260,6 @@ def read_weights_h5(path: str | os.PathLike) -> Checkpoint:
 def _from_weights(tree: Node, where: str) -> list[KL.LayerEntry]:
     top = tree.groups.get("layers")
     if top is None:
-        if "layer_names" in tree.attrs or "model_weights" in tree.groups:
-            raise InputError(f"{where} is a Keras 2 HDF5 file (layer_names/model_weights); GateLab reads Keras 3 "
-                             ".keras and .weights.h5 files (load it in Keras 3 and save it again)")
         found = ", ".join(list(tree.groups) + list(tree.datasets)) or "nothing"
         raise InputError(f"{where} is not a Keras 3 weights file: it has no 'layers' group (found: {found[:80]})")
     groups = [g for g in top.groups.values() if any(True for _ in g.walk())]     # layers that hold weights

@@ -11,6 +11,7 @@ import pytest
 
 from _keras_fixtures import keras_path, keras_ref
 from gatelab.engines import attention, gru, lstm, params, rnn
+from gatelab.engines.errors import InputError
 from gatelab.engines.formats.keras import read_keras, read_weights_h5
 from gatelab.engines.formats.keras_select import select_keras
 
@@ -123,3 +124,31 @@ def test_time_distributed_dense_is_the_output_layer(ext):
     sel, ref, layer, trace = _run("rnn_td", ext, "rnn", None)
     assert sel.head == "td"
     np.testing.assert_allclose(_outputs(trace, "rnn"), ref["output"], rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("name, model", [("legacy_lstm", "lstm"), ("legacy_bigru", "gru")])
+@pytest.mark.parametrize("ext", [".h5", ".keras2.h5"])
+def test_keras2_hdf5_files_reproduce_keras(name, model, ext):
+    """model.save("m.h5") (the legacy format, its model_config read) and Keras 2's save_weights layout
+    (layer_names, weight_names with :0, no config): the same numbers as the Keras 3 files of the model."""
+    ckpt = read_weights_h5(keras_path(name + ext))
+    assert ckpt.format == ("keras-h5" if ext == ".h5" else "keras-weights-h5")
+    sel = select_keras(ckpt, model)
+    ref = keras_ref(name)
+    layer = ref["layers"][sel.module]
+    trace = ENGINES[model](sel.weights, {"x": layer["input"]}, **sel.options)
+    np.testing.assert_allclose(_hidden(trace, model), layer["h"], rtol=0, atol=1e-6)
+    assert sel.head == "dense"
+    np.testing.assert_allclose(_outputs(trace, model), ref["output"], rtol=0, atol=1e-6)
+
+
+def test_a_keras2_file_with_a_missing_weight_is_one_line(tmp_path):
+    import shutil
+
+    import h5py
+    bad = tmp_path / "bad.h5"
+    shutil.copy(keras_path("legacy_lstm.keras2.h5"), bad)
+    with h5py.File(bad, "a") as f:
+        del f["lstm"]["lstm/lstm_cell/bias:0"]
+    with pytest.raises(InputError, match="lists weight 'lstm/lstm_cell/bias:0' but does not store it"):
+        read_weights_h5(str(bad))

@@ -188,11 +188,11 @@ def test_a_zip_without_keras_members_names_what_it_has(tmp_path):
     assert "has no config.json or model.weights.h5" in one_line(e) and "readme.txt" in str(e.value)
 
 
-def test_a_keras_2_file_says_what_it_is(tmp_path):
+def test_a_damaged_keras_2_file_says_what_it_is(tmp_path):
     p = tmp_path / "old.h5"
     with h5py.File(p, "w") as fh:
         fh.attrs["layer_names"] = [b"lstm"]
-        fh["lstm/lstm/lstm_cell/kernel:0"] = np.zeros((1, 4), dtype="float32")
+        fh["lstm/lstm/lstm_cell/kernel:0"] = np.zeros((1, 4), dtype="float32")      # no weight_names
     with pytest.raises(InputError) as e:
         read_weights_h5(p)
-    assert "is a Keras 2 HDF5 file" in one_line(e) and "save it again" in str(e.value)
+    assert "is a Keras 2 HDF5 file" in one_line(e) and "weight_names" in str(e.value)

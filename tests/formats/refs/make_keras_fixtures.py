@@ -16,6 +16,9 @@ For each model NAME it writes, into tests/formats/refs/keras/:
                        the model's output and ``count_params``; for MultiHeadAttention the output and the
                        attention scores [heads, T, T] (with and without a causal mask).
 
+``legacy_lstm`` and ``legacy_bigru`` are written as Keras 2 HDF5 files instead: ``NAME.h5``
+(``model.save``, the legacy format) and ``NAME.keras2.h5`` (Keras 2's ``save_weights`` layout).
+
 It also writes damaged files (truncated, missing parts, bad JSON) and a ``.keras`` whose
 config names classes from a package that does not exist, to show such a file is read as data.
 GateLab's tests read these files without Keras.
@@ -234,6 +237,58 @@ def rewrite(src: Path, dst: Path, edit) -> None:
                 zout.writestr(info, data)
 
 
+def _keras2_weights(path: Path, model) -> None:
+    """``model``'s weights in the layout of Keras 2's ``model.save_weights("w.h5")`` (TensorFlow's Keras 2
+    cannot be installed beside Keras 3, so the file is written with h5py as Keras 2's
+    ``save_weights_to_hdf5_group`` lays it out: the root's ``layer_names``, each layer's group with its
+    ``weight_names`` in order, a dataset per weight at that path, ``:0`` suffixed)."""
+    import h5py
+
+    def names(layer) -> list[str]:
+        if isinstance(layer, layers.Bidirectional):
+            inner = {"SimpleRNN": "simple_rnn", "LSTM": "lstm", "GRU": "gru"}[type(layer.forward_layer).__name__]
+            return [f"{layer.name}/{side}_{inner}/{inner}_cell/{w}:0" for side in ("forward", "backward")
+                    for w in ("kernel", "recurrent_kernel", "bias")]
+        if isinstance(layer, (layers.SimpleRNN, layers.LSTM, layers.GRU)):
+            cell = {"SimpleRNN": "simple_rnn_cell", "LSTM": "lstm_cell", "GRU": "gru_cell"}[type(layer).__name__]
+            return [f"{layer.name}/{cell}/{w}:0" for w in ("kernel", "recurrent_kernel", "bias")]
+        return [f"{layer.name}/{w}:0" for w in ("kernel", "bias")]
+
+    with h5py.File(path, "w") as f:
+        with_weights = [lay for lay in model.layers if lay.get_weights()]
+        f.attrs["layer_names"] = [lay.name.encode() for lay in with_weights]
+        f.attrs["backend"] = b"tensorflow"
+        f.attrs["keras_version"] = b"2.15.0"
+        for lay in with_weights:
+            g = f.create_group(lay.name)
+            wn = names(lay)
+            g.attrs["weight_names"] = [n.encode() for n in wn]
+            for n, w in zip(wn, lay.get_weights()):
+                g.create_dataset(n, data=w)
+
+
+def legacy() -> None:
+    """Keras 2 HDF5 files: ``model.save("NAME.h5")`` as Keras 3 writes the legacy format, and NAME.keras2.h5
+    in Keras 2's save_weights layout; NAME.json holds Keras's outputs as for the other fixtures."""
+    m = keras.Sequential([keras.Input((4, 2)), layers.LSTM(3, return_sequences=True, name="lstm"),
+                          layers.Dense(1, name="dense")], name="legacy_lstm")
+    randomise(m, 11)
+    save("legacy_lstm", m, inputs(11, 4, 2))
+    m = keras.Sequential([keras.Input((4, 2)), layers.Bidirectional(layers.GRU(2, return_sequences=True),
+                                                                    name="bidirectional"),
+                          layers.Dense(1, name="dense")], name="legacy_bigru")
+    randomise(m, 12)
+    save("legacy_bigru", m, inputs(12, 4, 2))
+    for name in ("legacy_lstm", "legacy_bigru"):
+        if ONLY and name not in ONLY:
+            continue
+        model = keras.models.load_model(OUT / f"{name}.keras")
+        model.save(OUT / f"{name}.h5")
+        _keras2_weights(OUT / f"{name}.keras2.h5", model)
+        (OUT / f"{name}.weights.h5").unlink()
+        (OUT / f"{name}.keras").unlink()
+
+
 def damaged() -> None:
     src = OUT / "lstm_seq.keras"
     raw = src.read_bytes()
@@ -279,6 +334,7 @@ def main() -> int:
         float64_model()
         return 0
     models()
+    legacy()
     if ONLY:
         return 0
     damaged()
