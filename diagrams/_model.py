@@ -27,8 +27,37 @@ def attention(trace: Any) -> np.ndarray:
     return np.stack([np.asarray(layer.attention) for layer in trace.layers])
 
 
+def _byte_level_decoder() -> dict[str, int]:
+    """GPT-2's byte-level BPE alphabet: the printable character standing for each byte (``Ġ`` for a space)."""
+    keep = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    chars, extra = {}, 0
+    for b in range(256):
+        if b in keep:
+            chars[chr(b)] = b
+        else:
+            chars[chr(256 + extra)] = b
+            extra += 1
+    return chars
+
+
+_BYTE_LEVEL = _byte_level_decoder()
+
+
+def _readable(token: str) -> str:
+    """A byte-level BPE token as text (``Ġdog`` -> ``dog``, ``Ã©`` -> ``é``); a token of spaces or newlines
+    shows as ``␣`` / ``↵``; special tokens and tokens outside that alphabet are left as they are."""
+    if not token or token.startswith("<") or any(ch not in _BYTE_LEVEL for ch in token):
+        return token
+    text = bytes(_BYTE_LEVEL[ch] for ch in token).decode("utf-8", "replace")
+    return text.strip() or text.replace(" ", "␣").replace("\n", "↵")
+
+
 def tokens(trace: Any) -> list[str]:
-    return [str(t) for t in trace.tokens]
+    """The tokens as the views print them: byte-level BPE (GPT-2, RoBERTa) decoded to text."""
+    toks = [str(t) for t in trace.tokens]
+    if (getattr(trace, "config", None) or {}).get("model_type") in ("gpt2", "roberta"):
+        return [_readable(t) for t in toks]
+    return toks
 
 
 def special(trace: Any) -> list[bool]:

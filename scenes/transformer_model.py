@@ -30,8 +30,8 @@ MAX_ROW_W = 12.0
 
 def default_query(trace) -> int:
     """The query a scene follows without --query: GPT-2 the last token (where the next one is predicted),
-    BERT the first [MASK], ViT the [class] token."""
-    if trace.family == "vit":
+    BERT the first [MASK], ViT and a sequence classifier the first token (where the class is read)."""
+    if trace.family == "vit" or trace.prediction_kind == "class":
         return 0
     if trace.prediction_kind == "masked token" and trace.predictions:
         return int(trace.predictions[0].position)

@@ -276,3 +276,18 @@ def test_the_head_view_of_a_whole_model_defaults_to_the_trained_heads_and_names_
         assert "preset induction-heads" in " ".join(texts)
         assert f"head {head}: {job}" in texts
         assert sum(": " in t and t.startswith("head ") for t in texts) == 1    # only the named head
+
+
+def test_byte_level_tokens_are_shown_as_text():
+    from gatelab.diagrams import _model as M
+    from gatelab.engines import transformer_whole as tw
+    from pathlib import Path
+    hf = Path(__file__).resolve().parents[1] / "engines" / "refs" / "hf"
+    tr = tw.build_folder(str(hf / "gpt2-bpe"), text="the cat ran in the park")
+    assert any(t.startswith("\u0120") for t in tr.tokens)                # the trace keeps the tokenizer's tokens
+    shown = M.tokens(tr)
+    assert shown[:3] == ["the", "cat", "ran"] and not any("\u0120" in t for t in shown)
+    assert M._readable("\u00c3\u00a9t") == "\u00e9t" and M._readable("\u0120") == "\u2423"
+    assert M._readable("<|endoftext|>") == "<|endoftext|>" and M._readable("##s") == "##s"
+    bert = tw.build_folder(str(hf / "bert-tiny"), text="the cat sat")
+    assert M.tokens(bert) == list(bert.tokens)                           # WordPiece tokens are left alone
