@@ -309,8 +309,11 @@ def resolve_focus(tr_tokens: tuple[str, ...], L: int, H: int, layer: int | None,
     pos = len(tr_tokens) - 1
     if query is not None:
         q = str(query)
+        bare = [t.lstrip("\u0120\u2581") for t in tr_tokens]     # byte-level BPE / SentencePiece word marks
         if q in tr_tokens:
             pos = tr_tokens.index(q)
+        elif q in bare:                                             # --query dog finds "Ġdog", as the figures print it
+            pos = bare.index(q)
         elif q.lstrip("-").isdigit() and -len(tr_tokens) <= int(q) < len(tr_tokens):
             pos = int(q) % len(tr_tokens)
         else:

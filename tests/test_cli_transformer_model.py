@@ -184,3 +184,9 @@ def test_roberta_and_distilbert_from_the_cli(run_cli, tmp_path):
     m = _copy(tmp_path, dis)
     _edit_config(m, n_layers=3)
     one_line_error(run_cli("compute", "transformer", "--weights", m, "--text", "the cat"), "transformer.layer.2", "missing")
+
+
+def test_query_finds_a_byte_level_token_by_its_text(run_cli):
+    r = run_cli("explain", "transformer", "--weights", BPE, "--text", "the cat ran in the park", "--query", "park",
+                "--layer", "1", "--head", "1")
+    assert r.exit_code == 0 and "query \u0120park (position 5)" in r.stdout, r.output
