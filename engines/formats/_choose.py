@@ -69,7 +69,7 @@ def select(ckpt: Checkpoint, model: str | None, *, module: str | None = None, he
             note += f"; no output layer: {', '.join(_q(m.name) for m in others)} could be one (choose with --head-module NAME)"
     if model in ("multihead", "transformer"):
         note += "; num_heads is not stored in a state_dict: give --heads N (default 1)"
-    if chosen.kind == "nn.RNN":
+    if chosen.kind in ("nn.RNN", "nn.RNNCell"):
         note += "; nonlinearity is not stored: tanh assumed (--activation relu for nonlinearity='relu')"
     return Selection(weights, options, chosen.name, head_mod.name if head_mod else None, note)
 
@@ -109,7 +109,10 @@ def _none_fits(ckpt: Checkpoint, model: str | None) -> str:
 
 
 def _param_names(m: Module) -> list[str]:
-    return list(m.params) if m.params else [t.name for t in _local_tensors(m)]
+    """The module's parameter names as the engines read them (a cell's ``weight_ih`` as ``weight_ih_l0``)."""
+    if m.params:
+        return list(m.params)
+    return [t.name + ("_l0" if m.config.get("cell") else "") for t in _local_tensors(m)]
 
 
 def _local_tensors(m: Module) -> list[Any]:
@@ -121,7 +124,8 @@ def _local_tensors(m: Module) -> list[Any]:
 def _weight(ckpt: Checkpoint, m: Module, local: str) -> np.ndarray:
     if m.params:
         return m.params[local]
-    full = f"{m.name}.{local}" if m.name else local
+    stored = local.removesuffix("_l0") if m.config.get("cell") else local
+    full = f"{m.name}.{stored}" if m.name else stored
     if ckpt.loader is None:
         raise InputError(f"tensor {full!r} of {ckpt.path!r} was not loaded")
     a = ckpt.loader(full)

@@ -115,12 +115,12 @@ def _quote(s: str) -> str:
 
 def _convention(m: Module, count: int) -> str:
     c = m.config
-    if m.framework == "torch" and m.kind in ("nn.RNN", "nn.LSTM", "nn.GRU") and c.get("bias"):
+    if m.framework == "torch" and m.kind.removesuffix("Cell") in ("nn.RNN", "nn.LSTM", "nn.GRU") and c.get("bias"):
         runs = c.get("layers", 1) * (2 if c.get("bidirectional") else 1)
         G, H = c.get("gates", 1), c.get("hidden", 0)
         text = (f"PyTorch: two bias vectors per gate (bias_ih + bias_hh, added); Keras counts one bias, "
                 f"{count - runs * G * H} parameters")
-        if m.kind == "nn.GRU":
+        if m.kind.startswith("nn.GRU"):
             text += "; GRU reset gate applied after the recurrent product (Keras reset_after=True; GateLab --convention torch)"
         return text
     if m.framework == "keras" and m.kind in ("keras.SimpleRNN", "keras.LSTM", "keras.GRU", "keras.Bidirectional"):

@@ -13,6 +13,8 @@ names under a prefix P                     module
 ``P.in_proj_weight``, ``P.out_proj.*``     ``nn.MultiheadAttention``
 ``P.self_attn.*``, ``P.linear1/2.*``,      ``nn.TransformerEncoderLayer`` (+ ``P.multihead_attn.*``,
 ``P.norm1/2.*``                            ``P.norm3.*``: ``nn.TransformerDecoderLayer``)
+``P.weight_ih``, ``P.weight_hh``,          ``nn.RNNCell`` / ``nn.GRUCell`` / ``nn.LSTMCell``: one layer,
+``P.bias_ih``, ``P.bias_hh``               its names read as ``..._l0``
 ``P.weight`` [O, I] (+ ``P.bias`` [O])     ``nn.Linear`` (an output head for rnn/lstm/gru)
 ========================================  =====================================================
 
@@ -29,6 +31,7 @@ from typing import Any, Mapping
 from . import TensorInfo
 
 _RNN_NAME = re.compile(r"^(?:(?P<p>.+)\.)?(?P<kind>weight|bias)_(?P<m>ih|hh|hr)_l(?P<k>\d+)(?P<rev>_reverse)?$")
+_CELL_NAME = re.compile(r"^(?:(?P<p>.+)\.)?(?P<kind>weight|bias)_(?P<m>ih|hh)$")     # nn.RNNCell / GRUCell / LSTMCell
 _GATES = {1: ("nn.RNN", "rnn"), 3: ("nn.GRU", "gru"), 4: ("nn.LSTM", "lstm")}
 _MHA_PARTS = ("in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias",
               "q_proj_weight", "k_proj_weight", "v_proj_weight", "bias_k", "bias_v")
@@ -79,6 +82,19 @@ def _recurrent(infos: Mapping[str, TensorInfo], claimed: set[str]) -> list[Found
             continue
         claimed.update(names.values())
         out.append(_recurrent_module(prefix, names, {k: infos[v] for k, v in names.items()}))
+    cells: dict[str, dict[str, str]] = {}
+    for n in infos:                          # a cell's weight_ih / weight_hh / bias_*: one layer, read as ..._l0
+        m = _CELL_NAME.match(n)
+        if m and n not in claimed:
+            cells.setdefault(m.group("p") or "", {})[f"{m.group('kind')}_{m.group('m')}_l0"] = n
+    for prefix, names in cells.items():
+        if "weight_ih_l0" not in names or "weight_hh_l0" not in names:
+            continue
+        found = _recurrent_module(prefix, names, {k: infos[v] for k, v in names.items()})
+        if found.kind in ("nn.RNN", "nn.GRU", "nn.LSTM"):
+            claimed.update(names.values())
+            out.append(Found(found.name, found.kind + "Cell", found.framework, found.names,
+                             {**found.config, "cell": True}, found.models))
     return out
 
 

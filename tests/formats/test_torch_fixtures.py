@@ -159,3 +159,20 @@ def test_a_training_checkpoint_is_read_beside_its_metadata(run_cli, write_json):
     r = run_cli("compute", "lstm", "--weights", REFS / "train.ckpt", "--module", "state_dict.rnn",
                 "--inputs", write_json({"x": ref["x"]}))
     assert r.exit_code == 0, r.output
+
+
+@pytest.mark.parametrize("module, model", [("rnn_cell", "rnn"), ("gru_cell", "gru"), ("dec", "lstm")])
+def test_recurrent_cells_unrolled_reproduce_torch(module, model):
+    """nn.RNNCell / nn.GRUCell / nn.LSTMCell (weight_ih, weight_hh, bias_*: no _l0) run as one-layer recurrences."""
+    ref = json.loads((REFS / "cells.json").read_text())
+    head = "out" if module == "dec" else None
+    doc, note = formats.load_for_model(REFS / "cells.pt", model, module=module, head=head)
+    assert f"using module {module!r}" in note
+    tr = ENGINES[model].build(doc.weights, {"x": ref["x"]}, **doc.options)
+    hs = np.array([s.h for s in tr.steps]) if model == "rnn" else tr.outputs
+    np.testing.assert_allclose(hs, ref[module]["h"], rtol=0, atol=1e-12)
+    if model == "lstm":
+        np.testing.assert_allclose([s.c for s in tr.runs[0].steps], ref["dec"]["c"], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(tr.ys, ref["dec"]["y"], rtol=0, atol=1e-12)
+    kinds = {m.name: m.kind for m in formats.read(REFS / "cells.pt", data=False).modules}
+    assert kinds == {"rnn_cell": "nn.RNNCell", "gru_cell": "nn.GRUCell", "dec": "nn.LSTMCell", "out": "nn.Linear"}
