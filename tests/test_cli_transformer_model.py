@@ -190,3 +190,14 @@ def test_query_finds_a_byte_level_token_by_its_text(run_cli):
     r = run_cli("explain", "transformer", "--weights", BPE, "--text", "the cat ran in the park", "--query", "park",
                 "--layer", "1", "--head", "1")
     assert r.exit_code == 0 and "query \u0120park (position 5)" in r.stdout, r.output
+
+
+def test_do_convert_rgb_converts_a_grey_image(run_cli, tmp_path):
+    from PIL import Image
+    m = _copy(tmp_path, VIT)
+    pc = json.loads((m / "preprocessor_config.json").read_text())
+    (m / "preprocessor_config.json").write_text(json.dumps({**pc, "do_convert_rgb": True}))
+    p = tmp_path / "gray.png"
+    Image.fromarray(np.full((8, 8), 128, np.uint8), "L").save(p)
+    r = run_cli("compute", "transformer", "--weights", m, "--image", p)
+    assert r.exit_code == 0, r.output

@@ -224,7 +224,7 @@ class Folder:
             raise InputError(f"image {file!r} is not a readable image ({e.__class__.__name__})") from None
         C = int(self.config.get("num_channels", 3))
         bands = len(img.getbands())
-        if img.mode == "P":
+        if img.mode == "P" or (pc.get("do_convert_rgb") and C == 3 and img.mode != "RGB"):   # as the processor does
             img, bands = img.convert("RGB"), 3
         if bands != C:
             raise InputError(f"image {file!r} has {bands} channel{'s' if bands != 1 else ''} (mode {img.mode}); "
