@@ -162,8 +162,13 @@ def _head_rows(st: Style, tr: Any, cfg: dict) -> list[str]:
     elif fam == "bert":
         if getattr(tr, "pooled", None) is not None:
             pool = cfg.get("pooler") or {"tensor": "pooler", "activation": "tanh"}
-            first = "<s>" if cfg.get("model_type") == "roberta" else "[CLS]"
+            first = "<s>" if cfg.get("model_type") == "roberta" else "CLS"
             rows.append(font(esc(f"{pool['tensor']}: {pool['activation']}(x^L[{first}] W + b)  [{d}]"), bold=True, size=12))
+        if getattr(tr, "next_sentence", None):
+            ns = tr.next_sentence
+            rows.append(font(esc("next-sentence head: softmax(pooled W_s + b_s)"), bold=True, size=12))
+            rows.append(font(esc("is next: "), size=10, color=st.muted) + font(st.num(ns["is_next"]), size=10)
+                        + font(esc(", not next: "), size=10, color=st.muted) + font(st.num(ns["not_next"]), size=10))
         if kind == "masked token":
             rows.append(font(esc(f"masked-LM head: LN(gelu(x^L W_t + b_t)) E^T + b  [T, {V}]"), bold=True, size=12))
         elif kind == "class":

@@ -70,6 +70,8 @@ OPTIONS: dict[str, OptionSpec] = {
     "untrained": OptionSpec(bool, "char-rnn: run the untrained initial weights kept in the file (weights.initial) instead of the trained ones."),
     "text": OptionSpec(str, "char-rnn: the text to run on (its letters must be in the model's vocabulary); with --seed N, the text to train on. "
                             "transformer (a whole model): the text, tokenised with the folder's tokenizer.json."),
+    "text_pair": OptionSpec(str, "transformer (a BERT): the second sentence of a pair (token type 1); the "
+                                 "next-sentence head, when stored, says whether it follows --text."),
     "tokens": OptionSpec(str, "transformer (a whole model): comma-separated tokens (a,b,c), each checked against the vocabulary."),
     "token_ids": OptionSpec(str, "transformer (a whole model): comma-separated token ids (3,17,5); no tokenizer needed."),
     "image": OptionSpec(str, "transformer (a ViT): an image file, resized and normalised as the folder's preprocessor_config.json says."),
@@ -108,7 +110,8 @@ MODELS.add(
     _model("transformer", "One Transformer encoder/decoder block: MHA, add & norm, FFN, masks; or a whole BERT, RoBERTa, "
               "DistilBERT, GPT-2 or ViT model from a Hugging Face folder (--weights DIR) or a whole-model preset.",
               "gatelab.engines.transformer", "gatelab.walkthroughs.transformer", "transformer-block",
-              ("block", "heads", "eps", "text", "tokens", "token_ids", "image", "layer", "head", "query", "generate",
+              ("block", "heads", "eps", "text", "text_pair", "tokens", "token_ids", "image", "layer", "head", "query",
+               "generate",
                "temperature")),
     _model("positional-encoding", "Sinusoidal positional encoding and its rotation matrices M(k).",
               "gatelab.engines.transformer", "gatelab.walkthroughs.transformer", "positional-encoding", (),

@@ -291,11 +291,13 @@ def bert(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[str
         tied_decoder(t, "cls.predictions.decoder.weight", out["word"], where)
         t.used.add("cls.predictions.decoder.bias")
         out["mlm"] = (W_t, b_t, ln, bias)
+    if t.has("cls.seq_relationship.weight"):
+        out["nsp"] = t.linear("cls.seq_relationship", d, 2)
     if t.has("classifier.weight"):
         n = t.load(t.full["classifier.weight"]).shape[0]
         out["classifier"] = t.linear("classifier", d, n)
         out["classify"] = _bert_classify(cfg, "pooler" in out, where)
-    t.leftover(("embeddings.position_ids", "cls.seq_relationship."))
+    t.leftover(("embeddings.position_ids",))
     return out
 
 

@@ -35,10 +35,12 @@ per [MASK] for BERT, the class for ViT); ``generated`` (GPT-2); ViT ``image`` [C
 ``patch_size``, ``grid``; ``focus`` (the layer, head and query chosen with --layer/--head/--query, or
 None); ``scores`` and ``head_labels`` (a preset's evaluation of its heads, or None). Encoder-decoder
 only: ``layers[l].cross_attention`` [H, T, S], ``source_tokens``, ``encoder_layers``,
-``encoder_hidden_states``, ``memory``.
+``encoder_hidden_states``, ``memory``. A BERT sentence pair (``--text-pair``): ``type_ids`` and, with the
+next-sentence head stored, ``next_sentence`` = softmax(pooled W_s + b_s) as ``{"is_next", "not_next"}``.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar, Mapping
 
@@ -86,6 +88,7 @@ class ModelParams:
     labels: tuple[str, ...] = ()
     classify: str = "sequence"           # BERT's classifier: "sequence" (the pooled [CLS]) or "token" (every token)
     pool_act: str = "tanh"               # the pooler's activation (DistilBERT's pre_classifier: relu)
+    nsp: tuple[np.ndarray, np.ndarray] | None = None              # BERT's next-sentence head [d, 2], [2]
     position_offset: int = 0             # RoBERTa: positions counted from padding_idx + 1, pad tokens at padding_idx
     inverse_layer_scale: bool = False    # GPT-2 scale_attn_by_inverse_layer_idx
 
@@ -145,6 +148,8 @@ class ModelTrace(Record):
     encoder_layers: tuple[LayerRecord, ...] | None = None    # encoder-decoder: the encoder's attention
     encoder_hidden_states: Array | None = None               # [N_enc + 1, S, d]
     memory: Array | None = None                              # [S, d] what every decoder layer's cross-attention reads
+    type_ids: IntArray | None = None       # BERT, a sentence pair (--text-pair): each token's type, 0 then 1
+    next_sentence: dict | None = None      # BERT's NSP head on the pair: {"is_next": p, "not_next": 1 - p}
 
 
 # --------------------------------------------------------------------------- forward
@@ -325,7 +330,7 @@ def resolve_focus(tr_tokens: tuple[str, ...], L: int, H: int, layer: int | None,
 def run(p: ModelParams, *, ids: np.ndarray | None = None, tokens: tuple[str, ...] = (), special=None,
         image: np.ndarray | None = None, pad_id: int | None = None, mask_id: int | None = None,
         vocab_names=str, generate_n: int = 0, temperature: float | None = None, focus: Mapping[str, Any] | None = None,
-        source: str = "") -> ModelTrace:
+        source: str = "", type_ids: np.ndarray | None = None, pair: bool = False) -> ModelTrace:
     """Run a model on token ids (BERT, GPT-2) or a normalised image (ViT) and build the trace."""
     if p.family == "vit":
         gr, gc = image.shape[1] // p.patch_size, image.shape[2] // p.patch_size
@@ -334,13 +339,20 @@ def run(p: ModelParams, *, ids: np.ndarray | None = None, tokens: tuple[str, ...
         special = np.array([True] + [False] * (len(tokens) - 1))
     ids = np.asarray(ids, dtype=np.int64)
     padding = (ids == pad_id) if (p.family == "bert" and pad_id is not None) else np.zeros(len(ids), bool)
-    fw = forward(p, ids=ids, image=image, padding=padding)
+    fw = forward(p, ids=ids, image=image, padding=padding, type_ids=type_ids)
     preds = predictions(p, fw, tuple(tokens), ids, mask_id, vocab_names)
+    nsp = None
+    if pair and p.nsp is not None and fw.pooled is not None:    # label 0: the second sentence follows the first
+        pr = softmax(fw.pooled @ p.nsp[0] + p.nsp[1])
+        nsp = {"is_next": float(pr[0]), "not_next": float(pr[1])}
     generated = None
     if p.family == "gpt2" and generate_n:
         g = generate(p, ids, generate_n, temperature)
         generated = (tuple(vocab_names(int(i)) for i in g), g,
                      {"mode": "sample" if temperature else "greedy", "temperature": temperature or 0.0, "seed": 0})
     f = resolve_focus(tuple(tokens), len(p.layers), p.heads, *(focus or {}).get("args", (None, None, None)))
-    return trace(p, fw, tokens=tuple(tokens), ids=ids, special=np.asarray(special, bool), padding=padding,
-                 preds=preds, source=source, image=image, generated=generated, focus=f)
+    tr = trace(p, fw, tokens=tuple(tokens), ids=ids, special=np.asarray(special, bool), padding=padding,
+               preds=preds, source=source, image=image, generated=generated, focus=f)
+    if type_ids is None and nsp is None:
+        return tr
+    return dataclasses.replace(tr, type_ids=type_ids, next_sentence=nsp)

@@ -16,7 +16,8 @@ from .transformer_encdec import build as build_encdec
 from .transformer_encdec import is_encoder_decoder
 from .transformer_model import ModelParams, ModelTrace, run
 
-WHOLE_MODEL_OPTIONS = ("text", "tokens", "token_ids", "image", "layer", "head", "query", "generate", "temperature")
+WHOLE_MODEL_OPTIONS = ("text", "text_pair", "tokens", "token_ids", "image", "layer", "head", "query", "generate",
+                       "temperature")
 INPUT_KEYS = ("text", "tokens", "token_ids", "image")     # the ways to give a whole model its input
 
 
@@ -33,7 +34,7 @@ def whole_model(weights: Mapping[str, Any], inputs: Mapping[str, Any], *, block=
                                  "model, whose architecture comes from its config.json")
         check_keys(inputs, ("model_folder", "source") + INPUT_KEYS, "input key", "a whole Transformer model")
         given = {k: v for k, v in whole.items() if v is not None}
-        if not any(k in given for k in INPUT_KEYS):            # the preset's own sentence or image
+        if not any(k in given for k in INPUT_KEYS):            # the preset's own sentence or image (--text-pair adds to it)
             given.update({k: inputs[k] for k in INPUT_KEYS if inputs.get(k) is not None})
         return build_folder(str(inputs["model_folder"]), source=str(inputs.get("source", "")), **given)
     if isinstance(weights, Mapping) and is_encoder_decoder(weights):     # nn.Transformer names: the whole model
@@ -94,7 +95,8 @@ def _first_id(folder, *tokens: str) -> int | None:
     return next((i for i in map(folder.token_id, tokens) if i is not None), None)
 
 
-def build_folder(path: str, *, text: str | None = None, tokens: str | None = None, token_ids: str | None = None,
+def build_folder(path: str, *, text: str | None = None, text_pair: str | None = None, tokens: str | None = None,
+                 token_ids: str | None = None,
                  image: str | None = None, layer: int | None = None, head: int | None = None,
                  query: str | None = None, generate: int | None = None, temperature: float | None = None,
                  source: str = "") -> ModelTrace:
@@ -116,14 +118,30 @@ def build_folder(path: str, *, text: str | None = None, tokens: str | None = Non
         raise InputError(f"--image applies to a ViT; model folder {path!r} is a {p.family} (give --text)")
     if generate and p.family != "gpt2":
         raise InputError("--generate applies to a GPT-2 model (decoder-only)")
-    ids, toks = _ids(folder, p, text=text, tokens=tokens, token_ids=token_ids)
+    type_ids = None
+    if text_pair is not None:
+        if text is None:
+            raise InputError("--text-pair is the second sentence of a pair: give the first with --text")
+        if p.family != "bert":
+            raise InputError(f"--text-pair applies to a BERT-style encoder; model folder {path!r} is a {p.family}")
+        ids, toks, type_ids = folder.encode_pair(text, text_pair)
+        if len(ids) > p.positions - p.position_offset:
+            raise InputError(f"the pair has {len(ids)} tokens; this model reads at most "
+                             f"{p.positions - p.position_offset} (its position embeddings)")
+        if p.types is None:
+            type_ids = None                                # DistilBERT: no token types; the tokens mark the pair
+        elif type_ids.max() >= p.types.shape[0]:
+            raise InputError(f"the pair needs token type {int(type_ids.max())}; this model has "
+                             f"{p.types.shape[0]} (type_vocab_size)")
+    else:
+        ids, toks = _ids(folder, p, text=text, tokens=tokens, token_ids=token_ids)
     specials = folder.specials()
     special = np.array([int(i) in specials for i in ids])
     pad_id = folder.config.get("pad_token_id")
     pad = _first_id(folder, "[PAD]", "<pad>") if pad_id is None else pad_id
     tr = run(p, ids=ids, tokens=toks, special=special, pad_id=pad, mask_id=_first_id(folder, "[MASK]", "<mask>"),
              vocab_names=folder.names_of(), generate_n=generate or 0, temperature=temperature, focus=focus,
-             source=source or path)
+             source=source or path, type_ids=type_ids, pair=text_pair is not None)
     if p.family != "gpt2":
         return tr
     from .induction_folder import folder_scores      # a folder trained on a task carries its held-out evaluation

@@ -177,7 +177,7 @@ def test_roberta_and_distilbert_from_the_cli(run_cli, tmp_path):
     out = tmp_path / "d.svg"
     r = run_cli("diagram", "transformer-model", "--weights", dis, "--text", "the cat sat", "-o", out)
     svg = out.read_text().replace("&#45;", "-")
-    assert r.exit_code == 0 and "encoder-only (DistilBERT)" in svg and "pre_classifier: relu" in svg
+    assert r.exit_code == 0 and "encoder-only (DistilBERT)" in svg and "pre_classifier: relu(x^L[CLS] W + b)" in svg
     assert "token type" not in svg                               # DistilBERT has no token types
     r = run_cli("explain", "transformer", "--weights", dis, "--text", "the cat sat", "--layer", "1", "--head", "2")
     assert r.exit_code == 0 and "A DistilBERT model (post-LN" in r.stdout
@@ -201,3 +201,21 @@ def test_do_convert_rgb_converts_a_grey_image(run_cli, tmp_path):
     Image.fromarray(np.full((8, 8), 128, np.uint8), "L").save(p)
     r = run_cli("compute", "transformer", "--weights", m, "--image", p)
     assert r.exit_code == 0, r.output
+
+
+def test_a_sentence_pair_and_the_next_sentence_head(run_cli, tmp_path):
+    r = run_cli("compute", "transformer", "--weights", BERT, "--text", "the cat sat .", "--text-pair", "it was tired .",
+                "--json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["type_ids"] == [0] * 6 + [1] * 5 and set(d["next_sentence"]) == {"is_next", "not_next"}
+    out = tmp_path / "m.svg"
+    r = run_cli("diagram", "transformer-model", "--weights", BERT, "--text", "the cat sat .", "--text-pair", "it was",
+                "-o", out)
+    assert r.exit_code == 0 and "next-sentence head" in out.read_text().replace("&#45;", "-")
+    one_line_error(run_cli("compute", "transformer", "--weights", BERT, "--text-pair", "it was tired ."), "--text")
+    one_line_error(run_cli("compute", "transformer", "--weights", GPT2, "--text", "the cat", "--text-pair", "sat"),
+                   "BERT-style")
+    r = run_cli("compute", "transformer", "--weights", os.path.join(REFS, "distilbert-tiny"), "--text", "the cat",
+                "--text-pair", "sat on the mat", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["type_ids"] is None       # DistilBERT has no token types

@@ -27,6 +27,13 @@ def table(tr) -> str:
     if tr.source_tokens:
         lines.append(f"source tokens (encoder, {len(tr.encoder_layers)} layers; its output is every decoder layer's memory): "
                      + " ".join(tr.source_tokens))
+    if getattr(tr, "type_ids", None) is not None and np.any(tr.type_ids):
+        second = int(np.argmax(np.asarray(tr.type_ids) == 1))
+        lines.append(f"sentence pair: token type 0 for positions 0-{second - 1}, 1 from position {second}")
+    if getattr(tr, "next_sentence", None):
+        ns = tr.next_sentence
+        lines.append(f"next-sentence head (NSP, softmax(pooled W_s + b_s)): is next {fmt(ns['is_next'], 3)}, "
+                     f"not next {fmt(ns['not_next'], 3)}")
     if tr.padding.any():
         lines.append(f"padding (masked as keys): positions {', '.join(str(i) for i in np.flatnonzero(tr.padding))}")
     H = tr.entropy.shape[1]

@@ -197,6 +197,15 @@ class Folder:
         enc = tok.encode(text)
         return np.array(enc.ids, dtype=np.int64), tuple(enc.tokens)
 
+    def encode_pair(self, text: str, pair: str) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
+        """A sentence pair through the tokenizer's pair template: ids, tokens and token types (0 then 1)."""
+        tok = self.tokenizer()
+        if tok is None:
+            raise InputError(f"--text-pair needs {os.path.join(self.path, 'tokenizer.json')!r} (or vocab.txt), "
+                             "which is missing")
+        enc = tok.encode(text, pair)
+        return (np.array(enc.ids, dtype=np.int64), tuple(enc.tokens), np.array(enc.type_ids, dtype=np.int64))
+
     def from_tokens(self, tokens: list[str]) -> np.ndarray:
         v = self.vocab()
         if v is None:

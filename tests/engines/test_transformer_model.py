@@ -252,6 +252,23 @@ def test_roberta_and_distilbert_folders_without_tokenizer_json_tokenise_the_same
         assert list(ids) == meta["ids"], name
 
 
+def test_a_sentence_pair_matches_transformers_next_sentence_head_included():
+    """--text-pair: the tokenizer's pair template (token types 0 then 1), and BERT's NSP head on the pooled [CLS]."""
+    path = os.path.join(REFS, "bert-tiny")
+    ref = np.load(os.path.join(path, "ref_pair.npz"))
+    meta = json.load(open(os.path.join(path, "ref_pair.json")))
+    tr = tw.build_folder(path, text=meta["text"], text_pair=meta["text_pair"])
+    assert list(tr.token_ids) == meta["ids"] and list(tr.type_ids) == meta["type_ids"]
+    np.testing.assert_allclose(tr.hidden_states, ref["hidden_states"], atol=TOL, rtol=0)
+    nsp = np.exp(ref["nsp_logits"] - ref["nsp_logits"].max())
+    nsp /= nsp.sum()
+    np.testing.assert_allclose([tr.next_sentence["is_next"], tr.next_sentence["not_next"]], nsp, atol=TOL, rtol=0)
+    top = np.argsort(-ref["mlm_logits"][tr.predictions[0].position])[:5]
+    assert list(tr.predictions[0].top_ids) == list(top)
+    single = tw.build_folder(path, text=meta["text"])
+    assert single.type_ids is None and single.next_sentence is None       # NSP is read on a pair only
+
+
 # --------------------------------------------------------------------------- the blocks
 
 def test_post_ln_relu_layer_equals_the_one_block_engine():

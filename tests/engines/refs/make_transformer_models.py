@@ -89,6 +89,26 @@ def bert() -> None:
         json.dump({"text": text, "tokens": enc.tokens, "ids": enc.ids}, f, indent=1)
 
 
+def bert_pair() -> None:
+    """A sentence pair through the bert-tiny folder (token types 0 then 1, as the tokenizer's pair template
+    gives them): hidden states, the masked-LM logits and the next-sentence logits (``ref_pair.npz``)."""
+    from transformers import BertForPreTraining
+    folder = os.path.join(OUT, "bert-tiny")
+    tok = Tokenizer.from_file(os.path.join(folder, "tokenizer.json"))
+    first, second = "the cat sat on the [MASK] .", "it was tired ."
+    enc = tok.encode(first, second)
+    model = BertForPreTraining.from_pretrained(folder, attn_implementation="eager").double().eval()
+    with torch.no_grad():
+        out = model(input_ids=torch.tensor([enc.ids]), token_type_ids=torch.tensor([enc.type_ids]),
+                    output_attentions=True, output_hidden_states=True)
+    np.savez_compressed(os.path.join(folder, "ref_pair.npz"), input_ids=np.array(enc.ids),
+                        type_ids=np.array(enc.type_ids), hidden_states=np.stack([_np(h[0]) for h in out.hidden_states]),
+                        mlm_logits=_np(out.prediction_logits[0]), nsp_logits=_np(out.seq_relationship_logits[0]))
+    with open(os.path.join(folder, "ref_pair.json"), "w") as f:
+        json.dump({"text": first, "text_pair": second, "tokens": enc.tokens, "ids": enc.ids,
+                   "type_ids": enc.type_ids}, f, indent=1)
+
+
 def gpt2() -> None:
     from transformers import GPT2Config, GPT2LMHeadModel
     folder = os.path.join(OUT, "gpt2-tiny")
@@ -409,6 +429,6 @@ def counts() -> None:
 if __name__ == "__main__":
     torch.set_num_threads(1)
     os.makedirs(OUT, exist_ok=True)
-    for fn in (bert, gpt2, vit, bert_sst, bert_ner, gpt2_bpe, roberta, distilbert, encdec, counts):
+    for fn in (bert, bert_pair, gpt2, vit, bert_sst, bert_ner, gpt2_bpe, roberta, distilbert, encdec, counts):
         if len(sys.argv) == 1 or fn.__name__ in sys.argv[1:]:
             fn()
