@@ -254,6 +254,8 @@ def compute(model: str, source: Source = Source(), options: dict[str, Any] | Non
         provenance.update(inputs=source.inputs, inputs_sha256=io.file_sha256(source.inputs))
     if inputs is None:
         raise InputError('--weights needs --inputs FILE (JSON like {"x": [[...], ...]}) unless the weights file has "inputs"')
+    if isinstance(inputs, Mapping) and "token_ids" in inputs and model in ("rnn", "lstm", "gru"):
+        inputs = _embedded(inputs, extra if source.weights is not None else {}, provenance)
     unknown = [k for k in doc_options if k not in spec.options]
     if unknown:
         where = f"weights file {source.weights!r}" if source.weights is not None else "the preset"
@@ -264,6 +266,23 @@ def compute(model: str, source: Source = Source(), options: dict[str, Any] | Non
     if hasattr(eng, "annotate") and any(k in extra for k in io.VIEW_KEYS):
         trace = eng.annotate(trace, extra)   # what the file declares about its units (io.VIEW_KEYS)
     return Computed(model, trace, merged, provenance, description)
+
+
+def _embedded(inputs: Mapping[str, Any], extra: Mapping[str, Any], provenance: dict[str, Any]) -> dict[str, Any]:
+    """``{"token_ids": [3, 1, 4]}``: the rows of the checkpoint's embedding table as the inputs x_t."""
+    E = extra.get("embedding_matrix")
+    if E is None:
+        raise InputError('inputs "token_ids" need an embedding table in the weights file (an nn.Embedding or '
+                         'keras.Embedding as wide as the recurrent layer\'s input); give "x" vectors instead')
+    if "x" in inputs:
+        raise InputError('inputs give both "x" and "token_ids"; give one')
+    ids = inputs["token_ids"]
+    if (not isinstance(ids, list) or not ids
+            or not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(E) for i in ids)):
+        raise InputError(f'inputs "token_ids" must be a non-empty list of integers 0 .. {len(E) - 1} '
+                         f"(the rows of embedding {extra.get('embedding')!r}), got {str(ids)[:60]}")
+    provenance.update(embedding=extra.get("embedding"), token_ids=list(ids))
+    return {**{k: v for k, v in inputs.items() if k != "token_ids"}, "x": np.asarray(E)[ids]}
 
 
 # --------------------------------------------------------------------------- views' traces

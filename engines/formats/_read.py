@@ -231,7 +231,30 @@ def load_for_model(path: str | os.PathLike, model: str | None, *, module: str | 
     chosen = next((m for m in ckpt.modules if m.name == sel.module), None)   # None: the whole model (model-summary)
     models = list(chosen.models) if chosen is not None else [model]
     inputs = ckpt.meta.get("summary") if model == "model-summary" else None   # a .keras file's architecture
+    extra = {"models": models, "module": sel.module, "head": sel.head, "note": sel.note}
+    if chosen is not None and (model or models[0]) in ("rnn", "lstm", "gru"):
+        found = embedding(ckpt, chosen)
+        if found is not None:                      # inputs may then be token ids: x_t = E[id_t]
+            extra.update(embedding=found[0], embedding_matrix=found[1])
     doc = io.WeightsDoc(sel.weights, inputs, sel.options, model or models[0],
-                        f"{os.path.basename(p)}: {sel.note}",
-                        {"models": models, "module": sel.module, "head": sel.head, "note": sel.note})
+                        f"{os.path.basename(p)}: {sel.note}", extra)
     return doc, sel.note
+
+
+def embedding(ckpt: Checkpoint, chosen) -> tuple[str, Any] | None:
+    """The checkpoint's one embedding table for ``chosen``'s input: an ``nn.Embedding`` (stored like an
+    ``nn.Linear`` without bias, [V, D]) or a ``keras.Embedding`` ([V, D]) whose width D is the recurrent
+    module's input size; None when there is none, or several."""
+    from ._choose import _weight
+    D = chosen.config.get("input_size")
+    found = []
+    for m in ckpt.modules:
+        if m is chosen:
+            continue
+        if m.kind == "nn.Linear" and not m.config.get("bias") and m.config.get("in_features") == D:
+            found.append((m, "weight"))
+        elif m.kind == "keras.Embedding":
+            found.append((m, "embeddings"))
+    tables = [(m.name, _weight(ckpt, m, local)) for m, local in found]
+    tables = [(n, E) for n, E in tables if E.ndim == 2 and E.shape[1] == D]
+    return tables[0] if len(tables) == 1 else None

@@ -152,3 +152,14 @@ def test_a_keras2_file_with_a_missing_weight_is_one_line(tmp_path):
         del f["lstm"]["lstm/lstm_cell/bias:0"]
     with pytest.raises(InputError, match="lists weight 'lstm/lstm_cell/bias:0' but does not store it"):
         read_weights_h5(str(bad))
+
+
+def test_token_ids_through_a_keras_embedding():
+    from gatelab.engines import registry
+    ref = keras_ref("emb_lstm")
+    for ext in (".keras", ".weights.h5"):
+        run = registry.compute("lstm", registry.Source(weights=keras_path("emb_lstm" + ext),
+                                                        inputs={"token_ids": ref["token_ids"]}))
+        np.testing.assert_allclose([s.x for s in run.trace.steps], ref["layers"]["lstm"]["input"], rtol=0, atol=1e-7)
+        np.testing.assert_allclose(run.trace.outputs, ref["layers"]["lstm"]["h"], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(run.trace.ys, ref["output"], rtol=0, atol=1e-6)

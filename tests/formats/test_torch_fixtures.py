@@ -176,3 +176,20 @@ def test_recurrent_cells_unrolled_reproduce_torch(module, model):
         np.testing.assert_allclose(tr.ys, ref["dec"]["y"], rtol=0, atol=1e-12)
     kinds = {m.name: m.kind for m in formats.read(REFS / "cells.pt", data=False).modules}
     assert kinds == {"rnn_cell": "nn.RNNCell", "gru_cell": "nn.GRUCell", "dec": "nn.LSTMCell", "out": "nn.Linear"}
+
+
+def test_token_ids_through_the_checkpoints_embedding(run_cli, write_json):
+    """{"token_ids": [...]}: x_t = the embedding row (nn.Embedding, stored like a Linear without bias), then the
+    LSTM and its head, as torch runs them; without an embedding table it is one line."""
+    from gatelab.engines import registry
+    ref = json.loads((REFS / "emb_lstm.json").read_text())
+    src = registry.Source(weights=str(REFS / "emb_lstm.pt"), inputs={"token_ids": ref["token_ids"]})
+    run = registry.compute("lstm", src)
+    np.testing.assert_allclose([s.x for s in run.trace.steps], ref["x"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(run.trace.outputs, ref["h"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(run.trace.ys, ref["y"], rtol=0, atol=1e-12)
+    assert run.provenance["embedding"] == "embedding" and run.provenance["token_ids"] == ref["token_ids"]
+    r = run_cli("compute", "rnn", "--weights", REFS / "rnn_head.pt", "--inputs", write_json({"token_ids": [1, 2]}))
+    assert r.exit_code == 2 and "need an embedding table" in r.output
+    r = run_cli("compute", "lstm", "--weights", REFS / "emb_lstm.pt", "--inputs", write_json({"token_ids": [1, 20]}))
+    assert r.exit_code == 2 and "integers 0 .. 19" in r.output

@@ -6,7 +6,8 @@ with torch; the files are committed):
 
 ``cells.pt``: ``rnn_cell`` = nn.RNNCell(2, 3), ``gru_cell`` = nn.GRUCell(2, 3), ``dec`` = nn.LSTMCell(2, 3) and
 ``out`` = nn.Linear(3, 1), float64. ``cells.json``: ``x`` [T, 2] and, per cell, ``h`` [T, 3] (and ``c`` for the
-LSTM cell) from h_0 = c_0 = 0, and ``y`` = out(h_t) of the LSTM cell.
+LSTM cell) from h_0 = c_0 = 0, and ``y`` = out(h_t) of the LSTM cell. ``emb_lstm.pt`` / ``.json``: a model whose
+inputs are token ids through an nn.Embedding (see :func:`embedded`).
 """
 from __future__ import annotations
 
@@ -52,5 +53,31 @@ def main() -> None:
     (HERE / "cells.json").write_text(json.dumps(ref, indent=1) + "\n")
 
 
+class EmbLSTM(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedding = torch.nn.Embedding(20, 4)
+        self.lstm = torch.nn.LSTM(4, 3, batch_first=True)
+        self.fc = torch.nn.Linear(3, 20)
+
+
+def embedded() -> None:
+    """``emb_lstm.pt``: nn.Embedding(20, 4) -> nn.LSTM(4, 3) -> nn.Linear(3, 20), float64, and ``emb_lstm.json``:
+    torch's outputs on token ids (the LSTM's input x = the embedding rows, its h and the logits y)."""
+    torch.manual_seed(22)
+    torch.set_default_dtype(torch.float64)
+    m = EmbLSTM()
+    torch.save(m.state_dict(), HERE / "emb_lstm.pt")
+    ids = [3, 1, 4, 1, 5]
+    with torch.no_grad():
+        x = m.embedding(torch.tensor([ids]))
+        h, _ = m.lstm(x)
+        y = m.fc(h)
+    (HERE / "emb_lstm.json").write_text(json.dumps({
+        "generator": "tests/formats/refs/make_cell_checkpoint.py", "torch_version": torch.__version__,
+        "token_ids": ids, "x": x[0].tolist(), "h": h[0].tolist(), "y": y[0].tolist()}, indent=1) + "\n")
+
+
 if __name__ == "__main__":
     main()
+    embedded()

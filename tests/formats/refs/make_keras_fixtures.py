@@ -175,6 +175,13 @@ def models() -> None:
     randomise(m, 6)
     save("stacked", m, inputs(6, 4, 2))
 
+    # Embedding -> LSTM -> Dense: inputs as token ids (the Embedding's rows are the LSTM's x).
+    m = keras.Sequential([keras.Input((4,), dtype="int32"), layers.Embedding(12, 3, name="embedding"),
+                          layers.LSTM(2, return_sequences=True, name="lstm"), layers.Dense(1, name="dense")],
+                         name="emb_lstm")
+    randomise(m, 10)
+    save("emb_lstm", m, np.array([[3, 1, 4, 1]], dtype="int32"), {"token_ids": [3, 1, 4, 1]})
+
     # SimpleRNN -> TimeDistributed(Dense): the per-step output layer written with the wrapper.
     m = keras.Sequential([keras.Input((4, 2)), layers.SimpleRNN(3, return_sequences=True, name="rnn"),
                           layers.TimeDistributed(layers.Dense(2, name="dense"), name="td")], name="rnn_td")
