@@ -123,3 +123,17 @@ def test_unfolded_rejects_stacked_traces(run_cli):
     assert r.exit_code == 2 and "lstm-stacked" in r.stderr
     g, _ = api.build("lstm-cell", source=Source(preset="lstm-bidirectional"))
     assert "layer 1, forward run" in g.source
+
+
+def test_a_wide_output_is_written_in_rows_with_every_value():
+    from pathlib import Path
+    from gatelab.engines.registry import Source
+    refs = Path(__file__).resolve().parents[1] / "formats" / "refs"
+    src = Source(weights=str(refs / "emb_lstm.pt"), inputs={"token_ids": [3, 1, 4]})
+    g, _ = api.build("lstm-unfolded", source=src)
+    y = registry.compute("lstm", src).trace.y
+    assert len(y) == 20
+    label = next(line for line in g.source.split("\n") if line.strip().startswith("y [label="))
+    assert label.count("<TR>") == 1 + 3                          # the equation, then 8 + 8 + 4 values
+    for v in y:
+        assert fmt(float(v)) in label
