@@ -145,6 +145,19 @@ def mono(text: str, **kw) -> str:
     return font(text, face=MONO_FONT, **kw)
 
 
+WRAP = 8      # values per line of a long vector (a vocabulary's logits) in a node
+
+
+def vec_lines(v: Any, st: Style, *, size: int = 12, bare: bool = True) -> str:
+    """A vector in monospace (one entry bare unless ``bare`` is False); past :data:`WRAP` entries, WRAP values a line."""
+    if len(v) == 1 and bare:
+        return mono(st.num(v[0]), size=size)
+    if len(v) <= WRAP:
+        return mono(st.vec(v), size=size)
+    lines = [", ".join(st.num(float(e)) for e in v[i:i + WRAP]) for i in range(0, len(v), WRAP)]
+    return mono("[" + ',<BR ALIGN="LEFT"/> '.join(lines) + "]", size=size)
+
+
 def bar(value: float, colour: str, st: Style, *, lo: float = 0.0, hi: float = 1.0, width: int = 44,
         height: int = 7) -> str:
     """A small horizontal fill bar (an HTML table) showing ``value`` on [lo, hi].

@@ -195,7 +195,7 @@ def build_unfolded(computed: Any, *, style: Style, opts: dict[str, Any]) -> grap
     if y is not None:
         yl = font("y", bold=True, size=14) + " = V " + sym("h", steps[shown[-1]].t) + " + " + sym("b", "y")
         if st.key:
-            yl += " = " + D.mono(st.vec(y) if len(y) > 1 else st.num(y[0]), size=12)
+            yl += " = " + D.vec_lines(y, st)
         g.node("y", D.html_label(yl), shape="box", style="rounded,filled,bold", fillcolor=st.bg, color=st.fg, penwidth="2.5")
         g.edge(prev + ":e", "y:w", color=st.fg, penwidth="2")
     return g

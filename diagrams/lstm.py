@@ -214,22 +214,13 @@ def _unfolded_steps(m: graphviz.Digraph, trace: Any, st: Style, shown: list[int]
     return prev_h
 
 
-WRAP = 8        # values of y per line in the output node
-
-
 def _output_node(m: graphviz.Digraph, trace: Any, st: Style, prev_h: str, *, steps_t: int) -> None:
     """y = V h_T + b_y (and the target, when the trace has one), fed by the last h."""
     y = trace.y
     yl = font("y", bold=True, size=14) + " = V " + sym("h", steps_t) + " + " + sym("b", "y")
-    rows = ""
-    if st.key and len(y) > WRAP:                 # a wide head (a vocabulary's logits): the values in rows of WRAP
-        yl += " ="
-        lines = [", ".join(st.num(float(v)) for v in y[i:i + WRAP]) for i in range(0, len(y), WRAP)]
-        rows = "".join(f'<TR><TD ALIGN="LEFT">{D.mono(("[" if i == 0 else " ") + ln + ("]" if i == len(lines) - 1 else ","), size=12)}</TD></TR>'
-                       for i, ln in enumerate(lines))
-    elif st.key:
-        yl += " = " + D.mono(st.vec(y) if len(y) > 1 else st.num(y[0]), size=12)
-    rows = f"<TR><TD>{yl}</TD></TR>" + rows
+    if st.key:
+        yl += " = " + D.vec_lines(y, st)
+    rows = f"<TR><TD>{yl}</TD></TR>"
     target = getattr(trace, "target", None)
     if st.key and target is not None and getattr(target, "ndim", 0) == 1:
         tv = st.vec(target) if len(target) > 1 else st.num(target[0])

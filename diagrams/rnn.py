@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 import graphviz
 
 from gatelab.engines.errors import InputError
@@ -19,7 +21,7 @@ LAYOUTS = ("many-to-many", "many-to-one", "one-to-many")
 
 
 def _val(v: Any, st: Style) -> str:
-    return D.mono(st.vec(v) if len(v) > 1 else st.num(v[0]), size=12)
+    return D.vec_lines(v, st)
 
 
 def _node_label(name: str, t: Any, rows: list[str], st: Style, *, size: int = 14) -> str:
@@ -47,9 +49,16 @@ def _weights_legend(trace: Any, st: Style, layout: str = "many-to-many") -> str:
         for name, m in ws:
             if m is None:
                 continue
-            txt = st.vec(m) if m.ndim == 1 else "[" + ", ".join(st.vec(r) for r in m) + "]"
-            parts.append(f"{name} = {D.mono(txt, size=12)}")
-        rows.append(",  ".join(parts))
+            if m.ndim == 1:
+                parts.append(f"{name} = {D.vec_lines(m, st, bare=False)}")
+            else:                                    # a matrix: WRAP // 2 rows a line when it is large
+                per = max(1, D.WRAP // 2)
+                chunks = [", ".join(st.vec(r) for r in m[i:i + per]) for i in range(0, len(m), per)]
+                parts.append(f"{name} = " + D.mono("[" + ',<BR ALIGN="LEFT"/> '.join(chunks) + "]", size=12))
+        if sum(np.size(m) for _, m in ws if m is not None) <= 3 * D.WRAP:
+            rows.append(",  ".join(parts))                   # a small network: one line
+        else:
+            rows += parts                                    # a large one: a line per parameter
     rows += _adder_rows(trace, st)
     shapes = (f"shapes: {sym('x', 't')} [{trace.input_size}], {sym('h', 't')} [{trace.hidden}]"
               + (f", {sym('y', 't')} [{trace.output_size}]" if trace.V is not None else "")

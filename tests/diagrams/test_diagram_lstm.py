@@ -134,6 +134,6 @@ def test_a_wide_output_is_written_in_rows_with_every_value():
     y = registry.compute("lstm", src).trace.y
     assert len(y) == 20
     label = next(line for line in g.source.split("\n") if line.strip().startswith("y [label="))
-    assert label.count("<TR>") == 1 + 3                          # the equation, then 8 + 8 + 4 values
+    assert label.count("<BR ALIGN") == 2                         # 8 + 8 + 4 values: three lines
     for v in y:
         assert fmt(float(v)) in label
