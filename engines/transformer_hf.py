@@ -268,12 +268,9 @@ def bert_embeddings(t: Tensors, k: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def tied_decoder(t: Tensors, name: str, word: np.ndarray, where: str) -> None:
-    """A masked-LM decoder weight, when stored, must be the word embeddings (the head is read tied)."""
-    if t.has(name):
-        if not np.array_equal(t.get(name, word.shape), word):
-            raise InputError(f"{where}: {name} is not tied to the word embeddings; GateLab reads the masked-LM head "
-                             "tied, as Hugging Face saves it")
+def decoder(t: Tensors, name: str, word: np.ndarray) -> np.ndarray:
+    """A masked-LM head's output matrix [V, d]: the stored one (an untied head), else the word embeddings."""
+    return t.get(name, word.shape) if t.has(name) else word
 
 
 def bert(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[str, Any]:
@@ -288,9 +285,9 @@ def bert(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[str
         W_t, b_t = t.linear("cls.predictions.transform.dense", d, d)
         ln = t.norm("cls.predictions.transform.LayerNorm", d)
         bias = t.get("cls.predictions.bias", (V,), "cls.predictions.decoder.bias")
-        tied_decoder(t, "cls.predictions.decoder.weight", out["word"], where)
+        dec = decoder(t, "cls.predictions.decoder.weight", out["word"])
         t.used.add("cls.predictions.decoder.bias")
-        out["mlm"] = (W_t, b_t, ln, bias)
+        out["mlm"] = (W_t, b_t, ln, bias, dec)
     if t.has("cls.seq_relationship.weight"):
         out["nsp"] = t.linear("cls.seq_relationship", d, 2)
     if t.has("classifier.weight"):

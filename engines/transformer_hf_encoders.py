@@ -22,7 +22,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from . import transformer_stack as ts
-from .transformer_hf import Tensors, _bert_like_layer, _prefix, bert_embeddings, dims, position_offset, tied_decoder
+from .transformer_hf import Tensors, _bert_like_layer, _prefix, bert_embeddings, dims, decoder, position_offset
 
 
 def _classifier(t: Tensors, out: dict[str, Any], d: int, pre: str | None, final: str, act: str) -> None:
@@ -49,9 +49,9 @@ def roberta(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[
         W_t, b_t = t.linear("lm_head.dense", d, d)
         ln = t.norm("lm_head.layer_norm", d)
         bias = t.get("lm_head.bias", (V,), "lm_head.decoder.bias")
-        tied_decoder(t, "lm_head.decoder.weight", out["word"], where)
+        dec = decoder(t, "lm_head.decoder.weight", out["word"])
         t.used.add("lm_head.decoder.bias")
-        out["mlm"] = (W_t, b_t, ln, bias)
+        out["mlm"] = (W_t, b_t, ln, bias, dec)
     if t.has("classifier.out_proj.weight"):
         _classifier(t, out, d, "classifier.dense", "classifier.out_proj", "tanh")
     else:
@@ -79,8 +79,7 @@ def distilbert(cfg: Mapping[str, Any], names: list[str], load, where: str) -> di
         W_t, b_t = t.linear("vocab_transform", d, d)
         ln = t.norm("vocab_layer_norm", d)
         bias = t.get("vocab_projector.bias", (V,))
-        tied_decoder(t, "vocab_projector.weight", out["word"], where)
-        out["mlm"] = (W_t, b_t, ln, bias)
+        out["mlm"] = (W_t, b_t, ln, bias, decoder(t, "vocab_projector.weight", out["word"]))
     _classifier(t, out, d, "pre_classifier", "classifier", "relu")
     t.leftover(("embeddings.position_ids",))
     return out

@@ -76,7 +76,7 @@ class ModelParams:
     emb_ln: ts.Norm | None = None        # BERT
     final_ln: ts.Norm | None = None      # GPT-2 ln_f, ViT layernorm
     pooler: tuple[np.ndarray, np.ndarray] | None = None           # [d, d], [d]
-    mlm: tuple[np.ndarray, np.ndarray, ts.Norm, np.ndarray] | None = None   # W_t, b_t, LN, decoder bias [V]
+    mlm: tuple[np.ndarray, np.ndarray, ts.Norm, np.ndarray, np.ndarray] | None = None   # W_t, b_t, LN, bias [V], E_out [V, d]
     lm_head: np.ndarray | None = None    # GPT-2: [V, d] (E when tied)
     patch_W: np.ndarray | None = None    # ViT [C p p, d]
     patch_b: np.ndarray | None = None
@@ -204,9 +204,9 @@ def forward(p: ModelParams, *, ids: np.ndarray | None = None, image: np.ndarray 
             z = top[0] @ p.pooler[0] + p.pooler[1]
             pooled = np.tanh(z) if p.pool_act == "tanh" else np.maximum(z, 0.0)                 # [d]
         if p.mlm is not None:
-            W_t, b_t, ln, bias = p.mlm
+            W_t, b_t, ln, bias, dec = p.mlm                          # dec: the word embeddings when tied
             h = ts.layer_norm(ts.ACTIVATIONS[p.act](top @ W_t + b_t), ln.gamma, ln.beta, p.eps)
-            logits = h @ p.word.T + bias                                                         # [T, V]
+            logits = h @ dec.T + bias                                                            # [T, V]
         if p.classifier is not None:
             x = top if p.classify == "token" else pooled                                         # [T, d] or [d]
             logits = x @ p.classifier[0] + p.classifier[1]                                       # [T, classes] or [classes]

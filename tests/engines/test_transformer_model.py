@@ -401,3 +401,18 @@ def test_encoder_decoder_matches_torch_nn_transformer_and_the_memory_is_the_enco
     assert np.array_equal(other.layers[0].attention, tr.layers[0].attention)       # layer 1 self-attention: target only
     back = type(tr).from_dict(json.loads(tr.to_json()))
     assert back.digest() == tr.digest()
+
+
+def test_an_untied_masked_lm_decoder_is_used_as_stored(tmp_path):
+    from safetensors.numpy import load_file, save_file
+    dst = tmp_path / "untied"
+    shutil.copytree(os.path.join(REFS, "bert-tiny"), dst)
+    tensors = load_file(str(dst / "model.safetensors"))
+    word = tensors["bert.embeddings.word_embeddings.weight"]
+    tensors["cls.predictions.decoder.weight"] = 2 * word                  # no longer the embeddings
+    save_file(tensors, str(dst / "model.safetensors"))
+    ids = np.load(os.path.join(REFS, "bert-tiny", "ref.npz"))["input_ids"]
+    tied = tm.forward(hf_folder.open_folder(os.path.join(REFS, "bert-tiny")).params(), ids=ids)
+    untied = tm.forward(hf_folder.open_folder(dst).params(), ids=ids)
+    bias = tensors["cls.predictions.bias"]
+    np.testing.assert_allclose(untied.logits - bias, 2 * (tied.logits - bias), rtol=1e-12, atol=1e-12)
