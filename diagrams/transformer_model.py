@@ -157,7 +157,9 @@ def _head_rows(st: Style, tr: Any, cfg: dict) -> list[str]:
     fam, d, V = tr.family, cfg["d_model"], cfg["vocab"]
     kind = tr.prediction_kind
     rows = []
-    if fam == "gpt2":
+    if fam == "gpt2" and kind == "class":
+        rows.append(font(esc("sequence classifier: softmax(LN_f(x^L)[last] W_s) over the labels"), bold=True, size=12))
+    elif fam == "gpt2":
         rows.append(font(esc(f"LM head tied to E: logits = LN_f(x^L) E^T  [T, {V}]"), bold=True, size=12))
     elif fam == "bert":
         if getattr(tr, "pooled", None) is not None:
@@ -186,7 +188,8 @@ def _head_rows(st: Style, tr: Any, cfg: dict) -> list[str]:
     for p in tr.predictions[:3] if kind != "none" else ():
         top = ", ".join(f"\u201c{token(t)}\u201d {st.num(float(pr))}" for t, pr in zip(p.top[:3], np.asarray(p.probs)[:3]))
         what = {"next token": f"next token after {p.position} {p.token!r}",
-                "class": "class (from [class])" if fam == "vit" else "class (from [CLS])",
+                "class": {"vit": "class (from [class])", "gpt2": f"class (from the last token {p.token!r})"}.get(
+                    fam, "class (from [CLS])"),
                 "token class": f"class of {p.position} {p.token!r}",
                 "masked token": f"masked token at {p.position}"}.get(kind, kind)
         rows.append(font(esc(what + ": "), size=10, color=st.muted) + font(top, size=10))

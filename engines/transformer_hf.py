@@ -6,7 +6,7 @@ Supported ``model_type``: bert (BertModel / BertForMaskedLM / BertForPreTraining
 BertForSequenceClassification / BertForTokenClassification layouts, with or without the ``bert.``
 prefix; old ``LayerNorm.gamma``/``beta`` names too), gpt2 (GPT2Model /
 GPT2LMHeadModel, ``transformer.`` prefix optional, LM head tied to ``wte`` unless ``lm_head.weight``
-is stored) and vit (ViTModel / ViTForImageClassification, ``vit.`` prefix optional); roberta and distilbert
+is stored; GPT2ForSequenceClassification: its bias-free ``score`` read at the last token) and vit (ViTModel / ViTForImageClassification, ``vit.`` prefix optional); roberta and distilbert
 (:mod:`engines.transformer_hf_encoders`) run as BERT-style encoders.
 
 Parameter counts (equal to the frameworks' ``sum(p.numel())``; checked against transformers for
@@ -327,9 +327,14 @@ def gpt2(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[str
                                      t.get(h + "mlp.c_fc.bias", (f,)), t.get(h + "mlp.c_proj.weight", (f, d)),
                                      t.get(h + "mlp.c_proj.bias", (d,)), t.norm(h + "ln_2", d)))
     word = t.get("wte.weight", (V, d))
-    lm = t.get("lm_head.weight", (V, d)) if t.has("lm_head.weight") else word
-    out = dict(word=word, pos=t.get("wpe.weight", (k["positions"], d)), layers=tuple(layers),
-               final_ln=t.norm("ln_f", d), lm_head=lm)
+    out = dict(word=word, pos=t.get("wpe.weight", (k["positions"], d)), layers=tuple(layers), final_ln=t.norm("ln_f", d))
+    if t.has("score.weight"):                  # GPT2ForSequenceClassification: no LM head, a class at the last token
+        n = t.load(t.full["score.weight"]).shape[0]
+        pad = cfg.get("pad_token_id")
+        out.update(classifier=(t.get("score.weight", (n, d)).T, np.zeros(n)), classify="last", lm_head=None,
+                   pad_id=pad if isinstance(pad, int) and not isinstance(pad, bool) else None)
+    else:
+        out["lm_head"] = t.get("lm_head.weight", (V, d)) if t.has("lm_head.weight") else word
     t.leftover((".attn.bias", ".attn.masked_bias"))        # the causal-mask buffers older checkpoints kept
     return out
 

@@ -86,10 +86,11 @@ class ModelParams:
     channels: int = 0
     classifier: tuple[np.ndarray, np.ndarray] | None = None       # [d, classes], [classes]
     labels: tuple[str, ...] = ()
-    classify: str = "sequence"           # BERT's classifier: "sequence" (the pooled [CLS]) or "token" (every token)
+    classify: str = "sequence"           # "sequence" (BERT's pooled [CLS]), "token" (every token), "last" (GPT-2)
     pool_act: str = "tanh"               # the pooler's activation (DistilBERT's pre_classifier: relu)
     nsp: tuple[np.ndarray, np.ndarray] | None = None              # BERT's next-sentence head [d, 2], [2]
     position_offset: int = 0             # RoBERTa: positions counted from padding_idx + 1, pad tokens at padding_idx
+    pad_id: int | None = None            # GPT-2 sequence classifier: its pad token (it reads the last other one)
     inverse_layer_scale: bool = False    # GPT-2 scale_attn_by_inverse_layer_idx
 
 
@@ -198,7 +199,12 @@ def forward(p: ModelParams, *, ids: np.ndarray | None = None, image: np.ndarray 
     top = hs[-1]
     logits = pooled = None
     if p.family == "gpt2":
-        logits = ts.layer_norm(top, p.final_ln.gamma, p.final_ln.beta, p.eps) @ p.lm_head.T     # [T, d] -> [T, V]
+        z = ts.layer_norm(top, p.final_ln.gamma, p.final_ln.beta, p.eps)
+        if p.classify == "last":                                 # a sequence classifier reads the last token
+            last = _last_token(ids, p.pad_id)
+            logits = z[last] @ p.classifier[0] + p.classifier[1]                                # [classes]
+        else:
+            logits = z @ p.lm_head.T                                                             # [T, d] -> [T, V]
     elif p.family == "bert":
         if p.pooler is not None:
             z = top[0] @ p.pooler[0] + p.pooler[1]
@@ -219,6 +225,15 @@ def forward(p: ModelParams, *, ids: np.ndarray | None = None, image: np.ndarray 
     return Forward(x0, hs, outs, logits, pooled)
 
 
+def _last_token(ids: np.ndarray, pad_id: int | None) -> int:
+    """Where a GPT-2 sequence classifier reads: the last token that is not the pad token (as transformers
+    finds it: the highest position whose id differs from pad_token_id; 0 when all are pads)."""
+    if pad_id is None:
+        return len(ids) - 1
+    keep = np.flatnonzero(np.asarray(ids) != pad_id)
+    return int(keep[-1]) if keep.size else 0
+
+
 def _top(probs: np.ndarray, k: int) -> np.ndarray:
     return np.argsort(-probs, kind="stable")[:k]
 
@@ -229,10 +244,11 @@ def predictions(p: ModelParams, fw: Forward, tokens: tuple[str, ...], ids: np.nd
         return "none", ()
     def label(i: int) -> str:
         return p.labels[i] if i < len(p.labels) else f"class {i}"
-    if p.classifier is not None and fw.logits.ndim == 1:          # ViT's [class] token, BERT's pooled [CLS]
+    if p.classifier is not None and fw.logits.ndim == 1:          # ViT's [class] token, BERT's pooled [CLS], GPT-2's last
         pr = softmax(fw.logits)
         top = _top(pr, min(TOP_K, pr.size))
-        return "class", (Prediction(0, tokens[0], tuple(label(int(i)) for i in top), top, pr[top]),)
+        at = _last_token(ids, p.pad_id) if p.classify == "last" else 0
+        return "class", (Prediction(at, tokens[at], tuple(label(int(i)) for i in top), top, pr[top]),)
     if p.classifier is not None:                                  # BERT's token classifier: every position
         pr = softmax(fw.logits, axis=-1)
         out = []

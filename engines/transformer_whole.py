@@ -118,6 +118,8 @@ def build_folder(path: str, *, text: str | None = None, text_pair: str | None = 
         raise InputError(f"--image applies to a ViT; model folder {path!r} is a {p.family} (give --text)")
     if generate and p.family != "gpt2":
         raise InputError("--generate applies to a GPT-2 model (decoder-only)")
+    if generate and p.lm_head is None:
+        raise InputError(f"--generate needs a language-model head; model folder {path!r} is a sequence classifier")
     type_ids = None
     if text_pair is not None:
         if text is None:

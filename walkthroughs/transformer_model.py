@@ -47,7 +47,8 @@ def table(tr) -> str:
         prows = []
         for p in tr.predictions:
             where = {"next token": f"after {p.position}:{p.token}", "masked token": f"{p.position}:{p.token}",
-                     "token class": f"{p.position}:{p.token}", "class": "[CLS]"}[tr.prediction_kind]
+                     "token class": f"{p.position}:{p.token}",
+                     "class": f"{p.position}:{p.token}" if tr.family == "gpt2" else "[CLS]"}[tr.prediction_kind]
             prows.append([where] + [f"{t} {fmt(pr, 3)}" for t, pr in zip(p.top, p.probs)])
         lines.append(grid(["position"] + [f"#{k + 1}" for k in range(len(tr.predictions[0].top))], prows, align="l"))
     if tr.generated is not None:

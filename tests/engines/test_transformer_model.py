@@ -269,6 +269,22 @@ def test_a_sentence_pair_matches_transformers_next_sentence_head_included():
     assert single.type_ids is None and single.next_sentence is None       # NSP is read on a pair only
 
 
+def test_gpt2_sequence_classifier_reads_the_last_non_pad_token_as_transformers():
+    folder, ref = _ref("gpt2-cls")
+    p = folder.params()
+    assert p.classify == "last" and p.lm_head is None and p.pad_id == 0 and p.labels == ("sad", "calm", "happy")
+    ids = ref["input_ids"]
+    fw = tm.forward(p, ids=ids)
+    np.testing.assert_allclose(np.stack([o.self_attn.alpha for o in fw.outs]), ref["attentions"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(fw.logits, ref["logits"], atol=TOL, rtol=0)
+    padded = tm.forward(p, ids=np.append(ids, [0, 0]))          # trailing pads: the last real token is read
+    np.testing.assert_allclose(padded.logits, ref["logits"], atol=TOL, rtol=0)
+    tr = tw.build_folder(folder.path, token_ids=",".join(map(str, ids)))
+    assert tr.prediction_kind == "class" and tr.predictions[0].position == len(ids) - 1
+    with pytest.raises(InputError, match="sequence classifier"):
+        tw.build_folder(folder.path, token_ids="5,6", generate=2)
+
+
 # --------------------------------------------------------------------------- the blocks
 
 def test_post_ln_relu_layer_equals_the_one_block_engine():
@@ -348,9 +364,10 @@ def test_param_counts_equal_the_frameworks():
                      "type_vocab_size": 1})["total"] == fw["roberta-base (RobertaModel, with pooler)"] == 124_645_632
     assert hf.count({"model_type": "distilbert"})["total"] == fw["distilbert-base-uncased (DistilBertModel)"] == 66_362_880
     for name in ("bert-tiny", "gpt2-tiny", "vit-tiny", "bert-sst", "bert-ner", "roberta-tiny", "roberta-sst",
-                 "distilbert-tiny", "distilbert-sst"):           # the tiny folders: every stored base-model tensor
+                 "distilbert-tiny", "distilbert-sst", "gpt2-cls"):           # the tiny folders: every stored base-model tensor
         folder = hf_folder.open_folder(os.path.join(REFS, name))
-        base = [n for n in folder.names if not n.startswith(("cls.", "classifier.", "lm_head.", "vocab_", "pre_classifier."))]
+        base = [n for n in folder.names
+                if not n.startswith(("cls.", "classifier.", "lm_head.", "vocab_", "pre_classifier.", "score."))]
         stored = sum(folder.load(n).size for n in base)
         assert folder.params().config["parameters"] == stored
 

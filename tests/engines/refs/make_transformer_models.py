@@ -132,6 +132,28 @@ def gpt2() -> None:
         json.dump({"text": text, "tokens": enc.tokens, "ids": enc.ids}, f, indent=1)
 
 
+def gpt2_cls() -> None:
+    """GPT2ForSequenceClassification: a bias-free ``score`` layer read at the last token (no LM head)."""
+    from transformers import GPT2Config, GPT2ForSequenceClassification
+    folder = os.path.join(OUT, "gpt2-cls")
+    tok = _word_level(["<|endoftext|>"], lowercase=False, template=False)
+    cfg = GPT2Config(vocab_size=tok.get_vocab_size(), n_embd=16, n_layer=2, n_head=2, n_positions=16,
+                     bos_token_id=0, eos_token_id=0, pad_token_id=0, num_labels=3,
+                     id2label={0: "sad", 1: "calm", 2: "happy"}, label2id={"sad": 0, "calm": 1, "happy": 2})
+    torch.manual_seed(12)
+    model = GPT2ForSequenceClassification(_eager(cfg)).eval()
+    model.save_pretrained(folder)
+    tok.save(os.path.join(folder, "tokenizer.json"))
+    text = "the dog ran in the park"
+    enc = tok.encode(text)
+    model = model.double()
+    with torch.no_grad():
+        out = model(input_ids=torch.tensor([enc.ids]), output_attentions=True, output_hidden_states=True)
+    _save_run(folder, out, {"input_ids": np.array(enc.ids), "logits": _np(out.logits[0])})
+    with open(os.path.join(folder, "ref.json"), "w") as f:
+        json.dump({"text": text, "tokens": enc.tokens, "ids": enc.ids}, f, indent=1)
+
+
 def vit() -> None:
     from PIL import Image
     from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessor
@@ -429,6 +451,6 @@ def counts() -> None:
 if __name__ == "__main__":
     torch.set_num_threads(1)
     os.makedirs(OUT, exist_ok=True)
-    for fn in (bert, bert_pair, gpt2, vit, bert_sst, bert_ner, gpt2_bpe, roberta, distilbert, encdec, counts):
+    for fn in (bert, bert_pair, gpt2, gpt2_cls, vit, bert_sst, bert_ner, gpt2_bpe, roberta, distilbert, encdec, counts):
         if len(sys.argv) == 1 or fn.__name__ in sys.argv[1:]:
             fn()
