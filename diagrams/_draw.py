@@ -148,6 +148,12 @@ def mono(text: str, **kw) -> str:
 WRAP = 8      # values per line of a long vector (a vocabulary's logits) in a node
 
 
+def embedded_from(computed: Any, t: int) -> str:
+    """``E[3]`` when step ``t``'s input x_t is row 3 of the checkpoint's embedding (inputs given as token ids)."""
+    ids = (getattr(computed, "provenance", None) or {}).get("token_ids")
+    return f"E[{ids[t - 1]}]" if ids and 1 <= t <= len(ids) else ""
+
+
 def vec_lines(v: Any, st: Style, *, size: int = 12, bare: bool = True) -> str:
     """A vector in monospace (one entry bare unless ``bare`` is False); past :data:`WRAP` entries, WRAP values a line."""
     if len(v) == 1 and bare:

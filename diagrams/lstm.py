@@ -155,7 +155,7 @@ def build_unfolded(computed: Any, *, style: Style, opts: dict[str, Any]) -> grap
         m.attr(label=D.html_label(font(esc(title), bold=True, size=16)), labelloc="t", labeljust="c",
                color=st.bg, fontcolor=st.fg)
         shown, gap_after = _steps_shown(n, max_steps)
-        last = _unfolded_steps(m, trace, st, shown, gap_after)
+        last = _unfolded_steps(m, computed, st, shown, gap_after)
         if y is not None:
             _output_node(m, trace, st, last, steps_t=trace.steps[shown[-1]].t)
     return g
@@ -177,8 +177,9 @@ def _state_pair(m: graphviz.Digraph, st: Style, t: int, c: Any, h: Any) -> tuple
     return cid, hid
 
 
-def _unfolded_steps(m: graphviz.Digraph, trace: Any, st: Style, shown: list[int], gap_after: int | None) -> str:
+def _unfolded_steps(m: graphviz.Digraph, computed: Any, st: Style, shown: list[int], gap_after: int | None) -> str:
     """c_0/h_0, then each shown step (its box, x_t under it, c_t and h_t after it); returns the last h node."""
+    trace = computed.trace
     steps, hidden = trace.steps, _units(trace)
     cell_edge = dict(color=D.role("cell"), **_CELL_EDGE)
     hid_edge = dict(color=D.role("hidden"), **_HID_EDGE)
@@ -190,6 +191,8 @@ def _unfolded_steps(m: graphviz.Digraph, trace: Any, st: Style, shown: list[int]
             col.attr(rank="same")
             col.node(sid, D.html_label(_step_box(s, st, hidden)), shape="plain")
             xl = font(sym("x", t, size=14), bold=True, size=14)
+            if D.embedded_from(computed, t):
+                xl += " = " + D.mono(esc(D.embedded_from(computed, t)), size=12)
             if st.key:
                 xl += f' = {D.mono(st.vec(s.x) if len(s.x) > 1 else st.num(s.x[0]), size=12)}'
             col.node(f"x_{t}", D.html_label(xl), shape="box", style="rounded,filled", fillcolor=st.bg,

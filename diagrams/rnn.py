@@ -91,6 +91,12 @@ def _adder_rows(trace: Any, st: Style) -> list[str]:
     return rows
 
 
+def _embedded(computed: Any, t: int, what: str) -> list[str]:
+    """Under x_t, the embedding row it is (``= E[3]``) when the inputs were token ids."""
+    row = D.embedded_from(computed, t) if what == "x" else ""
+    return [font("= " + D.mono(esc(row), size=11), color=D.role("x"), size=11)] if row else []
+
+
 def _adder_extra(trace: Any, k: int, what: str) -> list[str]:
     """Per-step annotations of a binary-adder trace: the bits' place value and the carry."""
     a = trace.adder
@@ -128,7 +134,7 @@ def build_unfolded(computed: Any, *, style: Style, opts: dict[str, Any]) -> grap
     prev = "h_0"
     for k in shown:
         prev = _step(m, st, steps[k], prev, layout, last=k == n - 1, ranks=ranks,
-                     extra=lambda what, k=k: _adder_extra(trace, k, what))
+                     extra=lambda what, k=k: _adder_extra(trace, k, what) + _embedded(computed, steps[k].t, what))
         if gap_after is not None and k == shown[gap_after]:
             lo_t, hi_t = steps[k + 1].t, steps[shown[gap_after + 1] - 1].t
             m.node("skip", D.html_label(font(esc(f"\u22ef steps {lo_t}\u2013{hi_t} \u22ef"), color=st.muted)),
