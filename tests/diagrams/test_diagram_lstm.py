@@ -137,5 +137,5 @@ def test_a_wide_output_is_written_in_rows_with_every_value():
     assert label.count("<BR ALIGN") == 2                         # 8 + 8 + 4 values: three lines
     for v in y:
         assert fmt(float(v)) in label
-    assert [f"E[{i}]" in g.source for i in (3, 1, 4)] == [True] * 3       # each x_t names its embedding row
+    assert [f"E[{i}&#93;" in g.source for i in (3, 1, 4)] == [True] * 3   # each x_t names its embedding row
     assert "E[" not in api.build("lstm-unfolded")[0].source                # not for x given as vectors
