@@ -133,7 +133,7 @@ def source_options(f):
                      help="Weights file: PyTorch .pt/.pth/.bin state_dict, .safetensors, Keras .keras/.weights.h5, "
                           "or our .json/.npz (`gatelab inspect FILE` shows what is inside); or a Hugging Face model "
                           "folder (config.json + model.safetensors or pytorch_model.bin) of a BERT, RoBERTa, DistilBERT, "
-                          "GPT-2 or ViT."),
+                          "ELECTRA, GPT-2 or ViT."),
         click.option("--module", default=None, help="Which module of a checkpoint to draw (e.g. rnn), when several fit."),
         click.option("--head-module", "head_module", default=None,
                      help="A linear/dense layer of the checkpoint to use as the output layer (none: no head)."),

@@ -20,7 +20,8 @@ from ._draw import Style, esc, font, token
 from .attention_heads import raise_kind
 
 _FAMILY = {"bert": "encoder-only (BERT)", "gpt2": "decoder-only (GPT-2)", "vit": "Vision Transformer (ViT)",
-           "roberta": "encoder-only (RoBERTa)", "distilbert": "encoder-only (DistilBERT)"}
+           "roberta": "encoder-only (RoBERTa)", "distilbert": "encoder-only (DistilBERT)",
+           "electra": "encoder-only (ELECTRA)"}
 
 
 def _count(n: Any) -> str:
@@ -58,15 +59,21 @@ def _embeddings(g: Any, st: Style, tr: Any, cfg: dict, T: int) -> None:
     else:
         mt = cfg.get("model_type")
         learned = "learned, counted from padding_idx + 1" if mt == "roberta" else "learned"
-        parts = [f"word E [{cfg['vocab']}, {d}]", f"position P [{cfg['positions']}, {d}] ({learned})"]
+        E = cfg.get("embedding_size", d)
+        parts = [f"word E [{cfg['vocab']}, {E}]", f"position P [{cfg['positions']}, {E}] ({learned})"]
         if tr.family == "bert" and mt != "distilbert":
-            parts.append(f"token type S [{cfg['types']}, {d}]" if cfg.get("types") else "token type S")
+            parts.append(f"token type S [{cfg['types']}, {E}]" if cfg.get("types") else "token type S")
         rows = [font(esc("embeddings: " + " + ".join(p.split(" [")[0] for p in parts)), bold=True, size=13),
                 _line(", ".join(parts), st)]
         if tr.family == "bert":
             rows.append(font(esc("then LayerNorm"), bold=True, size=12, color=D.role("candidate")))
     if _params(cfg, "embeddings"):
         rows.append(_line(_params(cfg, "embeddings"), st))
+    if cfg.get("embedding_size", d) != d:               # ELECTRA: narrower embeddings, projected to d
+        rows.append(font(esc(f"then a linear projection {cfg['embedding_size']} -> {d} (embeddings_project)"),
+                         bold=True, size=12))
+        if _params(cfg, "embedding projection"):
+            rows.append(_line(_params(cfg, "embedding projection"), st))
     rows.append(D.mono(esc(f"x^0 [{T}, {d}]"), size=11))
     _node(g, st, "embeddings", rows, "x")
 
@@ -175,6 +182,9 @@ def _head_rows(st: Style, tr: Any, cfg: dict) -> list[str]:
             rows.append(font(esc(f"masked-LM head: LN(gelu(x^L W_t + b_t)) E^T + b  [T, {V}]"), bold=True, size=12))
         elif kind == "class":
             rows.append(font(esc("sequence classifier: softmax(pooled W_c + b_c) over the labels"), bold=True, size=12))
+        elif kind == "replaced token":
+            rows.append(font(esc("discriminator: P(replaced) = sigmoid(act(x^L W + b) w + b) at every token"),
+                             bold=True, size=12))
         elif kind == "token class":
             rows.append(font(esc("token classifier: softmax(x^L W_c + b_c) over the labels, at every token"), bold=True,
                              size=12))
@@ -183,7 +193,8 @@ def _head_rows(st: Style, tr: Any, cfg: dict) -> list[str]:
     elif fam == "encoder-decoder":
         rows.append(font(esc(f"generator: softmax(x W_g + b_g) over the target vocabulary  [T, {V}]"), bold=True, size=12))
     for part in cfg.get("parameter_parts") or {}:
-        if part not in ("embeddings", "layers", "total", "final LayerNorm", "encoder layers", "decoder layers"):
+        if part not in ("embeddings", "layers", "total", "final LayerNorm", "encoder layers", "decoder layers",
+                        "embedding projection"):
             rows.append(_line(f"{part}: {_params(cfg, part)}", st))
     for p in tr.predictions[:3] if kind != "none" else ():
         top = ", ".join(f"\u201c{token(t)}\u201d {st.num(float(pr))}" for t, pr in zip(p.top[:3], np.asarray(p.probs)[:3]))
@@ -191,6 +202,7 @@ def _head_rows(st: Style, tr: Any, cfg: dict) -> list[str]:
                 "class": {"vit": "class (from [class])", "gpt2": f"class (from the last token {p.token!r})"}.get(
                     fam, "class (from [CLS])"),
                 "token class": f"class of {p.position} {p.token!r}",
+                "replaced token": f"token {p.position} {p.token!r}",
                 "masked token": f"masked token at {p.position}"}.get(kind, kind)
         rows.append(font(esc(what + ": "), size=10, color=st.muted) + font(top, size=10))
     return rows or [font(esc("no output head in this checkpoint"), size=11, color=st.muted)]

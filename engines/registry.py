@@ -108,7 +108,7 @@ MODELS.add(
     _model("seq2seq", "Encoder-decoder with a fixed context vector or with attention (alignment matrix).",
               "gatelab.engines.seq2seq", "gatelab.walkthroughs.seq2seq", "seq2seq-translate", ("cell", "attention", "score", "decode")),
     _model("transformer", "One Transformer encoder/decoder block: MHA, add & norm, FFN, masks; or a whole BERT, RoBERTa, "
-              "DistilBERT, GPT-2 or ViT model from a Hugging Face folder (--weights DIR) or a whole-model preset.",
+              "DistilBERT, ELECTRA, GPT-2 or ViT model from a Hugging Face folder (--weights DIR) or a whole-model preset.",
               "gatelab.engines.transformer", "gatelab.walkthroughs.transformer", "transformer-block",
               ("block", "heads", "eps", "text", "text_pair", "tokens", "token_ids", "image", "layer", "head", "query",
                "generate",

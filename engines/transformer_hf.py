@@ -30,8 +30,8 @@ import numpy as np
 from . import transformer_stack as ts
 from .errors import InputError
 
-SUPPORTED = ("bert", "gpt2", "vit", "roberta", "distilbert")
-BERT_STYLE = ("bert", "roberta", "distilbert")       # post-LN encoders the engine runs as family "bert"
+SUPPORTED = ("bert", "gpt2", "vit", "roberta", "distilbert", "electra")
+BERT_STYLE = ("bert", "roberta", "distilbert", "electra")       # post-LN encoders the engine runs as family "bert"
 _ACT = {"gelu": "gelu", "gelu_new": "gelu_tanh", "gelu_pytorch_tanh": "gelu_tanh", "gelu_fast": "gelu_tanh",
         "relu": "relu"}
 
@@ -56,6 +56,8 @@ _BERT_KEYS = frozenset("""vocab_size hidden_size num_hidden_layers num_attention
 FAMILY_KEYS = {
     "bert": _BERT_KEYS,
     "roberta": _BERT_KEYS,
+    "electra": _BERT_KEYS | {"embedding_size", "summary_type", "summary_use_proj", "summary_activation",
+                             "summary_last_dropout"},
     "distilbert": frozenset("""vocab_size dim n_layers n_heads hidden_dim activation dropout attention_dropout
         max_position_embeddings sinusoidal_pos_embds qa_dropout seq_classif_dropout tie_weights_""".split()),
     "gpt2": frozenset("""vocab_size n_embd n_layer n_head n_inner n_positions n_ctx activation_function resid_pdrop
@@ -68,9 +70,11 @@ FAMILY_KEYS = {
 
 
 # what a config.json without model_type (written before transformers stored it) is, as transformers infers it
-_ARCHITECTURE_PREFIXES = {"Bert": "bert", "GPT2": "gpt2", "ViT": "vit", "Roberta": "roberta", "DistilBert": "distilbert"}
+_ARCHITECTURE_PREFIXES = {"Bert": "bert", "GPT2": "gpt2", "ViT": "vit", "Roberta": "roberta", "DistilBert": "distilbert",
+                          "Electra": "electra"}
 _TENSOR_MARKS = {"distilbert": ("transformer.layer.0.attention.q_lin.weight",),
                  "roberta": ("roberta.embeddings.word_embeddings.weight",),
+                 "electra": ("electra.embeddings.word_embeddings.weight",),
                  "bert": ("embeddings.word_embeddings.weight", "embeddings.token_type_embeddings.weight"),
                  "gpt2": ("wte.weight", "h.0.attn.c_attn.weight"),
                  "vit": ("embeddings.patch_embeddings.projection.weight",)}
@@ -87,7 +91,7 @@ def infer_family(cfg: dict, names: list[str], where: str) -> str:
         if all(any(n == m or n.endswith("." + m) for n in names) for m in marks):
             return family
     raise InputError(f"{where}/config.json has no model_type, and neither its architectures nor the tensor names "
-                     f"show a BERT, RoBERTa, DistilBERT, GPT-2 or ViT; add \"model_type\": one of {', '.join(SUPPORTED)}")
+                     f"show a BERT, RoBERTa, DistilBERT, ELECTRA, GPT-2 or ViT; add \"model_type\": one of {', '.join(SUPPORTED)}")
 
 
 def check_config(cfg: Any, where: str, names: list[str] = ()) -> str:
@@ -149,6 +153,12 @@ def dims(cfg: Mapping[str, Any]) -> dict[str, Any]:
                "d_ff": cfg.get("n_inner") or 4 * d, "vocab": _int(cfg, "vocab_size", 50257),
                "positions": _int(cfg, "n_positions", 1024), "eps": float(cfg.get("layer_norm_epsilon", 1e-5)),
                "activation": _ACT[_activation(cfg)]}
+    elif mt == "electra":                      # ElectraConfig's defaults: the small discriminator
+        out = {"layers": _int(cfg, "num_hidden_layers", 12), "d_model": _int(cfg, "hidden_size", 256),
+               "heads": _int(cfg, "num_attention_heads", 4), "d_ff": _int(cfg, "intermediate_size", 1024),
+               "eps": float(cfg.get("layer_norm_eps", 1e-12)), "activation": _ACT[_activation(cfg)],
+               "vocab": _int(cfg, "vocab_size", 30522), "positions": _int(cfg, "max_position_embeddings", 512),
+               "types": _int(cfg, "type_vocab_size", 2), "embedding_size": _int(cfg, "embedding_size", 128)}
     elif mt == "distilbert":
         out = {"layers": _int(cfg, "n_layers", 6), "d_model": _int(cfg, "dim", 768), "heads": _int(cfg, "n_heads", 12),
                "d_ff": _int(cfg, "hidden_dim", 3072), "eps": 1e-12, "activation": _ACT[_activation(cfg)],
@@ -178,8 +188,12 @@ def count(cfg: Mapping[str, Any], *, pooler: bool = True) -> dict[str, int]:
     layer = 4 * (d * d + d) + (d * f + f + f * d + d) + 2 * 2 * d
     mt = k["model_type"]
     if mt in BERT_STYLE:
-        parts = {"embeddings": (k["vocab"] + k["positions"] + k.get("types", 0)) * d + 2 * d, "layers": L * layer}
-        if pooler and mt != "distilbert":
+        E = k.get("embedding_size", d)
+        parts = {"embeddings": (k["vocab"] + k["positions"] + k.get("types", 0)) * E + 2 * E}
+        if E != d:
+            parts["embedding projection"] = E * d + d
+        parts["layers"] = L * layer
+        if pooler and mt not in ("distilbert", "electra"):
             parts["pooler"] = d * d + d
     elif mt == "gpt2":
         parts = {"embeddings": (k["vocab"] + k["positions"]) * d, "layers": L * layer, "final LayerNorm": 2 * d}
@@ -361,7 +375,7 @@ def vit(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[str,
 
 def loader(model_type: str) -> Callable[..., dict[str, Any]]:
     """The function that maps a checkpoint's tensors of ``model_type`` to ModelParams fields."""
-    if model_type in ("roberta", "distilbert"):
+    if model_type in ("roberta", "distilbert", "electra"):
         from . import transformer_hf_encoders
         return getattr(transformer_hf_encoders, model_type)
     return {"bert": bert, "gpt2": gpt2, "vit": vit}[model_type]

@@ -1,4 +1,4 @@
-"""RoBERTa and DistilBERT checkpoints mapped to BERT-style :class:`engines.transformer_model.ModelParams`.
+"""RoBERTa, DistilBERT and ELECTRA checkpoints mapped to BERT-style :class:`engines.transformer_model.ModelParams`.
 
 Both are post-LN encoders with BERT's layer; they differ in names, positions and heads:
 
@@ -10,6 +10,12 @@ Both are post-LN encoders with BERT's layer; they differ in names, positions and
                 ``sa_layer_norm``, ``ffn.lin1/lin2``, ``output_layer_norm``; masked-LM head ``vocab_transform``
                 -> activation -> ``vocab_layer_norm`` -> tied ``vocab_projector``; sequence classifier
                 ``pre_classifier`` -> ReLU -> ``classifier`` on [CLS]
+
+    ELECTRA     ``electra.`` prefix, BERT's layer names; embeddings of width embedding_size E, projected to the
+                hidden size by ``embeddings_project`` when E differs; discriminator head
+                ``discriminator_predictions.dense`` -> activation -> ``dense_prediction`` (P(replaced) per
+                token); generator head ``generator_predictions.dense`` -> gelu -> its LayerNorm -> tied
+                ``generator_lm_head``; sequence classifier ``classifier.dense`` -> gelu -> ``out_proj``
 
 A sequence classifier's first dense layer is read as the model's pooler (with its activation), so the
 engine computes ``classifier(act(x^L[0] W + b))`` for all three families. ``classifier`` alone is a token
@@ -51,7 +57,7 @@ def roberta(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[
         bias = t.get("lm_head.bias", (V,), "lm_head.decoder.bias")
         dec = decoder(t, "lm_head.decoder.weight", out["word"])
         t.used.add("lm_head.decoder.bias")
-        out["mlm"] = (W_t, b_t, ln, bias, dec)
+        out.update(mlm=(W_t, b_t, ln, bias, dec), mlm_act="gelu")        # RobertaLMHead: gelu, whatever hidden_act
     if t.has("classifier.out_proj.weight"):
         _classifier(t, out, d, "classifier.dense", "classifier.out_proj", "tanh")
     else:
@@ -81,5 +87,31 @@ def distilbert(cfg: Mapping[str, Any], names: list[str], load, where: str) -> di
         bias = t.get("vocab_projector.bias", (V,))
         out["mlm"] = (W_t, b_t, ln, bias, decoder(t, "vocab_projector.weight", out["word"]))
     _classifier(t, out, d, "pre_classifier", "classifier", "relu")
+    t.leftover(("embeddings.position_ids",))
+    return out
+
+
+def electra(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[str, Any]:
+    k = dims(cfg)
+    d, f, V, E = k["d_model"], k["d_ff"], k["vocab"], k["embedding_size"]
+    t = Tensors(names, load, _prefix(names, "electra."), where)
+    out: dict[str, Any] = dict(bert_embeddings(t, {**k, "d_model": E}),
+                               layers=tuple(_bert_like_layer(t, i, d, f, False) for i in range(k["layers"])))
+    if E != d:
+        out["emb_proj"] = t.linear("embeddings_project", E, d)
+    if t.has("discriminator_predictions.dense.weight"):
+        W, b = t.linear("discriminator_predictions.dense", d, d)
+        w, b1 = t.linear("discriminator_predictions.dense_prediction", d, 1)
+        out["disc"] = (W, b, w[:, 0], float(b1[0]))
+    if t.has("generator_predictions.dense.weight"):
+        W_t, b_t = t.linear("generator_predictions.dense", d, E)
+        ln = t.norm("generator_predictions.LayerNorm", E)
+        out["mlm"] = (W_t, b_t, ln, t.get("generator_lm_head.bias", (V,)),
+                      decoder(t, "generator_lm_head.weight", out["word"]))
+        out["mlm_act"] = "gelu"
+    if t.has("classifier.out_proj.weight"):
+        _classifier(t, out, d, "classifier.dense", "classifier.out_proj", "gelu")
+    else:
+        _classifier(t, out, d, None, "classifier", "gelu")
     t.leftover(("embeddings.position_ids",))
     return out

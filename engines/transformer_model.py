@@ -91,6 +91,9 @@ class ModelParams:
     nsp: tuple[np.ndarray, np.ndarray] | None = None              # BERT's next-sentence head [d, 2], [2]
     position_offset: int = 0             # RoBERTa: positions counted from padding_idx + 1, pad tokens at padding_idx
     pad_id: int | None = None            # GPT-2 sequence classifier: its pad token (it reads the last other one)
+    emb_proj: tuple[np.ndarray, np.ndarray] | None = None         # ELECTRA: embeddings [E] -> hidden [d]
+    disc: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = None   # ELECTRA discriminator W [d, d], b, w [d], b
+    mlm_act: str | None = None           # the masked-LM head's activation when it is not the model's (RoBERTa, ELECTRA: gelu)
     inverse_layer_scale: bool = False    # GPT-2 scale_attn_by_inverse_layer_idx
 
 
@@ -133,7 +136,7 @@ class ModelTrace(Record):
     strongest_key: IntArray    # [L, H, T]
     predictions: tuple[Prediction, ...]
     padding: BoolArray         # [T] keys masked as padding
-    prediction_kind: str       # "next token" | "masked token" | "class" | "token class" | "none"
+    prediction_kind: str       # "next token" | "masked token" | "class" | "token class" | "replaced token" | "none"
     generated: tuple[str, ...] | None = None
     generated_ids: IntArray | None = None
     generation: dict | None = None
@@ -176,6 +179,8 @@ def embed_tokens(p: ModelParams, ids: np.ndarray, type_ids: np.ndarray | None = 
         x = x + p.types[np.zeros_like(ids) if type_ids is None else type_ids]
     if p.emb_ln is not None:
         x = ts.layer_norm(x, p.emb_ln.gamma, p.emb_ln.beta, p.eps)
+    if p.emb_proj is not None:                                       # ELECTRA: [T, E] -> [T, d]
+        x = x @ p.emb_proj[0] + p.emb_proj[1]
     return x
 
 
@@ -208,11 +213,14 @@ def forward(p: ModelParams, *, ids: np.ndarray | None = None, image: np.ndarray 
     elif p.family == "bert":
         if p.pooler is not None:
             z = top[0] @ p.pooler[0] + p.pooler[1]
-            pooled = np.tanh(z) if p.pool_act == "tanh" else np.maximum(z, 0.0)                 # [d]
+            pooled = np.tanh(z) if p.pool_act == "tanh" else ts.ACTIVATIONS[p.pool_act](z)      # [d]
         if p.mlm is not None:
             W_t, b_t, ln, bias, dec = p.mlm                          # dec: the word embeddings when tied
-            h = ts.layer_norm(ts.ACTIVATIONS[p.act](top @ W_t + b_t), ln.gamma, ln.beta, p.eps)
+            h = ts.layer_norm(ts.ACTIVATIONS[p.mlm_act or p.act](top @ W_t + b_t), ln.gamma, ln.beta, p.eps)
             logits = h @ dec.T + bias                                                            # [T, V]
+        if p.disc is not None:                                   # ELECTRA: a replaced-token logit per position
+            W, b, w, b1 = p.disc
+            logits = ts.ACTIVATIONS[p.act](top @ W + b) @ w + b1                                 # [T]
         if p.classifier is not None:
             x = top if p.classify == "token" else pooled                                         # [T, d] or [d]
             logits = x @ p.classifier[0] + p.classifier[1]                                       # [T, classes] or [classes]
@@ -244,6 +252,14 @@ def predictions(p: ModelParams, fw: Forward, tokens: tuple[str, ...], ids: np.nd
         return "none", ()
     def label(i: int) -> str:
         return p.labels[i] if i < len(p.labels) else f"class {i}"
+    if p.disc is not None:                                        # ELECTRA's discriminator: P(replaced) per token
+        pr = 1.0 / (1.0 + np.exp(-fw.logits))
+        out = []
+        for i in range(len(ids)):
+            both = np.array([pr[i], 1.0 - pr[i]])
+            order = _top(both, 2)
+            out.append(Prediction(i, tokens[i], tuple(("replaced", "original")[j] for j in order), order, both[order]))
+        return "replaced token", tuple(out)
     if p.classifier is not None and fw.logits.ndim == 1:          # ViT's [class] token, BERT's pooled [CLS], GPT-2's last
         pr = softmax(fw.logits)
         top = _top(pr, min(TOP_K, pr.size))

@@ -92,15 +92,20 @@ def from_config(cfg: Mapping[str, Any], *, name: str = "", pooler: bool = True, 
         "embeddings": {"bert": f"({k.get('vocab')} + {k['positions']} + {k.get('types')}) {d} + 2*{d}",
                        "roberta": f"({k.get('vocab')} + {k['positions']} + {k.get('types')}) {d} + 2*{d}",
                        "distilbert": f"({k.get('vocab')} + {k['positions']}) {d} + 2*{d}",
+                       "electra": (f"({k.get('vocab')} + {k['positions']} + {k.get('types')}) {k.get('embedding_size')}"
+                                   f" + 2*{k.get('embedding_size')}"),
                        "gpt2": f"({k['vocab']} + {k['positions']}) {d}",
                        "vit": f"{k.get('channels')}*{k.get('patch_size')}^2*{d} + {d} + {d} + {k['positions']}*{d}"}[fam],
         "layers": f"{L} (4({d}^2+{d}) + 2*{d}*{f} + {f} + {d} + 4*{d})",
-        "pooler": f"{d}^2 + {d}", "final LayerNorm": f"2*{d}"}
+        "pooler": f"{d}^2 + {d}", "final LayerNorm": f"2*{d}",
+        "embedding projection": f"{k.get('embedding_size')}*{d} + {d}"}
     parts = tuple(Part(n, v, formulas[n]) for n, v in c.items() if n != "total")
     what = {"bert": "BertModel (embeddings, encoder, pooler); the masked-LM / NSP heads are not counted",
             "roberta": "RobertaModel (embeddings, encoder, pooler); the masked-LM and classifier heads are not counted",
             "distilbert": "DistilBertModel (embeddings, encoder; no pooler); the masked-LM and classifier heads are "
                           "not counted",
+            "electra": "ElectraModel (embeddings, their projection when narrower, encoder; no pooler); the "
+                       "discriminator, generator and classifier heads are not counted",
             "gpt2": "GPT2Model; the LM head is tied to the token embeddings and adds nothing",
             "vit": "ViTModel (patch embedding, [class], positions, encoder, final LayerNorm, pooler); a classifier is not counted"}[fam]
     if "pooler" not in c:

@@ -219,3 +219,15 @@ def test_a_sentence_pair_and_the_next_sentence_head(run_cli, tmp_path):
     r = run_cli("compute", "transformer", "--weights", os.path.join(REFS, "distilbert-tiny"), "--text", "the cat",
                 "--text-pair", "sat on the mat", "--json")
     assert r.exit_code == 0 and json.loads(r.stdout)["type_ids"] is None       # DistilBERT has no token types
+
+
+def test_electra_from_the_cli(run_cli, tmp_path):
+    disc = os.path.join(REFS, "electra-disc")
+    r = run_cli("compute", "transformer", "--weights", disc, "--text", "the cat sat on the mat")
+    assert r.exit_code == 0 and "top predictions (replaced token)" in r.stdout and "2:cat" in r.stdout, r.output
+    out = tmp_path / "e.svg"
+    r = run_cli("diagram", "transformer-model", "--weights", disc, "--text", "the cat sat", "-o", out)
+    svg = out.read_text().replace("&#45;", "-").replace("&gt;", ">")
+    assert r.exit_code == 0 and "encoder-only (ELECTRA)" in svg and "projection 8 -> 16" in svg
+    r = run_cli("compute", "model-summary", "--weights", disc)
+    assert r.exit_code == 0 and "embedding projection" in r.stdout and "Total params: 4,928" in r.stdout, r.output

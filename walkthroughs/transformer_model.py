@@ -47,7 +47,7 @@ def table(tr) -> str:
         prows = []
         for p in tr.predictions:
             where = {"next token": f"after {p.position}:{p.token}", "masked token": f"{p.position}:{p.token}",
-                     "token class": f"{p.position}:{p.token}",
+                     "token class": f"{p.position}:{p.token}", "replaced token": f"{p.position}:{p.token}",
                      "class": f"{p.position}:{p.token}" if tr.family == "gpt2" else "[CLS]"}[tr.prediction_kind]
             prows.append([where] + [f"{t} {fmt(pr, 3)}" for t, pr in zip(p.top, p.probs)])
         lines.append(grid(["position"] + [f"#{k + 1}" for k in range(len(tr.predictions[0].top))], prows, align="l"))
@@ -77,7 +77,7 @@ def explain(tr, fmt_: str = "md") -> str:
     tok = [tr.tokens[j] for j in range(T)]
     d.heading(f"{tr.config.get('architecture') or tr.family}: layer {l}, head {h}, query {d.lit(tok[i])} (position {i})")
     fam = {"bert": "A BERT", "gpt2": "A GPT-2", "vit": "A ViT", "encoder-decoder": "An encoder-decoder",
-           "roberta": "A RoBERTa", "distilbert": "A DistilBERT"}[tr.config.get("model_type", tr.family)]
+           "roberta": "A RoBERTa", "distilbert": "A DistilBERT", "electra": "An ELECTRA"}[tr.config.get("model_type", tr.family)]
     side = "decoder " if tr.family == "encoder-decoder" else ""
     d.para(f"{fam} model ({tr.norm}, {tr.config['layers']} {side}layers, {tr.config['heads']} heads of width "
            f"$d_k = {dk}$). The input to this head is "

@@ -113,6 +113,8 @@ class Folder:
                "architecture": (self.config.get("architectures") or [""])[0]}
         if pooler_name:
             cfg["pooler"] = {"tensor": pooler_name, "activation": parts["pool_act"]}
+        if k.get("embedding_size", k["d_model"]) != k["d_model"]:      # ELECTRA: narrower embeddings, projected
+            cfg["embedding_size"] = k["embedding_size"]
         family = hf.engine_family(self.family)
         return ModelParams(family=family, norm="post-LN" if family == "bert" else "pre-LN", act=k["activation"],
                            eps=k["eps"], heads=k["heads"], d_model=k["d_model"], d_ff=k["d_ff"], vocab=k["vocab"],

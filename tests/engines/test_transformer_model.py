@@ -285,6 +285,31 @@ def test_gpt2_sequence_classifier_reads_the_last_non_pad_token_as_transformers()
         tw.build_folder(folder.path, token_ids="5,6", generate=2)
 
 
+@pytest.mark.parametrize("name", ["electra-disc", "electra-gen", "electra-sst"])
+def test_electra_matches_transformers_with_its_embedding_projection(name):
+    """embedding_size 8 < hidden 16 (embeddings_project); the discriminator's P(replaced) per token, the
+    generator's masked LM (its own LayerNorm, tied decoder), the gelu sequence classifier; two pads."""
+    folder, ref = _ref(name)
+    p = folder.params()
+    assert p.family == "bert" and p.emb_proj is not None and p.emb_proj[0].shape == (8, 16)
+    ids = ref["input_ids"]
+    fw = tm.forward(p, ids=ids, padding=ids == 0)
+    np.testing.assert_allclose(fw.hidden_states, ref["hidden_states"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(np.stack([o.self_attn.alpha for o in fw.outs]), ref["attentions"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(fw.logits, ref["logits"], atol=TOL, rtol=0)
+    tr = tw.build_folder(folder.path, token_ids=",".join(map(str, ids)))
+    if name == "electra-disc":
+        assert tr.prediction_kind == "replaced token" and len(tr.predictions) == len(ids)
+        p_rep = 1 / (1 + np.exp(-ref["logits"]))
+        got = [dict(zip(pr.top, pr.probs))["replaced"] for pr in tr.predictions]
+        np.testing.assert_allclose(got, p_rep, atol=TOL, rtol=0)
+    elif name == "electra-gen":
+        assert tr.prediction_kind == "masked token"
+        assert list(tr.predictions[0].top_ids) == list(np.argsort(-ref["logits"][tr.predictions[0].position])[:5])
+    else:
+        assert tr.prediction_kind == "class" and p.pool_act == "gelu"
+
+
 # --------------------------------------------------------------------------- the blocks
 
 def test_post_ln_relu_layer_equals_the_one_block_engine():
@@ -363,11 +388,13 @@ def test_param_counts_equal_the_frameworks():
     assert hf.count({"model_type": "roberta", "vocab_size": 50265, "max_position_embeddings": 514,
                      "type_vocab_size": 1})["total"] == fw["roberta-base (RobertaModel, with pooler)"] == 124_645_632
     assert hf.count({"model_type": "distilbert"})["total"] == fw["distilbert-base-uncased (DistilBertModel)"] == 66_362_880
+    assert hf.count({"model_type": "electra"})["total"] == fw["electra-small-discriminator (ElectraModel)"] == 13_483_008
     for name in ("bert-tiny", "gpt2-tiny", "vit-tiny", "bert-sst", "bert-ner", "roberta-tiny", "roberta-sst",
-                 "distilbert-tiny", "distilbert-sst", "gpt2-cls"):           # the tiny folders: every stored base-model tensor
+                 "distilbert-tiny", "distilbert-sst", "gpt2-cls", "electra-disc", "electra-gen", "electra-sst"):           # the tiny folders: every stored base-model tensor
         folder = hf_folder.open_folder(os.path.join(REFS, name))
         base = [n for n in folder.names
-                if not n.startswith(("cls.", "classifier.", "lm_head.", "vocab_", "pre_classifier.", "score."))]
+                if not n.startswith(("cls.", "classifier.", "lm_head.", "vocab_", "pre_classifier.", "score.",
+                                     "discriminator_predictions.", "generator_"))]
         stored = sum(folder.load(n).size for n in base)
         assert folder.params().config["parameters"] == stored
 

@@ -363,6 +363,38 @@ def distilbert() -> None:
             json.dump({"text": text, "tokens": enc.tokens, "ids": enc.ids}, f, indent=1)
 
 
+def electra() -> None:
+    """ELECTRA with embedding_size 8 < hidden_size 16 (embeddings_project): the discriminator
+    (ElectraForPreTraining: P(replaced) per token), the generator (ElectraForMaskedLM: its own LayerNorm'd
+    head, decoder tied to the embeddings) and ElectraForSequenceClassification (dense -> gelu -> out_proj)."""
+    from transformers import (ElectraConfig, ElectraForMaskedLM, ElectraForPreTraining,
+                              ElectraForSequenceClassification)
+    for name, cls, seed, extra in (("electra-disc", ElectraForPreTraining, 13, {}),
+                                   ("electra-gen", ElectraForMaskedLM, 14, {}),
+                                   ("electra-sst", ElectraForSequenceClassification, 15,
+                                    dict(num_labels=2, id2label={0: "negative", 1: "positive"},
+                                         label2id={"negative": 0, "positive": 1}))):
+        folder = os.path.join(OUT, name)
+        tok = _word_level(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"], lowercase=True, template=True)
+        cfg = ElectraConfig(vocab_size=tok.get_vocab_size(), embedding_size=8, hidden_size=16, num_hidden_layers=2,
+                            num_attention_heads=2, intermediate_size=32, max_position_embeddings=16,
+                            type_vocab_size=2, pad_token_id=0, **extra)
+        torch.manual_seed(seed)
+        model = cls(_eager(cfg)).eval()
+        model.save_pretrained(folder)
+        tok.save(os.path.join(folder, "tokenizer.json"))
+        text = "The cat sat on the [MASK] because it was tired ."
+        enc = tok.encode(text)
+        ids = list(enc.ids) + [0, 0]
+        model = model.double()
+        x = torch.tensor([ids])
+        with torch.no_grad():
+            out = model(input_ids=x, attention_mask=(x != 0).long(), output_attentions=True, output_hidden_states=True)
+        _save_run(folder, out, {"input_ids": np.array(ids), "logits": _np(out.logits[0])})
+        with open(os.path.join(folder, "ref.json"), "w") as f:
+            json.dump({"text": text, "tokens": enc.tokens, "ids": enc.ids}, f, indent=1)
+
+
 def encdec() -> None:
     """torch nn.Transformer (2 + 2 post-LN layers, d 8, 2 heads, d_ff 16, final norms) plus embeddings and a
     generator, written as the ``transformer-translate`` preset (nn.Transformer state_dict names), and its
@@ -428,8 +460,8 @@ def encdec() -> None:
 
 
 def counts() -> None:
-    from transformers import (BertConfig, BertModel, DistilBertConfig, DistilBertModel, GPT2Config, GPT2Model,
-                              RobertaConfig, RobertaModel, ViTConfig, ViTModel)
+    from transformers import (BertConfig, BertModel, DistilBertConfig, DistilBertModel, ElectraConfig, ElectraModel,
+                              GPT2Config, GPT2Model, RobertaConfig, RobertaModel, ViTConfig, ViTModel)
     n = lambda m: sum(p.numel() for p in m.parameters())
     with torch.device("meta"):
         res = {
@@ -437,6 +469,8 @@ def counts() -> None:
             "roberta-base (RobertaModel, with pooler)": n(RobertaModel(RobertaConfig(
                 vocab_size=50265, max_position_embeddings=514, type_vocab_size=1))),
             "distilbert-base-uncased (DistilBertModel)": n(DistilBertModel(DistilBertConfig())),
+            "electra-small-discriminator (ElectraModel)": n(ElectraModel(ElectraConfig(
+                embedding_size=128, hidden_size=256, num_attention_heads=4, intermediate_size=1024))),
             "gpt2-small (GPT2Model)": n(GPT2Model(GPT2Config())),
             "vit-base-patch16-224 (ViTModel, with pooler)": n(ViTModel(ViTConfig())),
             "nn.Transformer base (d 512, 8 heads, 6+6 layers, d_ff 2048)": n(torch.nn.Transformer()),
@@ -451,6 +485,6 @@ def counts() -> None:
 if __name__ == "__main__":
     torch.set_num_threads(1)
     os.makedirs(OUT, exist_ok=True)
-    for fn in (bert, bert_pair, gpt2, gpt2_cls, vit, bert_sst, bert_ner, gpt2_bpe, roberta, distilbert, encdec, counts):
+    for fn in (bert, bert_pair, gpt2, gpt2_cls, vit, bert_sst, bert_ner, gpt2_bpe, roberta, distilbert, electra, encdec, counts):
         if len(sys.argv) == 1 or fn.__name__ in sys.argv[1:]:
             fn()
