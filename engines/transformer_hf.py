@@ -282,26 +282,31 @@ def bert_embeddings(t: Tensors, k: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def decoder(t: Tensors, name: str, word: np.ndarray) -> np.ndarray:
-    """A masked-LM head's output matrix [V, d]: the stored one (an untied head), else the word embeddings."""
-    return t.get(name, word.shape) if t.has(name) else word
+def mlm_head(t: Tensors, d: int, word: np.ndarray, *, dense: str, norm: str, bias: str, decoder: str,
+             bias_alt: str | None = None) -> tuple:
+    """A masked-LM head: ``dense`` [d -> e] -> activation -> ``norm`` [e] -> the ``decoder`` matrix [V, e] + ``bias``.
+    e is the embeddings' width; the decoder is used as stored (an untied head), else the word embeddings (tied).
+    ``bias_alt``: the same bias under the decoder's name (transformers stores it twice), accepted, not read."""
+    V, e = word.shape
+    W_t, b_t = t.linear(dense, d, e)
+    b = t.get(bias, (V,), bias_alt)
+    if bias_alt is not None:
+        t.used.add(bias_alt)
+    return W_t, b_t, t.norm(norm, e), b, t.get(decoder, word.shape) if t.has(decoder) else word
 
 
 def bert(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[str, Any]:
     k = dims(cfg)
-    d, f, V = k["d_model"], k["d_ff"], k["vocab"]
+    d, f = k["d_model"], k["d_ff"]
     t = Tensors(names, load, _prefix(names, "bert."), where)
     out: dict[str, Any] = dict(bert_embeddings(t, k),
                                layers=tuple(_bert_like_layer(t, i, d, f, False) for i in range(k["layers"])))
     if t.has("pooler.dense.weight"):
         out["pooler"] = t.linear("pooler.dense", d, d)
     if t.has("cls.predictions.transform.dense.weight"):
-        W_t, b_t = t.linear("cls.predictions.transform.dense", d, d)
-        ln = t.norm("cls.predictions.transform.LayerNorm", d)
-        bias = t.get("cls.predictions.bias", (V,), "cls.predictions.decoder.bias")
-        dec = decoder(t, "cls.predictions.decoder.weight", out["word"])
-        t.used.add("cls.predictions.decoder.bias")
-        out["mlm"] = (W_t, b_t, ln, bias, dec)
+        out["mlm"] = mlm_head(t, d, out["word"], dense="cls.predictions.transform.dense",
+                              norm="cls.predictions.transform.LayerNorm", bias="cls.predictions.bias",
+                              decoder="cls.predictions.decoder.weight", bias_alt="cls.predictions.decoder.bias")
     if t.has("cls.seq_relationship.weight"):
         out["nsp"] = t.linear("cls.seq_relationship", d, 2)
     if t.has("classifier.weight"):

@@ -28,7 +28,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from . import transformer_stack as ts
-from .transformer_hf import Tensors, _bert_like_layer, _prefix, bert_embeddings, dims, decoder, position_offset
+from .transformer_hf import Tensors, _bert_like_layer, _prefix, bert_embeddings, dims, mlm_head, position_offset
 
 
 def _classifier(t: Tensors, out: dict[str, Any], d: int, pre: str | None, final: str, act: str) -> None:
@@ -43,25 +43,28 @@ def _classifier(t: Tensors, out: dict[str, Any], d: int, pre: str | None, final:
     out["classifier"] = t.linear(final, d, n)
 
 
+def _head_classifier(t: Tensors, out: dict[str, Any], d: int, act: str) -> None:
+    """RoBERTa's and ELECTRA's classifiers: ``classifier.dense`` + ``act`` + ``classifier.out_proj`` on the first
+    token (sequence), or ``classifier`` alone (token)."""
+    if t.has("classifier.out_proj.weight"):
+        _classifier(t, out, d, "classifier.dense", "classifier.out_proj", act)
+    else:
+        _classifier(t, out, d, None, "classifier", act)
+
+
 def roberta(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[str, Any]:
     k = dims(cfg)
-    d, f, V = k["d_model"], k["d_ff"], k["vocab"]
+    d, f = k["d_model"], k["d_ff"]
     t = Tensors(names, load, _prefix(names, "roberta."), where)
     out: dict[str, Any] = dict(bert_embeddings(t, k), position_offset=position_offset(cfg),
                                layers=tuple(_bert_like_layer(t, i, d, f, False) for i in range(k["layers"])))
     if t.has("pooler.dense.weight"):
         out["pooler"] = t.linear("pooler.dense", d, d)
-    if t.has("lm_head.dense.weight"):
-        W_t, b_t = t.linear("lm_head.dense", d, d)
-        ln = t.norm("lm_head.layer_norm", d)
-        bias = t.get("lm_head.bias", (V,), "lm_head.decoder.bias")
-        dec = decoder(t, "lm_head.decoder.weight", out["word"])
-        t.used.add("lm_head.decoder.bias")
-        out.update(mlm=(W_t, b_t, ln, bias, dec), mlm_act="gelu")        # RobertaLMHead: gelu, whatever hidden_act
-    if t.has("classifier.out_proj.weight"):
-        _classifier(t, out, d, "classifier.dense", "classifier.out_proj", "tanh")
-    else:
-        _classifier(t, out, d, None, "classifier", "tanh")
+    if t.has("lm_head.dense.weight"):                       # RobertaLMHead: gelu, whatever hidden_act says
+        out.update(mlm_act="gelu", mlm=mlm_head(t, d, out["word"], dense="lm_head.dense", norm="lm_head.layer_norm",
+                                                bias="lm_head.bias", decoder="lm_head.decoder.weight",
+                                                bias_alt="lm_head.decoder.bias"))
+    _head_classifier(t, out, d, "tanh")
     t.leftover(("embeddings.position_ids",))
     return out
 
@@ -78,14 +81,12 @@ def _distil_layer(t: Tensors, i: int, d: int, f: int) -> ts.LayerParams:
 
 def distilbert(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[str, Any]:
     k = dims(cfg)
-    d, f, V = k["d_model"], k["d_ff"], k["vocab"]
+    d, f = k["d_model"], k["d_ff"]
     t = Tensors(names, load, _prefix(names, "distilbert."), where)
     out: dict[str, Any] = dict(bert_embeddings(t, k), layers=tuple(_distil_layer(t, i, d, f) for i in range(k["layers"])))
     if t.has("vocab_transform.weight"):
-        W_t, b_t = t.linear("vocab_transform", d, d)
-        ln = t.norm("vocab_layer_norm", d)
-        bias = t.get("vocab_projector.bias", (V,))
-        out["mlm"] = (W_t, b_t, ln, bias, decoder(t, "vocab_projector.weight", out["word"]))
+        out["mlm"] = mlm_head(t, d, out["word"], dense="vocab_transform", norm="vocab_layer_norm",
+                              bias="vocab_projector.bias", decoder="vocab_projector.weight")
     _classifier(t, out, d, "pre_classifier", "classifier", "relu")
     t.leftover(("embeddings.position_ids",))
     return out
@@ -93,7 +94,7 @@ def distilbert(cfg: Mapping[str, Any], names: list[str], load, where: str) -> di
 
 def electra(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[str, Any]:
     k = dims(cfg)
-    d, f, V, E = k["d_model"], k["d_ff"], k["vocab"], k["embedding_size"]
+    d, f, E = k["d_model"], k["d_ff"], k["embedding_size"]
     t = Tensors(names, load, _prefix(names, "electra."), where)
     out: dict[str, Any] = dict(bert_embeddings(t, {**k, "d_model": E}),
                                layers=tuple(_bert_like_layer(t, i, d, f, False) for i in range(k["layers"])))
@@ -103,15 +104,10 @@ def electra(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[
         W, b = t.linear("discriminator_predictions.dense", d, d)
         w, b1 = t.linear("discriminator_predictions.dense_prediction", d, 1)
         out["disc"] = (W, b, w[:, 0], float(b1[0]))
-    if t.has("generator_predictions.dense.weight"):
-        W_t, b_t = t.linear("generator_predictions.dense", d, E)
-        ln = t.norm("generator_predictions.LayerNorm", E)
-        out["mlm"] = (W_t, b_t, ln, t.get("generator_lm_head.bias", (V,)),
-                      decoder(t, "generator_lm_head.weight", out["word"]))
-        out["mlm_act"] = "gelu"
-    if t.has("classifier.out_proj.weight"):
-        _classifier(t, out, d, "classifier.dense", "classifier.out_proj", "gelu")
-    else:
-        _classifier(t, out, d, None, "classifier", "gelu")
+    if t.has("generator_predictions.dense.weight"):         # ElectraGeneratorPredictions: gelu
+        out.update(mlm_act="gelu", mlm=mlm_head(t, d, out["word"], dense="generator_predictions.dense",
+                                                norm="generator_predictions.LayerNorm", bias="generator_lm_head.bias",
+                                                decoder="generator_lm_head.weight"))
+    _head_classifier(t, out, d, "gelu")
     t.leftover(("embeddings.position_ids",))
     return out
