@@ -63,6 +63,18 @@ def _save_run(folder: str, out, extra: dict) -> None:
     np.savez_compressed(os.path.join(folder, "ref.npz"), **arrays)
 
 
+def _padded_run(folder: str, model, tok: Tokenizer, text: str, pad: int) -> None:
+    """The model in float64 on ``text`` with two pad tokens appended (masked as keys): ref.npz and ref.json."""
+    enc = tok.encode(text)
+    x = torch.tensor([list(enc.ids) + [pad, pad]])
+    with torch.no_grad():
+        out = model.double()(input_ids=x, attention_mask=(x != pad).long(), output_attentions=True,
+                             output_hidden_states=True)
+    _save_run(folder, out, {"input_ids": x[0].numpy(), "logits": _np(out.logits[0])})
+    with open(os.path.join(folder, "ref.json"), "w") as f:
+        json.dump({"text": text, "tokens": enc.tokens, "ids": enc.ids}, f, indent=1)
+
+
 def bert() -> None:
     from transformers import BertConfig, BertForPreTraining
     folder = os.path.join(OUT, "bert-tiny")
@@ -321,17 +333,7 @@ def roberta() -> None:
         torch.manual_seed(seed)
         model = cls(_eager(cfg)).eval()
         model.save_pretrained(folder)
-        text = "the cat sat on the <mask> because it was tired"
-        enc = tok.encode(text)
-        ids = list(enc.ids) + [1, 1]                        # two <pad>s: masked keys, and position ids that skip them
-        model = model.double()
-        x = torch.tensor([ids])
-        am = (x != 1).long()
-        with torch.no_grad():
-            out = model(input_ids=x, attention_mask=am, output_attentions=True, output_hidden_states=True)
-        _save_run(folder, out, {"input_ids": np.array(ids), "logits": _np(out.logits[0])})
-        with open(os.path.join(folder, "ref.json"), "w") as f:
-            json.dump({"text": text, "tokens": enc.tokens, "ids": enc.ids}, f, indent=1)
+        _padded_run(folder, model, tok, "the cat sat on the <mask> because it was tired", pad=1)   # positions skip pads
 
 
 def distilbert() -> None:
@@ -350,17 +352,7 @@ def distilbert() -> None:
         model = cls(_eager(cfg)).eval()
         model.save_pretrained(folder)
         tok.save(os.path.join(folder, "tokenizer.json"))
-        text = "The cat sat on the [MASK] because it was tired ."
-        enc = tok.encode(text)
-        ids = list(enc.ids) + [0, 0]
-        model = model.double()
-        x = torch.tensor([ids])
-        am = (x != 0).long()
-        with torch.no_grad():
-            out = model(input_ids=x, attention_mask=am, output_attentions=True, output_hidden_states=True)
-        _save_run(folder, out, {"input_ids": np.array(ids), "logits": _np(out.logits[0])})
-        with open(os.path.join(folder, "ref.json"), "w") as f:
-            json.dump({"text": text, "tokens": enc.tokens, "ids": enc.ids}, f, indent=1)
+        _padded_run(folder, model, tok, "The cat sat on the [MASK] because it was tired .", pad=0)
 
 
 def electra() -> None:
@@ -383,16 +375,7 @@ def electra() -> None:
         model = cls(_eager(cfg)).eval()
         model.save_pretrained(folder)
         tok.save(os.path.join(folder, "tokenizer.json"))
-        text = "The cat sat on the [MASK] because it was tired ."
-        enc = tok.encode(text)
-        ids = list(enc.ids) + [0, 0]
-        model = model.double()
-        x = torch.tensor([ids])
-        with torch.no_grad():
-            out = model(input_ids=x, attention_mask=(x != 0).long(), output_attentions=True, output_hidden_states=True)
-        _save_run(folder, out, {"input_ids": np.array(ids), "logits": _np(out.logits[0])})
-        with open(os.path.join(folder, "ref.json"), "w") as f:
-            json.dump({"text": text, "tokens": enc.tokens, "ids": enc.ids}, f, indent=1)
+        _padded_run(folder, model, tok, "The cat sat on the [MASK] because it was tired .", pad=0)
 
 
 def encdec() -> None:
