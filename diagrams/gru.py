@@ -177,8 +177,9 @@ def build_unfolded(computed: Any, *, style: Style, opts: dict[str, Any]) -> grap
             col.attr(rank="same")
             col.node(sid, D.html_label(box), shape="plain")
             xl = font(sym("x", t, size=14), bold=True, size=14)
-            if D.embedded_from(computed, t):
-                xl += " = " + D.mono(esc(D.embedded_from(computed, t)), size=12)
+            row = D.embedded_from(computed, t)                  # "E[3]" when x_t came from a token id
+            if row:
+                xl += " = " + D.mono(esc(row), size=12)
             if st.key:
                 xl += " = " + D.mono(st.vec(s.x) if len(s.x) > 1 else st.num(s.x[0]), size=12)
             col.node(f"x_{t}", D.html_label(xl), color=xcol, **state)
