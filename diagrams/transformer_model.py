@@ -128,10 +128,16 @@ def _block(g: Any, st: Style, tr: Any, cfg: dict, T: int, *, p: str = "", L: int
     g.subgraph(sub)
 
 
+def _edge_out(g: Any, st: Style, tail: str, head: str) -> None:
+    """An edge onwards; out of a repeated block it starts at the box's edge, clear of the box's title."""
+    block = tail.endswith("block_out") and {"ltail": "cluster_" + tail[:-len("_out")]} or {}
+    g.edge(tail, head, color=st.edge, **block)
+
+
 def _final_ln(g: Any, st: Style, cfg: dict, nid: str, after: str, part: str = "final LayerNorm") -> str:
     rows = [font(esc("final LayerNorm"), bold=True, size=12, color=D.role("candidate"))]
     _node(g, st, nid, rows, "candidate")
-    g.edge(after, nid, color=st.edge)
+    _edge_out(g, st, after, nid)
     return nid
 
 
@@ -189,7 +195,12 @@ def _head_rows(st: Style, tr: Any, cfg: dict) -> list[str]:
             rows.append(font(esc("token classifier: softmax(x^L W_c + b_c) over the labels, at every token"), bold=True,
                              size=12))
     elif fam == "vit":
-        rows.append(font(esc("classifier on the [class] token: LN_f(x^L)[0] W_c + b_c"), bold=True, size=12))
+        if getattr(tr, "pooled", None) is not None:
+            pool = cfg.get("pooler") or {"tensor": "pooler", "activation": "tanh"}
+            rows.append(font(esc(f"{pool['tensor']} on the [class] token: {pool['activation']}(LN_f(x^L)[0] W + b)  "
+                                 f"[{len(tr.pooled)}]"), bold=True, size=12))
+        if kind == "class":
+            rows.append(font(esc("classifier on the [class] token: LN_f(x^L)[0] W_c + b_c"), bold=True, size=12))
     elif fam == "encoder-decoder":
         rows.append(font(esc(f"generator: softmax(x W_g + b_g) over the target vocabulary  [T, {V}]"), bold=True, size=12))
     for part in cfg.get("parameter_parts") or {}:
@@ -227,7 +238,7 @@ def _single_stack(g: Any, st: Style, tr: Any, cfg: dict, T: int) -> str:
         if _params(cfg, "final LayerNorm"):
             ln_rows.append(_line(_params(cfg, "final LayerNorm"), st))
         _node(g, st, "final_ln", ln_rows, "candidate")
-        g.edge(last, "final_ln", color=st.edge)
+        _edge_out(g, st, last, "final_ln")
         last = "final_ln"
     return last
 
@@ -238,13 +249,13 @@ def build(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digr
         raise_kind(tr)
     cfg = dict(tr.config)
     T = len(tr.tokens)
-    g = D.digraph("transformer_model", st, rankdir="BT", nodesep="0.5", ranksep="0.32")
+    g = D.digraph("transformer_model", st, rankdir="BT", nodesep="0.5", ranksep="0.32", compound="true")
     if tr.family == "encoder-decoder":
         last = _encoder_decoder(g, st, tr, cfg)
     else:
         last = _single_stack(g, st, tr, cfg, T)
     _node(g, st, "head", _head_rows(st, tr, cfg), "y")
-    g.edge(last, "head", color=st.edge)
+    _edge_out(g, st, last, "head")
     g.attr("graph", label=D.html_label(_title(st, tr, cfg, computed)), labelloc="t", labeljust="c")
     return g
 
@@ -263,5 +274,7 @@ def _title(st: Style, tr: Any, cfg: dict, computed: Any) -> str:
     if total is not None:
         sizes += f"; {_count(total)} parameters"
     src = M.source_name(computed)
-    return (font(esc(head), bold=True, size=15) + "<BR/>" + font(esc(sizes), size=12)
-            + (f"<BR/>{font(token(src), color=st.muted, size=11)}" if src else ""))
+    lines = [font(esc(head), bold=True, size=15), font(esc(sizes), size=12)]
+    lines += [font(token(src), color=st.muted, size=11)] if src else []
+    return ('<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'     # rows apart: d_k's _ clears the line below
+            + "".join(f"<TR><TD>{line}</TD></TR>" for line in lines) + "</TABLE>")

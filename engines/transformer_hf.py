@@ -34,6 +34,7 @@ SUPPORTED = ("bert", "gpt2", "vit", "roberta", "distilbert", "electra")
 BERT_STYLE = ("bert", "roberta", "distilbert", "electra")       # post-LN encoders the engine runs as family "bert"
 _ACT = {"gelu": "gelu", "gelu_new": "gelu_tanh", "gelu_pytorch_tanh": "gelu_tanh", "gelu_fast": "gelu_tanh",
         "relu": "relu"}
+POOLER_ACT = {"tanh": "tanh", **_ACT}                         # ViT's pooler_act (ACT2FN names)
 
 # keys any Hugging Face config.json may carry (PretrainedConfig, generation and task settings): recognised, unused
 GENERIC_KEYS = frozenset("""
@@ -118,6 +119,9 @@ def check_config(cfg: Any, where: str, names: list[str] = ()) -> str:
         raise InputError(f"{where}/config.json describes a decoder with cross-attention; expected an encoder-only {mt}")
     if mt == "gpt2" and cfg.get("scale_attn_weights") is False:
         raise InputError(f"{where}/config.json: scale_attn_weights false is not supported")
+    if mt == "vit" and cfg.get("pooler_act", "tanh") not in POOLER_ACT:
+        raise InputError(f"{where}/config.json: pooler_act {cfg['pooler_act']!r} is not supported; expected one of "
+                         f"{', '.join(POOLER_ACT)}")
     return mt
 
 
@@ -174,7 +178,9 @@ def dims(cfg: Mapping[str, Any]) -> dict[str, Any]:
             img, p = cfg.get("image_size", 224), _int(cfg, "patch_size", 16)
             hw = tuple(img) if isinstance(img, (list, tuple)) else (img, img)
             out.update(image_size=hw, patch_size=p, channels=_int(cfg, "num_channels", 3), vocab=0,
-                       positions=(hw[0] // p) * (hw[1] // p) + 1)
+                       positions=(hw[0] // p) * (hw[1] // p) + 1,
+                       pooler_size=_int(cfg, "pooler_output_size", out["d_model"]) if cfg.get("pooler_output_size")
+                       else out["d_model"])
     if out["d_model"] % out["heads"]:
         raise InputError(f"config.json: {out['heads']} heads do not divide the width {out['d_model']}")
     out["model_type"] = mt
@@ -203,7 +209,8 @@ def count(cfg: Mapping[str, Any], *, pooler: bool = True) -> dict[str, int]:
         layer -= 0 if qkv_bias else 3 * d
         parts = {"embeddings": C * p * p * d + d + d + k["positions"] * d, "layers": L * layer, "final LayerNorm": 2 * d}
         if pooler:
-            parts["pooler"] = d * d + d
+            P = k["pooler_size"]
+            parts["pooler"] = d * P + P
     parts["total"] = sum(parts.values())
     return parts
 
@@ -369,8 +376,9 @@ def vit(cfg: Mapping[str, Any], names: list[str], load, where: str) -> dict[str,
         cls=t.get(e + "cls_token", (1, 1, d))[0, 0], pos=t.get(e + "position_embeddings", (1, k["positions"], d))[0],
         layers=tuple(_bert_like_layer(t, i, d, f, True, cfg.get("qkv_bias", True)) for i in range(k["layers"])),
         final_ln=t.norm("layernorm", d))
-    if t.has("pooler.dense.weight"):
-        out["pooler"] = t.linear("pooler.dense", d, d)
+    if t.has("pooler.dense.weight"):                      # ViTPooler: dense to pooler_output_size, then pooler_act
+        out.update(pooler=t.linear("pooler.dense", d, k["pooler_size"]),
+                   pool_act=POOLER_ACT[cfg.get("pooler_act", "tanh")])
     if t.has("classifier.weight"):
         n = t.full and t.load(t.full["classifier.weight"]).shape[0]
         out["classifier"] = t.linear("classifier", d, n)

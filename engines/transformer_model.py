@@ -87,7 +87,7 @@ class ModelParams:
     classifier: tuple[np.ndarray, np.ndarray] | None = None       # [d, classes], [classes]
     labels: tuple[str, ...] = ()
     classify: str = "sequence"           # "sequence" (BERT's pooled [CLS]), "token" (every token), "last" (GPT-2)
-    pool_act: str = "tanh"               # the pooler's activation (DistilBERT's pre_classifier: relu)
+    pool_act: str = "tanh"               # the pooler's activation (DistilBERT's pre_classifier: relu; ViT: pooler_act)
     nsp: tuple[np.ndarray, np.ndarray] | None = None              # BERT's next-sentence head [d, 2], [2]
     position_offset: int = 0             # RoBERTa: positions counted from padding_idx + 1, pad tokens at padding_idx
     pad_id: int | None = None            # GPT-2 sequence classifier: its pad token (it reads the last other one)
@@ -140,7 +140,7 @@ class ModelTrace(Record):
     generated: tuple[str, ...] | None = None
     generated_ids: IntArray | None = None
     generation: dict | None = None
-    pooled: Array | None = None            # BERT pooler output [d]
+    pooled: Array | None = None            # the pooler output: BERT [d], ViT [pooler_output_size]
     image: Array | None = None             # ViT [C, Hpx, Wpx]
     patch_size: int | None = None
     grid: tuple[int, int] | None = None
@@ -212,8 +212,7 @@ def forward(p: ModelParams, *, ids: np.ndarray | None = None, image: np.ndarray 
             logits = z @ p.lm_head.T                                                             # [T, d] -> [T, V]
     elif p.family == "bert":
         if p.pooler is not None:
-            z = top[0] @ p.pooler[0] + p.pooler[1]
-            pooled = np.tanh(z) if p.pool_act == "tanh" else ts.ACTIVATIONS[p.pool_act](z)      # [d]
+            pooled = _pool(p, top[0])                                                            # [d]
         if p.mlm is not None:
             W_t, b_t, ln, bias, dec = p.mlm                          # dec: the word embeddings when tied
             h = ts.layer_norm(ts.ACTIVATIONS[p.mlm_act or p.act](top @ W_t + b_t), ln.gamma, ln.beta, p.eps)
@@ -229,8 +228,14 @@ def forward(p: ModelParams, *, ids: np.ndarray | None = None, image: np.ndarray 
         if p.classifier is not None:
             logits = z[0] @ p.classifier[0] + p.classifier[1]                                    # [classes]
         if p.pooler is not None:
-            pooled = np.tanh(z[0] @ p.pooler[0] + p.pooler[1])
+            pooled = _pool(p, z[0])                                                              # [pooler size]
     return Forward(x0, hs, outs, logits, pooled)
+
+
+def _pool(p: ModelParams, x: np.ndarray) -> np.ndarray:
+    """The pooler on the first token's vector: ``act(x W + b)`` (tanh unless the checkpoint says otherwise)."""
+    z = x @ p.pooler[0] + p.pooler[1]
+    return np.tanh(z) if p.pool_act == "tanh" else ts.ACTIVATIONS[p.pool_act](z)
 
 
 def _last_token(ids: np.ndarray, pad_id: int | None) -> int:

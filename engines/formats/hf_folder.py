@@ -113,6 +113,8 @@ class Folder:
                "architecture": (self.config.get("architectures") or [""])[0]}
         if pooler_name:
             cfg["pooler"] = {"tensor": pooler_name, "activation": parts["pool_act"]}
+        elif self.family == "vit" and "pooler" in parts:
+            cfg["pooler"] = {"tensor": "pooler.dense", "activation": parts["pool_act"]}
         if k.get("embedding_size", k["d_model"]) != k["d_model"]:      # ELECTRA: narrower embeddings, projected
             cfg["embedding_size"] = k["embedding_size"]
         family = hf.engine_family(self.family)

@@ -4,6 +4,7 @@ metadata, and one-line errors for bad --layer/--head/--query. Traces are the shi
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 
 import numpy as np
@@ -31,6 +32,7 @@ def _cells(root) -> dict[str, str]:
 
 
 TINY = Source(preset="tiny-gpt2")
+REFS = os.path.join(os.path.dirname(__file__), "..", "engines", "refs", "hf")
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +132,25 @@ def test_layer_norm_drawn_where_the_model_has_it():
     assert ("block_in", "ln1") in pre and ("ln1", "mha") in pre and ("block_out", "final_ln") in pre
     assert ("block_in", "mha") in post and ("add1", "ln1") in post and ("add2", "ln2") in post
     assert "final_ln" not in post_dot and "post-LN" in post_dot and "then LayerNorm" in post_dot
+
+
+def test_edges_out_of_the_repeated_block_start_at_its_box():
+    """The block's title sits at the top of its box: the edge onwards starts at the box, not at x^l inside it."""
+    for dot in (api.build("transformer-model")[0].source,
+                api.build("transformer-model", source=Source(preset="tiny-bert"))[0].source):
+        assert "compound=true" in dot
+        out = re.findall(r"^\s*block_out -> (\w+) \[(.*)\]$", dot, flags=re.M)
+        assert out and all("ltail=cluster_block" in attrs for _, attrs in out)
+
+
+def test_vit_pooler_is_drawn_as_the_checkpoint_has_it(tmp_path):
+    folder = os.path.join(REFS, "vit-pooler")               # ViTModel: ReLU pooler 16 -> 12, no classifier
+    p = tmp_path / "v.svg"
+    api.render("transformer-model", source=Source(weights=folder), options={"image": os.path.join(folder, "image.png")},
+               output=str(p))
+    text = " ".join(svg_texts(parse_svg(p)))
+    assert "pooler.dense on the [class] token: relu(LN_f(x^L)[0] W + b) [12]" in text
+    assert "classifier" not in text and "pooler: 204 parameters" in text
 
 
 def test_vit_patches_numbers(tmp_path):

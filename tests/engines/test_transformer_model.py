@@ -81,6 +81,20 @@ def test_vit_pre_ln_matches_transformers_and_the_image_processor():
     assert tr.predictions[0].top[0] == ("cat", "dog", "mat")[int(np.argmax(ref["logits"]))]
 
 
+def test_vit_pooler_of_its_own_width_and_activation_matches_transformers():
+    folder, ref = _ref("vit-pooler")           # ViTModel: pooler 16 -> 12 with ReLU, qkv_bias false
+    p = folder.params()
+    assert p.pool_act == "relu" and p.pooler[0].shape == (16, 12) and p.classifier is None
+    fw = tm.forward(p, image=ref["pixel_values"])
+    np.testing.assert_allclose(fw.hidden_states, ref["hidden_states"], atol=TOL, rtol=0)
+    np.testing.assert_allclose(fw.pooled, ref["pooled"], atol=TOL, rtol=0)
+    assert 0 < np.count_nonzero(fw.pooled) < 12                  # the ReLU cut some units and passed others
+    assert p.config["parameter_parts"]["pooler"] == 16 * 12 + 12
+    cfg = dict(folder.config, pooler_act="swish")
+    with pytest.raises(InputError, match="pooler_act 'swish' is not supported; expected one of tanh"):
+        hf.check_config(cfg, "vit-pooler")
+
+
 def test_text_is_tokenised_as_the_tokenizers_library_does():
     from tokenizers import Tokenizer
     for name in ("bert-tiny", "gpt2-tiny"):
@@ -390,7 +404,8 @@ def test_param_counts_equal_the_frameworks():
     assert hf.count({"model_type": "distilbert"})["total"] == fw["distilbert-base-uncased (DistilBertModel)"] == 66_362_880
     assert hf.count({"model_type": "electra"})["total"] == fw["electra-small-discriminator (ElectraModel)"] == 13_483_008
     for name in ("bert-tiny", "gpt2-tiny", "vit-tiny", "bert-sst", "bert-ner", "roberta-tiny", "roberta-sst",
-                 "distilbert-tiny", "distilbert-sst", "gpt2-cls", "electra-disc", "electra-gen", "electra-sst"):           # the tiny folders: every stored base-model tensor
+                 "distilbert-tiny", "distilbert-sst", "gpt2-cls", "electra-disc", "electra-gen", "electra-sst",
+                 "vit-pooler"):           # the tiny folders: every stored base-model tensor
         folder = hf_folder.open_folder(os.path.join(REFS, name))
         base = [n for n in folder.names
                 if not n.startswith(("cls.", "classifier.", "lm_head.", "vocab_", "pre_classifier.", "score.",

@@ -6,7 +6,8 @@ Run from the repository root (needs torch and transformers; the test suite does 
 
 Writes ``tests/engines/refs/hf/<name>/`` for bert-tiny (BertForPreTraining: pooler, masked-LM and
 next-sentence heads; post-LN), gpt2-tiny (GPT2LMHeadModel; pre-LN, causal, tied LM head) and
-vit-tiny (ViTForImageClassification; pre-LN, patches, [class] token), each saved with
+vit-tiny (ViTForImageClassification; pre-LN, patches, [class] token; ``vit_pooler``: a ViTModel
+with a ReLU pooler narrower than the model and no qkv biases), each saved with
 ``save_pretrained`` (config.json + model.safetensors) plus a WordLevel ``tokenizer.json`` made
 with the ``tokenizers`` library (ViT: ``preprocessor_config.json`` and a small PNG). The framework
 is then run in float64 on the stored (float32) weights and its attentions, hidden states and
@@ -166,17 +167,12 @@ def gpt2_cls() -> None:
         json.dump({"text": text, "tokens": enc.tokens, "ids": enc.ids}, f, indent=1)
 
 
-def vit() -> None:
+def _vit_run(folder: str, model, size: int) -> tuple:
+    """Save ``model``, a ViT image processor and a small PNG in ``folder``; the model's float64 outputs on it."""
     from PIL import Image
-    from transformers import ViTConfig, ViTForImageClassification, ViTImageProcessor
-    folder = os.path.join(OUT, "vit-tiny")
-    cfg = ViTConfig(image_size=8, patch_size=4, num_channels=3, hidden_size=16, num_hidden_layers=2,
-                    num_attention_heads=2, intermediate_size=32, num_labels=3,
-                    id2label={0: "cat", 1: "dog", 2: "mat"}, label2id={"cat": 0, "dog": 1, "mat": 2})
-    torch.manual_seed(2)
-    model = ViTForImageClassification(_eager(cfg)).eval()
+    from transformers import ViTImageProcessor
     model.save_pretrained(folder)
-    proc = ViTImageProcessor(size={"height": 8, "width": 8}, image_mean=[0.5, 0.4, 0.3], image_std=[0.2, 0.25, 0.3])
+    proc = ViTImageProcessor(size={"height": size, "width": size}, image_mean=[0.5, 0.4, 0.3], image_std=[0.2, 0.25, 0.3])
     proc.save_pretrained(folder)
     rng = np.random.default_rng(3)
     img = Image.fromarray(rng.integers(0, 256, size=(10, 12, 3), dtype=np.uint8), "RGB")
@@ -193,7 +189,34 @@ def vit() -> None:
             out = model(pixel_values=pix.double(), output_attentions=True, output_hidden_states=True)
     finally:
         torch.nn.functional.softmax = orig
+    return pix, out
+
+
+def vit() -> None:
+    from transformers import ViTConfig, ViTForImageClassification
+    folder = os.path.join(OUT, "vit-tiny")
+    cfg = ViTConfig(image_size=8, patch_size=4, num_channels=3, hidden_size=16, num_hidden_layers=2,
+                    num_attention_heads=2, intermediate_size=32, num_labels=3,
+                    id2label={0: "cat", 1: "dog", 2: "mat"}, label2id={"cat": 0, "dog": 1, "mat": 2})
+    torch.manual_seed(2)
+    pix, out = _vit_run(folder, ViTForImageClassification(_eager(cfg)).eval(), 8)
     _save_run(folder, out, {"pixel_values": _np(pix[0]), "logits": _np(out.logits[0])})
+
+
+def vit_pooler() -> None:
+    """A ViTModel with its pooler (no classifier), as the in21k checkpoints are: here a narrower pooler
+    (pooler_output_size 12 < hidden 16) with ReLU, and no query/key/value biases (qkv_bias false)."""
+    from transformers import ViTConfig, ViTModel
+    folder = os.path.join(OUT, "vit-pooler")
+    cfg = ViTConfig(image_size=8, patch_size=4, num_channels=3, hidden_size=16, num_hidden_layers=2,
+                    num_attention_heads=2, intermediate_size=32, pooler_output_size=12, pooler_act="relu",
+                    qkv_bias=False, architectures=["ViTModel"])
+    torch.manual_seed(4)
+    model = ViTModel(_eager(cfg)).eval()
+    with torch.no_grad():                     # a visible bias, so that the ReLU cuts some units and passes others
+        model.pooler.dense.bias.copy_(torch.linspace(-0.5, 0.5, 12))
+    pix, out = _vit_run(folder, model, 8)
+    _save_run(folder, out, {"pixel_values": _np(pix[0]), "pooled": _np(out.pooler_output[0])})
 
 
 def _vocab_txt(folder: str, specials: list[str], pieces: list[str]) -> list[str]:
@@ -468,6 +491,6 @@ def counts() -> None:
 if __name__ == "__main__":
     torch.set_num_threads(1)
     os.makedirs(OUT, exist_ok=True)
-    for fn in (bert, bert_pair, gpt2, gpt2_cls, vit, bert_sst, bert_ner, gpt2_bpe, roberta, distilbert, electra, encdec, counts):
+    for fn in (bert, bert_pair, gpt2, gpt2_cls, vit, vit_pooler, bert_sst, bert_ner, gpt2_bpe, roberta, distilbert, electra, encdec, counts):
         if len(sys.argv) == 1 or fn.__name__ in sys.argv[1:]:
             fn()
