@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gatelab.engines import registry
+from gatelab.scenes import stop
 
 from . import cache
 from .spec import Job
@@ -138,7 +139,7 @@ def _frames(path: str) -> int | None:
 
 # --------------------------------------------------------------------------- the task
 
-_stopping = threading.Event()
+_stopping = stop.requested             # also seen by every scene before each animation (scenes/stop.py)
 
 
 def _check_env(env: dict[str, str]) -> None:

@@ -20,7 +20,7 @@ from manim.utils.color import ManimColor
 from gatelab import style
 from gatelab.engines import registry
 
-from . import api, encoder, layers, paths, playkey
+from . import api, encoder, layers, paths, playkey, stop
 from .mobjects import Equation, GlyphText, flat_text, label_text, tag
 
 playkey.install()            # GateLab scenes' partial-movie keys: see scenes/playkey.py
@@ -109,6 +109,10 @@ class TraceScene(Scene):
         except BaseException:
             encoder.close_shared()        # after a failure or a stop nothing of the render outlives it
             raise
+
+    def play(self, *args, **kwargs):
+        stop.check()                      # a stop swallowed on its way (scenes/stop.py) ends the render here
+        return super().play(*args, **kwargs)
 
     def add(self, *mobjects):
         """Scene.add, also remembering every Text and Equation ever shown with the trace values its numbers

@@ -177,3 +177,30 @@ def test_sigterm_stops_a_scene_render_and_leaves_nothing(tmp_path, jobs):
             continue
         with open(f"/proc/{pid}/stat") as fh:
             assert fh.read().split()[2] == "Z", f"worker {pid} still running"
+
+
+def test_a_stop_swallowed_on_its_way_still_ends_the_render_at_its_next_animation(tmp_path, monkeypatch):
+    """A lecture worker's stop sets scenes.stop.requested as well as raising; if a library swallowed the
+    KeyboardInterrupt, the next animation raises it and the render removes the movies it wrote."""
+    from gatelab.scenes import base, stop
+    plays: list[int] = []
+    orig = base.TraceScene.play
+
+    def play(self, *args, **kwargs):
+        plays.append(len(plays))
+        if len(plays) == 3:
+            stop.requested.set()                 # the stop arrived, its exception was lost: only the flag is left
+        return orig(self, *args, **kwargs)
+
+    monkeypatch.setattr(base.TraceScene, "play", play)
+    _short(monkeypatch, "three")
+    cache = tmp_path / "cache"
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            api.render("softmax-temperature", output=str(tmp_path / "a.mp4"), progress=False, cache_dir=str(cache))
+    finally:
+        stop.requested.clear()
+    assert len(plays) == 3                                        # the third animation did not start
+    assert not list(cache.rglob("*.mp4")) and not (tmp_path / "a.mp4").exists()
+    api.render("softmax-temperature", output=str(tmp_path / "b.mp4"), progress=False, cache_dir=str(cache))
+    assert len(plays) > 4 and (tmp_path / "b.mp4").exists()      # the flag cleared, renders go on as before
