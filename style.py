@@ -77,7 +77,19 @@ def fmt(x: float, digits: int = 3) -> str:
     0.964027 -> '0.964', 112.0 -> '112', -0.0 -> '0', 1234.6 -> '1235' (integers below 1e9 are
     shown whole), 1e-7 -> '1e-07', 2.5e-84 -> '2.5e-84', 4.9e9 -> '4.91e+09', inf -> '∞'.
     Trailing zeros are dropped: 0.2 -> '0.2', 1e-05 -> '1e-05'.
+    A value just short of 1 does not read as exactly 1 (a probability of 1, a gate fully open): it gets
+    up to two more digits, 0.9996 -> '0.9996', 0.99996 -> '0.99996'; closer still, it is '1'.
     """
+    s = _fmt(x, digits)
+    if s in ("1", "-1") and abs(float(x)) < 1:
+        for more in (digits + 1, digits + 2):
+            s = _fmt(x, more)
+            if s not in ("1", "-1"):
+                break
+    return s
+
+
+def _fmt(x: float, digits: int) -> str:
     x = float(x)
     if math.isnan(x):
         return "nan"

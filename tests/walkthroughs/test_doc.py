@@ -88,6 +88,13 @@ def test_one_formatter_everywhere():
     assert tex_escape("a_b & {c}") == r"a\_b \& \{c\}"
 
 
+def test_a_value_just_short_of_one_does_not_read_as_one():
+    assert [fmt(v) for v in (0.964027, 0.9994, 0.9996, 0.99996, -0.99996, 0.999996, 1.0, 1.0004)] == \
+        ["0.964", "0.999", "0.9996", "0.99996", "-0.99996", "1", "1", "1"]
+    assert fmt(0.998, 1) == "0.998" and fmt(0.9999, 1) == "1" and fmt(0.5, 1) == "0.5"
+    assert fmt(1e-7) == "1e-07" and fmt(0.0) == "0"            # as 0 is shown only for 0 itself
+
+
 # --------------------------------------------------------------------------- every model's worked solution
 
 @pytest.mark.parametrize("model", list(registry.MODELS))
