@@ -241,20 +241,31 @@ def load_for_model(path: str | os.PathLike, model: str | None, *, module: str | 
     return doc, sel.note
 
 
-def embedding(ckpt: Checkpoint, chosen) -> tuple[str, Any] | None:
-    """The checkpoint's one embedding table for ``chosen``'s input: an ``nn.Embedding`` (stored like an
-    ``nn.Linear`` without bias, [V, D]) or a ``keras.Embedding`` ([V, D]) whose width D is the recurrent
-    module's input size; None when there is none, or several."""
-    from ._choose import _weight
+def embedding_source(ckpt: Checkpoint, chosen) -> tuple[Any, str, tuple[int, ...]] | None:
+    """The checkpoint's one embedding table for ``chosen``'s input, from the stored shapes alone: (module,
+    its tensor's local name, [V, D]). An ``nn.Embedding`` (stored like an ``nn.Linear`` without bias) or a
+    ``keras.Embedding`` whose width D is the recurrent module's input size; None when there is none, or several."""
     D = chosen.config.get("input_size")
     found = []
     for m in ckpt.modules:
         if m is chosen:
             continue
         if m.kind == "nn.Linear" and not m.config.get("bias") and m.config.get("in_features") == D:
-            found.append((m, "weight"))
+            local = "weight"
         elif m.kind == "keras.Embedding":
-            found.append((m, "embeddings"))
-    tables = [(m.name, _weight(ckpt, m, local)) for m, local in found]
-    tables = [(n, E) for n, E in tables if E.ndim == 2 and E.shape[1] == D]
-    return tables[0] if len(tables) == 1 else None
+            local = "embeddings"
+        else:
+            continue
+        named = [t for t in m.tensors if t.name.rsplit(".", 1)[-1].rsplit("/", 1)[-1] == local]
+        stored = named or (list(m.tensors) if len(m.tensors) == 1 else [])   # Keras stores .../vars/0
+        shape = tuple(m.params[local].shape) if local in m.params else tuple(stored[0].shape) if stored else None
+        if shape is not None and len(shape) == 2 and shape[1] == D:
+            found.append((m, local, shape))
+    return found[0] if len(found) == 1 else None
+
+
+def embedding(ckpt: Checkpoint, chosen) -> tuple[str, Any] | None:
+    """(name, [V, D] matrix) of :func:`embedding_source`, read from the file; None when there is no one table."""
+    from ._choose import _weight
+    src = embedding_source(ckpt, chosen)
+    return None if src is None else (src[0].name, _weight(ckpt, src[0], src[1]))

@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 from . import Checkpoint, Module, TensorInfo
+from ._read import embedding_source
 from .modules import HEAD_KINDS, RECURRENT, output_width
 
 FORMATS = {"torch": "PyTorch state_dict (torch.save)", "safetensors": "safetensors", "keras": "Keras .keras archive",
@@ -90,6 +91,9 @@ def _module(ckpt: Checkpoint, m: Module, source: list[str]) -> dict[str, Any]:
     width = m.config.get("input_size") if isinstance(m.config.get("input_size"), int) else output_width(m.kind, m.config)
     if m.models and isinstance(width, int):
         d["inputs"] = f'X.json: {{"x": [[...], ...]}} of shape (T, {width}), time-major'
+        table = embedding_source(ckpt, m) if set(m.models) & set(RECURRENT) else None
+        if table is not None:                        # the recurrent module reads an embedding's rows
+            d["inputs"] += f'; or {{"token_ids": [...]}}, ids < {table[2][0]} looked up in {table[0].name!r}'
     return d
 
 

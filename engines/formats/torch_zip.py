@@ -219,8 +219,10 @@ class _Unpickler(pickle.Unpickler):
         if module == "__main__" or module.startswith("torch.nn") or (module.startswith("torch") and name[:1].isupper()):
             raise Refused(f"weights file {self.path!r} holds a whole pickled model ({what}), which GateLab will not "
                           "unpickle; save the weights alone: torch.save(model.state_dict(), PATH)")
+        hint = ("; if it is a model saved whole (torch.save(model, PATH)), save its weights alone: "
+                "torch.save(model.state_dict(), PATH)") if name[:1].isupper() else ""
         raise Refused(f"weights file {self.path!r} asks to import {what}, which a state_dict never needs; "
-                      "refused before anything ran")
+                      f"refused before anything ran{hint}")
 
     def persistent_load(self, pid: Any) -> _Storage:
         if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage" and isinstance(pid[1], _Kind)):

@@ -85,9 +85,16 @@ def test_inspect_reads_no_tensor_data(monkeypatch, run_cli):
         raise AssertionError("tensor data read")
     monkeypatch.setattr(safetensors_, "load", no)
     monkeypatch.setattr(torch_zip, "load", no)
-    for fname in ("gru_head.safetensors", "gru_head.pt", "views_legacy.pt", "inf_f16.safetensors"):
+    for fname in ("gru_head.safetensors", "gru_head.pt", "views_legacy.pt", "inf_f16.safetensors", "emb_lstm.pt"):
         assert finspect.summary(str(REFS / fname))["modules"] or fname.startswith("views")
         assert run_cli("inspect", REFS / fname).exit_code == 0
+
+
+def test_a_recurrent_module_fed_by_an_embedding_is_offered_token_ids(run_cli):
+    (lstm,) = [m for m in finspect.summary(str(REFS / "emb_lstm.pt"))["modules"] if m["name"] == "lstm"]
+    assert lstm["inputs"].endswith("time-major; or {\"token_ids\": [...]}, ids < 20 looked up in 'embedding'")
+    (gru,) = [m for m in finspect.summary(str(REFS / "gru_head.pt"))["modules"] if "gru" in m["models"]]
+    assert "token_ids" not in gru["inputs"]                   # no embedding in that file
 
 
 def test_inspect_a_large_safetensors_file_reads_no_tensor_data(tmp_path, monkeypatch):

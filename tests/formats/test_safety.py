@@ -55,6 +55,18 @@ def test_a_whole_pickled_model_is_told_to_save_its_state_dict(run_cli):
     assert "__main__.EncDec" in line or "torch.nn" in line
 
 
+def test_a_model_class_of_the_users_own_module_gets_the_same_advice(tmp_path, run_cli, in_tmp):
+    """torch.save(model, PATH) of a class from the user's model.py (PyTorch's word-language-model example):
+    refused before anything is imported, with the state_dict advice; a lower-case function gets none."""
+    pkl = b"\x80\x02cmodel\nRNNModel\n)R."
+    line = one_line_error(run_cli("inspect", _zip_with(pkl, tmp_path / "whole.pt")), "asks to import model.RNNModel",
+                          "refused before anything ran", "torch.save(model.state_dict(), PATH)")
+    assert "\n" not in line
+    with pytest.raises(InputError) as e:
+        formats.read(_zip_with(b"\x80\x02cposix\nsystem\n)R.", tmp_path / "x.pt"))
+    assert "state_dict()" not in str(e.value)
+
+
 def test_allowed_names_with_bad_arguments_are_errors_not_crashes(tmp_path):
     # _rebuild_tensor_v2 called with a string instead of a storage; OrderedDict BUILD on a tensor
     pkl = b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n(X\x01\x00\x00\x00aK\x00)))tR."
