@@ -154,6 +154,18 @@ def embedded_from(computed: Any, t: int) -> str:
     return f"E[{ids[t - 1]}]" if ids and 1 <= t <= len(ids) else ""
 
 
+def x_label(computed: Any, t: int, x: Any, st: Style) -> str:
+    """The input node's text: ``x_t``, its embedding row when it came from a token id (``= E[3]``), and its
+    values when the style shows them (wrapped past :data:`WRAP` entries)."""
+    label = font(sym("x", t, size=14), bold=True, size=14)
+    row = embedded_from(computed, t)
+    if row:
+        label += " = " + mono(esc(row), size=12)
+    if st.key:
+        label += " = " + vec_lines(x, st)
+    return label
+
+
 def vec_lines(v: Any, st: Style, *, size: int = 12, bare: bool = True) -> str:
     """A vector in monospace (one entry bare unless ``bare`` is False); past :data:`WRAP` entries, WRAP values a line."""
     if len(v) == 1 and bare:
@@ -161,7 +173,7 @@ def vec_lines(v: Any, st: Style, *, size: int = 12, bare: bool = True) -> str:
     if len(v) <= WRAP:
         return mono(st.vec(v), size=size)
     lines = [", ".join(st.num(float(e)) for e in v[i:i + WRAP]) for i in range(0, len(v), WRAP)]
-    return mono("[" + ',<BR ALIGN="LEFT"/> '.join(lines) + "]", size=size)
+    return mono("[" + ',<BR ALIGN="LEFT"/> '.join(lines) + ']<BR ALIGN="LEFT"/>', size=size)   # every line flush left
 
 
 def bar(value: float, colour: str, st: Style, *, lo: float = 0.0, hi: float = 1.0, width: int = 44,

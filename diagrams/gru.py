@@ -176,13 +176,7 @@ def build_unfolded(computed: Any, *, style: Style, opts: dict[str, Any]) -> grap
         with g.subgraph() as col:
             col.attr(rank="same")
             col.node(sid, D.html_label(box), shape="plain")
-            xl = font(sym("x", t, size=14), bold=True, size=14)
-            row = D.embedded_from(computed, t)                  # "E[3]" when x_t came from a token id
-            if row:
-                xl += " = " + D.mono(esc(row), size=12)
-            if st.key:
-                xl += " = " + D.mono(st.vec(s.x) if len(s.x) > 1 else st.num(s.x[0]), size=12)
-            col.node(f"x_{t}", D.html_label(xl), color=xcol, **state)
+            col.node(f"x_{t}", D.html_label(D.x_label(computed, t, s.x, st)), color=xcol, **state)
             col.edge(sid, f"x_{t}", style="invis")  # x below its step
         g.edge(f"x_{t}:n", sid + ":x_in:s", color=xcol, penwidth="2", constraint="false")
         g.edge(prev + ":e", sid + ":w", color=hid, penwidth="2.5", weight="8",

@@ -190,13 +190,7 @@ def _unfolded_steps(m: graphviz.Digraph, computed: Any, st: Style, shown: list[i
         with m.subgraph() as col:
             col.attr(rank="same")
             col.node(sid, D.html_label(_step_box(s, st, hidden)), shape="plain")
-            xl = font(sym("x", t, size=14), bold=True, size=14)
-            row = D.embedded_from(computed, t)                  # "E[3]" when x_t came from a token id
-            if row:
-                xl += " = " + D.mono(esc(row), size=12)
-            if st.key:
-                xl += f' = {D.mono(st.vec(s.x) if len(s.x) > 1 else st.num(s.x[0]), size=12)}'
-            col.node(f"x_{t}", D.html_label(xl), shape="box", style="rounded,filled", fillcolor=st.bg,
+            col.node(f"x_{t}", D.html_label(D.x_label(computed, t, s.x, st)), shape="box", style="rounded,filled", fillcolor=st.bg,
                      color=D.role("x"), penwidth="2")
             col.edge(f"x_{t}:n", sid + ":x_in:s", color=D.role("x"), penwidth="2")
         m.edge(prev_c + ":e", sid + ":c_in:w", **cell_edge)

@@ -54,16 +54,19 @@ class _Grid:
         self.g.node(nid, D.html_label(html), shape="plaintext", pos=self.pin(self.lx, y))
 
 
-def _grid(g: graphviz.Digraph, tr: Any, st: Style) -> _Grid:
+def _grid(g: graphviz.Digraph, tr: Any, st: Style, computed: Any) -> _Grid:
     mono_in = 0.092                                       # ~ width of one 11pt mono character, inches
     longest_h = max(len(st.vec(v)) for r in tr.runs for s_ in r.steps for v in (s_.h, s_.c))
     longest_cat = max(len(st.vec(o)) for o in tr.outputs)
     w_h = (mono_in * longest_h if st.key else 0.6) + 0.45
+    # an input node: "x_t = " (and "E[id] = " when the inputs were token ids), then a line of its values
+    ids = bool((getattr(computed, "provenance", None) or {}).get("token_ids"))
+    w_x = 0.1 * ((max(len(st.vec(x[:D.WRAP])) for x in tr.xs) if st.key else 0) + 6 + 9 * ids) + 0.3
     w_cat = (mono_in * longest_cat if st.key else 0.9) + 0.35
     if tr.bidirectional:   # forward and backward nodes side by side (staggered rows), concat above
-        dx, off = max(2 * w_h + 0.6, w_cat + 0.5, 2.2), w_h / 2 + 0.15
+        dx, off = max(2 * w_h + 0.6, w_cat + 0.5, w_x + 0.4, 2.2), w_h / 2 + 0.15
     else:
-        dx, off = max(w_h + 0.9, 2.2), 0.0
+        dx, off = max(w_h + 0.9, w_x + 0.4, 2.2), 0.0
     return _Grid(g, st, dx, 1.25 if not st.all else 1.45, off, -(dx / 2 + 0.5))
 
 
@@ -82,13 +85,9 @@ def build(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz.Digr
     g = D.digraph("lstm_stack", st, rankdir="LR")
     g.attr("graph", layout="neato", splines="line", overlap="true", outputorder="edgesfirst")
     title = _title(computed, f"LSTM, {' and '.join(what)}, over T = {T} steps")
-    gr = _grid(g, tr, st)
+    gr = _grid(g, tr, st, computed)
     for t in range(1, T + 1):
-        xv = tr.xs[t - 1]
-        xl = font(sym("x", t, size=14), bold=True, size=14)
-        if st.key:
-            xl += " = " + D.mono(st.vec(xv) if len(xv) > 1 else st.num(xv[0]), size=12)
-        g.node(f"x_{t}", D.html_label(xl), color=D.role("x"), penwidth="2", pos=gr.pin((t - 1) * gr.dx, gr.y), **gr.node)
+        g.node(f"x_{t}", D.html_label(D.x_label(computed, t, tr.xs[t - 1], st)), color=D.role("x"), penwidth="2", pos=gr.pin((t - 1) * gr.dx, gr.y), **gr.node)
     gr.label("row_x", font("input", color=st.muted, size=12), gr.y)
     below = {t: f"x_{t}" for t in range(1, T + 1)}
     for layer in range(tr.num_layers):
@@ -158,7 +157,7 @@ def _output(gr: _Grid, tr: Any, top: str, row: float) -> None:
              else sym("h", T, sup=f"({tr.num_layers})"))
     yl = font("y", bold=True, size=14) + " = V " + h_top + " + " + sym("b", "y")
     if st.key:
-        yl += " = " + D.mono(st.vec(y_val) if len(y_val) > 1 else st.num(y_val[0]), size=12)
+        yl += " = " + D.vec_lines(y_val, st)
     gr.g.node("y", D.html_label(yl), shape="box", style="rounded,filled,bold", fillcolor=st.bg, color=st.fg,
               penwidth="2.5", pos=gr.pin((T - 1) * gr.dx, row * gr.dy))
     gr.g.edge(top, "y", color=st.fg, penwidth="2")

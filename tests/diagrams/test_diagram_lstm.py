@@ -1,6 +1,7 @@
 """lstm-unfolded and lstm-cell: golden DOT, SVG structure, the trace's numbers on the figure."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from gatelab.diagrams import api
@@ -134,8 +135,35 @@ def test_a_wide_output_is_written_in_rows_with_every_value():
     y = registry.compute("lstm", src).trace.y
     assert len(y) == 20
     label = next(line for line in g.source.split("\n") if line.strip().startswith("y [label="))
-    assert label.count("<BR ALIGN") == 2                         # 8 + 8 + 4 values: three lines
+    assert label.count('<BR ALIGN="LEFT"/>') == 3                # 8 + 8 + 4 values: three lines, each flush left
     for v in y:
         assert fmt(float(v)) in label
     assert [f"E[{i}&#93;" in g.source for i in (3, 1, 4)] == [True] * 3   # each x_t names its embedding row
     assert "E[" not in api.build("lstm-unfolded")[0].source                # not for x given as vectors
+
+
+def test_stacked_inputs_of_eight_values_from_token_ids_do_not_overlap(tmp_path):
+    """A word-level LSTM language model (embedding 50 x 8 -> 2-layer LSTM -> decoder): the x_t nodes name their
+    embedding rows, sit apart however long their values are, and y's 50 logits are written in rows."""
+    from safetensors.numpy import save_file
+    from gatelab.engines.registry import Source
+    rng = np.random.default_rng(0)
+    H, D, V = 6, 8, 50
+    tensors = {"encoder.weight": rng.normal(size=(V, D)), "decoder.weight": rng.normal(size=(V, H)) / 3,
+               "decoder.bias": rng.normal(size=V) / 3}
+    for k, n_in in ((0, D), (1, H)):
+        tensors |= {f"rnn.weight_ih_l{k}": rng.normal(size=(4 * H, n_in)) / 3, f"rnn.weight_hh_l{k}": rng.normal(size=(4 * H, H)) / 3,
+                    f"rnn.bias_ih_l{k}": rng.normal(size=4 * H) / 3, f"rnn.bias_hh_l{k}": rng.normal(size=4 * H) / 3}
+    path = tmp_path / "lm.safetensors"
+    save_file({k: v.astype(np.float32) for k, v in tensors.items()}, str(path))
+    g, _ = api.build("lstm-stacked", source=Source(weights=str(path), module="rnn", inputs={"token_ids": [1, 2, 3]}))
+    assert [f"E[{i}&#93;" in g.source for i in (1, 2, 3)] == [True] * 3
+    boxes = {}
+    for line in g.pipe(format="plain").decode().splitlines():
+        f = line.split()
+        if f[0] == "node" and f[1] in ("x_1", "x_2", "x_3"):
+            boxes[f[1]] = (float(f[2]) - float(f[4]) / 2, float(f[2]) + float(f[4]) / 2)
+    (a1, b1), (a2, b2), (a3, b3) = boxes["x_1"], boxes["x_2"], boxes["x_3"]
+    assert b1 < a2 and b2 < a3, boxes                               # each input box ends before the next begins
+    y = next(line for line in g.source.split("\n") if line.strip().startswith("y [label="))
+    assert y.count('<BR ALIGN="LEFT"/>') == 7                      # 50 logits: 8 a line
