@@ -163,7 +163,7 @@ def test_stacked_inputs_of_eight_values_from_token_ids_do_not_overlap(tmp_path):
         f = line.split()
         if f[0] == "node" and f[1] in ("x_1", "x_2", "x_3"):
             boxes[f[1]] = (float(f[2]) - float(f[4]) / 2, float(f[2]) + float(f[4]) / 2)
-    (a1, b1), (a2, b2), (a3, b3) = boxes["x_1"], boxes["x_2"], boxes["x_3"]
+    (_, b1), (a2, b2), (a3, _) = boxes["x_1"], boxes["x_2"], boxes["x_3"]
     assert b1 < a2 and b2 < a3, boxes                               # each input box ends before the next begins
     y = next(line for line in g.source.split("\n") if line.strip().startswith("y [label="))
     assert y.count('<BR ALIGN="LEFT"/>') == 7                      # 50 logits: 8 a line
