@@ -219,8 +219,7 @@ class _Unpickler(pickle.Unpickler):
         if module == "__main__" or module.startswith("torch.nn") or (module.startswith("torch") and name[:1].isupper()):
             raise Refused(f"weights file {self.path!r} holds a whole pickled model ({what}), which GateLab will not "
                           "unpickle; save the weights alone: torch.save(model.state_dict(), PATH)")
-        hint = ("; if it is a model saved whole (torch.save(model, PATH)), save its weights alone: "
-                "torch.save(model.state_dict(), PATH)") if name[:1].isupper() else ""
+        hint = name[:1].isupper() * "; if it is a whole model, save its weights: torch.save(model.state_dict(), PATH)"
         raise Refused(f"weights file {self.path!r} asks to import {what}, which a state_dict never needs; "
                       f"refused before anything ran{hint}")
 
