@@ -80,7 +80,7 @@ def build_cell(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
         return head_
 
     g.node("h_prev", D.html_label(state_label("h", tp, s.h_prev)), color=hid, **state)
-    xl = font(sym("x", t, size=14), bold=True, size=14) + ((" = " + D.mono(st.vec(s.x) if len(s.x) > 1 else st.num(s.x[0]), size=12)) if st.key else "")
+    xl = D.x_label(computed, t, s.x, st)
     g.node("x_t", D.html_label(xl), color=xcol, **state)
     g.node("h_t", D.html_label(state_label("h", t, s.h)), color=hid, **{**state, "penwidth": "3"})
     g.node("gate_r", D.html_label(_valbox(sym("r", t) + " reset", s.r, D.role("reset"), st, lo=0.0, hi=1.0, op="\u03c3")), shape="plain")

@@ -319,14 +319,14 @@ def build_cell(computed: Any, *, style: Style, opts: dict[str, Any]) -> graphviz
     title = _title(computed, f"LSTM cell at step t = {s.t} of {len(trace.steps)}{where}"
                    + ("  (full peephole matrices W\u00b7[C, h, x])" if full else "  (peephole)" if peephole else ""))
     g.node("title", D.html_label(font(esc(title), bold=True, size=16)), shape="plaintext", pos=cv.pin(X["mid"], Y["title"]))
-    _cell_nodes(cv, s)
+    _cell_nodes(cv, s, computed)
     _cell_wires(cv, s, peephole)
     g.node("legend", D.html_label(_legend(st, peephole=peephole, full=full)), shape="plaintext",
            pos=cv.pin(X["mid"], Y["legend"]))
     return g
 
 
-def _cell_nodes(cv: _Canvas, s: Any) -> None:
+def _cell_nodes(cv: _Canvas, s: Any, computed: Any) -> None:
     """States, input, the four layers with their values, pointwise operations and wire junctions."""
     st, X, Y, t, tp = cv.st, cv.X, cv.Y, s.t, f"{s.t - 1}"
     cell, hid, xcol = D.role("cell"), D.role("hidden"), D.role("x")
@@ -334,10 +334,7 @@ def _cell_nodes(cv: _Canvas, s: Any) -> None:
     cv.state("c_t", "c", str(t), s.c, cell, X["out"], Y["top"])
     cv.state("h_prev", "h", tp, s.h_prev, hid, X["cin"], Y["bus"])
     cv.state("h_t", "h", str(t), s.h, hid, X["out"], Y["bus"])
-    xl = font(sym("x", t, size=14), bold=True, size=14)
-    if st.key:
-        xl += " = " + D.mono(st.vec(s.x) if len(s.x) > 1 else st.num(s.x[0]), size=12)
-    cv.g.node("x_t", D.html_label(xl), shape="box", style="rounded,filled", fillcolor=st.bg, color=xcol,
+    cv.g.node("x_t", D.html_label(D.x_label(computed, t, s.x, st)), shape="box", style="rounded,filled", fillcolor=st.bg, color=xcol,
               penwidth="2", pos=cv.pin(X["xin"], Y["x"]))
     for nid, opname, field, symb, name, rk, (lo, hi), x in (
         ("gate_f", "\u03c3", "f", sym("f", t), "forget gate", "forget", (0.0, 1.0), X["f"]),

@@ -140,6 +140,7 @@ def test_a_wide_output_is_written_in_rows_with_every_value():
         assert fmt(float(v)) in label
     assert [f"E[{i}&#93;" in g.source for i in (3, 1, 4)] == [True] * 3   # each x_t names its embedding row
     assert "E[" not in api.build("lstm-unfolded")[0].source                # not for x given as vectors
+    assert "E[4&#93;" in api.build("lstm-cell", source=src, options={"step": 3})[0].source   # the cell's x_3 too
 
 
 def test_stacked_inputs_of_eight_values_from_token_ids_do_not_overlap(tmp_path):
@@ -167,3 +168,10 @@ def test_stacked_inputs_of_eight_values_from_token_ids_do_not_overlap(tmp_path):
     assert b1 < a2 and b2 < a3, boxes                               # each input box ends before the next begins
     y = next(line for line in g.source.split("\n") if line.strip().startswith("y [label="))
     assert y.count('<BR ALIGN="LEFT"/>') == 7                      # 50 logits: 8 a line
+    gru = {"encoder.weight": tensors["encoder.weight"], "rnn.weight_ih_l0": rng.normal(size=(3 * H, D)),
+           "rnn.weight_hh_l0": rng.normal(size=(3 * H, H)), "rnn.bias_ih_l0": rng.normal(size=3 * H),
+           "rnn.bias_hh_l0": rng.normal(size=3 * H)}
+    save_file({k: v.astype(np.float32) for k, v in gru.items()}, str(tmp_path / "gru.safetensors"))
+    cell = api.build("gru-cell", source=Source(weights=str(tmp_path / "gru.safetensors"), module="rnn",
+                                               inputs={"token_ids": [1, 2, 3]}), options={"step": 2})[0].source
+    assert "E[2&#93;" in cell and "E[1&#93;" not in cell             # the GRU cell's x_2 = E[2]
