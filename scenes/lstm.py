@@ -27,6 +27,7 @@ X_PREV, X_NEXT = -5.9, 5.9
 X_F, X_I, X_G, X_O, X_H = -3.5, -1.3, 0.65, 2.95, 4.4
 X_ADD = (X_I + X_G) / 2
 G_Y = GATE_Y - 0.2          # the candidate g's row (its label sits under the i*g link)
+MIN_CELL_H = 0.2            # the smallest readable value cell; a longer vector is shown elided
 
 
 class LSTMGatesScene(TraceScene):
@@ -54,7 +55,8 @@ class LSTMGatesScene(TraceScene):
         tr = self.trace
         self.T = len(tr.steps)
         self.H = int(tr.hidden)
-        self.unit_w = min(0.6, 1.6 / self.H)
+        # the boxes of a gate span at most 1.75 (gaps of 0.08), so its bold letter fits between neighbours
+        self.unit_w = min(0.6, max(0.1, (1.75 - 0.08 * (self.H - 1)) / self.H))
         self.title(f"An LSTM cell reads x₁ … x{sub(self.T)}")
         prov = self.provenance().to_corner(UR, buff=0.12).shift(0.62 * DOWN)
         self.add(prov)
@@ -194,9 +196,17 @@ class LSTMGatesScene(TraceScene):
         top = tr.outputs[-1]     # the top layer's output at T (= h_T of this cell for one layer, one direction)
         V_src = [("params.V", None, (r, c)) for r in range(p.V.shape[0]) for c in range(p.V.shape[1])]
         top_src = [("outputs", None, (len(tr.outputs) - 1, k)) for k in range(top.size)]
-        self.show_eq(f"y = V h_{{{self.T}}} + b_y = {rows}\\cdot{self.vec(top)} + {self.vec(p.b_y)}",
-                     f"= {self.vec(tr.y)}", V_src + top_src + self.src("params.b_y", None, p.b_y),
-                     self.src("y", None, tr.y))
+        if p.V.size <= 24:
+            self.show_eq(f"y = V h_{{{self.T}}} + b_y = {rows}\\cdot{self.vec(top)} + {self.vec(p.b_y)}",
+                         f"= {self.vec(tr.y)}", V_src + top_src + self.src("params.b_y", None, p.b_y),
+                         self.src("y", None, tr.y))
+        elif tr.y.size <= 6:                   # a wide V: the equation in symbols, y in numbers
+            self.show_eq(f"y = V h_{{{self.T}}} + b_y", f"= {self.vec(tr.y)}", None, self.src("y", None, tr.y))
+        else:                                  # a vocabulary's logits: y's first and last values
+            ends = [0, 1, 2, 3, tr.y.size - 2, tr.y.size - 1]
+            self.show_eq(f"y = V h_{{{self.T}}} + b_y",
+                         "= [" + ", ".join(self.num(tr.y[i]) for i in ends[:4]) + ", \\ldots, "
+                         + ", ".join(self.num(tr.y[i]) for i in ends[4:]) + "]", None, [("y", None, i) for i in ends])
         self.play(Create(SurroundingRectangle(y_col, color=self.role("y"), buff=0.08)))
         self.caption(f"Many-to-one: only h{sub(self.T)} feeds y; the memory carried x₁ … x{sub(self.T - 1)} to it.",
                      hold=3.0)
@@ -215,13 +225,15 @@ class LSTMGatesScene(TraceScene):
 
     def column(self, values, label: str, role: str, horizontal: bool = False, cell_w: float = 0.95,
                max_h: float = 1.25, source=None) -> ValueColumn:
-        """A labelled value column; cells shrink (down to a readable size) so n values fit in ``max_h``."""
+        """A labelled value column; cells shrink (down to a readable size) so n values fit in ``max_h``; past
+        what fits, the first and last values are shown and the others counted (the equation line has them all)."""
         col = self.role(role)
         n = np.asarray(values).size
-        cell_h = 0.44 if horizontal else min(0.44, max(max_h / max(n, 1), 0.24))
+        fit = max(3, int(max_h / MIN_CELL_H + 1e-9))
+        cell_h = 0.44 if horizontal else min(0.44, max(max_h / max(min(n, fit), 1), MIN_CELL_H))
         return ValueColumn(values, label=label, label_color=col, fg=self.fg, pos=col, neg=col, vmax=1.0,
                            cell_w=cell_w, cell_h=cell_h, font_size=max(15, min(20, 46 * cell_h)),
-                           horizontal=horizontal, source=source)
+                           horizontal=horizontal, source=source, limit=None if horizontal else fit)
 
     def set_title(self, s: str) -> None:
         head = self.line(s, size=30, weight="BOLD").to_corner(UL, buff=0.3)
@@ -236,8 +248,12 @@ class LSTMGatesScene(TraceScene):
         return self._title
 
     def draw_sequence(self) -> None:
-        items = VGroup(*[self.text(f"x{sub(s.t)} = {self.vec(s.x)}", size=22, color=self.fg, source=self.src("x", s.t, s.x))
-                         for s in self.trace.steps])
+        ids = self.result.provenance.get("token_ids")
+        items = VGroup(*[self.text(f"x{sub(s.t)} = E[{ids[s.t - 1]}]", size=22, color=self.fg,
+                                   source=[("provenance.token_ids", None, s.t - 1)]) if ids else
+                         self.text(f"x{sub(s.t)} = {self.vec(s.x)}", size=22, color=self.fg, source=self.src("x", s.t, s.x))
+                         if np.size(s.x) <= 3 else self.text(f"x{sub(s.t)}", size=22, color=self.fg)
+                         for s in self.trace.steps])   # long inputs: their values come with [h, x]
         items.arrange(RIGHT, buff=0.45).to_corner(UR, buff=0.32)
         if items.width > 6.2:
             items.scale_to_fit_width(6.2).to_corner(UR, buff=0.32)

@@ -156,13 +156,14 @@ class ValueColumn(VGroup):
     """A vector as cells (top to bottom, or left to right with ``horizontal``), numbers printed.
 
     ``vmax`` fixes the colour scale (pass the same one to compare columns); ``label`` goes above.
-    ``source``: one ``(field, t, unit)`` per value (see :func:`tag`).
+    ``source``: one ``(field, t, unit)`` per value (see :func:`tag`). ``limit``: at most that many cells;
+    a longer vector shows its first and last values around one ``⋮`` cell.
     """
 
     def __init__(self, values: Sequence[float], *, label: str | None = None, label_color=None,
                  vmax: float | None = None, cell_w: float = 1.0, cell_h: float = 0.5, font_size: float = 20,
                  digits: int = 3, fg=WHITE, pos=POS, neg=NEG, horizontal: bool = False,
-                 source: Sequence[tuple] | None = None, **kw):
+                 source: Sequence[tuple] | None = None, limit: int | None = None, **kw):
         super().__init__(**kw)
         vals = [float(v) for v in np.ravel(np.asarray(values, dtype=float))]
         if vmax is None:
@@ -171,13 +172,24 @@ class ValueColumn(VGroup):
         self.values = vals
         self.cells = VGroup()
         self.numbers = VGroup()
-        for k, v in enumerate(vals):
-            col, op = value_color(v, vmax, pos, neg)
-            cell = Rectangle(width=cell_w, height=cell_h, stroke_color=fg, stroke_width=1.5,
-                             fill_color=col, fill_opacity=op)
-            num = tag(label_text(fmt(v, digits), size=font_size, color=fg), None if source is None else [source[k]])
+        shown = list(range(len(vals)))
+        if limit is not None and len(vals) > max(limit, 3):     # the first and last values, the rest counted
+            head = (limit - 1) - (limit - 1) // 2
+            shown = shown[:head] + [None] + shown[len(vals) - (limit - 1) // 2:]
+        for k in shown:
+            if k is None:
+                cell = Rectangle(width=cell_w, height=cell_h, stroke_color=fg, stroke_width=1.5, fill_opacity=0)
+                num = label_text("⋮", size=font_size, color=fg)
+            else:
+                col, op = value_color(vals[k], vmax, pos, neg)
+                cell = Rectangle(width=cell_w, height=cell_h, stroke_color=fg, stroke_width=1.5,
+                                 fill_color=col, fill_opacity=op)
+                num = tag(label_text(fmt(vals[k], digits), size=font_size, color=fg),
+                          None if source is None else [source[k]])
             if num.width > cell_w * 0.92:
                 num.scale_to_fit_width(cell_w * 0.92)
+            if num.height > cell_h * 0.8:
+                num.scale_to_fit_height(cell_h * 0.8)
             self.cells.add(cell)
             self.numbers.add(num)
         self.cells.arrange(RIGHT if horizontal else DOWN, buff=0)

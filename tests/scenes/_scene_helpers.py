@@ -73,7 +73,9 @@ def check_numbers(scene, *, strict: bool = True, kinds=("text", "eq")) -> int:
             continue
         assert len(nums) == len(source), f"{kind} {text!r}: numbers {nums} but sources {list(source)}"
         for n, src in zip(nums, source):
-            value = resolve(scene.trace, src)
+            field, _, unit = src                      # "provenance.token_ids": the run's inputs, not the trace
+            value = (scene.result.provenance[field.split(".", 1)[1]][unit] if field.startswith("provenance.")
+                     else resolve(scene.trace, src))
             assert _matches(n, value), f"{kind} {text!r} shows {n} for {src}, which is {value!r} in the trace"
             checked += 1
     return checked

@@ -242,3 +242,31 @@ def test_gif_render(tmp_path, tiny_quality):
     out = tmp_path / "s.gif"
     path = api.render(CHEAP, options={"pace": 0.0}, quality="l", fmt="gif", output=str(out), progress=False)
     assert path == str(out) and out.read_bytes()[:6] in (b"GIF89a", b"GIF87a")
+
+
+def test_lstm_gates_of_a_word_level_model_stays_readable(tmp_path):
+    """A user's language model (embedding 50 x 8 -> LSTM 6 -> decoder 50), read from token ids: the long [h, x]
+    column is shown by its ends and stays between the highway and the equations, the sequence strip names the
+    embedding rows, and y's 50 logits come as their first and last values instead of a 300-number line."""
+    import numpy as np
+    from safetensors.numpy import save_file
+    from gatelab.scenes import lstm as lstm_scene
+    rng = np.random.default_rng(0)
+    H, D, V = 6, 8, 50
+    w = {"encoder.weight": rng.normal(size=(V, D)), "decoder.weight": rng.normal(size=(V, H)) / 3,
+         "decoder.bias": rng.normal(size=V) / 3, "rnn.weight_ih_l0": rng.normal(size=(4 * H, D)) / 3,
+         "rnn.weight_hh_l0": rng.normal(size=(4 * H, H)) / 3, "rnn.bias_ih_l0": rng.normal(size=4 * H) / 3,
+         "rnn.bias_hh_l0": rng.normal(size=4 * H) / 3}
+    save_file({k: v.astype(np.float32) for k, v in w.items()}, str(tmp_path / "lm.safetensors"))
+    src = registry.Source(weights=str(tmp_path / "lm.safetensors"), module="rnn", inputs={"token_ids": [4, 17, 9]})
+    scene = api.run("lstm-gates", source=src, media_dir=str(tmp_path / "media"))
+    assert check_numbers(scene) > 50
+    texts = [text for kind, text, _ in scene.shown if kind == "text"]
+    assert [t for t in texts if "= E[" in t] == ["x₁ = E[4]", "x₂ = E[17]", "x₃ = E[9]"]
+    hx, c = scene.hx_col, scene.c_prev_col
+    assert len(hx.cells) == 7 and "⋮" in [n.original_text for n in hx.numbers]          # 14 values: 3, ⋮, 3
+    assert hx.get_bottom()[1] >= lstm_scene.EQ_TOP and hx.get_top()[1] < c.cells.get_bottom()[1]
+    assert len(c.cells) == 6 and "⋮" not in [n.original_text for n in c.numbers]       # c fits whole
+    eq = " ".join(text for kind, text, _ in scene.shown if kind == "eq")
+    assert "y = V h_{3} + b_y" in eq and r"\ldots" in eq
+    assert scene._eq.height > 0.5                                   # not a 300-number line squeezed to a sliver
