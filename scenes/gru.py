@@ -46,13 +46,13 @@ class GRUGatesScene(LSTMGatesScene):
         tr = self.trace
         self.T = len(tr.steps)
         self.H = int(tr.hidden)
-        self.unit_w = min(0.6, 1.6 / self.H)
+        self.unit_w = self.unit_width(self.H)
         self.textbook = tr.convention == "textbook"
         self.set_title(f"A GRU cell reads x₁ … x{sub(self.T)}")
         self.add(self.provenance().to_corner(UR, buff=0.12).shift(0.62 * DOWN))
         self.draw_sequence()
         self.draw_gru()
-        self.h_prev_col = self.column(tr.h0, "h₀", "hidden").cells_at([X_PREV, STATE_Y, 0])
+        self.h_prev_col = self.column(tr.h0, "h₀", "hidden", source=self.src("h0", None, tr.h0)).cells_at([X_PREV, STATE_Y, 0])
         self.play(FadeIn(self.h_prev_col))
         rule = ("textbook (Cho et al.): h = (1 − z)·h₋₁ + z·n" if self.textbook
                 else "PyTorch nn.GRU: h = (1 − z)·n + z·h₋₁")
@@ -62,7 +62,7 @@ class GRUGatesScene(LSTMGatesScene):
     def reset_gate(self, s, first: bool) -> None:
         t = s.t
         self.pulse_bus(X_R, "forget")
-        self.open_gate(self.gates["r"], s.r)
+        self.open_gate(self.gates["r"], s.r, ("r", t))
         if first:
             self.caption("Reset gate r: how much of h₋₁ the candidate may look at.", hold=1.0)
         self.show_eq(f"r_{{{t}}} = \\sigma(W_r [h_{{{t - 1}}}, x_{{{t}}}] + b_r) = \\sigma({self.vec(s.a_r)})",
@@ -72,7 +72,7 @@ class GRUGatesScene(LSTMGatesScene):
     def update_gate(self, s, first: bool) -> None:
         t = s.t
         self.pulse_bus(X_Z, "input")
-        self.open_gate(self.gates["z"], s.z)
+        self.open_gate(self.gates["z"], s.z, ("z", t))
         if first:
             who = "the new candidate" if self.textbook else "the old state"
             self.caption(f"Update gate z: the share of {who} in h.", hold=1.0)
@@ -83,7 +83,7 @@ class GRUGatesScene(LSTMGatesScene):
     def candidate(self, s, first: bool) -> None:
         t = s.t
         self.pulse_bus(X_N, "candidate")
-        n_col = self.column(s.n, f"n{sub(t)}", "candidate", horizontal=True, cell_w=0.9)
+        n_col = self.column(s.n, f"n{sub(t)}", "candidate", horizontal=True, cell_w=0.9, source=self.src("n", t, s.n))
         n_col.cells_at([X_N, GATE_Y - 0.2, 0])
         n_col.label.next_to(n_col.cells, LEFT, buff=0.12)
         self.n_col = n_col
@@ -105,7 +105,7 @@ class GRUGatesScene(LSTMGatesScene):
         t = s.t
         road = self.state_line.copy().set_stroke(self.role("hidden"), width=10, opacity=0.9)
         self.play(Indicate(self.mix_node, color=self.role("update")), Create(road), run_time=1.2)
-        self.h_col = self.column(s.h, f"h{sub(t)}", "hidden").cells_at([X_NEXT, STATE_Y, 0])
+        self.h_col = self.column(s.h, f"h{sub(t)}", "hidden", source=self.src("h", t, s.h)).cells_at([X_NEXT, STATE_Y, 0])
         self.play(FadeIn(self.h_col, shift=0.3 * RIGHT), FadeOut(road))
         if self.textbook:
             line1 = (f"h_{{{t}}} = (1 - z_{{{t}}}) \\odot h_{{{t - 1}}} + z_{{{t}}} \\odot n_{{{t}}}"
@@ -120,7 +120,7 @@ class GRUGatesScene(LSTMGatesScene):
 
     def carry_hidden(self, s) -> None:
         self.caption(f"h{sub(s.t)} becomes the memory of step {s.t + 1}.")
-        new_h = self.column(s.h, f"h{sub(s.t)}", "hidden").cells_at([X_PREV, STATE_Y, 0])
+        new_h = self.column(s.h, f"h{sub(s.t)}", "hidden", source=self.src("h", s.t, s.h)).cells_at([X_PREV, STATE_Y, 0])
         resets = [box.animate.fill_to(0) for pair in self.gates.values() for box in pair.boxes]
         self.play(ReplacementTransform(self.h_col, new_h), FadeOut(self.h_prev_col), FadeOut(self.hx_col),
                   FadeOut(self.n_col), FadeIn(self.n_slot), FadeOut(self.gate_values), *resets, run_time=1.2)
@@ -136,17 +136,13 @@ class GRUGatesScene(LSTMGatesScene):
             self.caption(None)
             self.pause(2.0)
             return
-        b_y = getattr(tr.params, "b_y", None)
         self.set_title(f"Predict y from x₁ … x{sub(self.T)}")
-        y_col = self.column(tr.y, "y", "y", max_h=0.4)
+        y_col = self.column(tr.y, "y", "y", max_h=0.4, source=self.src("y", None, tr.y))
         y_col.label.next_to(y_col.cells, LEFT, buff=0.12)
         y_col.next_to(self.h_col, DOWN, buff=0.4).align_to(self.h_col, RIGHT)
         arrow = Arrow(self.h_col.get_bottom(), y_col.get_top(), buff=0.05, color=self.role("y"), stroke_width=3)
-        rows = " ; ".join(self.vec(r) for r in V)
         self.play(GrowArrow(arrow), FadeIn(y_col))
-        bias = f" + {self.vec(b_y)}" if b_y is not None else ""
-        self.show_eq(f"y = V h_{{{self.T}}} + b_y = {rows}\\cdot{self.vec(tr.outputs[-1])}{bias}",
-                     f"= {self.vec(tr.y)}")
+        self.output_eq()
         self.play(Create(SurroundingRectangle(y_col, color=self.role("y"), buff=0.08)))
         self.caption("Fewer gates than the LSTM, the same idea: gated, additive updates of the memory.", hold=3.0)
 

@@ -55,8 +55,7 @@ class LSTMGatesScene(TraceScene):
         tr = self.trace
         self.T = len(tr.steps)
         self.H = int(tr.hidden)
-        # the boxes of a gate span at most 1.75 (gaps of 0.08), so its bold letter fits between neighbours
-        self.unit_w = min(0.6, max(0.1, (1.75 - 0.08 * (self.H - 1)) / self.H))
+        self.unit_w = self.unit_width(self.H)
         self.title(f"An LSTM cell reads x₁ … x{sub(self.T)}")
         prov = self.provenance().to_corner(UR, buff=0.12).shift(0.62 * DOWN)
         self.add(prov)
@@ -191,25 +190,32 @@ class LSTMGatesScene(TraceScene):
         y_col.label.next_to(y_col.cells, LEFT, buff=0.12)
         y_col.next_to(self.h_col, DOWN, buff=0.3).align_to(self.h_col, RIGHT)
         arrow = Arrow(self.h_col.get_bottom(), y_col.get_top(), buff=0.05, color=self.role("y"), stroke_width=3)
-        rows = " ; ".join(self.vec(r) for r in p.V)
         self.play(GrowArrow(arrow), FadeIn(y_col))
-        top = tr.outputs[-1]     # the top layer's output at T (= h_T of this cell for one layer, one direction)
-        V_src = [("params.V", None, (r, c)) for r in range(p.V.shape[0]) for c in range(p.V.shape[1])]
-        top_src = [("outputs", None, (len(tr.outputs) - 1, k)) for k in range(top.size)]
-        if p.V.size <= 24:
-            self.show_eq(f"y = V h_{{{self.T}}} + b_y = {rows}\\cdot{self.vec(top)} + {self.vec(p.b_y)}",
-                         f"= {self.vec(tr.y)}", V_src + top_src + self.src("params.b_y", None, p.b_y),
-                         self.src("y", None, tr.y))
-        elif tr.y.size <= 6:                   # a wide V: the equation in symbols, y in numbers
-            self.show_eq(f"y = V h_{{{self.T}}} + b_y", f"= {self.vec(tr.y)}", None, self.src("y", None, tr.y))
-        else:                                  # a vocabulary's logits: y's first and last values
-            ends = [0, 1, 2, 3, tr.y.size - 2, tr.y.size - 1]
-            self.show_eq(f"y = V h_{{{self.T}}} + b_y",
-                         "= [" + ", ".join(self.num(tr.y[i]) for i in ends[:4]) + ", \\ldots, "
-                         + ", ".join(self.num(tr.y[i]) for i in ends[4:]) + "]", None, [("y", None, i) for i in ends])
+        self.output_eq()
         self.play(Create(SurroundingRectangle(y_col, color=self.role("y"), buff=0.08)))
         self.caption(f"Many-to-one: only h{sub(self.T)} feeds y; the memory carried x₁ … x{sub(self.T - 1)} to it.",
                      hold=3.0)
+
+    def output_eq(self) -> None:
+        """y = V h_T + b_y with the numbers substituted; for a wide V in symbols, with y's values (its first and
+        last ones for a vocabulary's logits)."""
+        tr, p = self.trace, self.trace.params
+        V, b_y, top = p.V, getattr(p, "b_y", None), tr.outputs[-1]   # top: the top layer's output at T
+        head = f"y = V h_{{{self.T}}}" + (" + b_y" if b_y is not None else "")
+        b_src = self.src("params.b_y", None, b_y) if b_y is not None else []
+        if V.size <= 24:
+            rows = " ; ".join(self.vec(r) for r in V)
+            V_src = [("params.V", None, (r, c)) for r in range(V.shape[0]) for c in range(V.shape[1])]
+            top_src = [("outputs", None, (len(tr.outputs) - 1, k)) for k in range(top.size)]
+            bias = f" + {self.vec(b_y)}" if b_y is not None else ""
+            self.show_eq(f"{head} = {rows}\\cdot{self.vec(top)}{bias}", f"= {self.vec(tr.y)}",
+                         V_src + top_src + b_src, self.src("y", None, tr.y))
+        elif tr.y.size <= 6:
+            self.show_eq(head, f"= {self.vec(tr.y)}", None, self.src("y", None, tr.y))
+        else:
+            ends = [0, 1, 2, 3, tr.y.size - 2, tr.y.size - 1]
+            self.show_eq(head, "= [" + ", ".join(self.num(tr.y[i]) for i in ends[:4]) + ", \\ldots, "
+                         + ", ".join(self.num(tr.y[i]) for i in ends[4:]) + "]", None, [("y", None, i) for i in ends])
 
     # ------------------------------------------------------------------ drawing helpers
     def vec(self, v) -> str:
@@ -329,6 +335,11 @@ class LSTMGatesScene(TraceScene):
         return VGroup(*[DashedVMobject(Arrow([a, HIGHWAY_Y, 0], [b, gtop, 0], buff=0.02, color=col, stroke_width=w,
                                              tip_length=0.14, max_tip_length_to_length_ratio=0.2), num_dashes=12)
                         for a, b in wires])
+
+    @staticmethod
+    def unit_width(H: int) -> float:
+        """One unit's gate box: a gate's H boxes (gaps 0.08) span at most 1.75, so its letter fits between them."""
+        return min(0.6, max(0.1, (1.75 - 0.08 * (H - 1)) / H))
 
     def gate_pair(self, name: str, role: str, x: float) -> VGroup:
         boxes = VGroup(*[GateBox("", color=self.role(role), width=self.unit_w, height=1.1, fg=self.fg)

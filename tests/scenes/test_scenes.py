@@ -270,3 +270,20 @@ def test_lstm_gates_of_a_word_level_model_stays_readable(tmp_path):
     eq = " ".join(text for kind, text, _ in scene.shown if kind == "eq")
     assert "y = V h_{3} + b_y" in eq and r"\ldots" in eq
     assert scene._eq.height > 0.5                                   # not a 300-number line squeezed to a sliver
+
+
+def test_gru_gates_of_a_word_level_model_stays_readable(tmp_path):
+    import numpy as np
+    from safetensors.numpy import save_file
+    rng = np.random.default_rng(1)
+    H, D, V = 6, 8, 50
+    w = {"encoder.weight": rng.normal(size=(V, D)), "decoder.weight": rng.normal(size=(V, H)) / 3,
+         "decoder.bias": rng.normal(size=V) / 3, "rnn.weight_ih_l0": rng.normal(size=(3 * H, D)) / 3,
+         "rnn.weight_hh_l0": rng.normal(size=(3 * H, H)) / 3, "rnn.bias_ih_l0": rng.normal(size=3 * H) / 3,
+         "rnn.bias_hh_l0": rng.normal(size=3 * H) / 3}
+    save_file({k: v.astype(np.float32) for k, v in w.items()}, str(tmp_path / "lm.safetensors"))
+    src = registry.Source(weights=str(tmp_path / "lm.safetensors"), module="rnn", inputs={"token_ids": [4, 17]})
+    scene = api.run("gru-gates", source=src, media_dir=str(tmp_path / "media"))
+    assert check_numbers(scene, strict=False) > 30
+    assert [t for kind, t, _ in scene.shown if kind == "text" and "= E[" in t] == ["x₁ = E[4]", "x₂ = E[17]"]
+    assert len(scene.hx_col.cells) == 7 and scene._eq.height > 0.5
