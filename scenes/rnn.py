@@ -19,7 +19,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, CurvedArrow, DashedLine
                    TransformFromCopy, VGroup)
 
 from gatelab.scenes.base import TraceScene
-from gatelab.scenes.mobjects import LabelledBar, ValueColumn, sub
+from gatelab.scenes.mobjects import LabelledBar, ValueColumn, sub, units
 
 CELL_Y = 0.2
 
@@ -70,8 +70,15 @@ class RNNUnfoldScene(TraceScene):
             box = RoundedRectangle(width=pitch * 0.8, height=1.0, corner_radius=0.1, color=self.role("hidden"))
             box.move_to([xs[k], CELL_Y, 0])
             self.cells.add(box)
-            lab = self.text(f"x{sub(s.t)}={self.num(s.x[0]) if s.x.size == 1 else ''}", size=16,
-                            color=self.role("x")).next_to(box, DOWN, buff=0.25)
+            ids = self.result.provenance.get("token_ids")
+            if ids:                           # the input is an embedding row
+                lab = self.text(f"x{sub(s.t)} = E[{ids[k]}]", size=16, color=self.role("x"),
+                                source=[("provenance.token_ids", None, k)])
+            elif s.x.size == 1:
+                lab = self.text(f"x{sub(s.t)}={self.num(s.x[0])}", size=16, color=self.role("x"), source=[("x", s.t, 0)])
+            else:                             # a vector: named (its values are in the cell's inputs)
+                lab = self.text(f"x{sub(s.t)}", size=16, color=self.role("x"))
+            lab.next_to(box, DOWN, buff=0.25)
             self.xlabels.add(lab)
         self.links = VGroup(*[Arrow(self.cells[k].get_right(), self.cells[k + 1].get_left(), buff=0.02,
                                     color=self.muted, stroke_width=2, max_tip_length_to_length_ratio=0.4)
@@ -87,7 +94,7 @@ class RNNUnfoldScene(TraceScene):
         self.hcols = VGroup()
         for k, s in enumerate(self.trace.steps):
             col = ValueColumn(s.h, vmax=1.0, cell_w=self.pitch * 0.72, cell_h=0.34, font_size=15, fg=self.fg,
-                              pos=self.role("hidden"), neg=self.role("hidden"))
+                              pos=self.role("hidden"), neg=self.role("hidden"), source=units("h", s.t, s.h.size))
             if col.height > 0.95:
                 col.scale_to_fit_height(0.95)
             col.move_to(self.cells[k])
@@ -107,7 +114,7 @@ class RNNUnfoldScene(TraceScene):
         self.bars = VGroup()
         for k, s in enumerate(tr.steps):
             bar = LabelledBar(s.dh_norm, vmax=vmax, max_height=1.6, width=self.pitch * 0.45,
-                              color=self.role("gradient"), fg=self.fg, font_size=15)
+                              color=self.role("gradient"), fg=self.fg, font_size=15, source=("dh_norm", s.t, None))
             bar.shift(self.cells[k].get_top() + 0.2 * UP - bar.baseline.get_center())
             self.bars.add(bar)
         for k in reversed(range(self.T)):

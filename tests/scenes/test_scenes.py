@@ -287,3 +287,20 @@ def test_gru_gates_of_a_word_level_model_stays_readable(tmp_path):
     assert check_numbers(scene, strict=False) > 30
     assert [t for kind, t, _ in scene.shown if kind == "text" and "= E[" in t] == ["x₁ = E[4]", "x₂ = E[17]"]
     assert len(scene.hx_col.cells) == 7 and scene._eq.height > 0.5
+
+
+def test_rnn_unfold_names_embedding_rows_and_never_a_dangling_equals(tmp_path):
+    import numpy as np
+    from safetensors.numpy import save_file
+    rng = np.random.default_rng(2)
+    H, D, V = 6, 8, 20
+    w = {"encoder.weight": rng.normal(size=(V, D)), "rnn.weight_ih_l0": rng.normal(size=(H, D)) / 3,
+         "rnn.weight_hh_l0": rng.normal(size=(H, H)) / 3, "rnn.bias_ih_l0": rng.normal(size=H) / 3,
+         "rnn.bias_hh_l0": rng.normal(size=H) / 3}
+    save_file({k: v.astype(np.float32) for k, v in w.items()}, str(tmp_path / "rnn.safetensors"))
+    for inputs, want in (({"token_ids": [4, 17]}, ["x₁ = E[4]", "x₂ = E[17]"]),
+                         ({"x": rng.normal(size=(2, D)).tolist()}, ["x₁", "x₂"])):
+        src = registry.Source(weights=str(tmp_path / "rnn.safetensors"), module="rnn", inputs=inputs)
+        scene = api.run("rnn-unfold", source=src, media_dir=str(tmp_path / "media"))
+        assert [label.original_text for label in scene.xlabels] == want
+        check_numbers(scene, strict=False)
