@@ -30,7 +30,7 @@ from gatelab.engines.errors import InputError, OutputError, ToolMissing
 
 from gatelab.engines.catalogue import Entry, Need
 
-from . import catalogue
+from . import catalogue, stop
 
 QUALITIES = {"l": "low_quality", "m": "medium_quality", "h": "high_quality", "k": "fourk_quality"}
 FORMATS = ("mp4", "gif", "webm", "png")
@@ -297,7 +297,8 @@ def render(name: str, *, source: registry.Source = registry.Source(), options: d
                     scene = cls(skip_animations=(fmt == "png"))   # png: only the last frame is drawn
                     scene.render()
             except BaseException:
-                drop_partial_movies(media, since=started)
+                with stop.stops_held():          # a second stop waits until the movies are gone
+                    drop_partial_movies(media, since=started)
                 raise
             produced = getattr(scene.renderer.file_writer, "final_file_path", None)
             if produced is None or not Path(produced).exists():

@@ -107,7 +107,8 @@ class TraceScene(Scene):
         try:
             return super().render(*args, **kwargs)
         except BaseException:
-            encoder.close_shared()        # after a failure or a stop nothing of the render outlives it
+            with stop.stops_held():       # a second stop waits: after a failure or a stop nothing of the
+                encoder.close_shared()    # render outlives it (the encoder process removes its open movies)
             raise
 
     def play(self, *args, **kwargs):

@@ -27,13 +27,11 @@ import itertools
 import mmap
 import os
 import queue
-import signal
 import subprocess
 import sys
 import threading
 import weakref
 from collections import deque
-from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 
@@ -41,6 +39,7 @@ import numpy as np
 from manim.scene.video_segment_encoder import VideoSegmentEncoder
 
 from . import encoder_process
+from .stop import stops_held
 
 FRAME_MEMORY = 160 * 2**20     # shared frame slots of an encoder process: 32 at 480p, 19 at 1080p, 4 at 4K
 MAX_SLOTS = 32
@@ -258,38 +257,6 @@ atexit.register(close_shared)
 # A forked process (a split render's worker) has its own renders: it starts its own encoder process and
 # leaves its parent's alone (the parent's threads and pipes to it are not its own).
 os.register_at_fork(after_in_child=_SHARED.clear)
-
-
-@contextmanager
-def stops_held():
-    """SIGINT and SIGTERM wait until the block is over (main thread; elsewhere, nothing changes).
-
-    Manim starts an animation's encoder thread and only then records it, and marks a movie sealed
-    before it queues the end marker: a stop (KeyboardInterrupt) between the two leaves a thread that
-    waits for frames forever, and a process that cannot exit. Those steps run with stops held; a stop
-    that came meanwhile is handled as soon as they are done, by the handler it would have met.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held: list[int] = []
-    previous = {}
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        handler = signal.getsignal(signum)
-        if handler is not None:                     # None: set outside Python, left alone
-            previous[signum] = handler
-            signal.signal(signum, lambda got, frame: held.append(got))
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        if held:
-            handler = previous[held[0]]
-            if callable(handler):
-                handler(held[0], None)
-            elif handler == signal.SIG_DFL:
-                os.kill(os.getpid(), held[0])
 
 
 def _holding_stops(function):

@@ -204,3 +204,36 @@ def test_a_stop_swallowed_on_its_way_still_ends_the_render_at_its_next_animation
     assert not list(cache.rglob("*.mp4")) and not (tmp_path / "a.mp4").exists()
     api.render("softmax-temperature", output=str(tmp_path / "b.mp4"), progress=False, cache_dir=str(cache))
     assert len(plays) > 4 and (tmp_path / "b.mp4").exists()      # the flag cleared, renders go on as before
+
+
+def test_a_second_stop_during_the_clean_up_waits_until_the_movies_are_gone(tmp_path, monkeypatch):
+    """A lecture build may stop a worker twice (its pool signals the workers again when another one leaves):
+    the second stop arriving while a stopped render removes its per-animation movies is held until they are gone."""
+    import os
+    import signal
+    from gatelab.scenes import base, stop
+    plays: list[int] = []
+    orig_play, orig_drop = base.TraceScene.play, api.drop_partial_movies
+
+    def play(self, *args, **kwargs):
+        plays.append(len(plays))
+        if len(plays) == 3:
+            stop.requested.set()
+        return orig_play(self, *args, **kwargs)
+
+    def drop(media, *, since):
+        os.kill(os.getpid(), signal.SIGINT)              # the second stop lands as the clean-up begins
+        for _ in range(1000):
+            pass                                          # bytecodes at which an unheld stop would be raised
+        orig_drop(media, since=since)
+
+    monkeypatch.setattr(base.TraceScene, "play", play)
+    monkeypatch.setattr(api, "drop_partial_movies", drop)
+    _short(monkeypatch, "three")
+    cache = tmp_path / "cache"
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            api.render("softmax-temperature", output=str(tmp_path / "a.mp4"), progress=False, cache_dir=str(cache))
+    finally:
+        stop.requested.clear()
+    assert not list(cache.rglob("*.mp4"))
