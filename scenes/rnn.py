@@ -155,9 +155,9 @@ class RNNUnfoldScene(TraceScene):
         self.play(FadeOut(self.bars), FadeOut(self.hcols), run_time=0.6)
         vmax = max(c.norm_before, c.beta)
         before = LabelledBar(c.norm_before, vmax=vmax, max_height=2.2, width=0.9, color=self.role("gradient"),
-                             label="‖g‖ before", fg=self.fg, font_size=20)
+                             label="‖g‖ before", fg=self.fg, font_size=20, source=("clip.norm_before", None, None))
         after = LabelledBar(c.norm_after, vmax=vmax, max_height=2.2, width=0.9, color=self.role("output"),
-                            label="after", fg=self.fg, font_size=20)
+                            label="after", fg=self.fg, font_size=20, source=("clip.norm_after", None, None))
         y0 = 0.3
         before.shift([-1.3, y0, 0] - before.baseline.get_center())
         after.shift([1.3, y0, 0] - after.baseline.get_center())
@@ -194,9 +194,11 @@ class GradientFlowScene(TraceScene):
 
     def construct(self) -> None:
         self.intro()
-        self.rows = [self.bar_row(0, "RNN", "‖dL/dhₜ‖", [s.dh_norm for s in self.rnn.steps], "hidden"),
-                     self.bar_row(1, "LSTM", "‖dL/dcₜ‖", [s.dc_norm for s in self.lstm.bptt.steps], "cell"),
-                     self.bar_row(2, "GRU", "‖dL/dhₜ‖", [s.dh_norm for s in self.gru.bptt.steps], "update")]
+        self.rows = [self.bar_row(0, "RNN", "‖dL/dhₜ‖", [s.dh_norm for s in self.rnn.steps], "hidden", "rnn.steps.{}.dh_norm"),
+                     self.bar_row(1, "LSTM", "‖dL/dcₜ‖", [s.dc_norm for s in self.lstm.bptt.steps], "cell",
+                                  "lstm.bptt.steps.{}.dc_norm"),
+                     self.bar_row(2, "GRU", "‖dL/dhₜ‖", [s.dh_norm for s in self.gru.bptt.steps], "update",
+                                  "gru.bptt.steps.{}.dh_norm")]
         self.grow_rows()
         self.forget_path()
 
@@ -206,7 +208,8 @@ class GradientFlowScene(TraceScene):
         self.add(self.provenance())
         self.caption(f"RNN: {self.rnn.loss_rule}.  LSTM and GRU: their own weights, L = sum(y_T).", hold=2.0)
 
-    def bar_row(self, r: int, name: str, what: str, norms, role: str) -> VGroup:
+    def bar_row(self, r: int, name: str, what: str, norms, role: str, field: str) -> VGroup:
+        """One cell's per-step norms as bars; ``field``: the trace record of step k's norm (``{}`` = k)."""
         base_y = 1.25 - r * 1.95
         pitch = min(1.0, 10.4 / self.T)
         x0 = -4.2
@@ -214,7 +217,7 @@ class GradientFlowScene(TraceScene):
         bars = VGroup()
         for k, v in enumerate(norms):
             b = LabelledBar(v, vmax=vmax, max_height=1.15, width=pitch * 0.5, color=self.role(role), fg=self.fg,
-                            font_size=14, label=f"t={k + 1}" if r == 2 else None)
+                            font_size=14, label=f"t={k + 1}" if r == 2 else None, source=(field.format(k), None, None))
             b.shift([x0 + k * pitch, base_y, 0] - b.baseline.get_center())
             bars.add(b)
         head = VGroup(self.text(name, size=26, color=self.role(role), weight="BOLD"),
@@ -236,8 +239,9 @@ class GradientFlowScene(TraceScene):
     def forget_path(self) -> None:
         row = self.rows[1]
         steps = self.lstm.bptt.steps
-        labels = VGroup(*[self.text(self.num(s.J_forget_norm, 2), size=14, color=self.role("forget"))
-                          .next_to(b.baseline, DOWN, buff=0.08) for s, b in zip(steps, row.bars)])
+        labels = VGroup(*[self.text(self.num(s.J_forget_norm, 2), size=14, color=self.role("forget"),
+                                    source=[(f"lstm.bptt.steps.{k}.J_forget_norm", None, None)])
+                          .next_to(b.baseline, DOWN, buff=0.08) for k, (s, b) in enumerate(zip(steps, row.bars))])
         key = self.text("‖diag(fₜ)‖", size=16, color=self.role("forget")).next_to(row.head, DOWN, buff=0.1)
         labels.add(key)
         lane = SurroundingRectangle(VGroup(row.bars, labels), color=self.role("forget"), buff=0.1, stroke_width=3)

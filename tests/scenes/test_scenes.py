@@ -304,3 +304,20 @@ def test_rnn_unfold_names_embedding_rows_and_never_a_dangling_equals(tmp_path):
         scene = api.run("rnn-unfold", source=src, media_dir=str(tmp_path / "media"))
         assert [label.original_text for label in scene.xlabels] == want
         check_numbers(scene, strict=False)
+
+
+@group("gradient-flow")
+def test_gradient_flow_bars_are_the_records_they_show(scene_run):
+    scene, _ = scene_run("gradient-flow")
+    T = len(scene.trace.rnn.steps)
+    assert check_numbers(scene, strict=False) >= 3 * T               # every bar of the three rows
+    fields = {src[0] for src in _sources(scene)}
+    assert {f"{cell}.{k}.{norm}" for cell, norm in (("rnn.steps", "dh_norm"), ("lstm.bptt.steps", "dc_norm"),
+                                                     ("gru.bptt.steps", "dh_norm")) for k in range(T)} <= fields
+
+
+@group("rnn-unfold")
+def test_rnn_unfold_clipping_bars_are_the_records_they_show(scene_run):
+    scene, _ = scene_run("rnn-unfold", preset="exploding-rnn")
+    assert check_numbers(scene, strict=False) > 0
+    assert {("clip.norm_before", None, None), ("clip.norm_after", None, None)} <= _sources(scene)
