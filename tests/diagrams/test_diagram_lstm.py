@@ -1,7 +1,6 @@
 """lstm-unfolded and lstm-cell: golden DOT, SVG structure, the trace's numbers on the figure."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from gatelab.diagrams import api
@@ -9,6 +8,8 @@ from gatelab.style import fmt
 from gatelab.engines import registry
 from gatelab.engines.errors import InputError
 from gatelab.engines.registry import Source
+
+from tests.model_files import word_lm
 
 from _diagram_helpers import check_golden, parse_svg, svg_nodes, svg_texts
 
@@ -146,17 +147,7 @@ def test_a_wide_output_is_written_in_rows_with_every_value():
 def test_stacked_inputs_of_eight_values_from_token_ids_do_not_overlap(tmp_path):
     """A word-level LSTM language model (embedding 50 x 8 -> 2-layer LSTM -> decoder): the x_t nodes name their
     embedding rows, sit apart however long their values are, and y's 50 logits are written in rows."""
-    from safetensors.numpy import save_file
-    from gatelab.engines.registry import Source
-    rng = np.random.default_rng(0)
-    H, D, V = 6, 8, 50
-    tensors = {"encoder.weight": rng.normal(size=(V, D)), "decoder.weight": rng.normal(size=(V, H)) / 3,
-               "decoder.bias": rng.normal(size=V) / 3}
-    for k, n_in in ((0, D), (1, H)):
-        tensors |= {f"rnn.weight_ih_l{k}": rng.normal(size=(4 * H, n_in)) / 3, f"rnn.weight_hh_l{k}": rng.normal(size=(4 * H, H)) / 3,
-                    f"rnn.bias_ih_l{k}": rng.normal(size=4 * H) / 3, f"rnn.bias_hh_l{k}": rng.normal(size=4 * H) / 3}
-    path = tmp_path / "lm.safetensors"
-    save_file({k: v.astype(np.float32) for k, v in tensors.items()}, str(path))
+    path = word_lm(tmp_path / "lm.safetensors", layers=2)
     g, _ = api.build("lstm-stacked", source=Source(weights=str(path), module="rnn", inputs={"token_ids": [1, 2, 3]}))
     assert [f"E[{i}&#93;" in g.source for i in (1, 2, 3)] == [True] * 3
     boxes = {}
@@ -168,10 +159,7 @@ def test_stacked_inputs_of_eight_values_from_token_ids_do_not_overlap(tmp_path):
     assert b1 < a2 and b2 < a3, boxes                               # each input box ends before the next begins
     y = next(line for line in g.source.split("\n") if line.strip().startswith("y [label="))
     assert y.count('<BR ALIGN="LEFT"/>') == 7                      # 50 logits: 8 a line
-    gru = {"encoder.weight": tensors["encoder.weight"], "rnn.weight_ih_l0": rng.normal(size=(3 * H, D)),
-           "rnn.weight_hh_l0": rng.normal(size=(3 * H, H)), "rnn.bias_ih_l0": rng.normal(size=3 * H),
-           "rnn.bias_hh_l0": rng.normal(size=3 * H)}
-    save_file({k: v.astype(np.float32) for k, v in gru.items()}, str(tmp_path / "gru.safetensors"))
-    cell = api.build("gru-cell", source=Source(weights=str(tmp_path / "gru.safetensors"), module="rnn",
+    gru = word_lm(tmp_path / "gru.safetensors", "gru", decoder=False)
+    cell = api.build("gru-cell", source=Source(weights=gru, module="rnn",
                                                inputs={"token_ids": [1, 2, 3]}), options={"step": 2})[0].source
     assert "E[2&#93;" in cell and "E[1&#93;" not in cell             # the GRU cell's x_2 = E[2]

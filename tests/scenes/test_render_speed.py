@@ -179,9 +179,9 @@ def test_sigterm_stops_a_scene_render_and_leaves_nothing(tmp_path, jobs):
             assert fh.read().split()[2] == "Z", f"worker {pid} still running"
 
 
-def test_a_stop_swallowed_on_its_way_still_ends_the_render_at_its_next_animation(tmp_path, monkeypatch):
-    """A lecture worker's stop sets scenes.stop.requested as well as raising; if a library swallowed the
-    KeyboardInterrupt, the next animation raises it and the render removes the movies it wrote."""
+def _lost_stop_at_third_animation(monkeypatch) -> list[int]:
+    """Every scene's third animation finds a stop asked and its exception lost (scenes.stop.requested set, no
+    KeyboardInterrupt raised); the short softmax-temperature scene. Returns the animations counted."""
     from gatelab.scenes import base, stop
     plays: list[int] = []
     orig = base.TraceScene.play
@@ -189,17 +189,29 @@ def test_a_stop_swallowed_on_its_way_still_ends_the_render_at_its_next_animation
     def play(self, *args, **kwargs):
         plays.append(len(plays))
         if len(plays) == 3:
-            stop.requested.set()                 # the stop arrived, its exception was lost: only the flag is left
+            stop.requested.set()
         return orig(self, *args, **kwargs)
 
     monkeypatch.setattr(base.TraceScene, "play", play)
     _short(monkeypatch, "three")
-    cache = tmp_path / "cache"
+    return plays
+
+
+def _render_stopped(out, cache) -> None:
+    from gatelab.scenes import stop
     try:
         with pytest.raises(KeyboardInterrupt):
-            api.render("softmax-temperature", output=str(tmp_path / "a.mp4"), progress=False, cache_dir=str(cache))
+            api.render("softmax-temperature", output=str(out), progress=False, cache_dir=str(cache))
     finally:
         stop.requested.clear()
+
+
+def test_a_stop_swallowed_on_its_way_still_ends_the_render_at_its_next_animation(tmp_path, monkeypatch):
+    """A lecture worker's stop sets scenes.stop.requested as well as raising; if a library swallowed the
+    KeyboardInterrupt, the next animation raises it and the render removes the movies it wrote."""
+    plays = _lost_stop_at_third_animation(monkeypatch)
+    cache = tmp_path / "cache"
+    _render_stopped(tmp_path / "a.mp4", cache)
     assert len(plays) == 3                                        # the third animation did not start
     assert not list(cache.rglob("*.mp4")) and not (tmp_path / "a.mp4").exists()
     api.render("softmax-temperature", output=str(tmp_path / "b.mp4"), progress=False, cache_dir=str(cache))
@@ -211,15 +223,7 @@ def test_a_second_stop_during_the_clean_up_waits_until_the_movies_are_gone(tmp_p
     the second stop arriving while a stopped render removes its per-animation movies is held until they are gone."""
     import os
     import signal
-    from gatelab.scenes import base, stop
-    plays: list[int] = []
-    orig_play, orig_drop = base.TraceScene.play, api.drop_partial_movies
-
-    def play(self, *args, **kwargs):
-        plays.append(len(plays))
-        if len(plays) == 3:
-            stop.requested.set()
-        return orig_play(self, *args, **kwargs)
+    orig_drop = api.drop_partial_movies
 
     def drop(media, *, since):
         os.kill(os.getpid(), signal.SIGINT)              # the second stop lands as the clean-up begins
@@ -227,13 +231,7 @@ def test_a_second_stop_during_the_clean_up_waits_until_the_movies_are_gone(tmp_p
             pass                                          # bytecodes at which an unheld stop would be raised
         orig_drop(media, since=since)
 
-    monkeypatch.setattr(base.TraceScene, "play", play)
+    _lost_stop_at_third_animation(monkeypatch)
     monkeypatch.setattr(api, "drop_partial_movies", drop)
-    _short(monkeypatch, "three")
-    cache = tmp_path / "cache"
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            api.render("softmax-temperature", output=str(tmp_path / "a.mp4"), progress=False, cache_dir=str(cache))
-    finally:
-        stop.requested.clear()
-    assert not list(cache.rglob("*.mp4"))
+    _render_stopped(tmp_path / "a.mp4", tmp_path / "cache")
+    assert not list((tmp_path / "cache").rglob("*.mp4"))

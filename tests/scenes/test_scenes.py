@@ -18,6 +18,7 @@ from gatelab.scenes import api, catalogue
 
 from _scene_helpers import check_numbers, check_provenance, pixel_std
 from tests.cli_helpers import one_line_error as _one_line_error
+from tests.model_files import word_lm
 
 ALL = sorted(catalogue.SCENES)
 # The GAN scenes' default examples train for thousands of steps; 40 steps (5 snapshots) run every beat of the
@@ -248,17 +249,8 @@ def test_lstm_gates_of_a_word_level_model_stays_readable(tmp_path):
     """A user's language model (embedding 50 x 8 -> LSTM 6 -> decoder 50), read from token ids: the long [h, x]
     column is shown by its ends and stays between the highway and the equations, the sequence strip names the
     embedding rows, and y's 50 logits come as their first and last values instead of a 300-number line."""
-    import numpy as np
-    from safetensors.numpy import save_file
     from gatelab.scenes import lstm as lstm_scene
-    rng = np.random.default_rng(0)
-    H, D, V = 6, 8, 50
-    w = {"encoder.weight": rng.normal(size=(V, D)), "decoder.weight": rng.normal(size=(V, H)) / 3,
-         "decoder.bias": rng.normal(size=V) / 3, "rnn.weight_ih_l0": rng.normal(size=(4 * H, D)) / 3,
-         "rnn.weight_hh_l0": rng.normal(size=(4 * H, H)) / 3, "rnn.bias_ih_l0": rng.normal(size=4 * H) / 3,
-         "rnn.bias_hh_l0": rng.normal(size=4 * H) / 3}
-    save_file({k: v.astype(np.float32) for k, v in w.items()}, str(tmp_path / "lm.safetensors"))
-    src = registry.Source(weights=str(tmp_path / "lm.safetensors"), module="rnn", inputs={"token_ids": [4, 17, 9]})
+    src = registry.Source(weights=word_lm(tmp_path / "lm.safetensors"), module="rnn", inputs={"token_ids": [4, 17, 9]})
     scene = api.run("lstm-gates", source=src, media_dir=str(tmp_path / "media"))
     assert check_numbers(scene) > 50
     texts = [text for kind, text, _ in scene.shown if kind == "text"]
@@ -273,16 +265,8 @@ def test_lstm_gates_of_a_word_level_model_stays_readable(tmp_path):
 
 
 def test_gru_gates_of_a_word_level_model_stays_readable(tmp_path):
-    import numpy as np
-    from safetensors.numpy import save_file
-    rng = np.random.default_rng(1)
-    H, D, V = 6, 8, 50
-    w = {"encoder.weight": rng.normal(size=(V, D)), "decoder.weight": rng.normal(size=(V, H)) / 3,
-         "decoder.bias": rng.normal(size=V) / 3, "rnn.weight_ih_l0": rng.normal(size=(3 * H, D)) / 3,
-         "rnn.weight_hh_l0": rng.normal(size=(3 * H, H)) / 3, "rnn.bias_ih_l0": rng.normal(size=3 * H) / 3,
-         "rnn.bias_hh_l0": rng.normal(size=3 * H) / 3}
-    save_file({k: v.astype(np.float32) for k, v in w.items()}, str(tmp_path / "lm.safetensors"))
-    src = registry.Source(weights=str(tmp_path / "lm.safetensors"), module="rnn", inputs={"token_ids": [4, 17]})
+    src = registry.Source(weights=word_lm(tmp_path / "lm.safetensors", "gru", seed=1), module="rnn",
+                          inputs={"token_ids": [4, 17]})
     scene = api.run("gru-gates", source=src, media_dir=str(tmp_path / "media"))
     assert check_numbers(scene, strict=False) > 30
     assert [t for kind, t, _ in scene.shown if kind == "text" and "= E[" in t] == ["x₁ = E[4]", "x₂ = E[17]"]
@@ -290,17 +274,10 @@ def test_gru_gates_of_a_word_level_model_stays_readable(tmp_path):
 
 
 def test_rnn_unfold_names_embedding_rows_and_never_a_dangling_equals(tmp_path):
-    import numpy as np
-    from safetensors.numpy import save_file
-    rng = np.random.default_rng(2)
-    H, D, V = 6, 8, 20
-    w = {"encoder.weight": rng.normal(size=(V, D)), "rnn.weight_ih_l0": rng.normal(size=(H, D)) / 3,
-         "rnn.weight_hh_l0": rng.normal(size=(H, H)) / 3, "rnn.bias_ih_l0": rng.normal(size=H) / 3,
-         "rnn.bias_hh_l0": rng.normal(size=H) / 3}
-    save_file({k: v.astype(np.float32) for k, v in w.items()}, str(tmp_path / "rnn.safetensors"))
+    path = word_lm(tmp_path / "rnn.safetensors", "rnn", vocab=20, decoder=False, seed=2)
     for inputs, want in (({"token_ids": [4, 17]}, ["x₁ = E[4]", "x₂ = E[17]"]),
-                         ({"x": rng.normal(size=(2, D)).tolist()}, ["x₁", "x₂"])):
-        src = registry.Source(weights=str(tmp_path / "rnn.safetensors"), module="rnn", inputs=inputs)
+                         ({"x": [[0.1 * k - 0.3 for k in range(8)], [0.5] * 8]}, ["x₁", "x₂"])):
+        src = registry.Source(weights=path, module="rnn", inputs=inputs)
         scene = api.run("rnn-unfold", source=src, media_dir=str(tmp_path / "media"))
         assert [label.original_text for label in scene.xlabels] == want
         check_numbers(scene, strict=False)
