@@ -64,6 +64,29 @@ def _save_run(folder: str, out, extra: dict) -> None:
     np.savez_compressed(os.path.join(folder, "ref.npz"), **arrays)
 
 
+def _ref_json(folder: str, text: str, tokens, ids) -> None:
+    with open(os.path.join(folder, "ref.json"), "w") as f:
+        json.dump({"text": text, "tokens": tokens, "ids": ids}, f, indent=1)
+
+
+def _save_folder(folder: str, model, tok: Tokenizer) -> None:
+    model.save_pretrained(folder)
+    tok.save(os.path.join(folder, "tokenizer.json"))
+
+
+def _text_run(folder: str, model, tok: Tokenizer, text: str, extra=None) -> None:
+    """The model in float64 on ``text``: ref.npz (hidden states, attentions, logits and ``extra(model, x)``'s
+    arrays) and ref.json."""
+    enc = tok.encode(text)
+    x = torch.tensor([enc.ids])
+    model = model.double()
+    with torch.no_grad():
+        out = model(input_ids=x, output_attentions=True, output_hidden_states=True)
+        more = extra(model, x) if extra else {}
+    _save_run(folder, out, {"input_ids": np.array(enc.ids), "logits": _np(out.logits[0]), **more})
+    _ref_json(folder, text, enc.tokens, enc.ids)
+
+
 def _padded_run(folder: str, model, tok: Tokenizer, text: str, pad: int) -> None:
     """The model in float64 on ``text`` with two pad tokens appended (masked as keys): ref.npz and ref.json."""
     enc = tok.encode(text)
@@ -72,8 +95,7 @@ def _padded_run(folder: str, model, tok: Tokenizer, text: str, pad: int) -> None
         out = model.double()(input_ids=x, attention_mask=(x != pad).long(), output_attentions=True,
                              output_hidden_states=True)
     _save_run(folder, out, {"input_ids": x[0].numpy(), "logits": _np(out.logits[0])})
-    with open(os.path.join(folder, "ref.json"), "w") as f:
-        json.dump({"text": text, "tokens": enc.tokens, "ids": enc.ids}, f, indent=1)
+    _ref_json(folder, text, enc.tokens, enc.ids)
 
 
 def bert() -> None:
@@ -85,8 +107,7 @@ def bert() -> None:
                      pad_token_id=0)
     torch.manual_seed(0)
     model = BertForPreTraining(_eager(cfg)).eval()
-    model.save_pretrained(folder)
-    tok.save(os.path.join(folder, "tokenizer.json"))
+    _save_folder(folder, model, tok)
     text = "The cat sat on the [MASK] because it was tired ."
     enc = tok.encode(text)
     ids = list(enc.ids) + [0, 0]                         # two [PAD]s: the padding mask
@@ -98,8 +119,7 @@ def bert() -> None:
         pooled = model.bert(input_ids=x, attention_mask=am).pooler_output
     _save_run(folder, out, {"input_ids": np.array(ids), "mlm_logits": _np(out.prediction_logits[0]),
                             "nsp_logits": _np(out.seq_relationship_logits[0]), "pooled": _np(pooled[0])})
-    with open(os.path.join(folder, "ref.json"), "w") as f:
-        json.dump({"text": text, "tokens": enc.tokens, "ids": enc.ids}, f, indent=1)
+    _ref_json(folder, text, enc.tokens, enc.ids)
 
 
 def bert_pair() -> None:
@@ -130,19 +150,9 @@ def gpt2() -> None:
                      bos_token_id=0, eos_token_id=0)
     torch.manual_seed(1)
     model = GPT2LMHeadModel(_eager(cfg)).eval()
-    model.save_pretrained(folder)
-    tok.save(os.path.join(folder, "tokenizer.json"))
-    text = "the dog ran in the park and the cat sat on the mat"
-    enc = tok.encode(text)
-    model = model.double()
-    x = torch.tensor([enc.ids])
-    with torch.no_grad():
-        out = model(input_ids=x, output_attentions=True, output_hidden_states=True)
-        gen = model.generate(x, max_new_tokens=3, do_sample=False, pad_token_id=0)
-    _save_run(folder, out, {"input_ids": np.array(enc.ids), "logits": _np(out.logits[0]),
-                            "generated": gen[0, len(enc.ids):].numpy()})
-    with open(os.path.join(folder, "ref.json"), "w") as f:
-        json.dump({"text": text, "tokens": enc.tokens, "ids": enc.ids}, f, indent=1)
+    _save_folder(folder, model, tok)
+    _text_run(folder, model, tok, "the dog ran in the park and the cat sat on the mat", lambda m, x: {
+        "generated": m.generate(x, max_new_tokens=3, do_sample=False, pad_token_id=0)[0, x.shape[1]:].numpy()})
 
 
 def gpt2_cls() -> None:
@@ -155,16 +165,8 @@ def gpt2_cls() -> None:
                      id2label={0: "sad", 1: "calm", 2: "happy"}, label2id={"sad": 0, "calm": 1, "happy": 2})
     torch.manual_seed(12)
     model = GPT2ForSequenceClassification(_eager(cfg)).eval()
-    model.save_pretrained(folder)
-    tok.save(os.path.join(folder, "tokenizer.json"))
-    text = "the dog ran in the park"
-    enc = tok.encode(text)
-    model = model.double()
-    with torch.no_grad():
-        out = model(input_ids=torch.tensor([enc.ids]), output_attentions=True, output_hidden_states=True)
-    _save_run(folder, out, {"input_ids": np.array(enc.ids), "logits": _np(out.logits[0])})
-    with open(os.path.join(folder, "ref.json"), "w") as f:
-        json.dump({"text": text, "tokens": enc.tokens, "ids": enc.ids}, f, indent=1)
+    _save_folder(folder, model, tok)
+    _text_run(folder, model, tok, "the dog ran in the park")
 
 
 def _vit_run(folder: str, model, size: int) -> tuple:
@@ -257,9 +259,7 @@ def bert_sst() -> None:
         pooled = model.bert(input_ids=x).pooler_output
     _save_run(folder, out, {"input_ids": np.array(enc["input_ids"]), "logits": _np(out.logits[0]),
                             "pooled": _np(pooled[0])})
-    with open(os.path.join(folder, "ref.json"), "w") as f:
-        json.dump({"text": text, "tokens": tok.convert_ids_to_tokens(enc["input_ids"]), "ids": enc["input_ids"]},
-                  f, indent=1)
+    _ref_json(folder, text, tok.convert_ids_to_tokens(enc["input_ids"]), enc["input_ids"])
 
 
 def bert_ner() -> None:
@@ -274,17 +274,8 @@ def bert_ner() -> None:
                      label2id={l: i for i, l in enumerate(labels)})
     torch.manual_seed(6)
     model = BertForTokenClassification(_eager(cfg)).eval()
-    model.save_pretrained(folder)
-    tok.save(os.path.join(folder, "tokenizer.json"))
-    text = "The dog ran in the park"
-    enc = tok.encode(text)
-    model = model.double()
-    x = torch.tensor([enc.ids])
-    with torch.no_grad():
-        out = model(input_ids=x, output_attentions=True, output_hidden_states=True)
-    _save_run(folder, out, {"input_ids": np.array(enc.ids), "logits": _np(out.logits[0])})
-    with open(os.path.join(folder, "ref.json"), "w") as f:
-        json.dump({"text": text, "tokens": enc.tokens, "ids": enc.ids}, f, indent=1)
+    _save_folder(folder, model, tok)
+    _text_run(folder, model, tok, "The dog ran in the park")
 
 
 def gpt2_bpe() -> None:
@@ -322,8 +313,7 @@ def gpt2_bpe() -> None:
     with torch.no_grad():
         out = model(input_ids=x, output_attentions=True, output_hidden_states=True)
     _save_run(folder, out, {"input_ids": np.array(ids), "logits": _np(out.logits[0])})
-    with open(os.path.join(folder, "ref.json"), "w") as f:
-        json.dump({"text": text, "tokens": tok.convert_ids_to_tokens(ids), "ids": ids}, f, indent=1)
+    _ref_json(folder, text, tok.convert_ids_to_tokens(ids), ids)
 
 
 def _byte_level_roberta(folder: str):
