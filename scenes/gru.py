@@ -20,6 +20,7 @@ GATE_Y = -0.15
 BUS_Y = -1.45
 X_PREV, X_NEXT = -5.9, 5.9
 X_R, X_N, X_Z, X_MIX = -3.4, -1.0, 1.5, 3.7
+N_COL_H = 1.2               # the candidate's column, for more than two units
 
 
 class GRUGatesScene(LSTMGatesScene):
@@ -83,9 +84,10 @@ class GRUGatesScene(LSTMGatesScene):
     def candidate(self, s, first: bool) -> None:
         t = s.t
         self.pulse_bus(X_N, "candidate")
-        n_col = self.column(s.n, f"n{sub(t)}", "candidate", horizontal=True, cell_w=0.9, source=self.src("n", t, s.n))
-        n_col.cells_at([X_N, GATE_Y - 0.2, 0])
-        n_col.label.next_to(n_col.cells, LEFT, buff=0.12)
+        n_col = self.column(s.n, f"n{sub(t)}", "candidate", horizontal=self.n_wide, cell_w=0.9, max_h=N_COL_H,
+                            source=self.src("n", t, s.n))
+        n_col.cells_at(self.n_at)
+        n_col.label.next_to(n_col.cells, LEFT if self.n_wide else RIGHT, buff=0.12)
         self.n_col = n_col
         self.play(FadeIn(n_col, shift=0.2 * UP), FadeOut(self.n_slot))
         if self.textbook:
@@ -157,6 +159,9 @@ class GRUGatesScene(LSTMGatesScene):
         self.gates = {"r": self.gate_pair("r", "reset", X_R), "z": self.gate_pair("z", "update", X_Z)}
         gtop = self.gates["r"].get_top()[1] + 0.02
         n_top = GATE_Y - 0.2 + 0.24
+        # n: a row between the gates for two units, else a column hanging from where the reset arrow lands
+        self.n_wide = self.H <= 2
+        self.n_at = [X_N, GATE_Y - 0.2 if self.n_wide else n_top - N_COL_H / 2, 0]
         y_n, y_z = STATE_Y - 0.5, STATE_Y - 1.05
         arrow = dict(buff=0.03, stroke_width=w, tip_length=0.16, max_tip_length_to_length_ratio=0.4)
         links = VGroup(
@@ -178,11 +183,12 @@ class GRUGatesScene(LSTMGatesScene):
         self.bus_taps = {}
         gbot = self.gates["r"].frame_bottom - 0.36
         for x, role in ((X_R, "forget"), (X_Z, "input"), (X_N, "candidate")):
-            top = gbot if x != X_N else GATE_Y - 0.45
+            top = gbot if x != X_N else GATE_Y - 0.45 if self.n_wide else self.n_at[1] - N_COL_H / 2 - 0.02
             self.bus_taps[role] = Arrow([x, BUS_Y, 0], [x, top, 0], buff=0.0, color=fg, stroke_width=w,
                                         tip_length=0.16, max_tip_length_to_length_ratio=0.5)
-        self.n_slot = DashedVMobject(Rectangle(width=0.9 * self.H, height=0.44, color=self.role("candidate"),
-                                               stroke_width=2), num_dashes=30).move_to([X_N, GATE_Y - 0.2, 0])
+        self.n_slot = DashedVMobject(Rectangle(width=0.9 * self.H if self.n_wide else 0.9,
+                                               height=0.44 if self.n_wide else N_COL_H, color=self.role("candidate"),
+                                               stroke_width=2), num_dashes=30).move_to(self.n_at)
         self.play(Create(self.state_line), FadeIn(self.mix_node), FadeIn(self.rh_node), run_time=1.0)
         self.play(*[FadeIn(g) for g in self.gates.values()], FadeIn(links), FadeIn(self.bus),
                   *[FadeIn(a) for a in self.bus_taps.values()], FadeIn(self.n_slot), run_time=1.2)

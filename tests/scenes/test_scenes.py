@@ -271,6 +271,8 @@ def test_gru_gates_of_a_word_level_model_stays_readable(tmp_path):
     assert check_numbers(scene, strict=False) > 30
     assert [t for kind, t, _ in scene.shown if kind == "text" and "= E[" in t] == ["x₁ = E[4]", "x₂ = E[17]"]
     assert len(scene.hx_col.cells) == 7 and scene._eq.height > 0.5
+    n, r, z = scene.n_col, scene.gates["r"].boxes, scene.gates["z"].boxes    # n stands clear of both gates
+    assert r.get_right()[0] < n.get_left()[0] and n.get_right()[0] < z.get_left()[0]
 
 
 def test_rnn_unfold_names_embedding_rows_and_never_a_dangling_equals(tmp_path):
